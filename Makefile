@@ -1,0 +1,42 @@
+# The two commands a newcomer runs: `make run` and `make test`. Both set themselves up.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run test lint browser clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+# Reinstall whenever the dependency list changes.
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $(VENV)/.installed $@
+
+run: $(VENV)/.installed
+	SAVOR_HOST=$(HOST) SAVOR_PORT=$(PORT) $(BIN)/savor demo
+	SAVOR_HOST=$(HOST) SAVOR_PORT=$(PORT) exec $(BIN)/savor serve
+
+# Debian's Chromium drives the browser tests; Playwright cannot download its own here.
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+		echo "Installing Debian's chromium for the browser tests"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+
+test: $(VENV)/.installed-test browser
+	$(BIN)/ruff check backend tests migrations
+	$(BIN)/pytest
+
+lint: $(VENV)/.installed-test
+	$(BIN)/ruff check backend tests migrations
+	$(BIN)/ruff format --check backend tests migrations
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache

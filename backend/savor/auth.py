@@ -1,0 +1,141 @@
+"""Bearer tokens for participants and researchers: issued once, stored hashed, revocable."""
+
+import hashlib
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Annotated
+
+from fastapi import Depends
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlmodel import select
+
+from savor.db import SessionDep
+from savor.errors import AppError
+from savor.studies.models import Participant, ParticipantToken, ResearchToken, Study
+
+PARTICIPANT_PREFIX = "svp_"
+RESEARCH_PREFIX = "svr_"
+
+
+class Scope(StrEnum):
+    STUDIES_READ = "studies:read"
+    PROTOCOL_WRITE = "protocol:write"
+    CODES_WRITE = "codes:write"
+    PARTICIPANTS_READ = "participants:read"
+    PARTICIPANTS_DELETE = "participants:delete"
+    EXPORT_READ = "export:read"
+    EXPORT_FREE_TEXT = "export:free_text"
+    AUDIT_READ = "audit:read"
+
+
+# Free text can identify her, so it is never granted unless asked for by name.
+DEFAULT_SCOPES = [s for s in Scope if s is not Scope.EXPORT_FREE_TEXT]
+
+
+def new_token(prefix: str) -> tuple[str, str]:
+    """A fresh secret token and the hash that is all the database keeps of it."""
+    token = prefix + secrets.token_urlsafe(32)
+    return token, hash_token(token)
+
+
+def hash_token(token: str) -> str:
+    # 256 random bits need no key or slow hash: nobody can guess back from the digest.
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def parse_scopes(raw: list[str]) -> list[Scope]:
+    values = [part for item in raw for part in item.replace(",", " ").split()]
+    unknown = [v for v in values if v not in Scope.__members__.values()]
+    if unknown:
+        known = ", ".join(s.value for s in Scope)
+        raise ValueError(f"unknown scope(s): {', '.join(unknown)}; known scopes: {known}")
+    return [Scope(v) for v in dict.fromkeys(values)]
+
+
+_bearer = HTTPBearer(auto_error=False)
+BearerDep = Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
+
+
+def _require_bearer(credentials: HTTPAuthorizationCredentials | None, who: str) -> str:
+    if credentials is None:
+        raise AppError(
+            401,
+            "not_authenticated",
+            f"Send your {who} token in the header 'Authorization: Bearer <token>'.",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+    return credentials.credentials
+
+
+def current_participant(session: SessionDep, credentials: BearerDep) -> Participant:
+    token = _require_bearer(credentials, "app")
+    row = session.exec(
+        select(Participant)
+        .join(ParticipantToken)
+        .where(ParticipantToken.token_hash == hash_token(token))
+        .where(ParticipantToken.revoked_at.is_(None))  # type: ignore[union-attr]
+    ).first()
+    if row is None:
+        raise AppError(
+            401,
+            "invalid_token",
+            "This app is no longer signed in. Please enroll again with a code from the study team.",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+    return row
+
+
+CurrentParticipant = Annotated[Participant, Depends(current_participant)]
+
+
+def active_participant(participant: CurrentParticipant) -> Participant:
+    if participant.withdrawn_at is not None:
+        raise AppError(
+            403,
+            "withdrawn",
+            "You have left the study, so nothing more is sent to it. Thank you for taking part.",
+        )
+    return participant
+
+
+ActiveParticipant = Annotated[Participant, Depends(active_participant)]
+
+
+@dataclass(frozen=True)
+class ResearchAccess:
+    token: ResearchToken
+    study: Study
+
+
+def research_access(session: SessionDep, credentials: BearerDep) -> ResearchAccess:
+    token = _require_bearer(credentials, "research")
+    found = session.exec(
+        select(ResearchToken, Study)
+        .join(Study)
+        .where(ResearchToken.token_hash == hash_token(token))
+    ).first()
+    if found is None:
+        raise AppError(401, "invalid_token", "This research token is not known.")
+    research_token, study = found
+    if research_token.revoked_at is not None:
+        raise AppError(401, "token_revoked", "This research token was revoked. Ask for a new one.")
+    return ResearchAccess(token=research_token, study=study)
+
+
+def require_scope(scope: Scope) -> Callable[..., ResearchAccess]:
+    """Dependency: a research token with `scope`, for the study named in the path if any."""
+
+    def dependency(
+        access: Annotated[ResearchAccess, Depends(research_access)], slug: str | None = None
+    ) -> ResearchAccess:
+        if slug is not None and slug != access.study.slug:
+            raise AppError(
+                403, "wrong_study", f"This token does not give access to study '{slug}'."
+            )
+        if scope.value not in access.token.scopes.split():
+            raise AppError(403, "missing_scope", f"This token lacks the '{scope.value}' scope.")
+        return access
+
+    return dependency

@@ -1,0 +1,288 @@
+"""The `savor` command: serve, migrate, back up, and manage studies, codes and tokens."""
+
+import json
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import asdict
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated
+
+import typer
+import uvicorn
+from pydantic import ValidationError
+from rich.console import Console
+from rich.table import Table
+from sqlmodel import Session
+
+from savor import migrate
+from savor.auth import DEFAULT_SCOPES, parse_scopes
+from savor.clock import utcnow
+from savor.config import Settings
+from savor.db import make_engine
+from savor.demo import ensure_demo
+from savor.errors import AppError
+from savor.research import service as research_service
+from savor.studies import service as studies_service
+from savor.studies.models import Study
+from savor.studies.protocol import ProtocolError
+
+# Tracebacks never print local variables: they can hold tokens and codes.
+app = typer.Typer(
+    help="Savor: practice companion and research platform.",
+    no_args_is_help=True,
+    pretty_exceptions_show_locals=False,
+)
+db_app = typer.Typer(help="Database schema and backups.", no_args_is_help=True)
+study_app = typer.Typer(help="Studies and their protocols.", no_args_is_help=True)
+codes_app = typer.Typer(help="Enrollment codes.", no_args_is_help=True)
+token_app = typer.Typer(help="Research tokens.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(study_app, name="study")
+app.add_typer(codes_app, name="codes")
+app.add_typer(token_app, name="token")
+
+# soft_wrap: tokens, codes and paths must never be broken across lines.
+out = Console(soft_wrap=True)
+err = Console(stderr=True, soft_wrap=True)
+
+
+def _settings() -> Settings:
+    try:
+        return Settings()
+    except ValidationError as exc:
+        for error in exc.errors():
+            err.print(f"[red]Setting {'.'.join(map(str, error['loc']))}: {error['msg']}[/red]")
+        raise typer.Exit(2) from exc
+
+
+def _fail(message: str, code: int = 1) -> typer.Exit:
+    err.print(f"[red]{message}[/red]")
+    return typer.Exit(code)
+
+
+@contextmanager
+def _session(settings: Settings) -> Iterator[Session]:
+    engine = make_engine(settings.resolved_database_url)
+    try:
+        with Session(engine) as session:
+            yield session
+    except AppError as error:
+        raise _fail(error.message) from error
+    finally:
+        engine.dispose()
+
+
+def _study(session: Session, slug: str) -> Study:
+    study = studies_service.get_study(session=session, slug=slug)
+    if study is None:
+        raise _fail(f"No study '{slug}'. 'savor study list' shows the studies there are.")
+    return study
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="address to listen on")] = None,
+    port: Annotated[int | None, typer.Option(help="port to listen on")] = None,
+) -> None:
+    """Bring the schema to head (unless SAVOR_MIGRATE_ON_START=false) and serve the API and app."""
+    settings = _settings()
+    if host or port:
+        settings = settings.model_copy(
+            update={"host": host or settings.host, "port": port or settings.port}
+        )
+    if settings.migrate_on_start:
+        migrate.upgrade(settings.resolved_database_url)
+    from savor.main import create_app
+
+    out.print(f"Serving Savor at {settings.public_url}/")
+    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_config=None)
+
+
+@db_app.command("upgrade")
+def db_upgrade(revision: Annotated[str, typer.Argument()] = "head") -> None:
+    """Apply migrations up to REVISION (default: the newest)."""
+    settings = _settings()
+    migrate.upgrade(settings.resolved_database_url, revision)
+    out.print(f"Database is at {revision}.")
+
+
+@db_app.command("current")
+def db_current() -> None:
+    """Show the database's migration and whether it is the newest."""
+    engine = make_engine(_settings().resolved_database_url)
+    current = migrate.current_revision(engine)
+    engine.dispose()
+    head = migrate.head_revision()
+    state = "up to date" if current == head else f"behind; newest is {head}"
+    out.print(f"{current or 'empty'} ({state})")
+
+
+@db_app.command("backup")
+def db_backup(
+    to: Annotated[Path | None, typer.Option(help="file to write; default data/backups/…")] = None,
+) -> None:
+    """Copy the SQLite database consistently while the server keeps running."""
+    settings = _settings()
+    if not settings.is_sqlite:
+        raise _fail("On PostgreSQL, back up with pg_dump (see README, Operations).")
+    source = settings.resolved_database_url.removeprefix("sqlite:///")
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    target = to or settings.data_dir / "backups" / f"savor-{stamp}.db"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with sqlite3.connect(source) as src, sqlite3.connect(target) as dst:
+        src.backup(dst)  # SQLite's online backup: a consistent copy beside live writers
+    out.print(f"Backup written to {target}")
+
+
+@study_app.command("create")
+def study_create(
+    slug: str, name: Annotated[str, typer.Option(help="the study's display name")]
+) -> None:
+    """Create a study with the default protocol."""
+    settings = _settings()
+    with _session(settings) as session:
+        try:
+            study = studies_service.create_study(
+                session=session, slug=slug, name=name, now=utcnow()
+            )
+        except ProtocolError as exc:
+            raise _fail(f"Cannot create '{slug}': {exc}") from exc
+        out.print(f"Created study [bold]{study.slug}[/bold] with protocol version 1.")
+
+
+@study_app.command("list")
+def study_list() -> None:
+    """List studies with their protocol versions and participants."""
+    with _session(_settings()) as session:
+        table = Table("slug", "name", "protocol", "participants", "active")
+        for study in studies_service.list_studies(session=session):
+            info = research_service.study_public(session=session, study=study)
+            table.add_row(
+                info.slug,
+                info.name,
+                str(info.protocol_version),
+                str(info.participants),
+                str(info.active_participants),
+            )
+        out.print(table)
+
+
+@study_app.command("apply")
+def study_apply(protocol: Annotated[Path, typer.Argument(exists=True, dir_okay=False)]) -> None:
+    """Store PROTOCOL.yaml as its study's next protocol version (creating the study if new)."""
+    with _session(_settings()) as session:
+        try:
+            study, changed = studies_service.apply_protocol(
+                session=session, source=protocol.read_text("utf-8"), now=utcnow()
+            )
+        except ProtocolError as exc:
+            err.print(f"[red]{protocol} has {len(exc.problems)} problem(s):[/red]")
+            for problem in exc.problems:
+                err.print(f"  - {problem}")
+            raise typer.Exit(1) from exc
+        verb = "now at" if changed else "unchanged, still at"
+        out.print(f"Study {study.slug}: {verb} protocol version {study.active_protocol_version}.")
+
+
+@codes_app.command("create")
+def codes_create(
+    study: str,
+    count: Annotated[int, typer.Option(min=1, max=1000)] = 10,
+    days: Annotated[int | None, typer.Option(help="days until unused codes expire")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="print JSON for scripts")] = False,
+) -> None:
+    """Create single-use enrollment codes; they are shown only this once."""
+    settings = _settings()
+    with _session(settings) as session:
+        found = _study(session, study)
+        expiry = (
+            days
+            or studies_service.protocol_document(session=session, study=found).enrollment_code_days
+        )
+        created = studies_service.create_enrollment_codes(
+            session=session,
+            study=found,
+            count=count,
+            expires_in_days=expiry,
+            pepper=settings.pepper(),
+            now=utcnow(),
+        )
+    links = [f"{settings.public_url}/?code={code}" for code in created]
+    if as_json:
+        out.print_json(json.dumps({"study": study, "codes": created, "links": links}))
+        return
+    for code, link in zip(created, links, strict=True):
+        out.print(f"{code}  {link}")
+
+
+@token_app.command("create")
+def token_create(
+    study: Annotated[str, typer.Option(help="study slug")],
+    scopes: Annotated[
+        list[str] | None, typer.Option(help="scope names; default: all but free text")
+    ] = None,
+    label: Annotated[str, typer.Option(help="who or what uses it")] = "",
+) -> None:
+    """Create a research token; it is shown only this once."""
+    try:
+        chosen = parse_scopes(scopes) if scopes else DEFAULT_SCOPES
+    except ValueError as exc:
+        raise _fail(str(exc), 2) from exc
+    with _session(_settings()) as session:
+        token = research_service.create_research_token(
+            session=session, study=_study(session, study), scopes=chosen, label=label, now=utcnow()
+        )
+    out.print(f"Research token: {token}", soft_wrap=True)
+
+
+@token_app.command("revoke")
+def token_revoke(token_or_id: str) -> None:
+    """Revoke a research token, given the token itself or its id from 'savor token list'."""
+    with _session(_settings()) as session:
+        token = research_service.find_research_token(session=session, token_or_id=token_or_id)
+        if token is None:
+            raise _fail("No such research token.")
+        research_service.revoke_research_token(session=session, token=token, now=utcnow())
+    out.print("Token revoked.")
+
+
+@token_app.command("list")
+def token_list(study: Annotated[str, typer.Option(help="study slug")]) -> None:
+    """List a study's research tokens (never the secrets themselves)."""
+    with _session(_settings()) as session:
+        table = Table("id", "label", "scopes", "created", "revoked")
+        for token in research_service.list_research_tokens(
+            session=session, study=_study(session, study)
+        ):
+            table.add_row(
+                str(token.id),
+                token.label,
+                token.scopes.replace(" ", ", "),
+                f"{token.created_at:%Y-%m-%d %H:%M}",
+                f"{token.revoked_at:%Y-%m-%d %H:%M}" if token.revoked_at else "",
+            )
+        out.print(table)
+
+
+@app.command()
+def demo(
+    as_json: Annotated[bool, typer.Option("--json", help="print JSON for scripts")] = False,
+) -> None:
+    """Create the demo study once; print the app URL, an unused code and a research token."""
+    settings = _settings()
+    migrate.upgrade(settings.resolved_database_url)
+    with _session(settings) as session:
+        info = ensure_demo(session=session, settings=settings, now=utcnow())
+    if as_json:
+        print(json.dumps(asdict(info)))
+        return
+    print(f"App: {info.url}")
+    print(f"Enrollment link: {info.url}?code={info.enrollment_codes[0]}")
+    print(f"Enrollment code: {info.enrollment_codes[0]}")
+    print(f"Research token: {info.research_token}")
+
+
+if __name__ == "__main__":
+    app()

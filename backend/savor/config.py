@@ -1,0 +1,93 @@
+"""Service settings, read once from the environment (prefix SAVOR_) and validated at start."""
+
+import secrets
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+SECRET_KEY_FILE = "secret.key"
+MIN_SECRET_LENGTH = 32
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="SAVOR_", env_file=".env", extra="ignore")
+
+    data_dir: Path = Path("./data")
+    database_url: str | None = Field(
+        default=None, description="SQLAlchemy URL; SQLite file in data_dir when unset"
+    )
+    base_url: str | None = Field(
+        default=None, description="public URL for links and QR codes; http://HOST:PORT when unset"
+    )
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=1, le=65535)
+    secret_key: SecretStr | None = Field(
+        default=None, description="Pepper for hashing enrollment codes; generated when unset"
+    )
+    scheduler_enabled: bool = True
+    scheduler_interval_seconds: int = Field(default=30, ge=1, le=3600)
+    migrate_on_start: bool = True
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    log_format: Literal["text", "json"] = "text"
+    pwa_dir: Path = Path(__file__).resolve().parents[2] / "pwa"
+    enrollment_code_days: int = Field(default=30, ge=1, le=365)
+    enrollment_max_failures: int = Field(default=5, ge=1, le=100)
+    enrollment_lockout_seconds: int = Field(default=300, ge=1, le=86400)
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _upper_level(cls, value: object) -> object:
+        return value.upper() if isinstance(value, str) else value
+
+    @field_validator("base_url")
+    @classmethod
+    def _strip_slash(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("SAVOR_BASE_URL must start with http:// or https://")
+        return value.rstrip("/")
+
+    @model_validator(mode="after")
+    def _shared_secret_for_shared_database(self) -> "Settings":
+        # Replicas on one PostgreSQL must hash enrollment codes with the same pepper; a key
+        # generated per machine would silently reject codes created on another replica.
+        if not self.is_sqlite and self.secret_key is None:
+            raise ValueError("SAVOR_SECRET_KEY must be set when SAVOR_DATABASE_URL is not SQLite")
+        if (
+            self.secret_key is not None
+            and len(self.secret_key.get_secret_value()) < MIN_SECRET_LENGTH
+        ):
+            raise ValueError(f"SAVOR_SECRET_KEY must be at least {MIN_SECRET_LENGTH} characters")
+        return self
+
+    @property
+    def resolved_database_url(self) -> str:
+        return self.database_url or f"sqlite:///{(self.data_dir / 'savor.db').resolve()}"
+
+    @property
+    def public_url(self) -> str:
+        return self.base_url or f"http://{self.host}:{self.port}"
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.resolved_database_url.startswith("sqlite")
+
+    def pepper(self) -> bytes:
+        """The server secret; created once in data_dir and reused when not configured."""
+        if self.secret_key is not None:
+            return self.secret_key.get_secret_value().encode()
+        path = self.data_dir / SECRET_KEY_FILE
+        if not path.exists():
+            self.data_dir.mkdir(parents=True, exist_ok=True)
+            path.touch(mode=0o600)
+            path.write_text(secrets.token_urlsafe(48))
+        return path.read_text().strip().encode()
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,26 @@
+"""Request-scoped access to what the app was started with."""
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from savor.config import Settings
+from savor.ratelimit import FailureLimiter
+
+
+def get_app_settings(request: Request) -> Settings:
+    return request.app.state.settings
+
+
+def get_enroll_limiter(request: Request) -> FailureLimiter:
+    return request.app.state.enroll_limiter
+
+
+def client_key(request: Request) -> str:
+    # Used only as an in-memory key for the failure window; never stored or logged.
+    return request.client.host if request.client else "unknown"
+
+
+SettingsDep = Annotated[Settings, Depends(get_app_settings)]
+EnrollLimiterDep = Annotated[FailureLimiter, Depends(get_enroll_limiter)]
+ClientKeyDep = Annotated[str, Depends(client_key)]

@@ -1,0 +1,64 @@
+"""The application factory: routers, error shape, lifespan ticker and the PWA at /."""
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import datetime, timedelta
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+from sqlalchemy.engine import Engine
+
+from savor import health
+from savor.config import Settings, get_settings
+from savor.db import make_engine
+from savor.errors import install_error_handlers
+from savor.logs import configure_logging, log_requests
+from savor.notify.scheduler import Job, start_scheduler
+from savor.ratelimit import FailureLimiter
+from savor.research import routes as research_routes
+from savor.studies import routes as studies_routes
+
+
+def scheduled_jobs(app: FastAPI) -> list[Job]:
+    limiter: FailureLimiter = app.state.enroll_limiter
+
+    def prune_enroll_failures(now: datetime) -> None:
+        limiter.prune(now=now)
+
+    return [prune_enroll_failures]
+
+
+@asynccontextmanager
+async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    settings: Settings = app.state.settings
+    scheduler = None
+    if settings.scheduler_enabled:
+        scheduler = start_scheduler(
+            scheduled_jobs(app), interval_seconds=settings.scheduler_interval_seconds
+        )
+    try:
+        yield
+    finally:
+        if scheduler is not None:
+            scheduler.shutdown(wait=True)
+        app.state.engine.dispose()
+
+
+def create_app(settings: Settings | None = None, engine: Engine | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    configure_logging(level=settings.log_level, fmt=settings.log_format)
+    app = FastAPI(title="Savor", version="0.1.0", lifespan=lifespan)
+    app.state.settings = settings
+    app.state.engine = engine or make_engine(settings.resolved_database_url)
+    app.state.enroll_limiter = FailureLimiter(
+        max_failures=settings.enrollment_max_failures,
+        window=timedelta(seconds=settings.enrollment_lockout_seconds),
+    )
+    install_error_handlers(app)
+    app.middleware("http")(log_requests)
+    app.include_router(health.router)
+    app.include_router(studies_routes.router)
+    app.include_router(research_routes.router)
+    if settings.pwa_dir.is_dir():
+        app.mount("/", StaticFiles(directory=settings.pwa_dir, html=True), name="pwa")
+    return app

@@ -1,0 +1,37 @@
+"""The in-process ticker: a few lines per job, all state in our own tables or memory."""
+
+import logging
+from collections.abc import Callable
+from datetime import datetime
+
+from apscheduler.schedulers.background import BackgroundScheduler
+
+from savor.clock import utcnow
+
+log = logging.getLogger(__name__)
+
+Job = Callable[[datetime], None]
+
+
+def run_jobs(jobs: list[Job], now: datetime) -> None:
+    """One tick; a failing job is logged and never stops the others."""
+    for job in jobs:
+        try:
+            job(now)
+        except Exception:
+            log.exception("scheduled job %s failed", getattr(job, "__name__", job))
+
+
+def start_scheduler(jobs: list[Job], *, interval_seconds: int) -> BackgroundScheduler:
+    scheduler = BackgroundScheduler(timezone="UTC")
+    # One running tick at a time: a slow tick is skipped over, never stacked up.
+    scheduler.add_job(
+        lambda: run_jobs(jobs, utcnow()),
+        "interval",
+        seconds=interval_seconds,
+        id="tick",
+        max_instances=1,
+        coalesce=True,
+    )
+    scheduler.start()
+    return scheduler

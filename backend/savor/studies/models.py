@@ -1,0 +1,124 @@
+"""Studies, protocol versions, enrollment codes, participants and their tokens."""
+
+import uuid
+from datetime import datetime, time
+from typing import Any, Literal
+
+from sqlalchemy import JSON, Column, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from savor.clock import utcnow
+from savor.sqltypes import UTCDateTime
+
+
+def _uuid_pk() -> Any:
+    return Field(default_factory=uuid.uuid4, primary_key=True)
+
+
+def _created_at() -> Any:
+    return Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+
+
+class Study(SQLModel, table=True):
+    id: uuid.UUID = _uuid_pk()
+    slug: str = Field(max_length=64, unique=True, index=True)
+    name: str = Field(max_length=200)
+    # Keys the pseudonyms researchers see; never leaves the server.
+    secret: str = Field(max_length=128)
+    active_protocol_version: int = 1
+    created_at: datetime = _created_at()
+
+
+class Protocol(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("study_id", "version"),)
+
+    id: uuid.UUID = _uuid_pk()
+    study_id: uuid.UUID = Field(foreign_key="study.id", index=True, ondelete="CASCADE")
+    version: int
+    source: str = Field(description="the YAML exactly as submitted")
+    document: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+    created_at: datetime = _created_at()
+
+
+class EnrollmentCode(SQLModel, table=True):
+    __tablename__ = "enrollment_code"
+
+    id: uuid.UUID = _uuid_pk()
+    study_id: uuid.UUID = Field(foreign_key="study.id", index=True, ondelete="CASCADE")
+    code_hash: str = Field(max_length=64, unique=True)
+    created_at: datetime = _created_at()
+    expires_at: datetime = Field(sa_type=UTCDateTime)
+    used_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class ParticipantBase(SQLModel):
+    timezone: str = Field(max_length=64)
+    language: str = Field(max_length=8)
+    wake_time: time = time(7, 0)
+    sleep_time: time = time(22, 0)
+    stage: str | None = Field(default=None, max_length=16)
+
+
+class Participant(ParticipantBase, table=True):
+    # Deliberately no name, email, phone, address or birth date: nothing here identifies her.
+    id: uuid.UUID = _uuid_pk()
+    study_id: uuid.UUID = Field(foreign_key="study.id", index=True, ondelete="CASCADE")
+    enrolled_at: datetime = _created_at()
+    withdrawn_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class ParticipantToken(SQLModel, table=True):
+    __tablename__ = "participant_token"
+
+    id: uuid.UUID = _uuid_pk()
+    participant_id: uuid.UUID = Field(foreign_key="participant.id", index=True, ondelete="CASCADE")
+    token_hash: str = Field(max_length=64, unique=True)
+    created_at: datetime = _created_at()
+    revoked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class ResearchToken(SQLModel, table=True):
+    __tablename__ = "research_token"
+
+    id: uuid.UUID = _uuid_pk()
+    study_id: uuid.UUID = Field(foreign_key="study.id", index=True, ondelete="CASCADE")
+    label: str = Field(default="", max_length=100)
+    token_hash: str = Field(max_length=64, unique=True)
+    scopes: str = Field(max_length=500, description="space-separated scope names")
+    created_at: datetime = _created_at()
+    revoked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+Stage = Literal["pregnant", "postpartum", "other"]
+Language = Literal["en", "es"]
+
+
+class ParticipantPublic(SQLModel):
+    study: str
+    timezone: str
+    language: str
+    wake_time: time
+    sleep_time: time
+    stage: str | None
+    enrolled_at: datetime
+    status: Literal["active", "withdrawn"]
+    withdrawn_at: datetime | None
+
+
+class EnrollRequest(SQLModel):
+    code: str = Field(max_length=40, description="the code from the study team, e.g. 7KQ2-M9XD")
+    timezone: str = Field(max_length=64, description="IANA time zone, e.g. America/Chicago")
+    language: str = Field(default="en", max_length=16)
+
+
+class EnrollResponse(SQLModel):
+    token: str
+    participant: ParticipantPublic
+
+
+class ParticipantUpdate(SQLModel):
+    timezone: str | None = Field(default=None, max_length=64)
+    language: str | None = Field(default=None, max_length=16)
+    wake_time: time | None = None
+    sleep_time: time | None = None
+    stage: Stage | None = None

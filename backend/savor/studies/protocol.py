@@ -1,0 +1,145 @@
+"""The study protocol: a versioned YAML document, validated with one clear message per mistake."""
+
+import re
+from datetime import time
+from typing import Annotated, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+SLUG_PATTERN = r"^[a-z0-9][a-z0-9-]{1,62}[a-z0-9]$"
+LANGUAGES = ("en", "es")
+Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+ALL_DAYS: list[Weekday] = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+
+
+class ProtocolError(ValueError):
+    """A protocol that cannot be used; `problems` holds one readable line per mistake."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("; ".join(problems))
+        self.problems = problems
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Localized(Strict):
+    en: str = Field(min_length=1)
+    es: str = Field(min_length=1)
+
+
+class Program(Strict):
+    weeks: int = Field(default=8, ge=1, le=52)
+    hidden_practices: list[str] = []
+    audio: dict[str, str] = Field(
+        default_factory=dict, description="'PRACTICE:DURATION_S:LANG' -> audio file name"
+    )
+
+
+class Schedule(Strict):
+    id: str = Field(pattern=r"^[a-z0-9_]{1,40}$")
+    kind: Literal["random", "fixed", "end_of_day"]
+    instrument: str = Field(min_length=1)
+    per_day: int = Field(default=1, ge=1, le=12)
+    min_spacing_minutes: int = Field(default=120, ge=0, le=720)
+    times: list[time] = []
+    minutes_before_sleep: int = Field(default=60, ge=0, le=360)
+    days: list[Weekday] = Field(default_factory=lambda: list(ALL_DAYS))
+    program_days: tuple[int, int] | None = None
+    expires_minutes: int = Field(default=45, ge=5, le=24 * 60)
+    reminder_minutes: int | None = Field(default=15, ge=1, le=24 * 60)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> "Schedule":
+        if self.kind == "fixed" and not self.times:
+            raise ValueError("a fixed schedule needs at least one entry in 'times'")
+        if self.kind != "fixed" and self.times:
+            raise ValueError("'times' only applies to a fixed schedule")
+        if self.reminder_minutes is not None and self.reminder_minutes >= self.expires_minutes:
+            raise ValueError("'reminder_minutes' must come before 'expires_minutes'")
+        if not self.days:
+            raise ValueError("'days' must name at least one weekday")
+        if self.program_days and not 1 <= self.program_days[0] <= self.program_days[1]:
+            raise ValueError("'program_days' must be [first, last] with 1 <= first <= last")
+        return self
+
+
+class Features(Strict):
+    sensitive_use_item: bool = False
+    medication_item: bool = False
+    free_text_to_server: bool = False
+    date_shift_exports: bool = False
+    high_rating_threshold: int = Field(default=7, ge=0, le=10)
+
+
+class CrisisResource(Strict):
+    id: str = Field(pattern=r"^[a-z0-9_]{1,40}$")
+    name: Localized
+    description: Localized | None = None
+    phone: str | None = Field(default=None, pattern=r"^[0-9+() -]{3,20}$")
+    sms: str | None = Field(default=None, pattern=r"^[0-9+() -]{3,20}$")
+    url: str | None = Field(default=None, pattern=r"^https://")
+
+    @model_validator(mode="after")
+    def _reachable(self) -> "CrisisResource":
+        if not (self.phone or self.sms or self.url):
+            raise ValueError("a crisis resource needs a phone, sms or url")
+        return self
+
+
+class ProtocolDocument(Strict):
+    study: str = Field(pattern=SLUG_PATTERN)
+    name: str = Field(min_length=1, max_length=200)
+    languages: list[Literal["en", "es"]] = Field(default_factory=lambda: list(LANGUAGES))
+    enrollment_code_days: int = Field(default=30, ge=1, le=365)
+    program: Program = Program()
+    instruments: list[str] = Field(default_factory=list)
+    schedules: list[Schedule] = []
+    features: Features = Features()
+    contact: Localized
+    crisis_resources: Annotated[list[CrisisResource], Field(min_length=1)]
+
+    @field_validator("schedules")
+    @classmethod
+    def _unique_schedule_ids(cls, schedules: list[Schedule]) -> list[Schedule]:
+        ids = [s.id for s in schedules]
+        duplicates = sorted({i for i in ids if ids.count(i) > 1})
+        if duplicates:
+            raise ValueError(f"schedule ids must be unique; repeated: {', '.join(duplicates)}")
+        return schedules
+
+    @model_validator(mode="after")
+    def _instruments_declared(self) -> "ProtocolDocument":
+        missing = sorted({s.instrument for s in self.schedules} - set(self.instruments))
+        if missing:
+            raise ValueError(f"schedules use instruments not listed in 'instruments': {missing}")
+        return self
+
+
+def _location(loc: tuple[int | str, ...]) -> str:
+    path = ""
+    for part in loc:
+        path += f"[{part}]" if isinstance(part, int) else (f".{part}" if path else str(part))
+    return path or "protocol"
+
+
+def parse_protocol(source: str) -> ProtocolDocument:
+    """Parse and validate YAML text; raise ProtocolError listing every mistake found."""
+    try:
+        data = yaml.safe_load(source)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        raise ProtocolError([f"the protocol is not valid YAML{where}"]) from exc
+    if not isinstance(data, dict):
+        raise ProtocolError(["the protocol must be a YAML mapping (key: value lines)"])
+    try:
+        return ProtocolDocument.model_validate(data)
+    except ValidationError as exc:
+        problems = [
+            f"{_location(tuple(e['loc']))}: {re.sub(r'^Value error, ', '', e['msg'])}"
+            for e in exc.errors()
+        ]
+        raise ProtocolError(problems) from exc

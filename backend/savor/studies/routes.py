@@ -1,0 +1,70 @@
+"""Participant API: enrollment and her own settings."""
+
+from fastapi import APIRouter
+
+from savor.auth import ActiveParticipant, CurrentParticipant
+from savor.clock import utcnow
+from savor.db import SessionDep
+from savor.deps import ClientKeyDep, EnrollLimiterDep, SettingsDep
+from savor.errors import AppError
+from savor.studies import service as studies_service
+from savor.studies.models import EnrollRequest, EnrollResponse, ParticipantPublic, ParticipantUpdate
+
+router = APIRouter(prefix="/api/v1", tags=["participant"])
+
+# Failures that suggest guessing; a bad time zone or language is an honest mistake.
+_GUESSING_CODES = {"malformed_code", "unknown_code", "code_used", "code_expired"}
+
+
+@router.post("/enroll", response_model=EnrollResponse, status_code=201)
+def create_enrollment(
+    body: EnrollRequest,
+    session: SessionDep,
+    settings: SettingsDep,
+    limiter: EnrollLimiterDep,
+    client: ClientKeyDep,
+) -> EnrollResponse:
+    """Join a study with a code from the study team."""
+    now = utcnow()
+    wait = limiter.retry_after(client, now=now)
+    if wait is not None:
+        raise AppError(
+            429,
+            "too_many_attempts",
+            f"Too many codes that did not work. Please wait {wait} seconds and try again.",
+            headers={"Retry-After": str(wait)},
+        )
+    try:
+        token, participant = studies_service.enroll(
+            session=session, request=body, pepper=settings.pepper(), now=now
+        )
+    except AppError as error:
+        if error.code in _GUESSING_CODES:
+            limiter.record_failure(client, now=now)
+        raise
+    public = studies_service.participant_public(session=session, participant=participant)
+    return EnrollResponse(token=token, participant=public)
+
+
+@router.get("/me", response_model=ParticipantPublic)
+def read_me(participant: CurrentParticipant, session: SessionDep) -> ParticipantPublic:
+    """Her settings and study status."""
+    return studies_service.participant_public(session=session, participant=participant)
+
+
+@router.patch("/me", response_model=ParticipantPublic)
+def update_me(
+    body: ParticipantUpdate, participant: ActiveParticipant, session: SessionDep
+) -> ParticipantPublic:
+    """Change time zone, language, waking hours or stage."""
+    updated = studies_service.update_participant(
+        session=session, participant=participant, changes=body
+    )
+    return studies_service.participant_public(session=session, participant=updated)
+
+
+@router.post("/me/withdraw", response_model=ParticipantPublic)
+def withdraw_me(participant: CurrentParticipant, session: SessionDep) -> ParticipantPublic:
+    """Leave the study; nothing more is collected."""
+    withdrawn = studies_service.withdraw(session=session, participant=participant, now=utcnow())
+    return studies_service.participant_public(session=session, participant=withdrawn)

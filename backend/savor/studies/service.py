@@ -1,0 +1,253 @@
+"""Studies, protocol versions, enrollment codes and participants' own settings."""
+
+import json
+import re
+import secrets
+from datetime import datetime, timedelta
+from functools import lru_cache
+from importlib import resources
+from typing import Any
+
+from sqlalchemy import update
+from sqlmodel import Session, col, select
+
+from savor.auth import PARTICIPANT_PREFIX, new_token
+from savor.errors import AppError
+from savor.studies import codes
+from savor.studies.models import (
+    EnrollmentCode,
+    EnrollRequest,
+    Participant,
+    ParticipantPublic,
+    ParticipantToken,
+    ParticipantUpdate,
+    Protocol,
+    Study,
+)
+from savor.studies.protocol import ProtocolDocument, parse_protocol
+from savor.studies.validation import (
+    normalize_language,
+    validate_timezone,
+    validate_waking_window,
+)
+
+MAX_CODES_PER_BATCH = 1000
+
+
+@lru_cache(maxsize=1)
+def default_protocol_source() -> str:
+    return resources.files("savor.content").joinpath("protocol.default.yaml").read_text("utf-8")
+
+
+def protocol_source_for(*, slug: str, name: str) -> str:
+    """The default protocol, renamed for a new study; comments are kept for whoever edits it."""
+    source = re.sub(r"(?m)^study: .*$", f"study: {slug}", default_protocol_source(), count=1)
+    return re.sub(r"(?m)^name: .*$", f"name: {json.dumps(name)}", source, count=1)
+
+
+def get_study(*, session: Session, slug: str) -> Study | None:
+    return session.exec(select(Study).where(Study.slug == slug)).first()
+
+
+def list_studies(*, session: Session) -> list[Study]:
+    return list(session.exec(select(Study).order_by(col(Study.slug))))
+
+
+def active_protocol(*, session: Session, study: Study) -> Protocol:
+    protocol = session.exec(
+        select(Protocol)
+        .where(Protocol.study_id == study.id)
+        .where(Protocol.version == study.active_protocol_version)
+    ).one()
+    return protocol
+
+
+def apply_protocol(*, session: Session, source: str, now: datetime) -> tuple[Study, bool]:
+    """Store `source` as the study's next protocol version, creating the study if new.
+
+    Returns the study and whether anything changed: applying the same document twice is a no-op.
+    """
+    document = parse_protocol(source)
+    data: dict[str, Any] = document.model_dump(mode="json")
+    study = get_study(session=session, slug=document.study)
+    if study is None:
+        study = Study(slug=document.study, name=document.name, secret=secrets.token_hex(32))
+        study.created_at = now
+        study.active_protocol_version = 0
+        session.add(study)
+        session.flush()  # tables have no ORM relationships, so parents are flushed first
+    elif active_protocol(session=session, study=study).document == data:
+        return study, False
+    study.name = document.name
+    study.active_protocol_version += 1
+    session.add(
+        Protocol(
+            study_id=study.id,
+            version=study.active_protocol_version,
+            source=source,
+            document=data,
+            created_at=now,
+        )
+    )
+    session.commit()
+    session.refresh(study)
+    return study, True
+
+
+def create_study(*, session: Session, slug: str, name: str, now: datetime) -> Study:
+    if get_study(session=session, slug=slug) is not None:
+        raise AppError(409, "study_exists", f"A study with the slug '{slug}' already exists.")
+    study, _ = apply_protocol(
+        session=session, source=protocol_source_for(slug=slug, name=name), now=now
+    )
+    return study
+
+
+def protocol_document(*, session: Session, study: Study) -> ProtocolDocument:
+    return ProtocolDocument.model_validate(active_protocol(session=session, study=study).document)
+
+
+def create_enrollment_codes(
+    *,
+    session: Session,
+    study: Study,
+    count: int,
+    expires_in_days: int,
+    pepper: bytes,
+    now: datetime,
+) -> list[str]:
+    """New single-use codes, shown once: only their keyed hashes are stored."""
+    if not 1 <= count <= MAX_CODES_PER_BATCH:
+        raise AppError(422, "invalid_count", f"Ask for 1 to {MAX_CODES_PER_BATCH} codes at a time.")
+    plain = list(dict.fromkeys(codes.generate_code() for _ in range(count)))
+    expires_at = now + timedelta(days=expires_in_days)
+    for code in plain:
+        session.add(
+            EnrollmentCode(
+                study_id=study.id,
+                code_hash=codes.hash_code(code, pepper),
+                created_at=now,
+                expires_at=expires_at,
+            )
+        )
+    session.commit()
+    return [codes.format_code(c) for c in plain]
+
+
+def code_is_usable(*, session: Session, code: str, pepper: bytes, now: datetime) -> bool:
+    normalized = codes.normalize_code(code)
+    row = (
+        normalized
+        and session.exec(
+            select(EnrollmentCode).where(
+                EnrollmentCode.code_hash == codes.hash_code(normalized, pepper)
+            )
+        ).first()
+    )
+    return bool(row) and row.used_at is None and row.expires_at > now
+
+
+def _claim_code(*, session: Session, raw: str, pepper: bytes, now: datetime) -> EnrollmentCode:
+    normalized = codes.normalize_code(raw)
+    if normalized is None:
+        raise AppError(
+            422,
+            "malformed_code",
+            "Codes have 8 letters and numbers, like 7KQ2-M9XD. Please check and try again.",
+            fields=[{"field": "code", "message": "not an enrollment code"}],
+        )
+    row = session.exec(
+        select(EnrollmentCode).where(
+            EnrollmentCode.code_hash == codes.hash_code(normalized, pepper)
+        )
+    ).first()
+    if row is None:
+        raise AppError(
+            404, "unknown_code", "We could not find that code. Please check each letter."
+        )
+    if row.used_at is not None:
+        raise AppError(
+            409, "code_used", "This code was already used. Ask the study team for a new one."
+        )
+    if row.expires_at <= now:
+        raise AppError(
+            410, "code_expired", "This code has expired. Ask the study team for a new one."
+        )
+    # Conditional update: of two phones racing with one code, exactly one wins.
+    claimed = session.execute(
+        update(EnrollmentCode)
+        .where(col(EnrollmentCode.id) == row.id, col(EnrollmentCode.used_at).is_(None))
+        .values(used_at=now)
+    )
+    if claimed.rowcount != 1:  # type: ignore[attr-defined]
+        session.rollback()
+        raise AppError(
+            409, "code_used", "This code was already used. Ask the study team for a new one."
+        )
+    return row
+
+
+def enroll(
+    *, session: Session, request: EnrollRequest, pepper: bytes, now: datetime
+) -> tuple[str, Participant]:
+    timezone = validate_timezone(request.timezone)
+    language = normalize_language(request.language)
+    code = _claim_code(session=session, raw=request.code, pepper=pepper, now=now)
+    participant = Participant(
+        study_id=code.study_id, timezone=timezone, language=language, enrolled_at=now
+    )
+    token, token_hash = new_token(PARTICIPANT_PREFIX)
+    session.add(participant)
+    session.add(
+        ParticipantToken(participant_id=participant.id, token_hash=token_hash, created_at=now)
+    )
+    session.commit()
+    session.refresh(participant)
+    return token, participant
+
+
+def participant_public(*, session: Session, participant: Participant) -> ParticipantPublic:
+    study = session.get_one(Study, participant.study_id)
+    return ParticipantPublic(
+        study=study.slug,
+        timezone=participant.timezone,
+        language=participant.language,
+        wake_time=participant.wake_time,
+        sleep_time=participant.sleep_time,
+        stage=participant.stage,
+        enrolled_at=participant.enrolled_at,
+        status="withdrawn" if participant.withdrawn_at else "active",
+        withdrawn_at=participant.withdrawn_at,
+    )
+
+
+def update_participant(
+    *, session: Session, participant: Participant, changes: ParticipantUpdate
+) -> Participant:
+    values = changes.model_dump(exclude_unset=True)
+    if values.get("timezone") is not None:
+        values["timezone"] = validate_timezone(values["timezone"])
+    if values.get("language") is not None:
+        values["language"] = normalize_language(values["language"])
+    for required in ("timezone", "language", "wake_time", "sleep_time"):
+        if required in values and values[required] is None:
+            raise AppError(422, "required", f"'{required}' cannot be empty.")
+    validate_waking_window(
+        values.get("wake_time", participant.wake_time),
+        values.get("sleep_time", participant.sleep_time),
+    )
+    participant.sqlmodel_update(values)
+    session.add(participant)
+    session.commit()
+    session.refresh(participant)
+    return participant
+
+
+def withdraw(*, session: Session, participant: Participant, now: datetime) -> Participant:
+    """Leave the study; idempotent, so a retried request keeps the first withdrawal time."""
+    if participant.withdrawn_at is None:
+        participant.withdrawn_at = now
+        session.add(participant)
+        session.commit()
+        session.refresh(participant)
+    return participant

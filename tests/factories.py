@@ -1,0 +1,66 @@
+"""Small builders for test data, going through the same services the app uses."""
+
+from datetime import datetime, timedelta
+
+from fastapi.testclient import TestClient
+from sqlmodel import Session
+
+from savor.auth import DEFAULT_SCOPES, Scope
+from savor.clock import utcnow
+from savor.config import Settings
+from savor.research import service as research_service
+from savor.studies import service as studies_service
+from savor.studies.models import Study
+
+
+def make_study(session: Session, slug: str = "pilot", name: str = "Pilot study") -> Study:
+    return studies_service.create_study(session=session, slug=slug, name=name, now=utcnow())
+
+
+def make_code(
+    session: Session,
+    settings: Settings,
+    study: Study,
+    *,
+    now: datetime | None = None,
+    days: int = 7,
+) -> str:
+    return studies_service.create_enrollment_codes(
+        session=session,
+        study=study,
+        count=1,
+        expires_in_days=days,
+        pepper=settings.pepper(),
+        now=now or utcnow(),
+    )[0]
+
+
+def make_research_token(
+    session: Session, study: Study, scopes: list[Scope] | None = None, label: str = "analyst"
+) -> str:
+    return research_service.create_research_token(
+        session=session,
+        study=study,
+        scopes=scopes if scopes is not None else DEFAULT_SCOPES,
+        label=label,
+        now=utcnow(),
+    )
+
+
+def enroll(
+    client: TestClient, code: str, timezone: str = "America/Chicago", language: str = "en"
+) -> str:
+    """Enroll through the API; returns her bearer token."""
+    response = client.post(
+        "/api/v1/enroll", json={"code": code, "timezone": timezone, "language": language}
+    )
+    assert response.status_code == 201, response.text
+    return response.json()["token"]
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def days_ago(days: int) -> datetime:
+    return utcnow() - timedelta(days=days)

@@ -1,0 +1,71 @@
+"""Protocol documents: the default is valid, and each mistake gets its own clear line."""
+
+import pytest
+
+from savor.studies.protocol import ProtocolError, parse_protocol
+from savor.studies.service import default_protocol_source, protocol_source_for
+
+
+def _problems(source: str) -> list[str]:
+    with pytest.raises(ProtocolError) as caught:
+        parse_protocol(source)
+    return caught.value.problems
+
+
+def test_default_protocol_is_valid():
+    document = parse_protocol(default_protocol_source())
+    assert document.program.weeks == 8
+    assert {r.id for r in document.crisis_resources} >= {"lifeline_988", "samhsa"}
+    assert document.features.sensitive_use_item is False
+
+
+def test_new_study_protocol_carries_its_slug_and_name():
+    document = parse_protocol(protocol_source_for(slug="site-b", name='Site "B": Tucson'))
+    assert (document.study, document.name) == ("site-b", 'Site "B": Tucson')
+
+
+def test_broken_yaml_points_at_the_line():
+    assert _problems("study: x\nname: [unclosed\n") == [
+        "the protocol is not valid YAML at line 3, column 1"
+    ]
+
+
+def test_a_list_is_not_a_protocol():
+    assert _problems("- a\n- b\n") == ["the protocol must be a YAML mapping (key: value lines)"]
+
+
+def test_every_mistake_is_listed_with_where_it_is():
+    source = (
+        default_protocol_source()
+        .replace("per_day: 3", "per_day: 0")
+        .replace("weeks: 8", "weeks: 0")
+    )
+    problems = _problems(source)
+    assert len(problems) == 2
+    assert any(p.startswith("program.weeks:") for p in problems)
+    assert any(p.startswith("schedules[0].per_day:") for p in problems)
+
+
+def test_unknown_keys_are_refused_rather_than_ignored():
+    problems = _problems(default_protocol_source() + "\nfeatures_typo: {}\n")
+    assert problems == ["features_typo: Extra inputs are not permitted"]
+
+
+def test_fixed_schedule_needs_times():
+    source = default_protocol_source().replace("kind: random", "kind: fixed")
+    assert any("needs at least one entry in 'times'" in p for p in _problems(source))
+
+
+def test_schedule_must_use_a_listed_instrument():
+    source = default_protocol_source().replace("instrument: momentary", "instrument: mystery")
+    assert any("mystery" in p for p in _problems(source))
+
+
+def test_reminder_must_come_before_expiry():
+    source = default_protocol_source().replace("reminder_minutes: 15", "reminder_minutes: 50")
+    assert any("'reminder_minutes' must come before" in p for p in _problems(source))
+
+
+def test_crisis_resources_are_required():
+    source = default_protocol_source().split("crisis_resources:")[0] + "crisis_resources: []\n"
+    assert any(p.startswith("crisis_resources:") for p in _problems(source))

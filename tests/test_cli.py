@@ -1,0 +1,143 @@
+"""The `savor` command on a SQLite data directory, as an operator would use it."""
+
+import json
+import sqlite3
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from savor.cli import app
+from savor.studies.service import default_protocol_source
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("SAVOR_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.chdir(tmp_path)
+    return tmp_path / "data"
+
+
+def _run(*args: str) -> str:
+    result = runner.invoke(app, list(args))
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def _demo() -> dict:
+    return json.loads(_run("demo", "--json"))
+
+
+def test_demo_prints_url_code_and_token_each_on_its_own_line(data_dir):
+    lines = _run("demo").splitlines()
+    assert any(line.startswith("App: http://") for line in lines)
+    assert any(line.startswith("Enrollment code: ") for line in lines)
+    assert any(line.startswith("Research token: svr_") for line in lines)
+
+
+def test_demo_is_idempotent(data_dir):
+    first, second = _demo(), _demo()
+    assert first == second
+    assert first["study"] == "demo"
+    assert len(first["enrollment_codes"]) == 3
+    assert "demo" in _run("study", "list")
+
+
+def test_demo_replaces_a_code_once_it_is_used(data_dir):
+    from fastapi.testclient import TestClient
+
+    from savor.config import Settings
+    from savor.main import create_app
+
+    info = _demo()
+    settings = Settings(scheduler_enabled=False)
+    with TestClient(create_app(settings)) as client:
+        body = {"code": info["enrollment_codes"][0], "timezone": "UTC", "language": "en"}
+        assert client.post("/api/v1/enroll", json=body).status_code == 201
+    again = _demo()
+    assert info["enrollment_codes"][0] not in again["enrollment_codes"]
+    assert again["enrollment_codes"][:2] == info["enrollment_codes"][1:]
+    assert again["research_token"] == info["research_token"]
+
+
+def test_demo_replaces_a_revoked_token(data_dir):
+    info = _demo()
+    _run("token", "revoke", info["research_token"])
+    assert _demo()["research_token"] != info["research_token"]
+
+
+def test_study_create_then_list(data_dir):
+    _run("db", "upgrade")
+    _run("study", "create", "site-a", "--name", "Site A")
+    assert "site-a" in _run("study", "list")
+
+
+def test_creating_a_study_twice_is_refused(data_dir):
+    _run("db", "upgrade")
+    _run("study", "create", "site-a", "--name", "Site A")
+    result = runner.invoke(app, ["study", "create", "site-a", "--name", "Again"])
+    assert result.exit_code == 1
+    assert "already exists" in result.output
+
+
+def test_apply_adds_a_version_only_when_the_protocol_changes(data_dir, tmp_path: Path):
+    _run("db", "upgrade")
+    protocol = tmp_path / "site-b.yaml"
+    protocol.write_text(default_protocol_source().replace("study: demo", "study: site-b"))
+    assert "now at protocol version 1" in _run("study", "apply", str(protocol))
+    assert "unchanged, still at protocol version 1" in _run("study", "apply", str(protocol))
+    protocol.write_text(protocol.read_text().replace("per_day: 3", "per_day: 2"))
+    assert "now at protocol version 2" in _run("study", "apply", str(protocol))
+
+
+def test_apply_lists_every_problem(data_dir, tmp_path: Path):
+    _run("db", "upgrade")
+    protocol = tmp_path / "bad.yaml"
+    protocol.write_text(default_protocol_source().replace("weeks: 8", "weeks: 0"))
+    result = runner.invoke(app, ["study", "apply", str(protocol)])
+    assert result.exit_code == 1
+    assert "1 problem(s)" in result.output
+    assert "program.weeks" in result.output
+
+
+def test_codes_create_prints_codes_and_links(data_dir):
+    _demo()
+    output = json.loads(_run("codes", "create", "demo", "--count", "4", "--json"))
+    assert len(output["codes"]) == 4
+    assert output["links"][0].endswith(f"/?code={output['codes'][0]}")
+
+
+def test_codes_for_an_unknown_study_are_refused(data_dir):
+    _run("db", "upgrade")
+    result = runner.invoke(app, ["codes", "create", "nope"])
+    assert result.exit_code == 1
+    assert "No study 'nope'" in result.output
+
+
+def test_token_create_with_scopes_and_list(data_dir):
+    _demo()
+    output = _run("token", "create", "--study", "demo", "--scopes", "export:read", "--label", "R")
+    assert output.startswith("Research token: svr_")
+    assert "export:read" in _run("token", "list", "--study", "demo")
+
+
+def test_token_create_refuses_an_unknown_scope(data_dir):
+    _demo()
+    result = runner.invoke(app, ["token", "create", "--study", "demo", "--scopes", "everything"])
+    assert result.exit_code == 2
+    assert "unknown scope" in result.output
+
+
+def test_db_current_reports_up_to_date(data_dir):
+    _run("db", "upgrade")
+    assert "up to date" in _run("db", "current")
+
+
+def test_backup_is_a_readable_copy(data_dir, tmp_path: Path):
+    _demo()
+    target = tmp_path / "copy.db"
+    _run("db", "backup", "--to", str(target))
+    with sqlite3.connect(target) as copy:
+        assert copy.execute("SELECT slug FROM study").fetchall() == [("demo",)]
