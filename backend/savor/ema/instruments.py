@@ -1,0 +1,182 @@
+"""Check-in instruments: questionnaires read from YAML and checked before anyone is asked them.
+
+One file per instrument under `content/instruments`, named by its id. The items live in
+`savor.ema.items` and the checks on answers in `savor.ema.answers`; both are re-exported here.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Iterator, Mapping
+from functools import cache
+from pathlib import Path
+from typing import Annotated, Any
+
+import yaml
+from pydantic import (
+    Field,
+    StringConstraints,
+    ValidationError,
+    computed_field,
+    field_validator,
+    model_validator,
+)
+
+from savor.ema.answers import ItemError, crisis_items, items_for, shown_items, validate_answers
+from savor.ema.items import Frozen, Item, Localized
+
+# Callers need only this module; the item model and answer checks live next door.
+__all__ = [
+    "Instrument",
+    "InstrumentError",
+    "Item",
+    "ItemError",
+    "crisis_items",
+    "default_instruments",
+    "items_for",
+    "load_instruments",
+    "parse_instrument",
+    "shown_items",
+    "validate_answers",
+]
+
+INSTRUMENTS_DIR = Path(__file__).resolve().parent.parent / "content" / "instruments"
+InstrumentId = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,39}$")]
+SEMVER = re.compile(r"^\d+\.\d+\.\d+$")
+
+
+class InstrumentError(ValueError):
+    """Instrument content that must not reach her; `problems` holds one line per mistake."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("; ".join(problems))
+        self.problems = problems
+
+
+class Instrument(Frozen):
+    id: InstrumentId
+    version: int | str  # declared, and bumped when the wording changes
+    title: Localized
+    items: list[Item] = Field(min_length=1)
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def fingerprint(self) -> str:
+        """Changes with any word or rule, even when someone forgot to bump `version`."""
+        data = self.model_dump(mode="json", by_alias=True, exclude={"fingerprint"})
+        canonical = json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+        return hashlib.sha256(canonical.encode()).hexdigest()[:12]
+
+    @field_validator("version", mode="before")
+    @classmethod
+    def _version(cls, version: Any) -> Any:
+        # Checked before the int | str union, so a mistake gets one message and `true` is no 1.
+        whole = isinstance(version, int) and not isinstance(version, bool) and version >= 1
+        if not whole and not (isinstance(version, str) and SEMVER.match(version)):
+            raise ValueError("must be a whole number from 1, or a version such as 1.2.0")
+        return version
+
+    def item(self, item_id: str) -> Item:
+        for item in self.items:
+            if item.id == item_id:
+                return item
+        raise KeyError(f"{self.id} has no item {item_id!r}")
+
+    @model_validator(mode="after")
+    def _check(self) -> Instrument:
+        if problems := list(_instrument_problems(self)):
+            raise ValueError("; ".join(problems))
+        return self
+
+
+def _instrument_problems(instrument: Instrument) -> Iterator[str]:
+    earlier: dict[str, Item] = {}
+    for item in instrument.items:
+        if item.id in earlier:
+            yield f"item {item.id}: the id is used twice"
+            continue
+        condition = item.show_if
+        if condition is not None and condition.item is not None:
+            source = earlier.get(condition.item)
+            if source is None:
+                yield f"item {item.id}: show_if refers to {condition.item}, not an earlier item"
+            elif bad := [v for v in condition.values if source.value_problem(v)]:
+                yield (
+                    f"item {item.id}: show_if compares {source.id} with {bad[0]!r}, which can "
+                    f"never be its answer ({source.id} {source.value_problem(bad[0])})"
+                )
+        earlier[item.id] = item
+
+
+def _describe(name: str, data: Mapping[str, Any], error: Mapping[str, Any]) -> str:
+    loc = tuple(error["loc"])
+    where = f"instrument {name}"
+    items = data.get("items")
+    if loc[:1] == ("items",) and len(loc) > 1 and isinstance(loc[1], int):
+        raw = items[loc[1]] if isinstance(items, list) and loc[1] < len(items) else None
+        item_id = raw.get("id") if isinstance(raw, dict) else None
+        where += f", item {item_id or f'#{loc[1] + 1}'}"
+        loc = loc[2:]
+    field = ".".join(str(part) for part in loc)
+    message = str(error["msg"]).removeprefix("Value error, ")
+    return f"{where}{f' {field}' if field else ''}: {message}"
+
+
+def parse_instrument(data: Any, *, source: str) -> Instrument:
+    """Validate one instrument's parsed YAML; every mistake is named by instrument and item."""
+    if not isinstance(data, dict):
+        raise InstrumentError([f"{source}: an instrument must be a YAML mapping"])
+    name = data["id"] if isinstance(data.get("id"), str) else source
+    try:
+        return Instrument.model_validate(data)
+    except ValidationError as exc:
+        raise InstrumentError([_describe(name, data, e) for e in exc.errors()]) from exc
+
+
+def _shared_item_problems(instruments: Mapping[str, Instrument]) -> Iterator[str]:
+    # The same id must be the same question everywhere, or S1 before a practice and S1 in a
+    # random check-in could not be compared in the data.
+    first: dict[str, tuple[str, dict[str, Any]]] = {}
+    for instrument in instruments.values():
+        for item in instrument.items:
+            meaning = item.model_dump(exclude={"show_if", "required"})
+            owner, seen = first.setdefault(item.id, (instrument.id, meaning))
+            if seen != meaning:
+                yield (
+                    f"instrument {instrument.id}, item {item.id}: differs from {item.id} in "
+                    f"{owner}; give a new question a new id"
+                )
+
+
+def load_instruments(directory: Path | None = None) -> dict[str, Instrument]:
+    """Every instrument in `directory` (the shipped ones by default), or an InstrumentError
+    listing every mistake found in any of them."""
+    folder = directory or INSTRUMENTS_DIR
+    instruments: dict[str, Instrument] = {}
+    problems: list[str] = []
+    for path in sorted(folder.glob("*.yaml")):
+        try:
+            instrument = parse_instrument(yaml.safe_load(path.read_text("utf-8")), source=path.stem)
+        except yaml.YAMLError as exc:
+            problems.append(f"{path.name}: not valid YAML: {exc}")
+            continue
+        except InstrumentError as exc:
+            problems += exc.problems
+            continue
+        if instrument.id != path.stem:
+            problems.append(f"{path.name}: holds instrument {instrument.id}, expected {path.stem}")
+        instruments[instrument.id] = instrument
+    problems += _shared_item_problems(instruments)
+    if not instruments and not problems:
+        problems.append(f"no instruments found in {folder}")
+    if problems:
+        raise InstrumentError(problems)
+    return instruments
+
+
+@cache
+def default_instruments() -> dict[str, Instrument]:
+    """The shipped instruments, read once: they only change with a deploy."""
+    return load_instruments()
