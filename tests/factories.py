@@ -3,14 +3,14 @@
 from datetime import datetime, timedelta
 
 from fastapi.testclient import TestClient
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
 from savor.auth import DEFAULT_SCOPES, Scope
 from savor.clock import utcnow
 from savor.config import Settings
 from savor.research import service as research_service
 from savor.studies import service as studies_service
-from savor.studies.models import Study
+from savor.studies.models import Participant, Study
 
 
 def make_study(session: Session, slug: str = "pilot", name: str = "Pilot study") -> Study:
@@ -64,3 +64,30 @@ def bearer(token: str) -> dict[str, str]:
 
 def days_ago(days: int) -> datetime:
     return utcnow() - timedelta(days=days)
+
+
+def make_participant(
+    client: TestClient,
+    session: Session,
+    settings: Settings,
+    *,
+    study: Study | None = None,
+    enrolled_at: datetime | None = None,
+    timezone: str = "America/Chicago",
+    language: str = "en",
+    stage: str | None = "postpartum",
+) -> tuple[dict[str, str], Participant]:
+    """An enrolled mother (optionally enrolled in the past); returns her auth headers and row."""
+    study = study or studies_service.get_study(session=session, slug="pilot") or make_study(session)
+    token = enroll(client, make_code(session, settings, study), timezone, language)
+    participant = session.exec(
+        select(Participant).order_by(col(Participant.enrolled_at).desc())
+    ).first()
+    assert participant is not None
+    participant.stage = stage
+    if enrolled_at is not None:
+        participant.enrolled_at = enrolled_at
+    session.add(participant)
+    session.commit()
+    session.refresh(participant)
+    return bearer(token), participant

@@ -14,6 +14,7 @@ from savor.db import make_engine
 from savor.errors import install_error_handlers
 from savor.logs import configure_logging, log_requests
 from savor.notify.scheduler import Job, start_scheduler
+from savor.practices import routes as practices_routes
 from savor.ratelimit import FailureLimiter
 from savor.research import routes as research_routes
 from savor.studies import routes as studies_routes
@@ -58,6 +59,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.middleware("http")(log_requests)
     app.include_router(health.router)
     app.include_router(studies_routes.router)
+    app.include_router(practices_routes.router)
     app.include_router(research_routes.router)
     if settings.pwa_dir.is_dir():
         app.mount("/", StaticFiles(directory=settings.pwa_dir, html=True), name="pwa")

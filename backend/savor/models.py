@@ -1,5 +1,6 @@
 """Every table, imported in one place so metadata is complete for Alembic and tests."""
 
+from savor.practices.models import PracticeSession
 from savor.research.models import AuditEvent
 from savor.studies.models import (
     EnrollmentCode,
@@ -15,6 +16,7 @@ __all__ = [
     "EnrollmentCode",
     "Participant",
     "ParticipantToken",
+    "PracticeSession",
     "Protocol",
     "ResearchToken",
     "Study",

@@ -2,7 +2,7 @@
 
 import re
 from datetime import time
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
@@ -30,12 +30,30 @@ class Localized(Strict):
     es: str = Field(min_length=1)
 
 
+AUDIO_FILE_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,100}\.(mp3|m4a|aac|ogg|opus|wav)$"
+
+
+class AudioAttachment(Strict):
+    """A recording for one variant; the file lives in DATA_DIR/audio/STUDY/."""
+
+    practice: str
+    variant: str
+    language: Literal["en", "es"]
+    file: str = Field(pattern=AUDIO_FILE_PATTERN)
+
+
+class ExtraPractice(Strict):
+    """A study's own practice, in the same shape as the shipped ones."""
+
+    unlock_week: int = Field(ge=1, le=52)
+    practice: dict[str, Any]
+
+
 class Program(Strict):
     weeks: int = Field(default=8, ge=1, le=52)
     hidden_practices: list[str] = []
-    audio: dict[str, str] = Field(
-        default_factory=dict, description="'PRACTICE:DURATION_S:LANG' -> audio file name"
-    )
+    audio: list[AudioAttachment] = []
+    extra_practices: list[ExtraPractice] = []
 
 
 class Schedule(Strict):
@@ -115,6 +133,16 @@ class ProtocolDocument(Strict):
         missing = sorted({s.instrument for s in self.schedules} - set(self.instruments))
         if missing:
             raise ValueError(f"schedules use instruments not listed in 'instruments': {missing}")
+        return self
+
+    @model_validator(mode="after")
+    def _practices_exist(self) -> "ProtocolDocument":
+        # Imported here: the practice catalog is content the protocol refers to, not a base.
+        from savor.practices.catalog import program_problems
+
+        problems = program_problems(self.program)
+        if problems:
+            raise ValueError("; ".join(problems))
         return self
 
 

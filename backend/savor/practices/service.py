@@ -1,0 +1,202 @@
+"""Practice catalog and program for one mother, and the practice sessions her phone reports."""
+
+import hashlib
+import json
+from datetime import datetime, timedelta
+
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, select
+
+from savor.ema import service as ema_service
+from savor.errors import AppError
+from savor.practices import progress
+from savor.practices.catalog import StudyCatalog, study_catalog
+from savor.practices.content import Practice
+from savor.practices.models import PracticeSession, PracticeSessionCreate
+from savor.practices.summary import Rating, SessionFacts, SummaryView, build_summary
+from savor.studies import service as studies_service
+from savor.studies.models import Participant, Study
+from savor.studies.protocol import ProtocolDocument
+
+CLOCK_SKEW = timedelta(minutes=5)
+
+
+def context_for(
+    *, session: Session, participant: Participant
+) -> tuple[Study, ProtocolDocument, StudyCatalog]:
+    study = session.get_one(Study, participant.study_id)
+    document = studies_service.protocol_document(session=session, study=study)
+    return study, document, study_catalog(document.program)
+
+
+def visible_practice(catalog: StudyCatalog, practice_id: str, stage: str | None) -> Practice:
+    practice = catalog.practices.get(practice_id)
+    if practice is None or not catalog.visible_to(practice, stage):
+        raise AppError(404, "unknown_practice", f"There is no practice '{practice_id}' here.")
+    return practice
+
+
+def is_unlocked(catalog: StudyCatalog, practice_id: str, stage: str | None, week: int) -> bool:
+    unlock = catalog.unlock_week(practice_id, stage)
+    return unlock is not None and unlock <= week
+
+
+def _body_hash(body: PracticeSessionCreate) -> str:
+    canonical = json.dumps(body.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def _find(session: Session, participant: Participant, body: PracticeSessionCreate):
+    return session.exec(
+        select(PracticeSession)
+        .where(PracticeSession.participant_id == participant.id)
+        .where(PracticeSession.client_id == body.client_id)
+    ).first()
+
+
+def _replayed(stored: PracticeSession, body_hash: str) -> tuple[PracticeSession, bool]:
+    if stored.body_hash != body_hash:
+        raise AppError(
+            409,
+            "client_id_reused",
+            "A different practice record was already saved with this client_id.",
+        )
+    return stored, False
+
+
+def _problems(
+    body: PracticeSessionCreate, practice: Practice, participant: Participant, now: datetime
+) -> list[dict[str, str]]:
+    problems: list[tuple[str, str]] = []
+    if body.variant not in {v.key for v in practice.variants}:
+        keys = ", ".join(v.key for v in practice.variants)
+        problems.append(("variant", f"{practice.id} has no variant '{body.variant}' ({keys})"))
+    if body.option is not None and body.option not in {o.key for o in practice.options}:
+        problems.append(("option", f"{practice.id} has no option '{body.option}'"))
+    if body.started_at > now + CLOCK_SKEW:
+        problems.append(("started_at", "is in the future; check the phone's clock"))
+    if body.started_at < participant.enrolled_at - timedelta(days=1):
+        problems.append(("started_at", "is before she joined the study"))
+    if body.ended_at is not None and body.ended_at < body.started_at:
+        problems.append(("ended_at", "is before started_at"))
+    if body.ended_at is not None:
+        span = (body.ended_at - body.started_at).total_seconds()
+        if body.seconds_practiced > span + 60:
+            problems.append(("seconds_practiced", "is longer than the time between start and end"))
+    if body.trigger == "prompt" and body.prompt_id is None:
+        problems.append(("prompt_id", "is needed when trigger is 'prompt'"))
+    if body.trigger == "rule" and body.rule is None:
+        problems.append(("rule", "is needed when trigger is 'rule'"))
+    if body.trigger == "self" and (body.prompt_id or body.rule):
+        problems.append(("trigger", "a self-chosen practice has no prompt_id or rule"))
+    return [{"field": f, "message": m} for f, m in problems]
+
+
+def record_session(
+    *, session: Session, participant: Participant, body: PracticeSessionCreate, now: datetime
+) -> tuple[PracticeSession, bool]:
+    """Store a practice session once; a replay returns the stored one (created=False)."""
+    body_hash = _body_hash(body)
+    stored = _find(session, participant, body)
+    if stored is not None:
+        return _replayed(stored, body_hash)
+    study, document, catalog = context_for(session=session, participant=participant)
+    practice = visible_practice(catalog, body.practice_id, participant.stage)
+    fields = _problems(body, practice, participant, now)
+    pre = ema_service.checked_ratings(
+        instrument_id=body.pre_instrument,
+        allowed=practice.ema.pre,
+        answers=body.pre,
+        field="pre",
+        document=document,
+        participant=participant,
+    )
+    post = ema_service.checked_ratings(
+        instrument_id=body.post_instrument,
+        allowed=practice.ema.post,
+        answers=body.post,
+        field="post",
+        document=document,
+        participant=participant,
+    )
+    fields += pre.problems + post.problems
+    if fields:
+        summary = "; ".join(f"{f['field']}: {f['message']}" for f in fields)
+        raise AppError(422, "invalid_practice_session", f"Please check: {summary}", fields=fields)
+    row = PracticeSession(
+        **body.model_dump(exclude={"pre", "post", "pre_instrument", "post_instrument"}),
+        participant_id=participant.id,
+        local_date=progress.local_date(body.started_at, participant.timezone),
+        program_week=progress.program_week(
+            enrolled_at=participant.enrolled_at,
+            timezone=participant.timezone,
+            now=max(body.started_at, participant.enrolled_at),
+        ),
+        protocol_version=study.active_protocol_version,
+        pre_instrument=pre.instrument,
+        pre_instrument_version=pre.version,
+        pre=pre.answers,
+        post_instrument=post.instrument,
+        post_instrument_version=post.version,
+        post=post.answers,
+        body_hash=body_hash,
+        received_at=now,
+    )
+    session.add(row)
+    try:
+        session.commit()
+    except IntegrityError:
+        # Two deliveries of one record raced; the first one won and this one is its replay.
+        session.rollback()
+        stored = _find(session, participant, body)
+        if stored is None:
+            raise
+        return _replayed(stored, body_hash)
+    session.refresh(row)
+    return row, True
+
+
+def sessions_for(*, session: Session, participant: Participant) -> list[PracticeSession]:
+    return list(
+        session.exec(
+            select(PracticeSession)
+            .where(PracticeSession.participant_id == participant.id)
+            .order_by(PracticeSession.started_at)  # type: ignore[arg-type]
+        )
+    )
+
+
+def _numbers(answers: list[dict] | None) -> dict[str, int]:
+    return {
+        a["item_id"]: a["value"]
+        for a in answers or []
+        if not a.get("declined") and isinstance(a.get("value"), int)
+    }
+
+
+def summary_for(*, session: Session, participant: Participant, now: datetime) -> SummaryView:
+    rows = sessions_for(session=session, participant=participant)
+    facts = [
+        SessionFacts(
+            local_date=row.local_date,
+            program_week=row.program_week,
+            seconds=row.seconds_practiced,
+            pre=_numbers(row.pre),
+            post=_numbers(row.post),
+        )
+        for row in rows
+    ]
+    # Before-practice ratings are check-ins of how she felt, made before the practice changed it.
+    ratings = [
+        Rating(local_date=f.local_date, item_id=item, value=value)
+        for f in facts
+        for item, value in f.pre.items()
+    ]
+    return build_summary(
+        sessions=facts,
+        ratings=ratings,
+        first_day=progress.local_date(participant.enrolled_at, participant.timezone),
+        week=progress.program_week(
+            enrolled_at=participant.enrolled_at, timezone=participant.timezone, now=now
+        ),
+    )
