@@ -8,6 +8,8 @@ from pathlib import Path
 
 import psycopg
 import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import text
@@ -18,6 +20,9 @@ from savor import migrate
 from savor.config import Settings
 from savor.db import make_engine
 from savor.main import create_app
+from savor.notify.dispatch import Sender
+from savor.notify.jobs import make_sender
+from tests.notify.push_service import PushService
 
 # PostgreSQL runs on every machine this project is built on; a missing server is a failure,
 # never a reason to skip half of the suite.
@@ -86,12 +91,23 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
     engine.dispose()
 
 
+@pytest.fixture(scope="session")
+def vapid_private_key() -> str:
+    key = ec.generate_private_key(ec.SECP256R1())
+    return key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    ).decode()
+
+
 @pytest.fixture
-def settings(database_url: str, tmp_path: Path) -> Settings:
+def settings(database_url: str, tmp_path: Path, vapid_private_key: str) -> Settings:
     return Settings(
         data_dir=tmp_path / "data",
         database_url=database_url,
         secret_key=TEST_SECRET,
+        vapid_private_key=vapid_private_key,
         scheduler_enabled=False,
         _env_file=None,  # type: ignore[call-arg]
     )
@@ -127,3 +143,15 @@ def _no_outside_savor_settings(monkeypatch: pytest.MonkeyPatch) -> None:
     for name in list(os.environ):
         if name.startswith("SAVOR_") and name != "SAVOR_TEST_POSTGRES_URL":
             monkeypatch.delenv(name)
+
+
+@pytest.fixture
+def push_service() -> Iterator[PushService]:
+    """A real push service on loopback that checks VAPID and decrypts what it receives."""
+    with PushService() as service:
+        yield service
+
+
+@pytest.fixture
+def sender(app: FastAPI) -> Sender:
+    return make_sender(app.state.settings, app.state.vapid_keys)

@@ -8,6 +8,7 @@ from sqlmodel import Session, col, select
 from savor.auth import DEFAULT_SCOPES, Scope
 from savor.clock import utcnow
 from savor.config import Settings
+from savor.ema.models import Prompt
 from savor.research import service as research_service
 from savor.studies import service as studies_service
 from savor.studies.models import Participant, Study
@@ -91,3 +92,20 @@ def make_participant(
     session.commit()
     session.refresh(participant)
     return bearer(token), participant
+
+
+def prompts_of(session: Session, participant: Participant) -> list[Prompt]:
+    session.expire_all()
+    return list(
+        session.exec(
+            select(Prompt)
+            .where(Prompt.participant_id == participant.id)
+            .order_by(col(Prompt.scheduled_at))
+        )
+    )
+
+
+def first_due(session: Session, participant: Participant) -> tuple[Prompt, datetime]:
+    """Her next scheduled prompt, and a moment just after it is due."""
+    prompt = next(p for p in prompts_of(session, participant) if p.status == "scheduled")
+    return prompt, prompt.scheduled_at + timedelta(seconds=1)

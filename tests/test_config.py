@@ -60,3 +60,13 @@ def test_settings_are_read_from_the_environment(monkeypatch: pytest.MonkeyPatch)
     settings = _settings()
     assert settings.log_level == "DEBUG"
     assert settings.scheduler_enabled is False
+
+
+def test_shared_database_needs_a_shared_push_key():
+    with pytest.raises(ValidationError, match="SAVOR_VAPID_PRIVATE_KEY must be set"):
+        _settings(database_url="postgresql+psycopg://db/savor", secret_key="k" * 40)
+
+
+def test_push_contact_must_be_mailto_or_https():
+    with pytest.raises(ValidationError, match="SAVOR_VAPID_SUBJECT"):
+        _settings(vapid_subject="study team")

@@ -28,6 +28,7 @@ class Scope(StrEnum):
     EXPORT_READ = "export:read"
     EXPORT_FREE_TEXT = "export:free_text"
     AUDIT_READ = "audit:read"
+    ALERTS_MANAGE = "alerts:manage"
 
 
 # Free text can identify her, so it is never granted unless asked for by name.

@@ -11,6 +11,7 @@ from typing import Annotated
 
 import typer
 import uvicorn
+from cryptography.hazmat.primitives.asymmetric import ec
 from pydantic import ValidationError
 from rich.console import Console
 from rich.table import Table
@@ -23,6 +24,7 @@ from savor.config import Settings
 from savor.db import make_engine
 from savor.demo import ensure_demo
 from savor.errors import AppError
+from savor.notify.vapid import VapidKeys
 from savor.research import service as research_service
 from savor.studies import service as studies_service
 from savor.studies.models import Study
@@ -42,6 +44,8 @@ app.add_typer(db_app, name="db")
 app.add_typer(study_app, name="study")
 app.add_typer(codes_app, name="codes")
 app.add_typer(token_app, name="token")
+push_app = typer.Typer(help="Web Push signing keys.", no_args_is_help=True)
+app.add_typer(push_app, name="push")
 
 # soft_wrap: tokens, codes and paths must never be broken across lines.
 out = Console(soft_wrap=True)
@@ -282,6 +286,14 @@ def demo(
     print(f"Enrollment link: {info.url}?code={info.enrollment_codes[0]}")
     print(f"Enrollment code: {info.enrollment_codes[0]}")
     print(f"Research token: {info.research_token}")
+
+
+@push_app.command("keys")
+def push_keys() -> None:
+    """Print a new VAPID key pair; give every replica the same SAVOR_VAPID_PRIVATE_KEY."""
+    keys = VapidKeys.from_private_key(ec.generate_private_key(ec.SECP256R1()))
+    print("SAVOR_VAPID_PRIVATE_KEY=" + json.dumps(keys.private_key_pem))
+    print(f"Public key: {keys.public_key}")
 
 
 if __name__ == "__main__":

@@ -30,6 +30,15 @@ class Settings(BaseSettings):
     scheduler_enabled: bool = True
     scheduler_interval_seconds: int = Field(default=30, ge=1, le=3600)
     migrate_on_start: bool = True
+    vapid_private_key: SecretStr | None = Field(
+        default=None, description="Web Push signing key (PEM); generated into data_dir when unset"
+    )
+    vapid_subject: str = Field(
+        default="mailto:operator@localhost",
+        description="contact the push services may use: mailto: address or https URL",
+    )
+    push_ttl_seconds: int = Field(default=45 * 60, ge=0, le=7 * 24 * 3600)
+    push_timeout_seconds: float = Field(default=10.0, gt=0, le=60)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     log_format: Literal["text", "json"] = "text"
     pwa_dir: Path = Path(__file__).resolve().parents[2] / "pwa"
@@ -57,12 +66,24 @@ class Settings(BaseSettings):
         # generated per machine would silently reject codes created on another replica.
         if not self.is_sqlite and self.secret_key is None:
             raise ValueError("SAVOR_SECRET_KEY must be set when SAVOR_DATABASE_URL is not SQLite")
+        if not self.is_sqlite and self.vapid_private_key is None:
+            raise ValueError(
+                "SAVOR_VAPID_PRIVATE_KEY must be set when SAVOR_DATABASE_URL is not SQLite, so "
+                "every replica signs pushes with the same key ('savor push keys' makes one)"
+            )
         if (
             self.secret_key is not None
             and len(self.secret_key.get_secret_value()) < MIN_SECRET_LENGTH
         ):
             raise ValueError(f"SAVOR_SECRET_KEY must be at least {MIN_SECRET_LENGTH} characters")
         return self
+
+    @field_validator("vapid_subject")
+    @classmethod
+    def _push_contact(cls, value: str) -> str:
+        if not (value.startswith("mailto:") and "@" in value) and not value.startswith("https://"):
+            raise ValueError("SAVOR_VAPID_SUBJECT must be a mailto: address or an https URL")
+        return value
 
     @property
     def resolved_database_url(self) -> str:

@@ -11,9 +11,13 @@ from sqlalchemy.engine import Engine
 from savor import health
 from savor.config import Settings, get_settings
 from savor.db import make_engine
+from savor.ema import routes as ema_routes
 from savor.errors import install_error_handlers
 from savor.logs import configure_logging, log_requests
+from savor.notify import routes as notify_routes
+from savor.notify.jobs import build_jobs, make_sender
 from savor.notify.scheduler import Job, start_scheduler
+from savor.notify.vapid import load_or_create_vapid_keys
 from savor.practices import routes as practices_routes
 from savor.ratelimit import FailureLimiter
 from savor.research import routes as research_routes
@@ -26,7 +30,8 @@ def scheduled_jobs(app: FastAPI) -> list[Job]:
     def prune_enroll_failures(now: datetime) -> None:
         limiter.prune(now=now)
 
-    return [prune_enroll_failures]
+    sender = make_sender(app.state.settings, app.state.vapid_keys)
+    return [prune_enroll_failures, *build_jobs(engine=app.state.engine, send=sender)]
 
 
 @asynccontextmanager
@@ -55,11 +60,17 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         max_failures=settings.enrollment_max_failures,
         window=timedelta(seconds=settings.enrollment_lockout_seconds),
     )
+    vapid_key = settings.vapid_private_key
+    app.state.vapid_keys = load_or_create_vapid_keys(
+        settings.data_dir, vapid_key.get_secret_value() if vapid_key else None
+    )
     install_error_handlers(app)
     app.middleware("http")(log_requests)
     app.include_router(health.router)
     app.include_router(studies_routes.router)
     app.include_router(practices_routes.router)
+    app.include_router(ema_routes.router)
+    app.include_router(notify_routes.router)
     app.include_router(research_routes.router)
     if settings.pwa_dir.is_dir():
         app.mount("/", StaticFiles(directory=settings.pwa_dir, html=True), name="pwa")

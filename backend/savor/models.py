@@ -1,5 +1,14 @@
 """Every table, imported in one place so metadata is complete for Alembic and tests."""
 
+from savor.ema.models import (
+    InstrumentVersion,
+    Offer,
+    Prompt,
+    PushSubscription,
+    Response,
+    ResponseItem,
+    StaffAlert,
+)
 from savor.practices.models import PracticeSession
 from savor.research.models import AuditEvent
 from savor.studies.models import (
@@ -14,10 +23,17 @@ from savor.studies.models import (
 __all__ = [
     "AuditEvent",
     "EnrollmentCode",
+    "InstrumentVersion",
+    "Offer",
     "Participant",
     "ParticipantToken",
     "PracticeSession",
+    "Prompt",
     "Protocol",
+    "PushSubscription",
     "ResearchToken",
+    "Response",
+    "ResponseItem",
+    "StaffAlert",
     "Study",
 ]

@@ -2,7 +2,6 @@ import json
 import socket
 import stat
 import time
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -30,12 +29,6 @@ NOW = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
 @pytest.fixture(scope="module")
 def keys() -> VapidKeys:
     return VapidKeys.from_private_key(ec.generate_private_key(ec.SECP256R1()))
-
-
-@pytest.fixture
-def push_service() -> Iterator[PushService]:
-    with PushService() as service:
-        yield service
 
 
 def pem(key: ec.EllipticCurvePrivateKey) -> str:

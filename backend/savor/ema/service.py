@@ -1,11 +1,21 @@
 """Check-in answers checked against the exact instrument version she was shown."""
 
+import uuid
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
+from sqlmodel import Session, col, select
+
 from savor.ema import answers as ema_answers
+from savor.ema import prompts as ema_prompts
+from savor.ema.compliance import Compliance, PromptFate, compliance
 from savor.ema.instruments import default_instruments
-from savor.studies.models import Participant
+from savor.ema.models import Prompt, StaffAlert
+from savor.errors import AppError
+from savor.notify import service as notify_service
+from savor.studies import service as studies_service
+from savor.studies.models import Participant, Study
 from savor.studies.protocol import ProtocolDocument
 
 
@@ -54,3 +64,105 @@ def checked_ratings(
         answers=plain,
         problems=[{"field": f"{field}.{e.item_id}", "message": e.message} for e in errors],
     )
+
+
+def plan_for(*, session: Session, participant: Participant, now: datetime) -> int:
+    """Plan (or re-plan after a change of zone, hours or protocol) her coming prompts."""
+    study = session.get_one(Study, participant.study_id)
+    document = studies_service.protocol_document(session=session, study=study)
+    return ema_prompts.plan_participant(
+        session=session, participant=participant, study=study, document=document, now=now
+    )
+
+
+def plan_everyone(*, session: Session, now: datetime) -> int:
+    changed = 0
+    for study in studies_service.list_studies(session=session):
+        document = studies_service.protocol_document(session=session, study=study)
+        active = session.exec(
+            select(Participant)
+            .where(Participant.study_id == study.id)
+            .where(col(Participant.withdrawn_at).is_(None))
+        ).all()
+        for participant in active:
+            changed += ema_prompts.plan_participant(
+                session=session, participant=participant, study=study, document=document, now=now
+            )
+    return changed
+
+
+def stop_for(*, session: Session, participant: Participant, now: datetime) -> None:
+    """She withdrew: no more prompts and no more notifications to her devices."""
+    ema_prompts.cancel_future(session=session, participant=participant, now=now)
+    notify_service.remove_all(session=session, participant=participant)
+
+
+def _fates(session: Session, participant_ids: list) -> dict:
+    rows = session.exec(select(Prompt).where(col(Prompt.participant_id).in_(participant_ids))).all()
+    by_participant: dict = {pid: [] for pid in participant_ids}
+    for row in rows:
+        by_participant[row.participant_id].append(
+            PromptFate(
+                status=row.status,
+                scheduled_at=row.scheduled_at,
+                sent_at=row.sent_at,
+                completed_at=row.completed_at,
+                answered_late=row.answered_late,
+            )
+        )
+    return by_participant
+
+
+def compliance_by_participant(
+    *, session: Session, study: Study, now: datetime
+) -> list[tuple[Participant, Compliance]]:
+    participants = list(
+        session.exec(
+            select(Participant)
+            .where(Participant.study_id == study.id)
+            .order_by(col(Participant.enrolled_at))
+        )
+    )
+    fates = _fates(session, [p.id for p in participants])
+    return [(p, compliance(fates[p.id], now=now)) for p in participants]
+
+
+def study_compliance(*, session: Session, study: Study, now: datetime) -> Compliance:
+    ids = list(session.exec(select(Participant.id).where(Participant.study_id == study.id)))
+    return compliance([f for fates in _fates(session, ids).values() for f in fates], now=now)
+
+
+def alerts_for(
+    *, session: Session, study: Study, open_only: bool
+) -> list[tuple[StaffAlert, Participant]]:
+    query = (
+        select(StaffAlert, Participant)
+        .join(Participant, col(Participant.id) == StaffAlert.participant_id)
+        .where(Participant.study_id == study.id)
+        .order_by(col(StaffAlert.created_at))
+    )
+    if open_only:
+        query = query.where(col(StaffAlert.acknowledged_at).is_(None))
+    return list(session.exec(query).all())
+
+
+def acknowledge_alert(
+    *, session: Session, study: Study, alert_id: uuid.UUID, by: str, now: datetime
+) -> tuple[StaffAlert, Participant]:
+    found = next(
+        (
+            pair
+            for pair in alerts_for(session=session, study=study, open_only=False)
+            if pair[0].id == alert_id
+        ),
+        None,
+    )
+    if found is None:
+        raise AppError(404, "unknown_alert", "There is no such alert in this study.")
+    alert, participant = found
+    if alert.acknowledged_at is None:
+        alert.acknowledged_at, alert.acknowledged_by = now, by
+        session.add(alert)
+        session.commit()
+        session.refresh(alert)
+    return alert, participant

@@ -8,6 +8,7 @@ from sqlalchemy import JSON, Column
 from sqlmodel import Field, SQLModel
 
 from savor.clock import utcnow
+from savor.ema.compliance import Compliance
 from savor.sqltypes import UTCDateTime
 
 
@@ -41,3 +42,26 @@ class ResearchTokenPublic(SQLModel):
     scopes: list[str]
     created_at: datetime
     revoked_at: datetime | None
+
+
+class ParticipantCompliance(SQLModel):
+    pseudonym: str
+    status: str
+    program_week: int
+    compliance: Compliance
+
+
+class ComplianceReport(SQLModel):
+    study: str
+    generated_at: datetime
+    overall: Compliance
+    participants: list[ParticipantCompliance]
+
+
+class AlertPublic(SQLModel):
+    id: uuid.UUID
+    pseudonym: str
+    items: list[str]
+    created_at: datetime
+    acknowledged_at: datetime | None
+    acknowledged_by: str | None

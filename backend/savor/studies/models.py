@@ -122,3 +122,17 @@ class ParticipantUpdate(SQLModel):
     wake_time: time | None = None
     sleep_time: time | None = None
     stage: Stage | None = None
+
+
+class HelpResource(SQLModel):
+    id: str
+    name: str
+    description: str | None
+    phone: str | None
+    sms: str | None
+    url: str | None
+
+
+class HelpView(SQLModel):
+    contact: str
+    resources: list[HelpResource]

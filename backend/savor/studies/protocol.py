@@ -89,6 +89,10 @@ class Features(Strict):
     medication_item: bool = False
     free_text_to_server: bool = False
     date_shift_exports: bool = False
+    # A coordinator is alerted when an answer crosses a crisis threshold; participants are told
+    # at enrollment when a study turns this on.
+    staff_alerts: bool = False
+    # Craving or stress at or above this offers the 3-minute breathing break right away.
     high_rating_threshold: int = Field(default=7, ge=0, le=10)
 
 

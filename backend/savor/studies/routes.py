@@ -6,9 +6,16 @@ from savor.auth import ActiveParticipant, CurrentParticipant
 from savor.clock import utcnow
 from savor.db import SessionDep
 from savor.deps import ClientKeyDep, EnrollLimiterDep, SettingsDep
+from savor.ema import service as ema_service
 from savor.errors import AppError
 from savor.studies import service as studies_service
-from savor.studies.models import EnrollRequest, EnrollResponse, ParticipantPublic, ParticipantUpdate
+from savor.studies.models import (
+    EnrollRequest,
+    EnrollResponse,
+    HelpView,
+    ParticipantPublic,
+    ParticipantUpdate,
+)
 
 router = APIRouter(prefix="/api/v1", tags=["participant"])
 
@@ -42,6 +49,7 @@ def create_enrollment(
         if error.code in _GUESSING_CODES:
             limiter.record_failure(client, now=now)
         raise
+    ema_service.plan_for(session=session, participant=participant, now=now)
     public = studies_service.participant_public(session=session, participant=participant)
     return EnrollResponse(token=token, participant=public)
 
@@ -60,11 +68,21 @@ def update_me(
     updated = studies_service.update_participant(
         session=session, participant=participant, changes=body
     )
+    # Her coming prompts follow her new zone or hours; what already happened stays as it was.
+    ema_service.plan_for(session=session, participant=updated, now=utcnow())
     return studies_service.participant_public(session=session, participant=updated)
 
 
 @router.post("/me/withdraw", response_model=ParticipantPublic)
 def withdraw_me(participant: CurrentParticipant, session: SessionDep) -> ParticipantPublic:
     """Leave the study; nothing more is collected."""
-    withdrawn = studies_service.withdraw(session=session, participant=participant, now=utcnow())
+    now = utcnow()
+    withdrawn = studies_service.withdraw(session=session, participant=participant, now=now)
+    ema_service.stop_for(session=session, participant=withdrawn, now=now)
     return studies_service.participant_public(session=session, participant=withdrawn)
+
+
+@router.get("/help", response_model=HelpView)
+def read_help(participant: CurrentParticipant, session: SessionDep) -> HelpView:
+    """Crisis resources and the study's own contact, in her language."""
+    return studies_service.help_for(session=session, participant=participant)

@@ -17,6 +17,8 @@ from savor.studies import codes
 from savor.studies.models import (
     EnrollmentCode,
     EnrollRequest,
+    HelpResource,
+    HelpView,
     Participant,
     ParticipantPublic,
     ParticipantToken,
@@ -251,3 +253,24 @@ def withdraw(*, session: Session, participant: Participant, now: datetime) -> Pa
         session.commit()
         session.refresh(participant)
     return participant
+
+
+def help_for(*, session: Session, participant: Participant) -> HelpView:
+    document = protocol_document(
+        session=session, study=session.get_one(Study, participant.study_id)
+    )
+    say = (lambda text: text.es) if participant.language == "es" else (lambda text: text.en)
+    return HelpView(
+        contact=say(document.contact),
+        resources=[
+            HelpResource(
+                id=r.id,
+                name=say(r.name),
+                description=say(r.description) if r.description else None,
+                phone=r.phone,
+                sms=r.sms,
+                url=r.url,
+            )
+            for r in document.crisis_resources
+        ],
+    )

@@ -1,0 +1,188 @@
+"""Prompts and their fate, answers as sent, offers made from answers, staff alerts, devices."""
+
+import uuid
+from datetime import date, datetime
+from typing import Any, Literal
+
+from pydantic import AwareDatetime
+from sqlalchemy import JSON, Column, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from savor.clock import utcnow
+from savor.sqltypes import UTCDateTime
+
+PromptStatus = Literal[
+    "scheduled", "sending", "sent", "opened", "completed", "expired", "cancelled"
+]
+OPEN_STATUSES = ("sent", "opened")
+
+
+def _at(nullable: bool = True) -> Any:
+    return Field(default=None, sa_type=UTCDateTime, nullable=nullable)
+
+
+class InstrumentVersion(SQLModel, table=True):
+    """Each wording of an instrument that was ever asked, so answers validate against it."""
+
+    __tablename__ = "instrument_version"
+    __table_args__ = (UniqueConstraint("instrument_id", "version"),)
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    instrument_id: str = Field(max_length=40)
+    version: str = Field(max_length=20)
+    fingerprint: str = Field(max_length=12)
+    definition: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class Prompt(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("participant_id", "schedule_id", "local_date", "slot"),)
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    participant_id: uuid.UUID = Field(foreign_key="participant.id", index=True, ondelete="CASCADE")
+    schedule_id: str = Field(max_length=40)
+    kind: str = Field(max_length=16)
+    instrument_id: str = Field(max_length=40)
+    instrument_version: str = Field(max_length=20)
+    protocol_version: int
+    local_date: date
+    slot: int
+    status: str = Field(default="scheduled", max_length=12, index=True)
+    scheduled_at: datetime = Field(sa_type=UTCDateTime, index=True)
+    expires_at: datetime = Field(sa_type=UTCDateTime)
+    remind_at: datetime | None = _at()
+    sent_at: datetime | None = _at()
+    reminded_at: datetime | None = _at()
+    opened_at: datetime | None = _at()
+    completed_at: datetime | None = _at()
+    expired_at: datetime | None = _at()
+    cancelled_at: datetime | None = _at()
+    answered_late: bool = False
+    # Several app processes may tick at once: a prompt is claimed before it is sent.
+    claimed_by: str | None = Field(default=None, max_length=64)
+    claimed_at: datetime | None = _at()
+    send_attempts: int = 0
+    next_attempt_at: datetime | None = _at()
+    pushed: int = Field(default=0, description="devices that accepted the notification")
+
+
+class Response(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("participant_id", "client_id"),)
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    participant_id: uuid.UUID = Field(foreign_key="participant.id", index=True, ondelete="CASCADE")
+    client_id: uuid.UUID
+    prompt_id: uuid.UUID | None = Field(default=None, foreign_key="prompt.id", index=True)
+    kind: str = Field(max_length=16, description="the prompt's kind, or 'self' when she began it")
+    instrument_id: str = Field(max_length=40)
+    instrument_version: str = Field(max_length=20)
+    instrument_fingerprint: str = Field(max_length=12)
+    protocol_version: int
+    started_at: datetime | None = _at()
+    submitted_at: datetime = Field(sa_type=UTCDateTime)
+    received_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)
+    timezone: str = Field(max_length=64, description="her zone when she answered")
+    local_date: date
+    late: bool = False
+    context: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    body_hash: str = Field(max_length=64)
+
+
+class ResponseItem(SQLModel, table=True):
+    __tablename__ = "response_item"
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    response_id: uuid.UUID = Field(foreign_key="response.id", index=True, ondelete="CASCADE")
+    item_id: str = Field(max_length=40)
+    position: int
+    value: Any = Field(default=None, sa_column=Column(JSON, nullable=True))
+    declined: bool = False
+    sensitive: bool = False
+
+
+class Offer(SQLModel, table=True):
+    """A rule fired on her answers, and what she did with it: offered, accepted or declined."""
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    participant_id: uuid.UUID = Field(foreign_key="participant.id", index=True, ondelete="CASCADE")
+    response_id: uuid.UUID = Field(foreign_key="response.id", index=True, ondelete="CASCADE")
+    rule: str = Field(max_length=32)
+    practice_id: str | None = Field(default=None, max_length=8)
+    outcome: str = Field(default="offered", max_length=12)
+    offered_at: datetime = Field(sa_type=UTCDateTime)
+    decided_at: datetime | None = _at()
+
+
+class StaffAlert(SQLModel, table=True):
+    __tablename__ = "staff_alert"
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    participant_id: uuid.UUID = Field(foreign_key="participant.id", index=True, ondelete="CASCADE")
+    response_id: uuid.UUID = Field(foreign_key="response.id", ondelete="CASCADE")
+    items: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    created_at: datetime = Field(sa_type=UTCDateTime)
+    acknowledged_at: datetime | None = _at()
+    acknowledged_by: str | None = Field(default=None, max_length=100)
+
+
+class PushSubscription(SQLModel, table=True):
+    __tablename__ = "push_subscription"
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    participant_id: uuid.UUID = Field(foreign_key="participant.id", index=True, ondelete="CASCADE")
+    endpoint: str = Field(max_length=1000, unique=True)
+    p256dh: str = Field(max_length=200)
+    auth: str = Field(max_length=100)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    last_success_at: datetime | None = _at()
+    failures: int = 0
+
+
+class AnswerIn(SQLModel):
+    item_id: str = Field(max_length=40)
+    value: Any = None
+    declined: bool = False
+
+
+class ResponseCreate(SQLModel):
+    client_id: uuid.UUID
+    prompt_id: uuid.UUID | None = None
+    instrument_id: str = Field(max_length=40)
+    instrument_version: str = Field(max_length=20)
+    started_at: AwareDatetime | None = None
+    submitted_at: AwareDatetime
+    answers: list[AnswerIn] = Field(max_length=100)
+    context: dict[str, bool] = Field(default_factory=dict)
+
+
+class OfferPublic(SQLModel):
+    id: uuid.UUID
+    rule: str
+    practice_id: str | None
+    outcome: str
+
+
+class ResponsePublic(SQLModel):
+    id: uuid.UUID
+    client_id: uuid.UUID
+    prompt_id: uuid.UUID | None
+    instrument_id: str
+    instrument_version: str
+    submitted_at: datetime
+    received_at: datetime
+    late: bool
+    crisis: bool
+    offers: list[OfferPublic]
+
+
+class OfferDecision(SQLModel):
+    outcome: Literal["accepted", "declined"]
+
+
+class SubscriptionIn(SQLModel):
+    endpoint: str = Field(max_length=1000)
+    keys: dict[str, str]
+
+
+class SubscriptionRemove(SQLModel):
+    endpoint: str = Field(max_length=1000)

@@ -1,0 +1,136 @@
+"""Participant API: instruments, her prompts, her answers, and what she does with offers."""
+
+import uuid
+
+from fastapi import APIRouter, Response
+
+from savor.auth import ActiveParticipant, CurrentParticipant
+from savor.clock import utcnow
+from savor.db import SessionDep
+from savor.ema import prompts as ema_prompts
+from savor.ema import registry
+from savor.ema import responses as ema_responses
+from savor.ema import service as ema_service
+from savor.ema.models import (
+    OfferDecision,
+    OfferPublic,
+    Prompt,
+    ResponseCreate,
+    ResponsePublic,
+)
+from savor.practices import service as practices_service
+from savor.studies.models import Participant
+from savor.studies.protocol import ProtocolDocument
+
+router = APIRouter(prefix="/api/v1", tags=["check-ins"])
+
+
+def _context(session, participant: Participant) -> tuple[ProtocolDocument, set[str]]:
+    _, document, _ = practices_service.context_for(session=session, participant=participant)
+    return document, ema_service.enabled_features(document)
+
+
+def _prompt_view(prompt: Prompt, participant: Participant, features: set[str]) -> dict:
+    instrument = registry.current(prompt.instrument_id)
+    return {
+        "id": prompt.id,
+        "kind": prompt.kind,
+        "schedule_id": prompt.schedule_id,
+        "local_date": prompt.local_date,
+        "status": prompt.status,
+        "scheduled_at": prompt.scheduled_at,
+        "expires_at": prompt.expires_at,
+        "sent_at": prompt.sent_at,
+        "opened_at": prompt.opened_at,
+        "completed_at": prompt.completed_at,
+        "instrument": registry.present(
+            instrument,
+            language=participant.language,
+            features=features,
+            audience=participant.stage,
+        ),
+    }
+
+
+@router.get("/instruments/{instrument_id}")
+def read_instrument(
+    instrument_id: str, participant: CurrentParticipant, session: SessionDep
+) -> dict:
+    """A check-in in her language with only the items she is asked."""
+    _, features = _context(session, participant)
+    return registry.present(
+        registry.current(instrument_id),
+        language=participant.language,
+        features=features,
+        audience=participant.stage,
+    )
+
+
+@router.get("/prompts")
+def read_prompts(participant: CurrentParticipant, session: SessionDep) -> list[dict]:
+    """Check-ins she can answer now, with their items."""
+    _, features = _context(session, participant)
+    prompts = ema_prompts.open_prompts(session=session, participant=participant, now=utcnow())
+    return [_prompt_view(p, participant, features) for p in prompts]
+
+
+@router.get("/prompts/upcoming")
+def read_upcoming_prompts(participant: CurrentParticipant, session: SessionDep) -> list[dict]:
+    """Check-ins planned for later today and tomorrow, so she knows her day."""
+    _, features = _context(session, participant)
+    prompts = ema_prompts.upcoming(session=session, participant=participant, now=utcnow())
+    return [_prompt_view(p, participant, features) for p in prompts]
+
+
+@router.post("/prompts/{prompt_id}/opened")
+def create_prompt_opening(
+    prompt_id: uuid.UUID, participant: ActiveParticipant, session: SessionDep
+) -> dict:
+    """She opened the check-in (the first time counts)."""
+    _, features = _context(session, participant)
+    prompt = ema_prompts.her_prompt(session=session, participant=participant, prompt_id=prompt_id)
+    prompt = ema_prompts.mark_opened(session=session, prompt=prompt, now=utcnow())
+    return _prompt_view(prompt, participant, features)
+
+
+@router.post("/responses", response_model=ResponsePublic, status_code=201)
+def create_response(
+    body: ResponseCreate, participant: ActiveParticipant, session: SessionDep, response: Response
+) -> ResponsePublic:
+    """Save her answers; the same record sent again returns it unchanged (200)."""
+    study, document, catalog = practices_service.context_for(
+        session=session, participant=participant
+    )
+    stored, created = ema_responses.record_response(
+        session=session,
+        participant=participant,
+        body=body,
+        document=document,
+        features=ema_service.enabled_features(document),
+        breathing_available=ema_responses.BREATHING_PRACTICE in catalog.practices,
+        protocol_version=study.active_protocol_version,
+        now=utcnow(),
+    )
+    if not created:
+        response.status_code = 200
+    offers = ema_responses.offers_for(session=session, response=stored)
+    return ResponsePublic(
+        **stored.model_dump(include=set(ResponsePublic.model_fields) - {"offers", "crisis"}),
+        crisis=any(o.rule == "crisis_help" for o in offers),
+        offers=[OfferPublic.model_validate(o, from_attributes=True) for o in offers],
+    )
+
+
+@router.post("/offers/{offer_id}", response_model=OfferPublic)
+def update_offer(
+    offer_id: uuid.UUID, body: OfferDecision, participant: CurrentParticipant, session: SessionDep
+) -> OfferPublic:
+    """Whether she took up a suggestion (a breathing break, crisis help)."""
+    offer = ema_responses.decide_offer(
+        session=session,
+        participant=participant,
+        offer_id=offer_id,
+        outcome=body.outcome,
+        now=utcnow(),
+    )
+    return OfferPublic.model_validate(offer, from_attributes=True)

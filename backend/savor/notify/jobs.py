@@ -1,0 +1,56 @@
+"""The scheduler's jobs: each a few lines that call services; all state lives in our tables."""
+
+import os
+import socket
+from datetime import datetime, timedelta
+
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from savor.config import Settings
+from savor.ema import prompts as ema_prompts
+from savor.ema import service as ema_service
+from savor.notify import dispatch
+from savor.notify.scheduler import Job
+from savor.notify.vapid import VapidKeys
+from savor.notify.webpush import PushResult, send_push
+
+PLAN_EVERY = timedelta(minutes=10)
+
+
+def make_sender(settings: Settings, keys: VapidKeys) -> dispatch.Sender:
+    def send(subscription, payload) -> PushResult:
+        return send_push(
+            subscription,
+            payload,
+            keys=keys,
+            subject=settings.vapid_subject,
+            ttl=settings.push_ttl_seconds,
+            timeout=settings.push_timeout_seconds,
+        )
+
+    return send
+
+
+def build_jobs(*, engine: Engine, send: dispatch.Sender) -> list[Job]:
+    worker = f"{socket.gethostname()}:{os.getpid()}"
+    last_planned: list[datetime] = []
+
+    def plan_ahead(now: datetime) -> None:
+        if last_planned and now - last_planned[-1] < PLAN_EVERY:
+            return
+        with Session(engine) as session:
+            ema_service.plan_everyone(session=session, now=now)
+        last_planned[:] = [now]
+
+    def expire(now: datetime) -> None:
+        with Session(engine) as session:
+            ema_prompts.expire_due(session=session, now=now)
+
+    def send_due(now: datetime) -> None:
+        with Session(engine) as session:
+            dispatch.dispatch_due(session=session, worker=worker, send=send, now=now)
+            dispatch.retry_pushes(session=session, worker=worker, send=send, now=now)
+            dispatch.send_reminders(session=session, worker=worker, send=send, now=now)
+
+    return [plan_ahead, expire, send_due]

@@ -1,0 +1,40 @@
+"""Participant API: the key her browser subscribes with, and her devices' subscriptions."""
+
+from fastapi import APIRouter, Request, Response
+
+from savor.auth import ActiveParticipant, CurrentParticipant
+from savor.clock import utcnow
+from savor.db import SessionDep
+from savor.ema.models import SubscriptionIn, SubscriptionRemove
+from savor.notify import service as notify_service
+
+router = APIRouter(prefix="/api/v1", tags=["notifications"])
+
+
+@router.get("/push/public-key")
+def read_push_public_key(request: Request) -> dict[str, str]:
+    """The VAPID public key for PushManager.subscribe(applicationServerKey)."""
+    return {"public_key": request.app.state.vapid_keys.public_key}
+
+
+@router.post("/push-subscriptions", status_code=201)
+def create_push_subscription(
+    body: SubscriptionIn, participant: ActiveParticipant, session: SessionDep, response: Response
+) -> dict[str, str]:
+    """Remember this device for notifications (sending it again is harmless)."""
+    _, created = notify_service.save_subscription(
+        session=session, participant=participant, body=body, now=utcnow()
+    )
+    if not created:
+        response.status_code = 200
+    return {"status": "subscribed"}
+
+
+@router.delete("/push-subscriptions", status_code=204)
+def delete_push_subscription(
+    body: SubscriptionRemove, participant: CurrentParticipant, session: SessionDep
+) -> None:
+    """Stop notifications to this device."""
+    notify_service.remove_subscription(
+        session=session, participant=participant, endpoint=body.endpoint
+    )

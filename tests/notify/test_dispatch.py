@@ -1,0 +1,215 @@
+"""Due prompts reach her devices exactly once, even with several processes ticking."""
+
+import threading
+from datetime import timedelta
+
+import pytest
+from sqlmodel import Session, select
+
+from savor.clock import utcnow
+from savor.ema import prompts as ema_prompts
+from savor.ema.models import PushSubscription
+from savor.notify import dispatch
+from savor.notify.jobs import build_jobs
+from savor.notify.webpush import PushResult
+from tests.factories import first_due, make_participant, prompts_of
+
+
+def _subscribe(client, headers, push_service):
+    browser = push_service.subscribe()
+    response = client.post("/api/v1/push-subscriptions", headers=headers, json=browser.to_json())
+    assert response.status_code == 201
+    return browser
+
+
+def test_public_key_is_the_one_pushes_are_signed_with(client, app):
+    key = client.get("/api/v1/push/public-key").json()["public_key"]
+    assert key == app.state.vapid_keys.public_key
+
+
+def test_a_due_prompt_is_pushed_neutrally_and_marked_sent(
+    client, session, settings, push_service, sender
+):
+    headers, participant = make_participant(client, session, settings)
+    _subscribe(client, headers, push_service)
+    prompt, now = first_due(session, participant)
+    tally = dispatch.dispatch_due(session=session, worker="w1", send=sender, now=now)
+    assert (tally.claimed, tally.pushed) == (1, 1)
+    [received] = push_service.received
+    assert received.json() == {
+        "type": "prompt",
+        "prompt_id": str(prompt.id),
+        "title": "Savor",
+        "body": "Time for a short check-in",
+    }
+    stored = prompts_of(session, participant)[0]
+    assert (stored.status, stored.sent_at, stored.pushed) == ("sent", now, 1)
+
+
+def test_without_a_device_the_prompt_is_still_available_in_the_app(
+    client, session, settings, sender
+):
+    _headers, participant = make_participant(client, session, settings)
+    prompt, now = first_due(session, participant)
+    dispatch.dispatch_due(session=session, worker="w1", send=sender, now=now)
+    assert (
+        ema_prompts.open_prompts(session=session, participant=participant, now=now)[0].id
+        == prompt.id
+    )
+
+
+def test_a_gone_subscription_is_removed(client, session, settings, push_service, sender):
+    headers, participant = make_participant(client, session, settings)
+    browser = _subscribe(client, headers, push_service)
+    push_service.answer(browser, 410)
+    _, now = first_due(session, participant)
+    dispatch.dispatch_due(session=session, worker="w1", send=sender, now=now)
+    assert session.exec(select(PushSubscription)).all() == []
+
+
+def test_a_passing_failure_is_retried_after_backoff(
+    client, session, settings, push_service, sender
+):
+    headers, participant = make_participant(client, session, settings)
+    browser = _subscribe(client, headers, push_service)
+    push_service.answer(browser, 503, {"Retry-After": "120"})
+    _, now = first_due(session, participant)
+    dispatch.dispatch_due(session=session, worker="w1", send=sender, now=now)
+    stored = prompts_of(session, participant)[0]
+    assert stored.next_attempt_at == now + timedelta(seconds=120)
+    assert dispatch.retry_pushes(session=session, worker="w1", send=sender, now=now) == 0
+    push_service.answer(browser, 201)
+    later = now + timedelta(seconds=121)
+    assert dispatch.retry_pushes(session=session, worker="w1", send=sender, now=later) == 1
+    assert prompts_of(session, participant)[0].pushed == 1
+    assert len(push_service.received) == 2  # the refused delivery, then the accepted one
+
+
+def test_one_reminder_when_she_has_not_opened_it(client, session, settings, push_service, sender):
+    headers, participant = make_participant(client, session, settings)
+    _subscribe(client, headers, push_service)
+    prompt, now = first_due(session, participant)
+    dispatch.dispatch_due(session=session, worker="w1", send=sender, now=now)
+    later = prompt.remind_at + timedelta(seconds=1)
+    assert dispatch.send_reminders(session=session, worker="w1", send=sender, now=later) == 1
+    assert dispatch.send_reminders(session=session, worker="w1", send=sender, now=later) == 0
+    assert [r.json()["type"] for r in push_service.received] == ["prompt", "reminder"]
+
+
+def test_no_reminder_once_she_opened_it(client, session, settings, push_service, sender):
+    headers, participant = make_participant(client, session, settings)
+    _subscribe(client, headers, push_service)
+    prompt, now = first_due(session, participant)
+    dispatch.dispatch_due(session=session, worker="w1", send=sender, now=now)
+    client.post(f"/api/v1/prompts/{prompt.id}/opened", headers=headers)
+    later = prompt.remind_at + timedelta(seconds=1)
+    assert dispatch.send_reminders(session=session, worker="w1", send=sender, now=later) == 0
+
+
+def test_unanswered_prompts_expire_with_their_time_kept(client, session, settings, sender):
+    _, participant = make_participant(client, session, settings)
+    prompt, now = first_due(session, participant)
+    dispatch.dispatch_due(session=session, worker="w1", send=sender, now=now)
+    after = prompt.expires_at + timedelta(seconds=1)
+    assert ema_prompts.expire_due(session=session, now=after) >= 1
+    stored = prompts_of(session, participant)[0]
+    assert (stored.status, stored.expired_at, stored.sent_at) == ("expired", after, now)
+
+
+def test_a_prompt_missed_while_the_server_was_down_expires_unsent(client, session, settings):
+    _, participant = make_participant(client, session, settings)
+    prompt, _ = first_due(session, participant)
+    ema_prompts.expire_due(session=session, now=prompt.expires_at + timedelta(seconds=1))
+    stored = prompts_of(session, participant)[0]
+    assert (stored.status, stored.sent_at) == ("expired", None)
+
+
+def test_invalid_subscription_is_refused(client, session, settings):
+    headers, _ = make_participant(client, session, settings)
+    body = {"endpoint": "https://push.example.org/x", "keys": {"p256dh": "abc", "auth": "def"}}
+    response = client.post("/api/v1/push-subscriptions", headers=headers, json=body)
+    assert response.status_code == 422
+    assert response.json()["error"]["code"] == "invalid_subscription"
+
+
+def test_plain_http_push_endpoints_are_refused(client, session, settings, push_service):
+    headers, _ = make_participant(client, session, settings)
+    body = push_service.fake_subscription("http://push.example.org/x")
+    response = client.post("/api/v1/push-subscriptions", headers=headers, json=body)
+    assert response.status_code == 422
+
+
+def test_unsubscribing_stops_pushes_to_that_device(client, session, settings, push_service):
+    headers, _ = make_participant(client, session, settings)
+    browser = _subscribe(client, headers, push_service)
+    response = client.request(
+        "DELETE",
+        "/api/v1/push-subscriptions",
+        headers=headers,
+        json={"endpoint": browser.endpoint},
+    )
+    assert response.status_code == 204
+    assert session.exec(select(PushSubscription)).all() == []
+
+
+def test_the_scheduler_jobs_plan_send_and_expire(
+    client, session, settings, engine, push_service, sender
+):
+    headers, participant = make_participant(client, session, settings)
+    _subscribe(client, headers, push_service)
+    prompt, now = first_due(session, participant)
+    jobs = build_jobs(engine=engine, send=sender)
+    for job in jobs:
+        job(now)
+    assert len(push_service.received) == 1
+    for job in jobs:
+        job(prompt.expires_at + timedelta(seconds=1))
+    assert prompts_of(session, participant)[0].status == "expired"
+
+
+@pytest.mark.parametrize("workers", [2, 4])
+def test_racing_dispatchers_send_each_prompt_exactly_once(
+    client, session, settings, engine, workers
+):
+    participants = [make_participant(client, session, settings)[1] for _ in range(3)]
+    now = utcnow()
+    due = [prompts_of(session, p)[0] for p in participants]
+    for prompt in due:
+        prompt.scheduled_at, prompt.expires_at = (
+            now - timedelta(minutes=1),
+            now + timedelta(hours=1),
+        )
+        session.add(prompt)
+    calls: list[str] = []
+    lock = threading.Lock()
+    start = threading.Barrier(workers)
+
+    def fake_send(subscription, payload) -> PushResult:
+        with lock:
+            calls.append(payload["prompt_id"])
+        return PushResult("sent", 201, "created")
+
+    for p in participants:
+        session.add(
+            PushSubscription(
+                participant_id=p.id,
+                endpoint=f"https://push.example.org/{p.id}",
+                p256dh="x",
+                auth="y",
+            )
+        )
+    session.commit()
+
+    def worker(name: str) -> None:
+        with Session(engine) as own:
+            start.wait()
+            dispatch.dispatch_due(session=own, worker=name, send=fake_send, now=now)
+
+    threads = [threading.Thread(target=worker, args=(f"w{i}",)) for i in range(workers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(calls) == sorted(str(p.id) for p in due)
+    session.expire_all()
+    assert {p.status for p in due} == {"sent"}
