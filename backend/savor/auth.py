@@ -7,11 +7,13 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Annotated
 
-from fastapi import Depends
+from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlmodel import select
 
+from savor.clock import utcnow
 from savor.db import SessionDep
+from savor.deps import client_key
 from savor.errors import AppError
 from savor.studies.models import Participant, ParticipantToken, ResearchToken, Study
 
@@ -70,8 +72,27 @@ def _require_bearer(credentials: HTTPAuthorizationCredentials | None, who: str) 
     return credentials.credentials
 
 
-def current_participant(session: SessionDep, credentials: BearerDep) -> Participant:
+def _refuse_guessers(request: Request) -> None:
+    limiter = request.app.state.token_limiter
+    wait = limiter.retry_after(client_key(request), now=utcnow())
+    if wait is not None:
+        raise AppError(
+            429,
+            "too_many_attempts",
+            f"Too many tokens that did not work. Please wait {wait} seconds.",
+            headers={"Retry-After": str(wait)},
+        )
+
+
+def _count_failure(request: Request) -> None:
+    request.app.state.token_limiter.record_failure(client_key(request), now=utcnow())
+
+
+def current_participant(
+    request: Request, session: SessionDep, credentials: BearerDep
+) -> Participant:
     token = _require_bearer(credentials, "app")
+    _refuse_guessers(request)
     row = session.exec(
         select(Participant)
         .join(ParticipantToken)
@@ -79,6 +100,7 @@ def current_participant(session: SessionDep, credentials: BearerDep) -> Particip
         .where(ParticipantToken.revoked_at.is_(None))  # type: ignore[union-attr]
     ).first()
     if row is None:
+        _count_failure(request)
         raise AppError(
             401,
             "invalid_token",
@@ -110,14 +132,18 @@ class ResearchAccess:
     study: Study
 
 
-def research_access(session: SessionDep, credentials: BearerDep) -> ResearchAccess:
+def research_access(
+    request: Request, session: SessionDep, credentials: BearerDep
+) -> ResearchAccess:
     token = _require_bearer(credentials, "research")
+    _refuse_guessers(request)
     found = session.exec(
         select(ResearchToken, Study)
         .join(Study)
         .where(ResearchToken.token_hash == hash_token(token))
     ).first()
     if found is None:
+        _count_failure(request)
         raise AppError(401, "invalid_token", "This research token is not known.")
     research_token, study = found
     if research_token.revoked_at is not None:

@@ -45,6 +45,7 @@ class Settings(BaseSettings):
     enrollment_code_days: int = Field(default=30, ge=1, le=365)
     enrollment_max_failures: int = Field(default=5, ge=1, le=100)
     enrollment_lockout_seconds: int = Field(default=300, ge=1, le=86400)
+    token_max_failures: int = Field(default=30, ge=1, le=10000)
 
     @field_validator("log_level", mode="before")
     @classmethod

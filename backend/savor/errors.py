@@ -1,11 +1,15 @@
 """One error shape everywhere: {"error": {"code", "message", "fields"?}}."""
 
+import logging
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import InterfaceError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+
+log = logging.getLogger(__name__)
 
 GENERIC_CODES = {
     400: "bad_request",
@@ -81,7 +85,23 @@ async def _validation_error(_request: Request, exc: Exception) -> JSONResponse:
     return JSONResponse(error_body("invalid_input", f"Please check: {summary}", fields), 422)
 
 
+async def _database_error(_request: Request, exc: Exception) -> JSONResponse:
+    # Nothing was stored: the phone keeps the record in its outbox and sends it again later.
+    log.warning("database unavailable: %s", str(exc).splitlines()[0])
+    if "disk is full" in str(exc) or "No space left" in str(exc):
+        code, message = "storage_full", "The service has run out of storage. Please try later."
+    else:
+        code, message = "database_unavailable", "The service cannot reach its database right now."
+    return JSONResponse(
+        error_body(code, message + " Your answers are safe on your phone."),
+        503,
+        headers={"Retry-After": "30"},
+    )
+
+
 def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(OperationalError, _database_error)
+    app.add_exception_handler(InterfaceError, _database_error)
     app.add_exception_handler(AppError, _app_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _validation_error)

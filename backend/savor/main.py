@@ -21,6 +21,7 @@ from savor.notify.vapid import load_or_create_vapid_keys
 from savor.practices import routes as practices_routes
 from savor.ratelimit import FailureLimiter
 from savor.research import routes as research_routes
+from savor.security import SecurityMiddleware
 from savor.studies import routes as studies_routes
 
 
@@ -29,6 +30,7 @@ def scheduled_jobs(app: FastAPI) -> list[Job]:
 
     def prune_enroll_failures(now: datetime) -> None:
         limiter.prune(now=now)
+        app.state.token_limiter.prune(now=now)
 
     sender = make_sender(app.state.settings, app.state.vapid_keys)
     return [prune_enroll_failures, *build_jobs(engine=app.state.engine, send=sender)]
@@ -64,8 +66,14 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.state.vapid_keys = load_or_create_vapid_keys(
         settings.data_dir, vapid_key.get_secret_value() if vapid_key else None
     )
+    # Wrong tokens are far more common from a stale phone than from an attacker: a generous
+    # limit that still makes guessing 256-bit tokens pointless.
+    app.state.token_limiter = FailureLimiter(
+        max_failures=settings.token_max_failures, window=timedelta(minutes=5)
+    )
     install_error_handlers(app)
     app.middleware("http")(log_requests)
+    app.add_middleware(SecurityMiddleware)
     app.include_router(health.router)
     app.include_router(studies_routes.router)
     app.include_router(practices_routes.router)
