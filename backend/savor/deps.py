@@ -6,6 +6,7 @@ from fastapi import Depends, Request
 
 from savor.config import Settings
 from savor.ratelimit import FailureLimiter
+from savor.writer import WriteQueue
 
 
 def get_app_settings(request: Request) -> Settings:
@@ -16,6 +17,10 @@ def get_enroll_limiter(request: Request) -> FailureLimiter:
     return request.app.state.enroll_limiter
 
 
+def get_writer(request: Request) -> WriteQueue:
+    return request.app.state.writer
+
+
 def client_key(request: Request) -> str:
     # Used only as an in-memory key for the failure window; never stored or logged.
     return request.client.host if request.client else "unknown"
@@ -24,3 +29,4 @@ def client_key(request: Request) -> str:
 SettingsDep = Annotated[Settings, Depends(get_app_settings)]
 EnrollLimiterDep = Annotated[FailureLimiter, Depends(get_enroll_limiter)]
 ClientKeyDep = Annotated[str, Depends(client_key)]
+WriterDep = Annotated[WriteQueue, Depends(get_writer)]

@@ -10,7 +10,7 @@ from sqlalchemy.engine import Engine
 
 from savor import health
 from savor.config import Settings, get_settings
-from savor.db import make_engine
+from savor.db import make_engine, make_writer_engine
 from savor.ema import routes as ema_routes
 from savor.errors import install_error_handlers
 from savor.logs import configure_logging, log_requests
@@ -23,6 +23,7 @@ from savor.ratelimit import FailureLimiter
 from savor.research import routes as research_routes
 from savor.security import SecurityMiddleware
 from savor.studies import routes as studies_routes
+from savor.writer import WriteQueue
 
 
 def scheduled_jobs(app: FastAPI) -> list[Job]:
@@ -49,6 +50,8 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     finally:
         if scheduler is not None:
             scheduler.shutdown(wait=True)
+        app.state.writer.close()
+        app.state.writer.engine.dispose()
         app.state.engine.dispose()
 
 
@@ -58,6 +61,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app = FastAPI(title="Savor", version="0.1.0", lifespan=lifespan)
     app.state.settings = settings
     app.state.engine = engine or make_engine(settings.resolved_database_url)
+    app.state.writer = WriteQueue(make_writer_engine(settings.resolved_database_url))
     app.state.enroll_limiter = FailureLimiter(
         max_failures=settings.enrollment_max_failures,
         window=timedelta(seconds=settings.enrollment_lockout_seconds),

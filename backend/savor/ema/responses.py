@@ -2,10 +2,12 @@
 
 import hashlib
 import json
+import uuid
 from datetime import datetime, timedelta
 
+from sqlalchemy import insert, update
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, select
+from sqlmodel import Session, SQLModel, col, select
 
 from savor.ema import prompts as ema_prompts
 from savor.ema import registry
@@ -16,6 +18,7 @@ from savor.errors import AppError
 from savor.practices import progress
 from savor.studies.models import Participant
 from savor.studies.protocol import ProtocolDocument
+from savor.writer import Write, WriteQueue
 
 CLOCK_SKEW = timedelta(minutes=5)
 HIGH_ITEMS = ("C1", "S1")  # craving or stress: a breathing break is offered when high
@@ -92,9 +95,127 @@ def _offers(
     return found
 
 
+def _rows(
+    *,
+    participant: Participant,
+    body: ResponseCreate,
+    body_hash: str,
+    prompt: Prompt | None,
+    instrument: Instrument,
+    answers: list[dict],
+    document: ProtocolDocument,
+    breathing_available: bool,
+    protocol_version: int,
+    now: datetime,
+) -> list[SQLModel]:
+    """Everything one answer set stores, built before the write so the writer stays quick."""
+    late = prompt is not None and body.submitted_at > prompt.expires_at
+    response = Response(
+        participant_id=participant.id,
+        client_id=body.client_id,
+        prompt_id=body.prompt_id,
+        kind=prompt.kind if prompt else "self",
+        instrument_id=instrument.id,
+        instrument_version=str(instrument.version),
+        instrument_fingerprint=instrument.fingerprint,
+        protocol_version=prompt.protocol_version if prompt else protocol_version,
+        started_at=body.started_at,
+        submitted_at=body.submitted_at,
+        received_at=now,
+        timezone=participant.timezone,
+        local_date=progress.local_date(body.submitted_at, participant.timezone),
+        late=late,
+        context=body.context,
+        body_hash=body_hash,
+    )
+    rows: list[SQLModel] = [response]
+    rows += [
+        Offer(
+            participant_id=participant.id,
+            response_id=response.id,
+            rule=rule,
+            practice_id=practice_id,
+            offered_at=now,
+        )
+        for rule, practice_id in _offers(
+            instrument=instrument,
+            answers=answers,
+            document=document,
+            practices_offered=breathing_available,
+        )
+    ]
+    crisis = crisis_items(instrument, answers)
+    if crisis and document.features.staff_alerts:
+        rows.append(
+            StaffAlert(
+                participant_id=participant.id, response_id=response.id, items=crisis, created_at=now
+            )
+        )
+    return rows
+
+
+def _item_rows(response: Response, answers: list[dict], instrument: Instrument) -> list[dict]:
+    # Plain rows for one executemany: building ORM objects per answer costs more than the write.
+    sensitive = {item.id for item in instrument.items if item.sensitive}
+    return [
+        {
+            "id": uuid.uuid4(),
+            "response_id": response.id,
+            "item_id": a["item_id"],
+            "position": position,
+            "value": None if a["declined"] else a["value"],
+            "declined": a["declined"],
+            "sensitive": a["item_id"] in sensitive,
+        }
+        for position, a in enumerate(answers)
+    ]
+
+
+def _store(
+    rows: list[SQLModel], items: list[dict], prompt: Prompt | None, instrument: Instrument
+) -> Write:
+    response = rows[0]
+    assert isinstance(response, Response)
+
+    def write(session: Session) -> Response:
+        # Serialized in the writer: a second delivery of the same record finds the first.
+        existing = session.exec(
+            select(Response)
+            .where(Response.participant_id == response.participant_id)
+            .where(Response.client_id == response.client_id)
+        ).first()
+        if existing is not None:
+            return existing
+        if prompt is not None:
+            claimed = session.execute(
+                update(Prompt)
+                .where(col(Prompt.id) == prompt.id)
+                .where(col(Prompt.status).not_in(("completed", "cancelled")))
+                .values(
+                    status="completed",
+                    completed_at=response.submitted_at,
+                    answered_late=response.late,
+                )
+            )
+            if claimed.rowcount != 1:  # type: ignore[attr-defined]
+                raise AppError(
+                    409, "prompt_already_answered", "This check-in was already answered."
+                )
+        registry.register(session=session, instrument=instrument)
+        session.add(response)
+        session.flush()  # the answers and offers refer to it
+        session.execute(insert(ResponseItem), items)
+        session.add_all(rows[1:])
+        session.flush()
+        return response
+
+    return write
+
+
 def record_response(
     *,
     session: Session,
+    writer: WriteQueue,
     participant: Participant,
     body: ResponseCreate,
     document: ProtocolDocument,
@@ -121,78 +242,29 @@ def record_response(
     if fields:
         summary = "; ".join(f"{f['field']}: {f['message']}" for f in fields)
         raise AppError(422, "invalid_answers", f"Please check: {summary}", fields=fields)
-    late = prompt is not None and body.submitted_at > prompt.expires_at
-    response = Response(
-        participant_id=participant.id,
-        client_id=body.client_id,
-        prompt_id=body.prompt_id,
-        kind=prompt.kind if prompt else "self",
-        instrument_id=instrument.id,
-        instrument_version=str(instrument.version),
-        instrument_fingerprint=instrument.fingerprint,
-        protocol_version=prompt.protocol_version if prompt else protocol_version,
-        started_at=body.started_at,
-        submitted_at=body.submitted_at,
-        received_at=now,
-        timezone=participant.timezone,
-        local_date=progress.local_date(body.submitted_at, participant.timezone),
-        late=late,
-        context=body.context,
+    rows = _rows(
+        participant=participant,
+        body=body,
         body_hash=body_hash,
-    )
-    session.add(response)
-    session.flush()
-    sensitive = {item.id for item in instrument.items if item.sensitive}
-    for position, answer in enumerate(answers):
-        session.add(
-            ResponseItem(
-                response_id=response.id,
-                item_id=answer["item_id"],
-                position=position,
-                value=None if answer["declined"] else answer["value"],
-                declined=answer["declined"],
-                sensitive=answer["item_id"] in sensitive,
-            )
-        )
-    for rule, practice_id in _offers(
+        prompt=prompt,
         instrument=instrument,
         answers=answers,
         document=document,
-        practices_offered=breathing_available,
-    ):
-        session.add(
-            Offer(
-                participant_id=participant.id,
-                response_id=response.id,
-                rule=rule,
-                practice_id=practice_id,
-                offered_at=now,
-            )
-        )
-    crisis = crisis_items(instrument, answers)
-    if crisis and document.features.staff_alerts:
-        session.add(
-            StaffAlert(
-                participant_id=participant.id, response_id=response.id, items=crisis, created_at=now
-            )
-        )
-    if prompt is not None:
-        prompt.status, prompt.completed_at, prompt.answered_late = (
-            "completed",
-            body.submitted_at,
-            late,
-        )
-        session.add(prompt)
+        breathing_available=breathing_available,
+        protocol_version=protocol_version,
+        now=now,
+    )
+    items = _item_rows(rows[0], answers, instrument)  # type: ignore[arg-type]
     try:
-        session.commit()
+        saved = writer.submit(_store(rows, items, prompt, instrument))
     except IntegrityError:
-        # The same record arrived twice at once; the first delivery won.
-        session.rollback()
+        # Another process stored the same record at the same moment; the first one won.
         if (stored := _stored(session, participant, body)) is None:
             raise
         return _replayed(stored, body_hash), False
-    session.refresh(response)
-    return response, True
+    if saved.id != rows[0].id:
+        return _replayed(saved, body_hash), False
+    return saved, True
 
 
 def offers_for(*, session: Session, response: Response) -> list[Offer]:

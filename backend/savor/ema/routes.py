@@ -7,6 +7,7 @@ from fastapi import APIRouter, Response
 from savor.auth import ActiveParticipant, CurrentParticipant
 from savor.clock import utcnow
 from savor.db import SessionDep
+from savor.deps import WriterDep
 from savor.ema import prompts as ema_prompts
 from savor.ema import registry
 from savor.ema import responses as ema_responses
@@ -95,7 +96,11 @@ def create_prompt_opening(
 
 @router.post("/responses", response_model=ResponsePublic, status_code=201)
 def create_response(
-    body: ResponseCreate, participant: ActiveParticipant, session: SessionDep, response: Response
+    body: ResponseCreate,
+    participant: ActiveParticipant,
+    session: SessionDep,
+    writer: WriterDep,
+    response: Response,
 ) -> ResponsePublic:
     """Save her answers; the same record sent again returns it unchanged (200)."""
     study, document, catalog = practices_service.context_for(
@@ -103,6 +108,7 @@ def create_response(
     )
     stored, created = ema_responses.record_response(
         session=session,
+        writer=writer,
         participant=participant,
         body=body,
         document=document,

@@ -9,7 +9,7 @@ from fastapi.responses import FileResponse
 from savor.auth import ActiveParticipant, CurrentParticipant
 from savor.clock import utcnow
 from savor.db import SessionDep
-from savor.deps import SettingsDep
+from savor.deps import SettingsDep, WriterDep
 from savor.errors import AppError
 from savor.practices import present, progress
 from savor.practices import service as practices_service
@@ -100,11 +100,12 @@ def create_practice_session(
     body: PracticeSessionCreate,
     participant: ActiveParticipant,
     session: SessionDep,
+    writer: WriterDep,
     response: Response,
 ) -> PracticeSessionPublic:
     """Save a practice she did; sending the same record again returns it unchanged (200)."""
     row, created = practices_service.record_session(
-        session=session, participant=participant, body=body, now=utcnow()
+        session=session, writer=writer, participant=participant, body=body, now=utcnow()
     )
     if not created:
         response.status_code = 200

@@ -17,6 +17,7 @@ from savor.practices.summary import Rating, SessionFacts, SummaryView, build_sum
 from savor.studies import service as studies_service
 from savor.studies.models import Participant, Study
 from savor.studies.protocol import ProtocolDocument
+from savor.writer import Write, WriteQueue
 
 CLOCK_SKEW = timedelta(minutes=5)
 
@@ -92,8 +93,30 @@ def _problems(
     return [{"field": f, "message": m} for f, m in problems]
 
 
+def _insert_once(row: PracticeSession) -> Write:
+    def write(session: Session) -> PracticeSession:
+        # Serialized in the writer: a second delivery of the same record finds the first.
+        existing = session.exec(
+            select(PracticeSession)
+            .where(PracticeSession.participant_id == row.participant_id)
+            .where(PracticeSession.client_id == row.client_id)
+        ).first()
+        if existing is not None:
+            return existing
+        session.add(row)
+        session.flush()
+        return row
+
+    return write
+
+
 def record_session(
-    *, session: Session, participant: Participant, body: PracticeSessionCreate, now: datetime
+    *,
+    session: Session,
+    writer: WriteQueue,
+    participant: Participant,
+    body: PracticeSessionCreate,
+    now: datetime,
 ) -> tuple[PracticeSession, bool]:
     """Store a practice session once; a replay returns the stored one (created=False)."""
     body_hash = _body_hash(body)
@@ -142,18 +165,17 @@ def record_session(
         body_hash=body_hash,
         received_at=now,
     )
-    session.add(row)
     try:
-        session.commit()
+        saved = writer.submit(_insert_once(row))
     except IntegrityError:
-        # Two deliveries of one record raced; the first one won and this one is its replay.
-        session.rollback()
+        # Another process stored the same record at the same moment; the first one won.
         stored = _find(session, participant, body)
         if stored is None:
             raise
         return _replayed(stored, body_hash)
-    session.refresh(row)
-    return row, True
+    if saved.id != row.id:
+        return _replayed(saved, body_hash)
+    return saved, True
 
 
 def sessions_for(*, session: Session, participant: Participant) -> list[PracticeSession]:

@@ -3,6 +3,7 @@
 import json
 import re
 import secrets
+import uuid
 from datetime import datetime, timedelta
 from functools import lru_cache
 from importlib import resources
@@ -105,8 +106,22 @@ def create_study(*, session: Session, slug: str, name: str, now: datetime) -> St
     return study
 
 
+# A protocol version is never edited once stored, so its parsed form can be kept; the cache is
+# keyed by study id and version and bounded, as there are few of either.
+_documents: dict[tuple[uuid.UUID, int], ProtocolDocument] = {}
+MAX_CACHED_DOCUMENTS = 256
+
+
 def protocol_document(*, session: Session, study: Study) -> ProtocolDocument:
-    return ProtocolDocument.model_validate(active_protocol(session=session, study=study).document)
+    key = (study.id, study.active_protocol_version)
+    document = _documents.get(key)
+    if document is None:
+        stored = active_protocol(session=session, study=study).document
+        document = ProtocolDocument.model_validate(stored)
+        if len(_documents) >= MAX_CACHED_DOCUMENTS:
+            _documents.clear()
+        _documents[key] = document
+    return document
 
 
 def create_enrollment_codes(

@@ -1,0 +1,90 @@
+"""The group-commit writer: many writes, few commits, each write isolated from the others."""
+
+import threading
+import uuid
+
+import pytest
+from sqlmodel import Session, select
+
+from savor.clock import utcnow
+from savor.db import make_writer_engine
+from savor.studies.models import Study
+from savor.writer import WriteQueue
+
+
+@pytest.fixture
+def writer(settings):
+    queue = WriteQueue(make_writer_engine(settings.resolved_database_url))
+    yield queue
+    queue.close()
+    queue.engine.dispose()
+
+
+def _add_study(slug: str):
+    def write(session: Session) -> str:
+        session.add(Study(slug=slug, name=slug, secret="s" * 64, created_at=utcnow()))
+        session.flush()
+        return slug
+
+    return write
+
+
+def _fail(session: Session) -> None:
+    raise ValueError("this write is refused")
+
+
+def test_a_write_is_committed_before_submit_returns(writer, engine):
+    assert writer.submit(_add_study("one")) == "one"
+    with Session(engine) as other:
+        assert other.exec(select(Study.slug)).all() == ["one"]
+
+
+def test_concurrent_writes_share_commits(writer, engine):
+    slugs = [f"s{i:03d}" for i in range(120)]
+    start = threading.Barrier(len(slugs))
+
+    def submit(slug: str) -> None:
+        start.wait()
+        writer.submit(_add_study(slug))
+
+    threads = [threading.Thread(target=submit, args=(s,)) for s in slugs]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    with Session(engine) as other:
+        assert sorted(other.exec(select(Study.slug)).all()) == slugs
+    assert writer.batches < len(slugs)
+
+
+def test_a_failing_write_leaves_the_others_in_its_batch(writer, engine):
+    results: dict[str, object] = {}
+    start = threading.Barrier(3)
+
+    def run(name: str, write) -> None:
+        start.wait()
+        try:
+            results[name] = writer.submit(write)
+        except ValueError as error:
+            results[name] = error
+
+    jobs = {"a": _add_study("a"), "bad": _fail, "b": _add_study("b")}
+    threads = [threading.Thread(target=run, args=item) for item in jobs.items()]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert isinstance(results["bad"], ValueError)
+    with Session(engine) as other:
+        assert sorted(other.exec(select(Study.slug)).all()) == ["a", "b"]
+
+
+def test_a_constraint_violation_is_reported_to_its_writer_only(writer, engine):
+    writer.submit(_add_study("same"))
+    from sqlalchemy.exc import IntegrityError
+
+    with pytest.raises(IntegrityError):
+        writer.submit(_add_study("same"))
+    writer.submit(_add_study(f"after-{uuid.uuid4().hex[:6]}"))
+    with Session(engine) as other:
+        assert len(other.exec(select(Study)).all()) == 2
