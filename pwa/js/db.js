@@ -1,0 +1,98 @@
+// A small promise wrapper over IndexedDB. Each call is one short transaction, and nothing else
+// is awaited inside it (an awaited fetch would let the transaction close under us).
+
+const NAME = "savor";
+const VERSION = 1;
+let opening;
+
+function request(req) {
+  return new Promise((resolve, reject) => {
+    req.onsuccess = () => resolve(req.result);
+    req.onerror = () => reject(req.error);
+  });
+}
+
+function open() {
+  opening ??= new Promise((resolve, reject) => {
+    const req = indexedDB.open(NAME, VERSION);
+    req.onupgradeneeded = () => {
+      const db = req.result;
+      db.createObjectStore("kv");
+      db.createObjectStore("outbox", { keyPath: "seq", autoIncrement: true });
+      db.createObjectStore("kept", { keyPath: "id" });
+      db.createObjectStore("journal", { keyPath: "id" });
+    };
+    req.onsuccess = () => resolve(req.result);
+    req.onerror = () => reject(req.error);
+  });
+  return opening;
+}
+
+async function store(name, mode = "readonly") {
+  const db = await open();
+  return db.transaction(name, mode).objectStore(name);
+}
+
+function done(tx) {
+  return new Promise((resolve, reject) => {
+    tx.oncomplete = () => resolve();
+    tx.onerror = tx.onabort = () => reject(tx.error);
+  });
+}
+
+export async function get(name, key) {
+  return request((await store(name)).get(key));
+}
+
+export async function all(name) {
+  return request((await store(name)).getAll());
+}
+
+export async function first(name) {
+  const objects = await store(name);
+  const cursor = await request(objects.openCursor());
+  return cursor ? cursor.value : undefined;
+}
+
+export async function count(name) {
+  return request((await store(name)).count());
+}
+
+export async function put(name, value, key) {
+  const objects = await store(name, "readwrite");
+  const finished = done(objects.transaction);
+  const result = await request(key === undefined ? objects.put(value) : objects.put(value, key));
+  await finished;
+  return result;
+}
+
+export async function remove(name, key) {
+  const objects = await store(name, "readwrite");
+  objects.delete(key);
+  await done(objects.transaction);
+}
+
+export async function clear(name) {
+  const objects = await store(name, "readwrite");
+  objects.clear();
+  await done(objects.transaction);
+}
+
+// Move one record from one store to another in a single transaction.
+export async function move(from, key, to, value) {
+  const db = await open();
+  const tx = db.transaction([from, to], "readwrite");
+  tx.objectStore(from).delete(key);
+  tx.objectStore(to).put(value);
+  await done(tx);
+}
+
+export const kv = {
+  get: (key) => get("kv", key),
+  set: (key, value) => put("kv", value, key),
+  remove: (key) => remove("kv", key),
+};
+
+export async function wipe() {
+  for (const name of ["kv", "outbox", "kept", "journal"]) await clear(name);
+}

@@ -1,0 +1,222 @@
+// Start-up and the shell: language, the route, quick exit, the lock, and when to send.
+
+import * as api from "./api.js";
+import { kv } from "./db.js";
+import { $, $$, html, render } from "./html.js";
+import * as i18n from "./i18n.js";
+import * as outbox from "./outbox.js";
+import { OPEN_VIEWS, go, parse } from "./router.js";
+
+const main = $("#main");
+const app = { me: null, locked: false, exited: false, lockAfterMs: 5 * 60_000 };
+let cleanup = null;
+let generation = 0;
+let statusTimer;
+let lastActive = Date.now();
+let hiddenAt = null;
+
+function status(message) {
+  const line = $("#status");
+  line.textContent = message;
+  clearTimeout(statusTimer);
+  statusTimer = setTimeout(() => (line.textContent = ""), 6000);
+}
+
+// What to tell her after saving something through the outbox.
+function saved(result) {
+  if (result.kept) status(i18n.t("status.kept"));
+  else if (result.sent) status(i18n.t("status.sent"));
+  else status(i18n.t("status.saved_offline"));
+}
+
+async function setLanguage(lang) {
+  await i18n.setLanguage(lang);
+  await kv.set("lang", i18n.language());
+  i18n.translateStatic();
+  await show();
+  prepareOffline();
+}
+
+async function loadMe() {
+  try {
+    app.me = await api.me();
+  } catch (error) {
+    if (error.status === 401) await api.setToken(null);
+  }
+  return app.me;
+}
+
+const ctx = { app, t: i18n.t, go, status, saved, setLanguage, loadMe, show, lock, prepareOffline };
+
+function viewFor(route) {
+  if (!api.hasToken() && !OPEN_VIEWS.has(route.name)) return "enroll";
+  if (api.hasToken() && route.name === "enroll") return "home";
+  if (app.locked && route.name !== "help") return "lock";
+  return route.name;
+}
+
+function markTab(view) {
+  const tab = { player: "practices", trends: "home" }[view] ?? view;
+  for (const link of $$(".tabs a")) {
+    if (link.dataset.view === tab) link.setAttribute("aria-current", "page");
+    else link.removeAttribute("aria-current");
+  }
+}
+
+async function show() {
+  if (app.exited) return;
+  const id = ++generation;
+  const route = parse();
+  const name = viewFor(route);
+  cleanup?.();
+  cleanup = null;
+  document.body.dataset.view = name;
+  markTab(name);
+  main.setAttribute("aria-busy", "true");
+  // Each view draws into its own box, shown only if she has not moved on in the meantime.
+  const box = document.createElement("div");
+  try {
+    const view = await import(`./views/${name}.js`);
+    const stop = (await view.default(box, ctx, route)) ?? null;
+    if (id !== generation) return stop?.();
+    cleanup = stop;
+  } catch (error) {
+    console.error(error);
+    if (id !== generation) return;
+    failed(box);
+  }
+  main.replaceChildren(box);
+  main.dataset.route = location.hash || "#/";
+  main.removeAttribute("aria-busy");
+  if (show.focusNext) scrollTo(0, 0);
+  const heading = $("h1", main);
+  if (heading) {
+    document.title = `${heading.textContent} · ${i18n.t("app.name")}`;
+    if (show.focusNext) heading.focus();
+  }
+  show.focusNext = true;
+}
+
+function failed(box) {
+  render(
+    box,
+    html`<h1 tabindex="-1">${i18n.t("error.title")}</h1>
+      <p>${i18n.t("error.body")}</p>
+      <p><a class="button" href="#/">${i18n.t("error.home")}</a></p>`,
+  );
+}
+
+function lock() {
+  if (!app.hasPin) return;
+  app.locked = true;
+  show();
+}
+
+function touch() {
+  lastActive = Date.now();
+}
+
+// Sitting still is the point of a practice, so the idle lock waits while one is running.
+function checkIdle() {
+  const practicing = Boolean(document.body.dataset.focus);
+  if (practicing) touch();
+  if (app.hasPin && !app.locked && Date.now() - lastActive > app.lockAfterMs) lock();
+}
+
+function tick() {
+  const now = new Date();
+  $("#clock-time").textContent = i18n.formatTime(now);
+  $("#clock-date").textContent = i18n.formatDate(now, {
+    weekday: "long",
+    month: "long",
+    day: "numeric",
+  });
+}
+
+// One tap to a plain clock: the view is cleared, sound stops, and the app locks if it has a PIN.
+function quickExit() {
+  cleanup?.();
+  cleanup = null;
+  globalThis.speechSynthesis?.cancel();
+  main.replaceChildren();
+  $("#status").textContent = "";
+  app.exited = true;
+  if (app.hasPin) app.locked = true;
+  document.body.dataset.exit = "1";
+  document.title = i18n.t("exit.title");
+  history.replaceState(null, "", "#/");
+  tick();
+  $("#neutral").hidden = false;
+}
+
+function comeBack() {
+  app.exited = false;
+  $("#neutral").hidden = true;
+  delete document.body.dataset.exit;
+  show();
+}
+
+function showNetwork() {
+  $("#net").hidden = navigator.onLine;
+}
+
+async function prepareOffline() {
+  if (!("serviceWorker" in navigator) || !api.hasToken() || !navigator.onLine) return;
+  await navigator.serviceWorker.ready;
+  if (!navigator.serviceWorker.controller) {
+    await new Promise((resolve) => {
+      navigator.serviceWorker.addEventListener("controllerchange", resolve, { once: true });
+      setTimeout(resolve, 5000);
+    });
+  }
+  if (!navigator.serviceWorker.controller) return;
+  if (await api.warm(i18n.language()).catch(() => false)) {
+    document.documentElement.dataset.offlineReady = i18n.language();
+  }
+}
+
+function listen() {
+  window.addEventListener("hashchange", show);
+  window.addEventListener("online", async () => {
+    showNetwork();
+    await outbox.flush();
+    prepareOffline();
+  });
+  window.addEventListener("offline", showNetwork);
+  document.addEventListener("visibilitychange", () => {
+    if (document.visibilityState === "hidden") hiddenAt = Date.now();
+    else {
+      if (hiddenAt && Date.now() - hiddenAt > app.lockAfterMs) lock();
+      hiddenAt = null;
+      outbox.flush();
+    }
+  });
+  for (const type of ["pointerdown", "keydown"]) document.addEventListener(type, touch, true);
+  setInterval(checkIdle, 15_000);
+  $("#quick-exit").addEventListener("click", quickExit);
+  $("#neutral-clock").addEventListener("click", comeBack);
+  navigator.serviceWorker?.addEventListener("message", (event) => {
+    if (event.data?.type === "flush") outbox.flush();
+  });
+}
+
+async function start() {
+  await i18n.setLanguage((await kv.get("lang")) || i18n.pickLanguage());
+  i18n.translateStatic();
+  await api.loadToken();
+  const pin = await kv.get("pin");
+  app.hasPin = Boolean(pin);
+  app.locked = app.hasPin;
+  app.lockAfterMs = ((await kv.get("lockAfterMin")) ?? 5) * 60_000;
+  showNetwork();
+  listen();
+  navigator.serviceWorker?.register("/sw.js").catch(() => null);
+  await show();
+  if (api.hasToken()) {
+    navigator.storage?.persist?.().catch(() => null);
+    await outbox.flush();
+    prepareOffline();
+  }
+}
+
+start();

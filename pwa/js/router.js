@@ -1,0 +1,33 @@
+// Hash routes: #/practice/P03?rule=offer_breathing → {name: "player", params: ["P03"], query}.
+
+const ROUTES = [
+  [/^$/, "home"],
+  [/^enroll$/, "enroll"],
+  [/^practices$/, "practices"],
+  [/^practice\/([A-Za-z0-9_-]+)$/, "player"],
+  [/^checkin$/, "checkin"],
+  [/^checkin\/([A-Za-z0-9_-]+)$/, "checkin"],
+  [/^trends$/, "trends"],
+  [/^reflect$/, "reflect"],
+  [/^help$/, "help"],
+  [/^settings$/, "settings"],
+];
+
+// Views she may see before joining, and while the app is locked.
+export const OPEN_VIEWS = new Set(["help", "enroll"]);
+
+export function parse(hash = location.hash) {
+  const [path, search = ""] = hash.replace(/^#\/?/, "").split("?");
+  const query = Object.fromEntries(new URLSearchParams(search));
+  for (const [pattern, name] of ROUTES) {
+    const found = pattern.exec(path);
+    if (found) return { name, params: found.slice(1), query };
+  }
+  return { name: "home", params: [], query };
+}
+
+export function go(path) {
+  const hash = `#/${path.replace(/^#?\/?/, "")}`;
+  if (location.hash === hash) window.dispatchEvent(new HashChangeEvent("hashchange"));
+  else location.hash = hash;
+}

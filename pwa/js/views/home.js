@@ -1,0 +1,104 @@
+// Home: one obvious next step, the week's theme, gentle progress she can hide, and the way to
+// a breathing break or a hard-moment check-in.
+
+import * as api from "../api.js";
+import { kv } from "../db.js";
+import { $, html, render } from "../html.js";
+import * as outbox from "../outbox.js";
+import { openPrompts } from "../prompts.js";
+
+function nextStep(t, prompts, program, titles, me) {
+  if (me?.status === "withdrawn") {
+    return html`<section class="card soft"><h2>${t("home.withdrawn_title")}</h2>
+      <p>${t("home.withdrawn_body")}</p>
+      <a class="button wide" href="#/practices">${t("home.see_practices")}</a></section>`;
+  }
+  if (prompts.length) {
+    return html`<section class="card soft"><h2>${t("home.checkin_ready")}</h2>
+      <p>${t("home.checkin_ready_body")}</p>
+      <a class="button wide" href="#/checkin/${prompts[0].id}">${t("home.answer_now")}</a></section>`;
+  }
+  const core = program?.this_week.core ?? [];
+  const id = core.length ? core[(program.program_day - 1) % core.length] : "P03";
+  const practice = titles[id];
+  const minutes = practice
+    ? Math.round(practice.variants.find((v) => v.default)?.duration_s / 60)
+    : 0;
+  return html`<section class="card soft" aria-labelledby="today"><p class="eyebrow" id="today">${t("home.today")}</p>
+    <h2>${practice?.title ?? ""}</h2>
+    ${practice ? html`<p>${practice.summary} <span class="muted">${t("common.minutes", { n: minutes })}</span></p>` : ""}
+    <a class="button wide" href="#/practice/${id}">${t("home.start")}</a></section>`;
+}
+
+function week(t, program) {
+  if (!program) return "";
+  const w = program.this_week;
+  return html`<section class="card" aria-labelledby="week-theme">
+    <p class="eyebrow">${t("home.week", { n: program.week })}</p>
+    <h2 id="week-theme">${w.theme}</h2>
+    <p>${w.daily_goal}</p>
+    <details><summary>${t("home.lesson")}</summary><p>${w.lesson}</p></details></section>`;
+}
+
+function progress(t, program, hidden) {
+  if (!program) return "";
+  if (hidden) {
+    return html`<p><button type="button" class="link-button" id="toggle-progress">${t("home.show_progress")}</button></p>`;
+  }
+  const { practice_days: days, minutes } = program.progress;
+  return html`<section class="card" aria-labelledby="progress-title">
+    <h2 id="progress-title">${t("home.progress_title")}</h2>
+    <p>${days ? t("home.progress", { days: t("common.days", { n: days }), minutes: t("common.minutes", { n: minutes }) }) : t("home.progress_none")}</p>
+    <p class="muted">${t("home.progress_kind")}</p>
+    <div class="actions"><a class="button secondary" href="#/trends">${t("home.trends")}</a>
+    <button type="button" class="button secondary" id="toggle-progress">${t("home.hide_progress")}</button></div></section>`;
+}
+
+function waiting(t, pending, kept) {
+  const lines = [];
+  if (pending) lines.push(html`<p>${t("home.pending", { n: pending })}</p>`);
+  if (kept)
+    lines.push(
+      html`<p>${t("home.kept", { n: kept })} <a href="#/settings">${t("home.kept_link")}</a></p>`,
+    );
+  return lines.length ? html`<section class="card notice">${lines}</section>` : "";
+}
+
+async function keepTimezone(me) {
+  const zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+  if (me?.status === "active" && zone && me.timezone !== zone) {
+    await outbox.save(api.writes.updateMe({ timezone: zone }), "settings");
+  }
+}
+
+export default async function home(root, ctx) {
+  const { t } = ctx;
+  const [program, list, me] = await Promise.all([
+    api.program().catch(() => null),
+    api.practices().catch(() => []),
+    ctx.loadMe(),
+  ]);
+  const prompts = me?.status === "active" ? await openPrompts() : [];
+  const titles = Object.fromEntries(list.map((p) => [p.id, p]));
+  const hidden = Boolean(await kv.get("hideProgress"));
+  const [pending, kept] = await Promise.all([outbox.pending(), outbox.kept()]);
+  render(
+    root,
+    html`
+    <h1 tabindex="-1">${t("home.title")}</h1>
+    ${nextStep(t, prompts, program, titles, me)}
+    <div class="actions">
+      <a class="button secondary" href="#/checkin/hard">${t("home.hard_moment")}</a>
+      <a class="button secondary" href="#/practice/P03">${t("home.breathing_break")}</a>
+    </div>
+    ${waiting(t, pending.length, kept.length)}
+    ${week(t, program)}
+    ${progress(t, program, hidden)}`,
+  );
+  $("#toggle-progress", root)?.addEventListener("click", async () => {
+    await kv.set("hideProgress", !hidden);
+    await home(root, ctx);
+    $("#toggle-progress", root)?.focus();
+  });
+  keepTimezone(me);
+}
