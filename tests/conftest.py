@@ -70,7 +70,7 @@ def postgres_url() -> Iterator[str]:
     drop_postgres_database(url)
 
 
-def _truncate_all(engine: Engine) -> None:
+def truncate_all(engine: Engine) -> None:
     tables = ", ".join(f'"{t.name}"' for t in SQLModel.metadata.sorted_tables)
     with engine.begin() as connection:
         connection.execute(text(f"TRUNCATE {tables} CASCADE"))
@@ -87,7 +87,7 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
     url = request.getfixturevalue("postgres_url")
     yield url
     engine = make_engine(url)
-    _truncate_all(engine)
+    truncate_all(engine)
     engine.dispose()
 
 

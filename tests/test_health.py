@@ -55,3 +55,17 @@ def test_scheduler_starts_and_stops_with_the_app(settings: Settings, engine):
     app = create_app(enabled, engine)
     with TestClient(app) as client:
         assert client.get("/healthz").status_code == 200
+
+
+def test_requests_are_logged_as_json_without_client_addresses(client, caplog):
+    import json
+    import logging
+
+    from savor.logs import JsonFormatter
+
+    with caplog.at_level(logging.INFO, logger="savor.request"):
+        client.get("/healthz")
+    [record] = [r for r in caplog.records if r.name == "savor.request"]
+    line = json.loads(JsonFormatter().format(record))
+    assert (line["method"], line["path"], line["status"]) == ("GET", "/healthz", 200)
+    assert "testclient" not in json.dumps(line)

@@ -57,8 +57,23 @@ def parse_scopes(raw: list[str]) -> list[Scope]:
     return [Scope(v) for v in dict.fromkeys(values)]
 
 
-_bearer = HTTPBearer(auto_error=False)
-BearerDep = Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
+# Two named schemes, so the OpenAPI document tells which token each API takes.
+_participant_bearer = HTTPBearer(
+    auto_error=False,
+    scheme_name="participant",
+    description="Participant API (/api/v1): the `svp_…` token returned by POST /api/v1/enroll.",
+)
+_research_bearer = HTTPBearer(
+    auto_error=False,
+    scheme_name="research",
+    description=(
+        "Research API (/api/research/v1): an `svr_…` token from `savor token create`. It "
+        "belongs to one study and carries scopes; each route's description names the one "
+        "it needs."
+    ),
+)
+BearerDep = Annotated[HTTPAuthorizationCredentials | None, Depends(_participant_bearer)]
+ResearchBearerDep = Annotated[HTTPAuthorizationCredentials | None, Depends(_research_bearer)]
 
 
 def _require_bearer(credentials: HTTPAuthorizationCredentials | None, who: str) -> str:
@@ -133,7 +148,7 @@ class ResearchAccess:
 
 
 def research_access(
-    request: Request, session: SessionDep, credentials: BearerDep
+    request: Request, session: SessionDep, credentials: ResearchBearerDep
 ) -> ResearchAccess:
     token = _require_bearer(credentials, "research")
     _refuse_guessers(request)

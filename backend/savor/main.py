@@ -5,6 +5,7 @@ from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
 
 from fastapi import FastAPI
+from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy.engine import Engine
 
@@ -13,7 +14,7 @@ from savor.config import Settings, get_settings
 from savor.db import make_engine, make_writer_engine
 from savor.ema import routes as ema_routes
 from savor.errors import install_error_handlers
-from savor.logs import configure_logging, log_requests
+from savor.logs import RequestLogMiddleware, configure_logging
 from savor.notify import routes as notify_routes
 from savor.notify.jobs import build_jobs, make_sender
 from savor.notify.scheduler import Job, start_scheduler
@@ -21,6 +22,7 @@ from savor.notify.vapid import load_or_create_vapid_keys
 from savor.practices import routes as practices_routes
 from savor.ratelimit import FailureLimiter
 from savor.research import routes as research_routes
+from savor.research import webhook as research_webhook
 from savor.security import SecurityMiddleware
 from savor.studies import routes as studies_routes
 from savor.writer import WriteQueue
@@ -34,7 +36,11 @@ def scheduled_jobs(app: FastAPI) -> list[Job]:
         app.state.token_limiter.prune(now=now)
 
     sender = make_sender(app.state.settings, app.state.vapid_keys)
-    return [prune_enroll_failures, *build_jobs(engine=app.state.engine, send=sender)]
+    return [
+        prune_enroll_failures,
+        *build_jobs(engine=app.state.engine, send=sender),
+        *research_webhook.build_jobs(engine=app.state.engine),
+    ]
 
 
 @asynccontextmanager
@@ -76,7 +82,9 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         max_failures=settings.token_max_failures, window=timedelta(minutes=5)
     )
     install_error_handlers(app)
-    app.middleware("http")(log_requests)
+    app.add_middleware(RequestLogMiddleware)
+    # Cheap phones on patchy data plans: the app shell and JSON go out compressed.
+    app.add_middleware(GZipMiddleware, minimum_size=500)
     app.add_middleware(SecurityMiddleware)
     app.include_router(health.router)
     app.include_router(studies_routes.router)

@@ -109,3 +109,4 @@ def test_help_lists_the_studys_crisis_resources(client, session, settings):
     body = client.get("/api/v1/help", headers=headers).json()
     assert body["resources"][0]["phone"] == "988"
     assert "estudio" in body["contact"]
+    assert body["staff_alerts"] is False

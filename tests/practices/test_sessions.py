@@ -167,3 +167,33 @@ def test_program_progress_counts_this_weeks_practice(client, session, settings):
         "practice_days": 1,
         "minutes": 10,
     }
+
+
+def test_summary_includes_her_check_ins(client, session, settings):
+    headers, _ = make_participant(client, session, settings)
+    now = utcnow()
+    answers = [{"item_id": "S1", "value": 2}, {"item_id": "A1", "value": 8}]
+    client.post(
+        "/api/v1/responses",
+        headers=headers,
+        json={
+            "client_id": str(uuid.uuid4()),
+            "instrument_id": "hard_moment",
+            "instrument_version": "1",
+            "submitted_at": now.isoformat(),
+            "answers": [{"item_id": "S1", "value": 2}, {"item_id": "C1", "value": 4}],
+        },
+    )
+    client.post(
+        "/api/v1/responses",
+        headers=headers,
+        json={
+            "client_id": str(uuid.uuid4()),
+            "instrument_id": "momentary",
+            "instrument_version": "1",
+            "submitted_at": now.isoformat(),
+            "answers": answers,
+        },
+    )
+    [today] = client.get("/api/v1/me/summary", headers=headers).json()["daily"]
+    assert (today["stress"], today["craving"], today["positive_affect"]) == (2.0, 4.0, 8.0)

@@ -123,6 +123,7 @@ def test_participant_table_has_no_identifying_columns():
         "stage",
         "enrolled_at",
         "withdrawn_at",
+        "seq",  # change position for incremental exports (research/cursor.py)
     }
 
 

@@ -97,3 +97,8 @@ def test_after_withdrawal_settings_can_no_longer_change(client, session, setting
     response = client.patch("/api/v1/me", headers=headers, json={"language": "es"})
     assert response.status_code == 403
     assert response.json()["error"]["code"] == "withdrawn"
+
+
+def test_me_tells_the_app_what_the_study_watches(client, session, settings):
+    body = client.get("/api/v1/me", headers=_signed_in(client, session, settings)).json()
+    assert (body["staff_alerts"], body["high_rating_threshold"]) == (False, 7)

@@ -5,7 +5,7 @@ from datetime import date, datetime
 from typing import Any, Literal
 
 from pydantic import AwareDatetime
-from sqlalchemy import JSON, Column, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Column, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from savor.clock import utcnow
@@ -36,7 +36,10 @@ class InstrumentVersion(SQLModel, table=True):
 
 
 class Prompt(SQLModel, table=True):
-    __table_args__ = (UniqueConstraint("participant_id", "schedule_id", "local_date", "slot"),)
+    __table_args__ = (
+        UniqueConstraint("participant_id", "schedule_id", "local_date", "slot"),
+        Index("ix_prompt_seq", "seq", "id"),
+    )
 
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
     participant_id: uuid.UUID = Field(foreign_key="participant.id", index=True, ondelete="CASCADE")
@@ -64,10 +67,15 @@ class Prompt(SQLModel, table=True):
     send_attempts: int = 0
     next_attempt_at: datetime | None = _at()
     pushed: int = Field(default=0, description="devices that accepted the notification")
+    # Set by a database trigger, for incremental exports (see research/cursor.py).
+    seq: int | None = Field(default=None, sa_type=BigInteger)
 
 
 class Response(SQLModel, table=True):
-    __table_args__ = (UniqueConstraint("participant_id", "client_id"),)
+    __table_args__ = (
+        UniqueConstraint("participant_id", "client_id"),
+        Index("ix_response_seq", "seq", "id"),
+    )
 
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
     participant_id: uuid.UUID = Field(foreign_key="participant.id", index=True, ondelete="CASCADE")
@@ -86,6 +94,8 @@ class Response(SQLModel, table=True):
     late: bool = False
     context: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     body_hash: str = Field(max_length=64)
+    # Set by a database trigger, for incremental exports (see research/cursor.py).
+    seq: int | None = Field(default=None, sa_type=BigInteger)
 
 
 class ResponseItem(SQLModel, table=True):

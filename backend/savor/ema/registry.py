@@ -29,7 +29,7 @@ def register(*, session: Session, instrument: Instrument) -> InstrumentVersion:
             instrument_id=instrument.id,
             version=version,
             fingerprint=instrument.fingerprint,
-            definition=instrument.model_dump(mode="json", exclude={"fingerprint"}),
+            definition=instrument.model_dump(mode="json", by_alias=True, exclude={"fingerprint"}),
         )
         session.add(row)
         session.flush()
@@ -108,6 +108,7 @@ def present(
                     if item.alternative
                     else None
                 ),
+                "crisis_threshold": item.crisis_threshold,
                 "show_if": item.show_if.model_dump(exclude_none=True, by_alias=True)
                 if item.show_if
                 else None,

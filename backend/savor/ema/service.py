@@ -11,9 +11,10 @@ from savor.ema import answers as ema_answers
 from savor.ema import prompts as ema_prompts
 from savor.ema.compliance import Compliance, PromptFate, compliance
 from savor.ema.instruments import default_instruments
-from savor.ema.models import Prompt, StaffAlert
+from savor.ema.models import Prompt, Response, ResponseItem, StaffAlert
 from savor.errors import AppError
 from savor.notify import service as notify_service
+from savor.practices.summary import TRACKED, Rating
 from savor.studies import service as studies_service
 from savor.studies.models import Participant, Study
 from savor.studies.protocol import ProtocolDocument
@@ -166,3 +167,19 @@ def acknowledge_alert(
         session.commit()
         session.refresh(alert)
     return alert, participant
+
+
+def feeling_ratings(*, session: Session, participant: Participant) -> list[Rating]:
+    """Her check-in answers on the feelings her trends show, by the day she answered."""
+    rows = session.exec(
+        select(Response.local_date, ResponseItem.item_id, ResponseItem.value)
+        .join(Response, col(Response.id) == ResponseItem.response_id)
+        .where(Response.participant_id == participant.id)
+        .where(col(ResponseItem.item_id).in_(list(TRACKED)))
+        .where(col(ResponseItem.declined).is_(False))
+    ).all()
+    return [
+        Rating(local_date=day, item_id=item, value=value)
+        for day, item, value in rows
+        if type(value) is int
+    ]

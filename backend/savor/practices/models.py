@@ -5,7 +5,7 @@ from datetime import date, datetime
 from typing import Any, Literal
 
 from pydantic import AwareDatetime, field_validator
-from sqlalchemy import JSON, Column, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Column, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from savor.clock import utcnow
@@ -39,7 +39,10 @@ class PracticeSessionBase(SQLModel):
 
 class PracticeSession(PracticeSessionBase, table=True):
     __tablename__ = "practice_session"
-    __table_args__ = (UniqueConstraint("participant_id", "client_id"),)
+    __table_args__ = (
+        UniqueConstraint("participant_id", "client_id"),
+        Index("ix_practice_session_seq", "seq", "id"),
+    )
 
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
     participant_id: uuid.UUID = Field(foreign_key="participant.id", index=True, ondelete="CASCADE")
@@ -56,6 +59,8 @@ class PracticeSession(PracticeSessionBase, table=True):
     post: list[dict[str, Any]] | None = Field(default=None, sa_column=Column(JSON))
     body_hash: str = Field(max_length=64, description="detects a reused client id")
     received_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    # Set by a database trigger, for incremental exports (see research/cursor.py).
+    seq: int | None = Field(default=None, sa_type=BigInteger)
 
 
 class PracticeSessionCreate(PracticeSessionBase):

@@ -208,8 +208,8 @@ def summary_for(*, session: Session, participant: Participant, now: datetime) ->
         )
         for row in rows
     ]
-    # Before-practice ratings are check-ins of how she felt, made before the practice changed it.
-    ratings = [
+    # Check-ins and before-practice ratings both say how she felt, before any practice changed it.
+    ratings = ema_service.feeling_ratings(session=session, participant=participant) + [
         Rating(local_date=f.local_date, item_id=item, value=value)
         for f in facts
         for item, value in f.pre.items()

@@ -4,7 +4,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column
+from sqlalchemy import JSON, BigInteger, Column
 from sqlmodel import Field, SQLModel
 
 from savor.clock import utcnow
@@ -24,6 +24,42 @@ class AuditEvent(SQLModel, table=True):
     action: str = Field(max_length=64)
     detail: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)
+
+
+class ChangeCounter(SQLModel, table=True):
+    """SQLite only: the last change position handed out (see research/cursor.py).
+
+    PostgreSQL needs no counter: there a row's change position is its transaction's id.
+    """
+
+    __tablename__ = "change_counter"
+
+    id: int = Field(primary_key=True)
+    value: int = Field(default=0, sa_type=BigInteger)
+
+
+class StudyWebhook(SQLModel, table=True):
+    """Where a study's staff alerts are posted, and the key that signs each post."""
+
+    __tablename__ = "study_webhook"
+
+    study_id: uuid.UUID = Field(primary_key=True, foreign_key="study.id", ondelete="CASCADE")
+    url: str = Field(max_length=500)
+    # Kept in plain text because signing needs it; shown to the researcher once.
+    secret: str = Field(max_length=128)
+    created_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class WebhookDelivery(SQLModel, table=True):
+    """One staff alert's way to the study's webhook: claimed, retried with backoff, delivered."""
+
+    __tablename__ = "webhook_delivery"
+
+    alert_id: uuid.UUID = Field(primary_key=True, foreign_key="staff_alert.id", ondelete="CASCADE")
+    attempts: int = 0
+    next_attempt_at: datetime = Field(sa_type=UTCDateTime, index=True)
+    delivered_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    last_error: str | None = Field(default=None, max_length=200)
 
 
 class StudyPublic(SQLModel):
@@ -65,3 +101,50 @@ class AlertPublic(SQLModel):
     created_at: datetime
     acknowledged_at: datetime | None
     acknowledged_by: str | None
+
+
+class ProtocolApplied(SQLModel):
+    study: str
+    protocol_version: int
+    changed: bool = Field(description="false when the document equals the active version")
+
+
+class EnrollmentCodesCreate(SQLModel):
+    count: int = Field(ge=1, le=1000, schema_extra={"examples": [20]})
+    expires_in_days: int | None = Field(
+        default=None, ge=1, le=365, description="default: the protocol's enrollment_code_days"
+    )
+
+
+class EnrollmentCodePublic(SQLModel):
+    code: str = Field(schema_extra={"examples": ["7KQ2-M9XD"]})
+    link: str = Field(schema_extra={"examples": ["https://savor.example.org/?code=7KQ2-M9XD"]})
+    qr_svg: str = Field(description="the link as a QR code, a standalone SVG to print")
+
+
+class EnrollmentCodesPublic(SQLModel):
+    study: str
+    expires_at: datetime
+    codes: list[EnrollmentCodePublic]
+
+
+class AuditEventPublic(SQLModel):
+    at: datetime
+    actor: str
+    action: str
+    detail: dict[str, Any]
+
+
+class WebhookUpdate(SQLModel):
+    url: str = Field(
+        max_length=500,
+        schema_extra={"pattern": r"^https?://", "examples": ["https://alerts.example.org/savor"]},
+    )
+
+
+class WebhookPublic(SQLModel):
+    url: str
+    created_at: datetime
+    secret: str | None = Field(
+        default=None, description="the signing key, shown only when the webhook is set"
+    )

@@ -1,132 +1,173 @@
-"""Research API: studies a research token may see. Every read leaves an audit event."""
+"""Research API: a study's protocol, codes, participants, compliance and audit trail.
 
-import uuid
+Every route needs a research token of the study in the path with the scope its description
+names; every read and every change leaves an audit event.
+"""
+
 from typing import Annotated
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Query, Request
+from pydantic import AwareDatetime
 
-from savor.auth import ResearchAccess, Scope, require_scope
 from savor.clock import utcnow
 from savor.db import SessionDep
+from savor.deps import SettingsDep
 from savor.ema import service as ema_service
-from savor.ema.models import StaffAlert
-from savor.practices import progress
+from savor.errors import AppError
+from savor.research import alert_routes, management
 from savor.research import service as research_service
+from savor.research.deps import (
+    AuditReader,
+    CodesWriter,
+    ParticipantsDeleter,
+    ParticipantsReader,
+    ProtocolWriter,
+    StudiesReader,
+    audit,
+)
+from savor.research.exports import routes as export_routes
 from savor.research.models import (
-    AlertPublic,
+    AuditEventPublic,
     ComplianceReport,
+    EnrollmentCodesCreate,
+    EnrollmentCodesPublic,
     ParticipantCompliance,
+    ProtocolApplied,
     StudyPublic,
 )
-from savor.studies.models import Participant
-from savor.studies.pseudonym import pseudonym
 
 router = APIRouter(prefix="/api/research/v1", tags=["research"])
+MAX_PROTOCOL_BYTES = 256 * 1024
+PROTOCOL_BODY = {
+    "required": True,
+    "content": {
+        "application/yaml": {
+            "schema": {"type": "string"},
+            "example": "study: pilot\nname: Pilot study\ninstruments: [momentary]\n...",
+        }
+    },
+}
 
-StudiesReader = Annotated[ResearchAccess, Depends(require_scope(Scope.STUDIES_READ))]
+
+async def protocol_source(request: Request) -> str:
+    body = await request.body()
+    if len(body) > MAX_PROTOCOL_BYTES:
+        raise AppError(413, "too_large", "A protocol is at most 256 KB of YAML.")
+    try:
+        return body.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise AppError(422, "invalid_protocol", "The protocol must be UTF-8 text.") from exc
 
 
 @router.get("/studies", response_model=list[StudyPublic])
 def read_studies(access: StudiesReader, session: SessionDep) -> list[StudyPublic]:
-    """The studies this token gives access to (a token belongs to one study)."""
-    research_service.record(
-        session=session, study=access.study, token=access.token, action="studies.list", now=utcnow()
-    )
-    session.commit()
+    """The studies this token gives access to; a token belongs to one (scope studies:read)."""
+    audit(session, access, "studies.list", utcnow())
     return [research_service.study_public(session=session, study=access.study)]
 
 
 @router.get("/studies/{slug}", response_model=StudyPublic)
 def read_study(slug: str, access: StudiesReader, session: SessionDep) -> StudyPublic:
-    """One study: name, protocol version and participant counts."""
-    research_service.record(
-        session=session, study=access.study, token=access.token, action="studies.read", now=utcnow()
-    )
-    session.commit()
+    """One study: name, protocol version and participant counts (scope studies:read)."""
+    audit(session, access, "studies.read", utcnow())
     return research_service.study_public(session=session, study=access.study)
 
 
-ParticipantsReader = Annotated[ResearchAccess, Depends(require_scope(Scope.PARTICIPANTS_READ))]
-AlertsManager = Annotated[ResearchAccess, Depends(require_scope(Scope.ALERTS_MANAGE))]
+@router.put(
+    "/studies/{slug}/protocol",
+    response_model=ProtocolApplied,
+    openapi_extra={"requestBody": PROTOCOL_BODY},
+)
+def update_protocol(
+    slug: str,
+    access: ProtocolWriter,
+    session: SessionDep,
+    source: Annotated[str, Depends(protocol_source)],
+) -> ProtocolApplied:
+    """Store a YAML protocol as the next version; 422 lists every problem (scope protocol:write)."""
+    now = utcnow()
+    changed = management.apply_protocol(session=session, study=access.study, source=source, now=now)
+    version = access.study.active_protocol_version
+    audit(session, access, "protocol.update", now, {"version": version, "changed": changed})
+    return ProtocolApplied(study=slug, protocol_version=version, changed=changed)
 
 
-def _pseudonym(access: ResearchAccess, participant: Participant) -> str:
-    return pseudonym(study_secret=access.study.secret, participant_id=participant.id)
+@router.post(
+    "/studies/{slug}/enrollment-codes", response_model=EnrollmentCodesPublic, status_code=201
+)
+def create_enrollment_codes(
+    slug: str,
+    body: EnrollmentCodesCreate,
+    access: CodesWriter,
+    session: SessionDep,
+    settings: SettingsDep,
+) -> EnrollmentCodesPublic:
+    """Single-use codes with enrollment links and printable QR codes (scope codes:write)."""
+    now = utcnow()
+    created = management.enrollment_codes(
+        session=session,
+        study=access.study,
+        count=body.count,
+        expires_in_days=body.expires_in_days,
+        pepper=settings.pepper(),
+        public_url=settings.public_url,
+        now=now,
+    )
+    audit(session, access, "codes.create", now, {"count": len(created.codes)})
+    return created
+
+
+@router.get("/studies/{slug}/participants", response_model=list[ParticipantCompliance])
+def read_participants(
+    slug: str, access: ParticipantsReader, session: SessionDep
+) -> list[ParticipantCompliance]:
+    """Pseudonym, status, program week and compliance of each (scope participants:read)."""
+    now = utcnow()
+    rows = management.participant_statuses(session=session, study=access.study, now=now)
+    audit(session, access, "participants.list", now, {"rows": len(rows)})
+    return rows
+
+
+@router.delete("/studies/{slug}/participants/{pseudonym}", status_code=204)
+def delete_participant(
+    slug: str, pseudonym: str, access: ParticipantsDeleter, session: SessionDep
+) -> None:
+    """Delete all of one participant's data, at her request (scope participants:delete)."""
+    participant = management.find_participant(session=session, study=access.study, name=pseudonym)
+    management.delete_participant(session=session, participant=participant)
+    audit(session, access, "participants.delete", utcnow(), {"pseudonym": pseudonym})
 
 
 @router.get("/studies/{slug}/compliance", response_model=ComplianceReport)
 def read_compliance(slug: str, access: ParticipantsReader, session: SessionDep) -> ComplianceReport:
-    """Prompts sent, answered on time or late, expired, and response delays, per participant."""
+    """Prompts due, answered on time or late, expired, and delays (scope participants:read)."""
     now = utcnow()
-    rows = ema_service.compliance_by_participant(session=session, study=access.study, now=now)
-    research_service.record(
-        session=session, study=access.study, token=access.token, action="compliance.read", now=now
-    )
-    session.commit()
-    return ComplianceReport(
+    report = ComplianceReport(
         study=access.study.slug,
         generated_at=now,
         overall=ema_service.study_compliance(session=session, study=access.study, now=now),
-        participants=[
-            ParticipantCompliance(
-                pseudonym=_pseudonym(access, p),
-                status="withdrawn" if p.withdrawn_at else "active",
-                program_week=progress.program_week(
-                    enrolled_at=p.enrolled_at, timezone=p.timezone, now=now
-                ),
-                compliance=c,
-            )
-            for p, c in rows
-        ],
+        participants=management.participant_statuses(session=session, study=access.study, now=now),
     )
+    audit(session, access, "compliance.read", now, {"rows": len(report.participants)})
+    return report
 
 
-def _alert_view(access: ResearchAccess, alert: StaffAlert, participant: Participant) -> AlertPublic:
-    return AlertPublic(
-        id=alert.id,
-        pseudonym=_pseudonym(access, participant),
-        items=alert.items,
-        created_at=alert.created_at,
-        acknowledged_at=alert.acknowledged_at,
-        acknowledged_by=alert.acknowledged_by,
+@router.get("/studies/{slug}/audit", response_model=list[AuditEventPublic])
+def read_audit(
+    slug: str,
+    access: AuditReader,
+    session: SessionDep,
+    limit: Annotated[int, Query(ge=1, le=management.AUDIT_PAGE_MAX)] = 100,
+    before: AwareDatetime | None = None,
+) -> list[AuditEventPublic]:
+    """Who read or changed what and when, newest first; page with `before` (scope audit:read)."""
+    events = management.audit_events(
+        session=session, study=access.study, limit=limit, before=before
     )
+    page = [AuditEventPublic.model_validate(e, from_attributes=True) for e in events]
+    audit(session, access, "audit.read", utcnow(), {"rows": len(page)})
+    return page
 
 
-@router.get("/studies/{slug}/alerts", response_model=list[AlertPublic])
-def read_alerts(
-    slug: str, access: AlertsManager, session: SessionDep, open_only: bool = True
-) -> list[AlertPublic]:
-    """Staff alerts (only when the protocol turns them on), oldest first."""
-    pairs = ema_service.alerts_for(session=session, study=access.study, open_only=open_only)
-    research_service.record(
-        session=session,
-        study=access.study,
-        token=access.token,
-        action="alerts.read",
-        now=utcnow(),
-        detail={"open_only": open_only},
-    )
-    session.commit()
-    return [_alert_view(access, a, p) for a, p in pairs]
-
-
-@router.post("/studies/{slug}/alerts/{alert_id}/acknowledge", response_model=AlertPublic)
-def update_alert(
-    slug: str, alert_id: uuid.UUID, access: AlertsManager, session: SessionDep
-) -> AlertPublic:
-    """A coordinator has seen the alert and acted on it."""
-    now = utcnow()
-    by = access.token.label or str(access.token.id)
-    alert, participant = ema_service.acknowledge_alert(
-        session=session, study=access.study, alert_id=alert_id, by=by, now=now
-    )
-    research_service.record(
-        session=session,
-        study=access.study,
-        token=access.token,
-        action="alerts.acknowledge",
-        now=now,
-        detail={"alert": str(alert.id)},
-    )
-    session.commit()
-    return _alert_view(access, alert, participant)
+router.include_router(alert_routes.router)
+router.include_router(export_routes.router)

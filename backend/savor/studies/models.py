@@ -4,7 +4,7 @@ import uuid
 from datetime import datetime, time
 from typing import Any, Literal
 
-from sqlalchemy import JSON, Column, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Column, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from savor.clock import utcnow
@@ -61,10 +61,14 @@ class ParticipantBase(SQLModel):
 
 class Participant(ParticipantBase, table=True):
     # Deliberately no name, email, phone, address or birth date: nothing here identifies her.
+    __table_args__ = (Index("ix_participant_seq", "seq", "id"),)
+
     id: uuid.UUID = _uuid_pk()
     study_id: uuid.UUID = Field(foreign_key="study.id", index=True, ondelete="CASCADE")
     enrolled_at: datetime = _created_at()
     withdrawn_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # Set by a database trigger, for incremental exports (see research/cursor.py).
+    seq: int | None = Field(default=None, sa_type=BigInteger)
 
 
 class ParticipantToken(SQLModel, table=True):
@@ -103,6 +107,9 @@ class ParticipantPublic(SQLModel):
     enrolled_at: datetime
     status: Literal["active", "withdrawn"]
     withdrawn_at: datetime | None
+    # What the app must tell her truthfully, and the rules it applies while offline.
+    staff_alerts: bool
+    high_rating_threshold: int
 
 
 class EnrollRequest(SQLModel):
@@ -136,3 +143,4 @@ class HelpResource(SQLModel):
 class HelpView(SQLModel):
     contact: str
     resources: list[HelpResource]
+    staff_alerts: bool

@@ -225,6 +225,7 @@ def enroll(
 
 def participant_public(*, session: Session, participant: Participant) -> ParticipantPublic:
     study = session.get_one(Study, participant.study_id)
+    features = protocol_document(session=session, study=study).features
     return ParticipantPublic(
         study=study.slug,
         timezone=participant.timezone,
@@ -235,6 +236,8 @@ def participant_public(*, session: Session, participant: Participant) -> Partici
         enrolled_at=participant.enrolled_at,
         status="withdrawn" if participant.withdrawn_at else "active",
         withdrawn_at=participant.withdrawn_at,
+        staff_alerts=features.staff_alerts,
+        high_rating_threshold=features.high_rating_threshold,
     )
 
 
@@ -288,4 +291,5 @@ def help_for(*, session: Session, participant: Participant) -> HelpView:
             )
             for r in document.crisis_resources
         ],
+        staff_alerts=document.features.staff_alerts,
     )

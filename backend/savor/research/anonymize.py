@@ -1,0 +1,91 @@
+"""What researchers see instead of who and when: pseudonyms, record keys and shifted dates.
+
+Everything is keyed with the study secret, so it is stable within a study and cannot be
+linked across studies or back to a database id without that secret.
+"""
+
+import base64
+import hashlib
+import hmac
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta, timezone
+from functools import lru_cache
+from zoneinfo import ZoneInfo
+
+from savor.studies.pseudonym import pseudonym
+
+MAX_SHIFT_WEEKS = 52
+REF_BYTES = 8  # 64 bits: no two records of a study share a key in practice
+
+
+def record_ref(*, study_secret: str, kind: str, record_id: uuid.UUID) -> str:
+    """A stable key for one record, e.g. R… for a response: joinable, never the database id."""
+    message = f"ref:{kind}:".encode() + record_id.bytes
+    digest = hmac.new(study_secret.encode(), message, hashlib.sha256).digest()
+    return kind + base64.b32encode(digest[:REF_BYTES]).decode().rstrip("=")
+
+
+def shift_weeks(*, study_secret: str, participant_id: uuid.UUID) -> int:
+    """How many whole weeks (1 to 52) her dates move back: weekday and time of day stay true."""
+    message = b"shift:" + participant_id.bytes
+    digest = hmac.new(study_secret.encode(), message, hashlib.sha256).digest()
+    return 1 + int.from_bytes(digest[:4], "big") % MAX_SHIFT_WEEKS
+
+
+@lru_cache(maxsize=64)
+def _fixed(offset: timedelta) -> timezone:
+    return timezone(offset)
+
+
+def utc_text(at: datetime | None, weeks: int = 0) -> str | None:
+    """ISO 8601 in UTC with milliseconds, e.g. 2026-03-01T14:05:09.120Z."""
+    if at is None:
+        return None
+    shifted = (at - timedelta(weeks=weeks)).astimezone(UTC)
+    return shifted.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def local_text(at: datetime | None, zone: str, weeks: int = 0) -> str | None:
+    """Her wall-clock time with its UTC offset, e.g. 2026-03-01T08:05:09.120-06:00.
+
+    A shifted time keeps the offset she really had, so it still names the same instant as
+    the shifted UTC time, and durations between her events stay exact.
+    """
+    if at is None:
+        return None
+    local = at.astimezone(ZoneInfo(zone))
+    offset = local.utcoffset() or timedelta(0)
+    fixed = local.replace(tzinfo=_fixed(offset))
+    return (fixed - timedelta(weeks=weeks)).isoformat(timespec="milliseconds")
+
+
+def date_text(day: date | None, weeks: int = 0) -> str | None:
+    return None if day is None else (day - timedelta(weeks=weeks)).isoformat()
+
+
+@dataclass
+class Anonymizer:
+    """Pseudonyms, record keys and date shifts for one study's export."""
+
+    study_secret: str
+    shift_dates: bool
+    _people: dict[uuid.UUID, tuple[str, int]] = field(default_factory=dict)
+
+    def person(self, participant_id: uuid.UUID) -> tuple[str, int]:
+        """Her pseudonym, and the weeks her dates move back (0 without date shifting)."""
+        found = self._people.get(participant_id)
+        if found is None:
+            name = pseudonym(study_secret=self.study_secret, participant_id=participant_id)
+            weeks = (
+                shift_weeks(study_secret=self.study_secret, participant_id=participant_id)
+                if self.shift_dates
+                else 0
+            )
+            found = self._people[participant_id] = (name, weeks)
+        return found
+
+    def ref(self, kind: str, record_id: uuid.UUID | None) -> str | None:
+        if record_id is None:
+            return None
+        return record_ref(study_secret=self.study_secret, kind=kind, record_id=record_id)

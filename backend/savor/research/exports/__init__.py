@@ -1,0 +1,1 @@
+"""Exports: row sources that page through the database, and pure streaming writers."""

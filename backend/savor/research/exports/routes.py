@@ -1,0 +1,87 @@
+"""Research API: the codebook, and datasets streamed as CSV, NDJSON or FHIR."""
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import JSONResponse, StreamingResponse
+from sqlalchemy.engine import Engine
+
+from savor.auth import Scope
+from savor.clock import utcnow
+from savor.db import SessionDep
+from savor.deps import SettingsDep
+from savor.research import codebook as research_codebook
+from savor.research.deps import ExportReader, StudiesReader, audit
+from savor.research.exports import columns, run
+from savor.research.exports import service as exports
+from savor.research.exports.writers import csv_chunks
+
+router = APIRouter(tags=["research"])
+
+EXAMPLES = {
+    200: {
+        "description": "The dataset, streamed; `Savor-Next-Since` holds the next `since`.",
+        "headers": {"Savor-Next-Since": {"schema": {"type": "string"}, "example": "4817"}},
+        "content": {
+            "text/csv": {"example": "pseudonym,response_ref,...\nPKM3Q...,R5TA...,...\n"},
+            "application/x-ndjson": {"example": '{"pseudonym":"PKM3Q...","item_id":"S1",...}\n'},
+            "application/fhir+json": {
+                "example": {"resourceType": "Bundle", "type": "collection", "entry": []}
+            },
+        },
+    }
+}
+
+
+@router.get(
+    "/studies/{slug}/export/{dataset}", response_class=StreamingResponse, responses=EXAMPLES
+)
+def read_export(
+    slug: str,
+    dataset: exports.Dataset,
+    access: ExportReader,
+    session: SessionDep,
+    settings: SettingsDep,
+    http: Request,
+    format: exports.Format = "csv",
+    shape: exports.Shape = "long",
+    since: Annotated[int, Query(ge=0, description="the last pull's Savor-Next-Since")] = 0,
+) -> StreamingResponse:
+    """Stream a dataset; free text needs export:free_text too (scope export:read)."""
+    free_text = Scope.EXPORT_FREE_TEXT.value in access.token.scopes.split()
+    request = exports.ExportRequest(
+        dataset=dataset, format=format, shape=shape, since=since, free_text=free_text
+    )
+    plan = run.begin_export(
+        session=session,
+        study=access.study,
+        request=request,
+        base_url=settings.public_url,
+        now=utcnow(),
+        token=access.token,
+    )
+    engine: Engine = http.app.state.engine
+    done = run.completion(engine=engine, study=access.study, token=access.token, plan=plan)
+    chunks = run.stream(plan, engine=engine, done=done)
+    return StreamingResponse(chunks, media_type=exports.MEDIA_TYPES[format], headers=plan.headers())
+
+
+@router.get("/studies/{slug}/codebook", response_model=None)
+def read_codebook(
+    slug: str,
+    access: StudiesReader,
+    session: SessionDep,
+    format: Literal["json", "csv"] = "json",
+) -> JSONResponse | StreamingResponse:
+    """Every instrument version, item, scale, anchors and wording (scope studies:read)."""
+    book = research_codebook.load_codebook(session=session)
+    audit(session, access, "codebook.read", utcnow(), {"format": format})
+    if format == "csv":
+        rows = list(research_codebook.entries(book))
+        chunks = csv_chunks([rows], research_codebook.CSV_COLUMNS)
+        headers = {"Content-Disposition": f'attachment; filename="{slug}-codebook.csv"'}
+        return StreamingResponse(chunks, media_type=exports.MEDIA_TYPES["csv"], headers=headers)
+    document = research_codebook.codebook_document(
+        book, study=slug, datasets=columns.documentation()
+    )
+    return JSONResponse(document)

@@ -1,0 +1,129 @@
+"""Running an export: the audit events around it, a progress total, and the bytes.
+
+The API and `savor export` both call `begin_export` and then `stream`, so a file written by
+the CLI holds the same bytes as the API's answer for the same window.
+"""
+
+from collections.abc import Callable, Iterable, Iterator
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, col, select
+
+from savor.clock import utcnow
+from savor.ema.models import Prompt, Response
+from savor.practices.models import PracticeSession
+from savor.research import service as research_service
+from savor.research.exports import responses, sources
+from savor.research.exports.fhir import bundle_chunks
+from savor.research.exports.service import ExportRequest, Plan, plan_export
+from savor.research.exports.writers import csv_chunks, ndjson_chunks
+from savor.studies.models import Participant, ResearchToken, Study
+
+TABLES: dict[str, Any] = {
+    "responses": Response,
+    "prompts": Prompt,
+    "practice_sessions": PracticeSession,
+    "participants": Participant,
+}
+SOURCES = {
+    "prompts": sources.prompts,
+    "practice_sessions": sources.practice_sessions,
+    "participants": sources.participants,
+}
+
+
+def begin_export(
+    *,
+    session: Session,
+    study: Study,
+    request: ExportRequest,
+    base_url: str,
+    now: datetime,
+    token: ResearchToken | None = None,
+) -> Plan:
+    """Plan the export and record, before a byte is sent, who reads which window."""
+    plan = plan_export(session=session, study=study, request=request, base_url=base_url)
+    research_service.record(
+        session=session,
+        study=study,
+        token=token,
+        action="export.read",
+        now=now,
+        detail=plan.audit_detail(),
+    )
+    session.commit()
+    return plan
+
+
+def completion(
+    *, engine: Engine, study: Study, token: ResearchToken | None, plan: Plan
+) -> Callable[[int], None]:
+    """What `stream` calls once the last byte is out: a second event with the row count."""
+    study_id, token_id = study.id, token.id if token else None
+
+    def done(rows: int) -> None:
+        with Session(engine) as session:
+            research_service.record(
+                session=session,
+                study=session.get_one(Study, study_id),
+                token=session.get(ResearchToken, token_id) if token_id else None,
+                action="export.completed",
+                now=utcnow(),
+                detail={"dataset": plan.request.dataset, "until": plan.until, "rows": rows},
+            )
+            session.commit()
+
+    return done
+
+
+def count_records(*, session: Session, plan: Plan) -> int:
+    """How many source records the window holds (responses, not items): a progress total."""
+    table = TABLES[plan.request.dataset]
+    query = select(func.count()).select_from(table)
+    if table is not Participant:
+        query = query.join(Participant, col(Participant.id) == table.participant_id)
+    query = query.where(Participant.study_id == plan.scope.study_id)
+    window = (col(table.seq) >= plan.scope.since) & (col(table.seq) < plan.until)
+    return session.exec(query.where(window)).one()
+
+
+def _counted(batches: Iterable[list[Any]], progress: Callable[[int], None]) -> Iterator[list]:
+    for batch in batches:
+        progress(len(batch))
+        yield batch
+
+
+def stream(
+    plan: Plan,
+    *,
+    engine: Engine,
+    progress: Callable[[int], None] = lambda _: None,
+    done: Callable[[int], None] = lambda _: None,
+) -> Iterator[bytes]:
+    """The export's bytes, read page by page through a session of its own; `done` is called
+    with the number of rows written once the last byte has been produced."""
+    request, written = plan.request, [0]
+
+    def tally(pages: Iterable[sources.Page]) -> Iterator[sources.Page]:
+        for page in pages:
+            written[0] += len(page)
+            yield page
+
+    with Session(engine) as session:
+        if request.dataset == "responses":
+            batches = _counted(responses.answered(session, plan.scope), progress)
+            if request.format == "fhir":
+                answered = tally(batches)  # one resource per answered check-in
+                yield from bundle_chunks(answered, instruments=plan.instruments, urls=plan.urls)
+                done(written[0])
+                return
+            shaped = responses.wide_rows if request.shape == "wide" else responses.long_rows
+            pages = tally(shaped(batches))
+        else:
+            pages = tally(_counted(SOURCES[request.dataset](session, plan.scope), progress))
+        writer = csv_chunks if request.format == "csv" else ndjson_chunks
+        yield from writer(pages, plan.columns)
+    done(written[0])

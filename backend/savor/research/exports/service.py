@@ -1,0 +1,121 @@
+"""What one export is: its request, checks, window (fixed when it is planned) and columns."""
+
+from dataclasses import asdict, dataclass
+from typing import Any, Literal
+
+from sqlmodel import Session, select
+
+from savor.ema.instruments import Instrument
+from savor.errors import AppError
+from savor.practices.catalog import study_catalog
+from savor.research import cursor
+from savor.research.anonymize import Anonymizer
+from savor.research.codebook import Codebook, load_codebook
+from savor.research.exports import columns as cols
+from savor.research.exports import sources
+from savor.research.exports.fhir import Urls
+from savor.studies import service as studies_service
+from savor.studies.models import Participant, Study
+
+Dataset = Literal["responses", "prompts", "practice_sessions", "participants"]
+Format = Literal["csv", "ndjson", "fhir"]
+Shape = Literal["long", "wide"]
+MEDIA_TYPES = {
+    "csv": "text/csv; charset=utf-8",
+    "ndjson": "application/x-ndjson",
+    "fhir": "application/fhir+json",
+}
+EXTENSIONS = {"csv": "csv", "ndjson": "ndjson", "fhir": "json"}
+
+
+@dataclass(frozen=True)
+class ExportRequest:
+    dataset: Dataset
+    format: Format = "csv"
+    shape: Shape = "long"
+    since: int = 0
+    free_text: bool = False
+
+
+@dataclass(frozen=True)
+class Plan:
+    request: ExportRequest
+    study: str
+    scope: sources.Scope
+    columns: list[str]
+    instruments: list[Instrument]
+    urls: Urls
+
+    @property
+    def until(self) -> int:
+        return self.scope.until
+
+    def audit_detail(self) -> dict[str, Any]:
+        """Which rows: the dataset and the exact window [since, until) that was read."""
+        return {**asdict(self.request), "until": self.until}
+
+    def headers(self) -> dict[str, str]:
+        name = f"{self.study}-{self.request.dataset}.{EXTENSIONS[self.request.format]}"
+        return {
+            "Savor-Next-Since": str(self.until),
+            "Content-Disposition": f'attachment; filename="{name}"',
+        }
+
+
+def check_request(request: ExportRequest) -> None:
+    if request.format == "fhir" and request.dataset != "responses":
+        raise AppError(422, "fhir_responses_only", "FHIR is offered for the responses dataset.")
+    if request.shape == "wide" and (request.dataset != "responses" or request.format == "fhir"):
+        raise AppError(422, "wide_responses_only", "shape=wide is for responses as csv or ndjson.")
+    if request.since < 0:
+        raise AppError(422, "invalid_since", "since is a cursor from Savor-Next-Since, 0 or more.")
+
+
+def _columns(request: ExportRequest, codebook: Codebook, study: Study, session: Session) -> list:
+    kinds = codebook.item_types()
+    shown = [i for i in codebook.item_ids() if request.free_text or not _free(kinds, i)]
+    if request.dataset == "responses" and request.shape == "wide":
+        return [*cols.names(cols.RESPONSE_BASE), "declined", *shown]
+    if request.dataset == "responses":
+        return cols.names(cols.RESPONSE_BASE + cols.RESPONSE_ITEM)
+    if request.dataset == "practice_sessions":
+        program = studies_service.protocol_document(session=session, study=study).program
+        used = {
+            i for p in study_catalog(program).practices.values() for i in p.ema.pre + p.ema.post
+        }
+        items = [i for i in codebook.item_ids(used) if i in shown]
+        ratings = cols.rating_columns("pre", items) + cols.rating_columns("post", items)
+        return cols.names(cols.PRACTICE_SESSIONS + ratings)
+    return cols.names(cols.PROMPTS if request.dataset == "prompts" else cols.PARTICIPANTS)
+
+
+def _free(kinds: dict[tuple[str, str, str], str], item_id: str) -> bool:
+    return any(kind == "text" for (_, _, i), kind in kinds.items() if i == item_id)
+
+
+def plan_export(*, session: Session, study: Study, request: ExportRequest, base_url: str) -> Plan:
+    """Fix the window now: every row changed before the horizon, and after `since`."""
+    check_request(request)
+    codebook = load_codebook(session=session)
+    features = studies_service.protocol_document(session=session, study=study).features
+    until = max(request.since, cursor.horizon(session))
+    people = session.exec(
+        select(Participant.id, Participant.timezone).where(Participant.study_id == study.id)
+    )
+    scope = sources.Scope(
+        study_id=study.id,
+        since=request.since,
+        until=until,
+        people=dict(people.all()),
+        anonymizer=Anonymizer(study_secret=study.secret, shift_dates=features.date_shift_exports),
+        free_text=request.free_text,
+        item_types=codebook.item_types(),
+    )
+    return Plan(
+        request=request,
+        study=study.slug,
+        scope=scope,
+        columns=_columns(request, codebook, study, session),
+        instruments=codebook.instruments,
+        urls=Urls(base_url, study.slug),
+    )

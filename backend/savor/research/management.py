@@ -1,0 +1,125 @@
+"""What a study team does through the research API: protocols, codes, participants, audit."""
+
+import io
+from datetime import datetime, timedelta
+
+import segno
+from sqlalchemy import delete
+from sqlmodel import Session, col, select
+
+from savor.ema import service as ema_service
+from savor.errors import AppError
+from savor.practices import progress
+from savor.research.models import (
+    AuditEvent,
+    EnrollmentCodePublic,
+    EnrollmentCodesPublic,
+    ParticipantCompliance,
+)
+from savor.studies import service as studies_service
+from savor.studies.models import Participant, Study
+from savor.studies.protocol import ProtocolError, parse_protocol
+from savor.studies.pseudonym import pseudonym
+
+AUDIT_PAGE_MAX = 1000
+
+
+def apply_protocol(*, session: Session, study: Study, source: str, now: datetime) -> bool:
+    """Store `source` as the study's next protocol version; False when nothing changed."""
+    try:
+        document = parse_protocol(source)
+    except ProtocolError as exc:
+        raise AppError(
+            422,
+            "invalid_protocol",
+            f"The protocol has {len(exc.problems)} problem(s): {'; '.join(exc.problems)}",
+            fields=[{"field": "protocol", "message": p} for p in exc.problems],
+        ) from exc
+    if document.study != study.slug:
+        message = f"says study '{document.study}', but this is study '{study.slug}'"
+        raise AppError(
+            422,
+            "wrong_study",
+            f"The protocol {message}.",
+            fields=[{"field": "study", "message": message}],
+        )
+    _, changed = studies_service.apply_protocol(session=session, source=source, now=now)
+    session.refresh(study)
+    return changed
+
+
+def _qr_svg(link: str, code: str) -> str:
+    buffer = io.BytesIO()
+    segno.make_qr(link, error="m").save(
+        buffer, kind="svg", scale=4, xmldecl=False, title=code, svgclass=None, lineclass=None
+    )
+    return buffer.getvalue().decode()
+
+
+def enrollment_codes(
+    *,
+    session: Session,
+    study: Study,
+    count: int,
+    expires_in_days: int | None,
+    pepper: bytes,
+    public_url: str,
+    now: datetime,
+) -> EnrollmentCodesPublic:
+    """New codes with the link and a printable QR code for each; shown only this once."""
+    days = (
+        expires_in_days
+        or studies_service.protocol_document(session=session, study=study).enrollment_code_days
+    )
+    created = studies_service.create_enrollment_codes(
+        session=session, study=study, count=count, expires_in_days=days, pepper=pepper, now=now
+    )
+    links = [(code, f"{public_url}/?code={code}") for code in created]
+    return EnrollmentCodesPublic(
+        study=study.slug,
+        expires_at=now + timedelta(days=days),
+        codes=[EnrollmentCodePublic(code=c, link=u, qr_svg=_qr_svg(u, c)) for c, u in links],
+    )
+
+
+def participant_statuses(
+    *, session: Session, study: Study, now: datetime
+) -> list[ParticipantCompliance]:
+    """Each participant under her pseudonym: status, program week and compliance."""
+    return [
+        ParticipantCompliance(
+            pseudonym=pseudonym(study_secret=study.secret, participant_id=p.id),
+            status="withdrawn" if p.withdrawn_at else "active",
+            program_week=progress.program_week(
+                enrolled_at=p.enrolled_at, timezone=p.timezone, now=now
+            ),
+            compliance=c,
+        )
+        for p, c in ema_service.compliance_by_participant(session=session, study=study, now=now)
+    ]
+
+
+def find_participant(*, session: Session, study: Study, name: str) -> Participant:
+    """The participant behind a pseudonym; the hash only goes one way, so each is tried."""
+    ids = session.exec(select(Participant.id).where(Participant.study_id == study.id))
+    for participant_id in ids:
+        if pseudonym(study_secret=study.secret, participant_id=participant_id) == name:
+            return session.get_one(Participant, participant_id)
+    raise AppError(404, "unknown_participant", f"Study '{study.slug}' has no participant {name}.")
+
+
+def delete_participant(*, session: Session, participant: Participant) -> None:
+    """Her rows and everything that hangs on them go, through the foreign keys' cascades."""
+    session.execute(delete(Participant).where(col(Participant.id) == participant.id))
+    session.expunge(participant)
+
+
+def audit_events(
+    *, session: Session, study: Study, limit: int, before: datetime | None
+) -> list[AuditEvent]:
+    """The newest events first, `limit` at a time; page back with the last one's time."""
+    query = select(AuditEvent).where(AuditEvent.study_id == study.id)
+    if before is not None:
+        query = query.where(col(AuditEvent.at) < before)
+    query = query.order_by(col(AuditEvent.at).desc()).limit(min(limit, AUDIT_PAGE_MAX))
+    return list(session.exec(query))

@@ -1,0 +1,24 @@
+"""Run every benchmark in turn (`make bench`); each prints its own figures and ratios."""
+
+import subprocess
+import sys
+
+BENCHMARKS = [
+    ["benchmarks.ingest", "--seconds", "15"],
+    ["benchmarks.export", "--rows", "100000", "1000000"],
+    ["benchmarks.pwa_first_view"],
+]
+
+
+def main() -> None:
+    failed = []
+    for module, *args in BENCHMARKS:
+        print(f"\n== {module} {' '.join(args)}", flush=True)
+        if subprocess.run([sys.executable, "-m", module, *args]).returncode != 0:
+            failed.append(module)
+    if failed:
+        sys.exit(f"benchmarks that failed: {', '.join(failed)}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,131 @@
+"""What the fixture study's exports must hold, written out by hand."""
+
+import csv
+import io
+
+from savor.research.anonymize import record_ref
+from savor.studies.pseudonym import pseudonym
+from tests.factories import bearer
+from tests.research import fixture
+
+EXPORT = "/api/research/v1/studies/pilot/export/"
+
+
+def get(client, token: str, dataset: str, **params) -> bytes:
+    response = client.get(EXPORT + dataset, params=params, headers=bearer(token))
+    assert response.status_code == 200, response.text
+    return response.content
+
+
+def read_csv(body: bytes) -> list[dict[str, str]]:
+    return list(csv.DictReader(io.StringIO(body.decode("utf-8"))))
+
+
+def names(f: fixture.Fixture) -> dict[str, str]:
+    secret = f.study.secret
+    return {
+        "ana": pseudonym(study_secret=secret, participant_id=f.ana.id),
+        "bea": pseudonym(study_secret=secret, participant_id=f.bea.id),
+        "answered": record_ref(study_secret=secret, kind="R", record_id=f.answered.id),
+        "diary": record_ref(study_secret=secret, kind="R", record_id=f.diary.id),
+        "journal": record_ref(study_secret=secret, kind="R", record_id=f.journal.id),
+        "prompt": record_ref(study_secret=secret, kind="Q", record_id=f.prompt.id),
+        "session": record_ref(study_secret=secret, kind="S", record_id=f.practice.id),
+    }
+
+
+def answered_base(n: dict[str, str]) -> dict[str, str]:
+    return {
+        "pseudonym": n["ana"],
+        "response_ref": n["answered"],
+        "prompt_ref": n["prompt"],
+        "prompt_kind": "random",
+        "schedule_id": "random_checkin",
+        "instrument_id": "momentary",
+        "instrument_version": "1",
+        "protocol_version": "1",
+        "scheduled_at_utc": "2026-03-02T14:00:00.000Z",
+        "sent_at_utc": "2026-03-02T14:00:05.000Z",
+        "opened_at_utc": "2026-03-02T14:01:00.000Z",
+        "started_at_utc": "2026-03-02T14:49:30.250Z",
+        "submitted_at_utc": "2026-03-02T14:50:00.000Z",
+        "received_at_utc": "2026-03-04T09:00:00.000Z",
+        "scheduled_at_local": "2026-03-02T08:00:00.000-06:00",
+        "sent_at_local": "2026-03-02T08:00:05.000-06:00",
+        "opened_at_local": "2026-03-02T08:01:00.000-06:00",
+        "started_at_local": "2026-03-02T08:49:30.250-06:00",
+        "submitted_at_local": "2026-03-02T08:50:00.000-06:00",
+        "received_at_local": "2026-03-04T03:00:00.000-06:00",
+        "timezone": "America/Chicago",
+        "local_date": "2026-03-02",
+        "late": "true",
+    }
+
+
+def _self_base(name: str, ref: str, instrument: str, utc: tuple, local: tuple, zone: str, day):
+    empty = dict.fromkeys(
+        [f"{t}_{z}" for z in ("utc", "local") for t in ("scheduled_at", "sent_at", "opened_at")]
+        + ["started_at_utc", "started_at_local"],
+        "",
+    )
+    return {
+        **empty,
+        "pseudonym": name,
+        "response_ref": ref,
+        "prompt_ref": "",
+        "prompt_kind": "self",
+        "schedule_id": "",
+        "instrument_id": instrument,
+        "instrument_version": "1",
+        "protocol_version": "1",
+        "submitted_at_utc": utc[0],
+        "received_at_utc": utc[1],
+        "submitted_at_local": local[0],
+        "received_at_local": local[1],
+        "timezone": zone,
+        "local_date": day,
+        "late": "false",
+    }
+
+
+def expected_long(n: dict[str, str]) -> list[dict[str, str]]:
+    answered = answered_base(n)
+    diary = _self_base(
+        n["bea"],
+        n["diary"],
+        "end_of_day",
+        ("2026-03-03T03:30:00.000Z", "2026-03-03T03:30:02.000Z"),
+        ("2026-03-02T21:30:00.000-06:00", "2026-03-02T21:30:02.000-06:00"),
+        "America/Mexico_City",
+        "2026-03-02",
+    )
+    journal = _self_base(
+        n["ana"],
+        n["journal"],
+        "journal",
+        ("2026-03-03T18:00:00.000Z", "2026-03-03T18:00:01.000Z"),
+        ("2026-03-03T12:00:00.000-06:00", "2026-03-03T12:00:01.000-06:00"),
+        "America/Chicago",
+        "2026-03-03",
+    )
+
+    def item(base, item_id, position, value, declined="false"):
+        return (
+            base
+            | {"item_id": item_id, "item_position": position, "value": value}
+            | {"declined": declined}
+        )
+
+    return [
+        item(answered, "S1", "0", "3"),
+        item(answered, "C1", "1", "", "true"),
+        item(answered, "B1", "2", "not_with_baby"),
+        item(diary, "E1", "0", "0"),
+        item(diary, "E3", "1", "2"),
+        item(diary, "E4", "2", "false"),
+        item(journal, "J2", "1", "7"),
+    ]
+
+
+def key(row: dict) -> tuple:
+    return (row["response_ref"], row["item_id"])

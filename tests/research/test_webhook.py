@@ -1,0 +1,134 @@
+"""Staff alerts posted to the study's webhook: signed, minimal, retried until delivered."""
+
+import hashlib
+import hmac
+import json
+from datetime import timedelta
+
+import httpx
+
+from savor.clock import utcnow
+from savor.ema.models import StaffAlert
+from savor.research import webhook
+from savor.studies.pseudonym import pseudonym
+from tests.factories import bearer, make_research_token
+from tests.research import fixture
+
+BASE = "/api/research/v1/studies/pilot"
+URL = "https://alerts.example.org/savor"
+
+
+class Receiver:
+    """Stands in for the study's server: records each post and answers with `status`."""
+
+    def __init__(self, status: int = 200) -> None:
+        self.status = status
+        self.requests: list[httpx.Request] = []
+
+    def __call__(self, request: httpx.Request) -> httpx.Response:
+        self.requests.append(request)
+        return httpx.Response(self.status)
+
+    def client(self) -> httpx.Client:
+        return httpx.Client(transport=httpx.MockTransport(self))
+
+
+def _set(client, session, study: fixture.Fixture) -> str:
+    token = make_research_token(session, study.study)
+    response = client.put(f"{BASE}/webhook", json={"url": URL}, headers=bearer(token))
+    assert response.status_code == 200, response.text
+    return response.json()["secret"]
+
+
+def _alert(session, study: fixture.Fixture, at=None) -> StaffAlert:
+    alert = StaffAlert(
+        participant_id=study.ana.id,
+        response_id=study.answered.id,
+        items=["C1"],
+        created_at=at or utcnow(),
+    )
+    session.add(alert)
+    session.commit()
+    session.refresh(alert)
+    return alert
+
+
+def test_the_secret_is_shown_once(client, session, study):
+    secret = _set(client, session, study)
+    token = make_research_token(session, study.study)
+    shown = client.get(f"{BASE}/webhook", headers=bearer(token)).json()
+    assert secret.startswith("whsec_")
+    assert shown["url"] == URL and shown["secret"] is None
+
+
+def test_an_alert_is_posted_signed_with_only_pseudonym_rule_and_time(client, session, study):
+    secret = _set(client, session, study)
+    alert = _alert(session, study)
+    receiver = Receiver()
+    now = utcnow()
+    with receiver.client() as http:
+        assert webhook.deliver_alerts(session=session, client=http, now=now) == 1
+    [request] = receiver.requests
+    body = request.content
+    assert json.loads(body) == {
+        "pseudonym": pseudonym(study_secret=study.study.secret, participant_id=study.ana.id),
+        "rule": "crisis_threshold",
+        "at": alert.created_at.isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+    }
+    stamp = request.headers["Savor-Timestamp"]
+    expected = hmac.new(secret.encode(), f"{stamp}.".encode() + body, hashlib.sha256)
+    assert request.headers["Savor-Signature"] == "sha256=" + expected.hexdigest()
+    assert request.headers["Savor-Study"] == "pilot"
+
+
+def test_a_delivered_alert_is_not_posted_again(client, session, study):
+    _set(client, session, study)
+    _alert(session, study)
+    receiver = Receiver()
+    with receiver.client() as http:
+        webhook.deliver_alerts(session=session, client=http, now=utcnow())
+        webhook.deliver_alerts(session=session, client=http, now=utcnow() + timedelta(hours=1))
+    assert len(receiver.requests) == 1
+
+
+def test_a_failed_post_is_retried_after_its_backoff(client, session, study):
+    _set(client, session, study)
+    _alert(session, study)
+    failing, now = Receiver(status=503), utcnow()
+    with failing.client() as http:
+        assert webhook.deliver_alerts(session=session, client=http, now=now) == 0
+        webhook.deliver_alerts(session=session, client=http, now=now + timedelta(seconds=30))
+    assert len(failing.requests) == 1
+    working = Receiver()
+    with working.client() as http:
+        later = now + timedelta(minutes=3)
+        assert webhook.deliver_alerts(session=session, client=http, now=later) == 1
+
+
+def test_alerts_from_before_the_webhook_was_set_are_not_posted(client, session, study):
+    _alert(session, study, at=utcnow() - timedelta(days=1))
+    _set(client, session, study)
+    receiver = Receiver()
+    with receiver.client() as http:
+        assert webhook.deliver_alerts(session=session, client=http, now=utcnow()) == 0
+    assert receiver.requests == []
+
+
+def test_a_study_without_a_webhook_posts_nothing(session, study):
+    _alert(session, study)
+    receiver = Receiver()
+    with receiver.client() as http:
+        assert webhook.deliver_alerts(session=session, client=http, now=utcnow()) == 0
+    assert receiver.requests == []
+
+
+def test_removing_the_webhook_stops_the_posts(client, session, study):
+    _set(client, session, study)
+    token = make_research_token(session, study.study)
+    assert client.delete(f"{BASE}/webhook", headers=bearer(token)).status_code == 204
+    _alert(session, study)
+    receiver = Receiver()
+    with receiver.client() as http:
+        webhook.deliver_alerts(session=session, client=http, now=utcnow())
+    assert receiver.requests == []
+    assert client.get(f"{BASE}/webhook", headers=bearer(token)).status_code == 404
