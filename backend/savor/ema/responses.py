@@ -1,7 +1,5 @@
 """Her answers: stored exactly once, checked against the version she saw, never dropped."""
 
-import hashlib
-import json
 import uuid
 from datetime import datetime, timedelta
 
@@ -9,6 +7,7 @@ from sqlalchemy import insert, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, SQLModel, col, select
 
+from savor import idempotency
 from savor.ema import prompts as ema_prompts
 from savor.ema import registry
 from savor.ema.answers import crisis_items, validate_answers
@@ -25,25 +24,12 @@ HIGH_ITEMS = ("C1", "S1")  # craving or stress: a breathing break is offered whe
 BREATHING_PRACTICE = "P03"
 
 
-def _body_hash(body: ResponseCreate) -> str:
-    canonical = json.dumps(body.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
-    return hashlib.sha256(canonical.encode()).hexdigest()
-
-
 def _stored(session: Session, participant: Participant, body: ResponseCreate) -> Response | None:
-    return session.exec(
-        select(Response)
-        .where(Response.participant_id == participant.id)
-        .where(Response.client_id == body.client_id)
-    ).first()
+    return idempotency.find(session, Response, participant.id, body.client_id)
 
 
-def _replayed(stored: Response, body_hash: str) -> Response:
-    if stored.body_hash != body_hash:
-        raise AppError(
-            409, "client_id_reused", "A different answer was already saved with this client_id."
-        )
-    return stored
+def _replayed(stored: Response, digest: str) -> Response:
+    return idempotency.replayed(stored, digest, "answer")
 
 
 def _prompt_for(session: Session, participant: Participant, body: ResponseCreate) -> Prompt | None:
@@ -179,11 +165,7 @@ def _store(
 
     def write(session: Session) -> Response:
         # Serialized in the writer: a second delivery of the same record finds the first.
-        existing = session.exec(
-            select(Response)
-            .where(Response.participant_id == response.participant_id)
-            .where(Response.client_id == response.client_id)
-        ).first()
+        existing = idempotency.find(session, Response, response.participant_id, response.client_id)
         if existing is not None:
             return existing
         if prompt is not None:
@@ -225,7 +207,7 @@ def record_response(
     now: datetime,
 ) -> tuple[Response, bool]:
     """Store an answer set once; a replay returns the stored one (created=False)."""
-    body_hash = _body_hash(body)
+    body_hash = idempotency.body_hash(body)
     if (stored := _stored(session, participant, body)) is not None:
         return _replayed(stored, body_hash), False
     prompt = _prompt_for(session, participant, body)

@@ -1,12 +1,11 @@
 """Practice catalog and program for one mother, and the practice sessions her phone reports."""
 
-import hashlib
-import json
 from datetime import datetime, timedelta
 
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
+from savor import idempotency
 from savor.ema import service as ema_service
 from savor.errors import AppError
 from savor.practices import progress
@@ -42,27 +41,12 @@ def is_unlocked(catalog: StudyCatalog, practice_id: str, stage: str | None, week
     return unlock is not None and unlock <= week
 
 
-def _body_hash(body: PracticeSessionCreate) -> str:
-    canonical = json.dumps(body.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
-    return hashlib.sha256(canonical.encode()).hexdigest()
-
-
 def _find(session: Session, participant: Participant, body: PracticeSessionCreate):
-    return session.exec(
-        select(PracticeSession)
-        .where(PracticeSession.participant_id == participant.id)
-        .where(PracticeSession.client_id == body.client_id)
-    ).first()
+    return idempotency.find(session, PracticeSession, participant.id, body.client_id)
 
 
-def _replayed(stored: PracticeSession, body_hash: str) -> tuple[PracticeSession, bool]:
-    if stored.body_hash != body_hash:
-        raise AppError(
-            409,
-            "client_id_reused",
-            "A different practice record was already saved with this client_id.",
-        )
-    return stored, False
+def _replayed(stored: PracticeSession, digest: str) -> tuple[PracticeSession, bool]:
+    return idempotency.replayed(stored, digest, "practice record"), False
 
 
 def _problems(
@@ -96,11 +80,7 @@ def _problems(
 def _insert_once(row: PracticeSession) -> Write:
     def write(session: Session) -> PracticeSession:
         # Serialized in the writer: a second delivery of the same record finds the first.
-        existing = session.exec(
-            select(PracticeSession)
-            .where(PracticeSession.participant_id == row.participant_id)
-            .where(PracticeSession.client_id == row.client_id)
-        ).first()
+        existing = idempotency.find(session, PracticeSession, row.participant_id, row.client_id)
         if existing is not None:
             return existing
         session.add(row)
@@ -119,7 +99,7 @@ def record_session(
     now: datetime,
 ) -> tuple[PracticeSession, bool]:
     """Store a practice session once; a replay returns the stored one (created=False)."""
-    body_hash = _body_hash(body)
+    body_hash = idempotency.body_hash(body)
     stored = _find(session, participant, body)
     if stored is not None:
         return _replayed(stored, body_hash)
