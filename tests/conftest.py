@@ -23,6 +23,7 @@ from savor.main import create_app
 from savor.notify.dispatch import Sender
 from savor.notify.jobs import make_sender
 from tests.notify.push_service import PushService
+from tests.servers import free_port
 
 # PostgreSQL runs on every machine this project is built on; a missing server is a failure,
 # never a reason to skip half of the suite.
@@ -155,3 +156,11 @@ def push_service() -> Iterator[PushService]:
 @pytest.fixture
 def sender(app: FastAPI) -> Sender:
     return make_sender(app.state.settings, app.state.vapid_keys)
+
+
+@pytest.fixture
+def clean_env(tmp_path: Path) -> dict[str, str]:
+    """Environment for a server process: a data dir and port of its own, nothing inherited."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SAVOR_")}
+    env.update(SAVOR_DATA_DIR=str(tmp_path / "data"), PORT=str(free_port()))
+    return env

@@ -1,53 +1,19 @@
 """The README's `make run`, and durability of acknowledged writes, with a real server process."""
 
 import json
-import os
 import signal
-import socket
 import sqlite3
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
 
+from tests.servers import stop, wait_ready
+
 REPO = Path(__file__).resolve().parents[1]
-STARTUP_SECONDS = 120  # make run may still be installing on a fresh machine
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _wait_ready(base: str, process: subprocess.Popen) -> None:
-    deadline = time.monotonic() + STARTUP_SECONDS
-    while time.monotonic() < deadline:
-        assert process.poll() is None, "the server exited before it was ready"
-        try:
-            if httpx.get(f"{base}/readyz", timeout=1).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        time.sleep(0.2)
-    pytest.fail("the server did not become ready")
-
-
-def _stop(process: subprocess.Popen, sig: int = signal.SIGTERM) -> None:
-    if process.poll() is None:
-        os.killpg(process.pid, sig)
-        process.wait(timeout=30)
-
-
-@pytest.fixture
-def clean_env(tmp_path: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("SAVOR_")}
-    env.update(SAVOR_DATA_DIR=str(tmp_path / "data"), PORT=str(_free_port()))
-    return env
 
 
 @pytest.fixture
@@ -71,10 +37,10 @@ def make_run(clean_env: dict[str, str]) -> Iterator[tuple[str, dict[str, str]]]:
             if label == "Research token":
                 break
         base = f"http://127.0.0.1:{clean_env['PORT']}"
-        _wait_ready(base, process)
+        wait_ready(base, process)
         yield base, printed
     finally:
-        _stop(process)
+        stop(process)
         if process.stdout is not None:
             process.stdout.close()
 
@@ -114,11 +80,11 @@ def test_acknowledged_enrollment_survives_kill_9(clean_env: dict[str, str], tmp_
     )
     base = f"http://127.0.0.1:{clean_env['PORT']}"
     try:
-        _wait_ready(base, process)
+        wait_ready(base, process)
         body = {"code": code, "timezone": "America/Phoenix", "language": "es"}
         assert httpx.post(f"{base}/api/v1/enroll", json=body, timeout=10).status_code == 201
     finally:
-        _stop(process, signal.SIGKILL)
+        stop(process, signal.SIGKILL)
     with sqlite3.connect(tmp_path / "data" / "savor.db") as db:
         rows = db.execute("SELECT timezone, language FROM participant").fetchall()
     assert rows == [("America/Phoenix", "es")]
