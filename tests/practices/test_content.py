@@ -373,7 +373,7 @@ def test_each_week_has_a_short_lesson_and_goals(program: Program) -> None:
     for week in program.weeks:
         assert 4 <= len(_sentences(week.lesson.en)) <= 8, week.number
         assert 4 <= len(_sentences(week.lesson.es)) <= 8, week.number
-        assert 1 <= week.practice_days_goal <= 7 and week.daily_minutes_goal > 0
+        assert 0 < week.practice_days_goal <= 7 and week.daily_minutes_goal > 0
 
 
 def test_default_catalog_is_read_once() -> None:
