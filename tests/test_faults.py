@@ -14,6 +14,7 @@ from pathlib import Path
 import httpx
 from sqlmodel import select
 
+from savor.clock import utcnow
 from savor.ema.models import Prompt
 from savor.notify import dispatch
 from savor.notify.webpush import PushResult
@@ -36,12 +37,16 @@ def _serve(env: dict[str, str]) -> subprocess.Popen:
     return process
 
 
+# One moment for every answer, so that a retry sends exactly the body it sent before.
+SUBMITTED_AT = utcnow().isoformat()
+
+
 def _answer(client_id: str) -> dict:
     return {
         "client_id": client_id,
         "instrument_id": "hard_moment",
         "instrument_version": "1",
-        "submitted_at": "2026-11-25T12:00:00+00:00",
+        "submitted_at": SUBMITTED_AT,
         "answers": [{"item_id": "C1", "value": 3}, {"item_id": "S1", "value": 4}],
     }
 
