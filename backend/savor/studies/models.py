@@ -2,8 +2,9 @@
 
 import uuid
 from datetime import datetime, time
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
+from pydantic import WithJsonSchema
 from sqlalchemy import JSON, BigInteger, Column, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
@@ -94,6 +95,13 @@ class ResearchToken(SQLModel, table=True):
 
 
 Stage = Literal["pregnant", "postpartum", "other"]
+# Her wall-clock time of day has no UTC offset, which JSON Schema's "time" format demands.
+LocalTime = Annotated[
+    time,
+    WithJsonSchema(
+        {"type": "string", "pattern": r"^([01]\d|2[0-3]):[0-5]\d(:[0-5]\d)?$", "example": "07:00"}
+    ),
+]
 Language = Literal["en", "es"]
 
 
@@ -101,8 +109,8 @@ class ParticipantPublic(SQLModel):
     study: str
     timezone: str
     language: str
-    wake_time: time
-    sleep_time: time
+    wake_time: LocalTime
+    sleep_time: LocalTime
     stage: str | None
     enrolled_at: datetime
     status: Literal["active", "withdrawn"]
@@ -126,8 +134,8 @@ class EnrollResponse(SQLModel):
 class ParticipantUpdate(SQLModel):
     timezone: str | None = Field(default=None, max_length=64)
     language: str | None = Field(default=None, max_length=16)
-    wake_time: time | None = None
-    sleep_time: time | None = None
+    wake_time: LocalTime | None = None
+    sleep_time: LocalTime | None = None
     stage: Stage | None = None
 
 
