@@ -197,3 +197,26 @@ def test_summary_includes_her_check_ins(client, session, settings):
     )
     [today] = client.get("/api/v1/me/summary", headers=headers).json()["daily"]
     assert (today["stress"], today["craving"], today["positive_affect"]) == (2.0, 4.0, 8.0)
+
+
+def test_the_quiet_timer_accepts_a_length_she_chose(client, session, settings):
+    headers, _ = make_participant(client, session, settings)
+    body = _body(
+        practice_id="T01",
+        practice_version=default_catalog().practices["T01"].version,
+        variant="custom",
+        seconds_practiced=420,
+        steps_completed=1,
+        pre=None,
+        post=None,
+    )
+    assert client.post("/api/v1/practice-sessions", headers=headers, json=body).status_code == 201
+
+
+def test_a_custom_length_is_only_for_the_timer(client, session, settings):
+    headers, _ = make_participant(client, session, settings)
+    response = client.post(
+        "/api/v1/practice-sessions", headers=headers, json=_body(variant="custom")
+    )
+    assert response.status_code == 422
+    assert response.json()["error"]["fields"][0]["field"] == "variant"

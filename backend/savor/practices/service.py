@@ -19,6 +19,7 @@ from savor.studies.protocol import ProtocolDocument
 from savor.writer import Write, WriteQueue
 
 CLOCK_SKEW = timedelta(minutes=5)
+CUSTOM_VARIANT = "custom"
 
 
 def context_for(
@@ -53,7 +54,15 @@ def _problems(
     body: PracticeSessionCreate, practice: Practice, participant: Participant, now: datetime
 ) -> list[dict[str, str]]:
     problems: list[tuple[str, str]] = []
-    if body.variant not in {v.key for v in practice.variants}:
+    # The quiet timer also runs for any length she sets herself, within its limits.
+    custom = practice.timer is not None and body.variant == CUSTOM_VARIANT
+    if (
+        custom
+        and practice.timer
+        and body.seconds_practiced > practice.timer.custom_max_minutes * 60
+    ):
+        problems.append(("seconds_practiced", "is longer than the timer allows"))
+    if not custom and body.variant not in {v.key for v in practice.variants}:
         keys = ", ".join(v.key for v in practice.variants)
         problems.append(("variant", f"{practice.id} has no variant '{body.variant}' ({keys})"))
     if body.option is not None and body.option not in {o.key for o in practice.options}:
