@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from savor.ema.schedule import PlannedPrompt, plan_day, replan_needed, waking_window
+from savor.ema.schedule import PlannedPrompt, plan_day, waking_window
 from savor.studies.protocol import Schedule
 
 SEED = b"participant-7f3a"
@@ -254,28 +254,6 @@ def test_changing_one_schedule_leaves_the_others_alone():
     assert checkins(before) == checkins(after)
 
 
-def test_replan_leaves_past_prompts_alone():
-    schedules = [_random(), _fixed(time(9), time(21, 30)), _diary(60)]
-    old = _plan(schedules)
-    new = _plan(schedules, sleep=time(23))  # she now goes to bed later
-    now = datetime(2026, 6, 10, 12, 30, tzinfo=ZoneInfo("America/Chicago")).astimezone(UTC)
-    to_cancel, to_add = replan_needed(old, new, now=now)
-    assert all(p.scheduled_at > now for p in to_cancel + to_add)
-    past = [p for p in old if p.scheduled_at <= now]
-    assert past and not set(past) & set(to_cancel)
-    assert not {p.key for p in past} & {p.key for p in to_add}
-    unchanged_fixed = next(p for p in old if p.key == ("fixed_checkin", WEDNESDAY, 1))
-    assert unchanged_fixed not in to_cancel
-    assert ("daily_diary", WEDNESDAY, 0) in {p.key for p in to_cancel} & {p.key for p in to_add}
-
-
-def test_replan_cancels_a_future_prompt_whose_new_time_has_passed():
-    old = _plan([_diary(60)])
-    new = _plan([_diary(60)], tz="America/New_York")  # an hour earlier in UTC
-    now = old[0].scheduled_at - timedelta(minutes=30)
-    assert replan_needed(old, new, now=now) == (old, [])
-
-
 # Zones with and without DST, half- and quarter-hour offsets, both hemispheres, near the date line.
 ZONES = [
     "UTC",
@@ -397,46 +375,3 @@ def test_plans_stay_inside_the_window_spaced_complete_and_deterministic(
         if local.time() != wanted:  # only a wall time that does not exist may move
             skipped = datetime.combine(local.date(), wanted, zone)
             assert skipped.astimezone(UTC).astimezone(zone).time() != wanted
-
-
-@settings(max_examples=100, deadline=None)
-@given(
-    zone_day=zones_and_days,
-    new_tz=st.sampled_from(ZONES),
-    wake_at=wake_minutes,
-    length=window_minutes,
-    new_wake_at=wake_minutes,
-    new_length=window_minutes,
-    hours_in=st.integers(-6, 40),
-)
-def test_replanning_changes_only_the_future(
-    zone_day: tuple[str, date],
-    new_tz: str,
-    wake_at: int,
-    length: int,
-    new_wake_at: int,
-    new_length: int,
-    hours_in: int,
-):
-    tz, day = zone_day
-    schedules = [_random(per_day=4, spacing=90), _fixed(time(9), time(13)), _diary(60)]
-    old = _plan(schedules, day=day, tz=tz, wake=_clock(wake_at), sleep=_clock(wake_at + length))
-    new = _plan(
-        schedules,
-        day=day,
-        tz=new_tz,
-        wake=_clock(new_wake_at),
-        sleep=_clock(new_wake_at + new_length),
-    )
-    now = datetime.combine(day, time(), ZoneInfo(tz)).astimezone(UTC) + timedelta(hours=hours_in)
-    to_cancel, to_add = replan_needed(old, new, now=now)
-
-    result = [p for p in old if p not in to_cancel] + to_add
-    past = [p for p in old if p.scheduled_at <= now]
-    past_keys = {p.key for p in past}
-    assert all(p.scheduled_at > now for p in to_cancel + to_add)
-    assert set(past) <= set(result)
-    assert {p for p in result if p.scheduled_at > now} == {
-        p for p in new if p.scheduled_at > now and p.key not in past_keys
-    }
-    assert len({p.key for p in result}) == len(result)

@@ -168,23 +168,3 @@ def plan_day(
         )
     ]
     return sorted(planned, key=lambda p: (p.scheduled_at, p.schedule_id, p.slot))
-
-
-def replan_needed(
-    old: list[PlannedPrompt], new: list[PlannedPrompt], *, now: datetime
-) -> tuple[list[PlannedPrompt], list[PlannedPrompt]]:
-    """(to_cancel, to_add) among future prompts when her zone or waking window changes.
-
-    Prompts at or before `now` are history: never cancelled, and never planned again under the
-    same key. An unchanged future prompt is left alone; a moved one is cancelled and re-added.
-    """
-    old_by_key = {p.key: p for p in old}
-    new_by_key = {p.key: p for p in new}
-    past_keys = {p.key for p in old if p.scheduled_at <= now}
-    to_cancel = [p for p in old if p.scheduled_at > now and new_by_key.get(p.key) != p]
-    to_add = [
-        p
-        for p in new
-        if p.scheduled_at > now and p.key not in past_keys and old_by_key.get(p.key) != p
-    ]
-    return to_cancel, to_add

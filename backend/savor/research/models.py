@@ -71,15 +71,6 @@ class StudyPublic(SQLModel):
     active_participants: int
 
 
-class ResearchTokenPublic(SQLModel):
-    id: uuid.UUID
-    study: str
-    label: str
-    scopes: list[str]
-    created_at: datetime
-    revoked_at: datetime | None
-
-
 class ParticipantCompliance(SQLModel):
     pseudonym: str
     status: str

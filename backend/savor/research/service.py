@@ -9,7 +9,7 @@ from sqlmodel import Session, col, select
 
 from savor.auth import RESEARCH_PREFIX, Scope, hash_token, new_token
 from savor.errors import AppError
-from savor.research.models import AuditEvent, ResearchTokenPublic, StudyPublic
+from savor.research.models import AuditEvent, StudyPublic
 from savor.studies.models import Participant, ResearchToken, Study
 
 
@@ -49,18 +49,6 @@ def revoke_research_token(*, session: Session, token: ResearchToken, now: dateti
         token.revoked_at = now
         session.add(token)
         session.commit()
-
-
-def research_token_public(*, session: Session, token: ResearchToken) -> ResearchTokenPublic:
-    study = session.get_one(Study, token.study_id)
-    return ResearchTokenPublic(
-        id=token.id,
-        study=study.slug,
-        label=token.label,
-        scopes=token.scopes.split(),
-        created_at=token.created_at,
-        revoked_at=token.revoked_at,
-    )
 
 
 def list_research_tokens(*, session: Session, study: Study) -> list[ResearchToken]:
