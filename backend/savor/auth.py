@@ -88,15 +88,9 @@ def _require_bearer(credentials: HTTPAuthorizationCredentials | None, who: str) 
 
 
 def _refuse_guessers(request: Request) -> None:
-    limiter = request.app.state.token_limiter
-    wait = limiter.retry_after(client_key(request), now=utcnow())
-    if wait is not None:
-        raise AppError(
-            429,
-            "too_many_attempts",
-            f"Too many tokens that did not work. Please wait {wait} seconds.",
-            headers={"Retry-After": str(wait)},
-        )
+    request.app.state.token_limiter.refuse_if_locked(
+        client_key(request), now=utcnow(), what="tokens"
+    )
 
 
 def _count_failure(request: Request) -> None:

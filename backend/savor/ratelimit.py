@@ -4,6 +4,8 @@ import threading
 from collections import deque
 from datetime import datetime, timedelta
 
+from savor.errors import AppError
+
 
 class FailureLimiter:
     """In-process sliding window of failures per client key.
@@ -31,6 +33,17 @@ class FailureLimiter:
             if len(failures) < self.max_failures:
                 return None
             return max(1, int((failures[0] + self.window - now).total_seconds()) + 1)
+
+    def refuse_if_locked(self, key: str, *, now: datetime, what: str) -> None:
+        """A 429 with Retry-After when `key` must wait; `what` names what did not work."""
+        wait = self.retry_after(key, now=now)
+        if wait is not None:
+            raise AppError(
+                429,
+                "too_many_attempts",
+                f"Too many {what} that did not work. Please wait {wait} seconds and try again.",
+                headers={"Retry-After": str(wait)},
+            )
 
     def record_failure(self, key: str, *, now: datetime) -> None:
         with self._lock:

@@ -26,9 +26,7 @@ def test_compliance_counts_each_fate(client, session, settings):
     _, participant = make_participant(client, session, settings)
     _settle(session, participant, [("completed", False), ("completed", True), ("expired", False)])
     study = studies_service.get_study(session=session, slug="pilot")
-    [(_, result)] = ema_service.compliance_by_participant(
-        session=session, study=study, now=utcnow()
-    )
+    _, [(_, result)] = ema_service.compliance_overview(session=session, study=study, now=utcnow())
     assert (result.due, result.completed, result.late, result.expired) == (3, 1, 1, 1)
     assert (result.rate, result.rate_with_late) == (0.3333, 0.6667)
     assert result.median_delay_seconds == 3000.0

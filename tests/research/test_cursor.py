@@ -207,3 +207,15 @@ def test_a_long_transaction_in_another_database_does_not_hold_exports_back(postg
             assert late.seq is not None and cursor.horizon(session) > late.seq
     finally:
         drop_postgres_database(other)
+
+
+def test_a_cursor_beyond_any_database_position_is_refused(client, session):
+    f = fixture.build(session)
+    token = make_research_token(session, f.study)
+    response = client.get(
+        f"/api/research/v1/studies/{f.study.slug}/export/prompts",
+        params={"format": "ndjson", "since": 2**73},
+        headers=bearer(token),
+    )
+    assert response.status_code == 422
+    assert response.json()["error"]["fields"][0]["field"] == "since"

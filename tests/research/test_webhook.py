@@ -6,12 +6,13 @@ import json
 from datetime import timedelta
 
 import httpx
+import pytest
 
 from savor.clock import utcnow
 from savor.ema.models import StaffAlert
 from savor.research import webhook
 from savor.studies.pseudonym import pseudonym
-from tests.factories import bearer, make_research_token
+from tests.factories import bearer, make_research_token, make_study
 from tests.research import fixture
 
 BASE = "/api/research/v1/studies/pilot"
@@ -132,3 +133,23 @@ def test_removing_the_webhook_stops_the_posts(client, session, study):
         webhook.deliver_alerts(session=session, client=http, now=utcnow())
     assert receiver.requests == []
     assert client.get(f"{BASE}/webhook", headers=bearer(token)).status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("url", "problem"),
+    [
+        ("http://alerts.example.org/savor", "must use https"),
+        ("https://[broken/savor", "is not a well-formed URL"),
+        ("https:///no-host", "must be an https URL with a host"),
+    ],
+)
+def test_a_webhook_address_that_cannot_safely_receive_alerts_is_refused(
+    client, session, url: str, problem: str
+):
+    study = make_study(session)
+    token = make_research_token(session, study)
+    response = client.put(
+        f"/api/research/v1/studies/{study.slug}/webhook", json={"url": url}, headers=bearer(token)
+    )
+    assert response.status_code == 422
+    assert problem in response.json()["error"]["message"]

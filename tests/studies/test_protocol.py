@@ -69,3 +69,10 @@ def test_reminder_must_come_before_expiry():
 def test_crisis_resources_are_required():
     source = default_protocol_source().split("crisis_resources:")[0] + "crisis_resources: []\n"
     assert any(p.startswith("crisis_resources:") for p in _problems(source))
+
+
+def test_a_malformed_crisis_link_is_refused():
+    source = default_protocol_source().replace(
+        'url: "https://988lifeline.org"', 'url: "https://[988lifeline.org"'
+    )
+    assert any("is not a well-formed URL" in p for p in _problems(source))

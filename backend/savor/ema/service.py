@@ -114,9 +114,10 @@ def _fates(session: Session, participant_ids: list) -> dict:
     return by_participant
 
 
-def compliance_by_participant(
+def compliance_overview(
     *, session: Session, study: Study, now: datetime
-) -> list[tuple[Participant, Compliance]]:
+) -> tuple[Compliance, list[tuple[Participant, Compliance]]]:
+    """The study's compliance and each participant's, from one read of the study's prompts."""
     participants = list(
         session.exec(
             select(Participant)
@@ -125,12 +126,8 @@ def compliance_by_participant(
         )
     )
     fates = _fates(session, [p.id for p in participants])
-    return [(p, compliance(fates[p.id], now=now)) for p in participants]
-
-
-def study_compliance(*, session: Session, study: Study, now: datetime) -> Compliance:
-    ids = list(session.exec(select(Participant.id).where(Participant.study_id == study.id)))
-    return compliance([f for fates in _fates(session, ids).values() for f in fates], now=now)
+    overall = compliance([f for found in fates.values() for f in found], now=now)
+    return overall, [(p, compliance(fates[p.id], now=now)) for p in participants]
 
 
 def alerts_for(

@@ -1,7 +1,6 @@
 """Her devices' push subscriptions: one per browser, moved when a device enrolls again."""
 
 from datetime import datetime
-from urllib.parse import urlsplit
 
 from sqlmodel import Session, col, delete, select
 
@@ -9,8 +8,7 @@ from savor.ema.models import PushSubscription, SubscriptionIn
 from savor.errors import AppError
 from savor.notify.webpush import validate_subscription
 from savor.studies.models import Participant
-
-LOOPBACK = {"127.0.0.1", "localhost", "::1"}
+from savor.urls import outbound_url_problem
 
 
 def save_subscription(
@@ -22,9 +20,8 @@ def save_subscription(
     except ValueError as exc:
         message = f"This push subscription is not usable: {exc}."
         raise AppError(422, "invalid_subscription", message) from exc
-    url = urlsplit(body.endpoint)
-    if url.scheme != "https" and url.hostname not in LOOPBACK:
-        raise AppError(422, "invalid_subscription", "Push endpoints must use https.")
+    if (problem := outbound_url_problem(body.endpoint)) is not None:
+        raise AppError(422, "invalid_subscription", f"The push endpoint {problem}.")
     row = session.exec(
         select(PushSubscription).where(PushSubscription.endpoint == body.endpoint)
     ).first()

@@ -75,8 +75,7 @@ def read_program(participant: CurrentParticipant, session: SessionDep) -> Progra
         for w in catalog.program.weeks
     ]
     this_week = weeks[min(week, len(weeks)) - 1]
-    summary = practices_service.summary_for(session=session, participant=participant, now=now)
-    totals = summary.weeks[-1]
+    totals = practices_service.this_week(session=session, participant=participant, now=now)
     unlocked = [
         pid
         for pid, p in catalog.practices.items()

@@ -12,7 +12,13 @@ from savor.practices import progress
 from savor.practices.catalog import StudyCatalog, study_catalog
 from savor.practices.content import Practice
 from savor.practices.models import PracticeSession, PracticeSessionCreate
-from savor.practices.summary import Rating, SessionFacts, SummaryView, build_summary
+from savor.practices.summary import (
+    Rating,
+    SessionFacts,
+    SummaryView,
+    WeekTotals,
+    build_summary,
+)
 from savor.studies import service as studies_service
 from savor.studies.models import Participant, Study
 from savor.studies.protocol import ProtocolDocument
@@ -185,9 +191,8 @@ def _numbers(answers: list[dict] | None) -> dict[str, int]:
     }
 
 
-def summary_for(*, session: Session, participant: Participant, now: datetime) -> SummaryView:
-    rows = sessions_for(session=session, participant=participant)
-    facts = [
+def _facts(session: Session, participant: Participant) -> list[SessionFacts]:
+    return [
         SessionFacts(
             local_date=row.local_date,
             program_week=row.program_week,
@@ -195,14 +200,13 @@ def summary_for(*, session: Session, participant: Participant, now: datetime) ->
             pre=_numbers(row.pre),
             post=_numbers(row.post),
         )
-        for row in rows
+        for row in sessions_for(session=session, participant=participant)
     ]
-    # Check-ins and before-practice ratings both say how she felt, before any practice changed it.
-    ratings = ema_service.feeling_ratings(session=session, participant=participant) + [
-        Rating(local_date=f.local_date, item_id=item, value=value)
-        for f in facts
-        for item, value in f.pre.items()
-    ]
+
+
+def _summary(
+    participant: Participant, facts: list[SessionFacts], ratings: list[Rating], now: datetime
+) -> SummaryView:
     return build_summary(
         sessions=facts,
         ratings=ratings,
@@ -211,3 +215,19 @@ def summary_for(*, session: Session, participant: Participant, now: datetime) ->
             enrolled_at=participant.enrolled_at, timezone=participant.timezone, now=now
         ),
     )
+
+
+def summary_for(*, session: Session, participant: Participant, now: datetime) -> SummaryView:
+    facts = _facts(session, participant)
+    # Check-ins and before-practice ratings both say how she felt, before any practice changed it.
+    ratings = ema_service.feeling_ratings(session=session, participant=participant) + [
+        Rating(local_date=f.local_date, item_id=item, value=value)
+        for f in facts
+        for item, value in f.pre.items()
+    ]
+    return _summary(participant, facts, ratings, now)
+
+
+def this_week(*, session: Session, participant: Participant, now: datetime) -> WeekTotals:
+    """Practice days and minutes of her current week; her feelings are not needed for that."""
+    return _summary(participant, _facts(session, participant), [], now).weeks[-1]

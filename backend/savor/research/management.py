@@ -8,10 +8,12 @@ from sqlalchemy import delete
 from sqlmodel import Session, col, select
 
 from savor.ema import service as ema_service
+from savor.ema.compliance import Compliance
 from savor.errors import AppError
 from savor.practices import progress
 from savor.research.models import (
     AuditEvent,
+    ComplianceReport,
     EnrollmentCodePublic,
     EnrollmentCodesPublic,
     ParticipantCompliance,
@@ -82,10 +84,27 @@ def enrollment_codes(
     )
 
 
+def compliance_report(*, session: Session, study: Study, now: datetime) -> ComplianceReport:
+    overall, rows = ema_service.compliance_overview(session=session, study=study, now=now)
+    return ComplianceReport(
+        study=study.slug,
+        generated_at=now,
+        overall=overall,
+        participants=_statuses(study, rows, now),
+    )
+
+
 def participant_statuses(
     *, session: Session, study: Study, now: datetime
 ) -> list[ParticipantCompliance]:
     """Each participant under her pseudonym: status, program week and compliance."""
+    _, rows = ema_service.compliance_overview(session=session, study=study, now=now)
+    return _statuses(study, rows, now)
+
+
+def _statuses(
+    study: Study, rows: list[tuple[Participant, Compliance]], now: datetime
+) -> list[ParticipantCompliance]:
     return [
         ParticipantCompliance(
             pseudonym=pseudonym(study_secret=study.secret, participant_id=p.id),
@@ -95,7 +114,7 @@ def participant_statuses(
             ),
             compliance=c,
         )
-        for p, c in ema_service.compliance_by_participant(session=session, study=study, now=now)
+        for p, c in rows
     ]
 
 

@@ -4,12 +4,14 @@ import uuid
 from datetime import datetime
 from typing import Any
 
+from pydantic import field_validator
 from sqlalchemy import JSON, BigInteger, Column
 from sqlmodel import Field, SQLModel
 
 from savor.clock import utcnow
 from savor.ema.compliance import Compliance
 from savor.sqltypes import UTCDateTime
+from savor.urls import outbound_url_problem
 
 
 class AuditEvent(SQLModel, table=True):
@@ -131,6 +133,14 @@ class WebhookUpdate(SQLModel):
         max_length=500,
         schema_extra={"pattern": r"^https?://", "examples": ["https://alerts.example.org/savor"]},
     )
+
+    @field_validator("url")
+    @classmethod
+    def _reachable(cls, value: str) -> str:
+        # Alerts carry pseudonyms: never in clear text across a network, never to a bad address.
+        if (problem := outbound_url_problem(value)) is not None:
+            raise ValueError(f"the webhook URL {problem}")
+        return value
 
 
 class WebhookPublic(SQLModel):

@@ -12,7 +12,6 @@ from pydantic import AwareDatetime
 from savor.clock import utcnow
 from savor.db import SessionDep
 from savor.deps import SettingsDep
-from savor.ema import service as ema_service
 from savor.errors import AppError
 from savor.research import alert_routes, management
 from savor.research import service as research_service
@@ -142,12 +141,7 @@ def delete_participant(
 def read_compliance(slug: str, access: ParticipantsReader, session: SessionDep) -> ComplianceReport:
     """Prompts due, answered on time or late, expired, and delays (scope participants:read)."""
     now = utcnow()
-    report = ComplianceReport(
-        study=access.study.slug,
-        generated_at=now,
-        overall=ema_service.study_compliance(session=session, study=access.study, now=now),
-        participants=management.participant_statuses(session=session, study=access.study, now=now),
-    )
+    report = management.compliance_report(session=session, study=access.study, now=now)
     audit(session, access, "compliance.read", now, {"rows": len(report.participants)})
     return report
 

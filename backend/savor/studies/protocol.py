@@ -7,6 +7,8 @@ from typing import Annotated, Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from savor.urls import outbound_url_problem
+
 SLUG_PATTERN = r"^[a-z0-9][a-z0-9-]{1,62}[a-z0-9]$"
 LANGUAGES = ("en", "es")
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
@@ -103,6 +105,14 @@ class CrisisResource(Strict):
     phone: str | None = Field(default=None, pattern=r"^[0-9+() -]{3,20}$")
     sms: str | None = Field(default=None, pattern=r"^[0-9+() -]{3,20}$")
     url: str | None = Field(default=None, pattern=r"^https://")
+
+    @field_validator("url")
+    @classmethod
+    def _well_formed(cls, value: str | None) -> str | None:
+        # Shown to her as a link: a malformed address would be a dead end in a crisis.
+        if value is not None and (problem := outbound_url_problem(value)) is not None:
+            raise ValueError(f"the url {problem}")
+        return value
 
     @model_validator(mode="after")
     def _reachable(self) -> "CrisisResource":

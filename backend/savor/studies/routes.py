@@ -33,14 +33,7 @@ def create_enrollment(
 ) -> EnrollResponse:
     """Join a study with a code from the study team."""
     now = utcnow()
-    wait = limiter.retry_after(client, now=now)
-    if wait is not None:
-        raise AppError(
-            429,
-            "too_many_attempts",
-            f"Too many codes that did not work. Please wait {wait} seconds and try again.",
-            headers={"Retry-After": str(wait)},
-        )
+    limiter.refuse_if_locked(client, now=now, what="codes")
     try:
         token, participant = studies_service.enroll(
             session=session, request=body, pepper=settings.pepper(), now=now

@@ -45,7 +45,10 @@ def read_export(
     http: Request,
     format: exports.Format = "csv",
     shape: exports.Shape = "long",
-    since: Annotated[int, Query(ge=0, description="the last pull's Savor-Next-Since")] = 0,
+    since: Annotated[
+        # Positions are 64-bit database integers; anything larger cannot be a real cursor.
+        int, Query(ge=0, le=2**63 - 1, description="the last pull's Savor-Next-Since")
+    ] = 0,
 ) -> StreamingResponse:
     """Stream a dataset; free text needs export:free_text too (scope export:read)."""
     free_text = Scope.EXPORT_FREE_TEXT.value in access.token.scopes.split()
