@@ -30,6 +30,23 @@ def test_readyz_is_unavailable_when_migrations_are_pending(tmp_path: Path):
     assert response.json()["error"]["code"] == "migrations_pending"
 
 
+def test_readyz_tells_operators_what_to_check_when_the_database_is_unreachable(tmp_path: Path):
+    settings = Settings(
+        data_dir=tmp_path,
+        database_url=f"sqlite:///{tmp_path / 'missing' / 'savor.db'}",
+        secret_key=TEST_SECRET,
+        scheduler_enabled=False,
+        _env_file=None,
+    )
+    with TestClient(create_app(settings, make_engine(settings.resolved_database_url))) as client:
+        response = client.get("/readyz")
+    assert response.status_code == 503
+    assert int(response.headers["Retry-After"]) > 0
+    error = response.json()["error"]
+    assert error["code"] == "database_unavailable"
+    assert "SAVOR_DATABASE_URL" in error["message"]
+
+
 def test_unknown_api_route_uses_the_error_shape(client):
     response = client.get("/api/v1/nothing-here")
     assert response.status_code == 404

@@ -85,18 +85,59 @@ async def _validation_error(_request: Request, exc: Exception) -> JSONResponse:
     return JSONResponse(error_body("invalid_input", f"Please check: {summary}", fields), 422)
 
 
+# SQLite's extended code and PostgreSQL's SQLSTATE for a full disk, and the OS's own words.
+SQLITE_FULL = "SQLITE_FULL"
+POSTGRES_DISK_FULL = "53100"
+FULL_DISK_WORDS = ("database or disk is full", "No space left on device")
+RETRY_AFTER_SECONDS = 30
+FOR_PHONE = (
+    "Anything you saved stays on your phone and is sent again by itself later. "
+    "Please try again in a little while."
+)
+
+
+def full_disk_error(error: BaseException) -> BaseException | None:
+    """The error saying the disk is full: this one, or one it arose from; None if neither."""
+    seen: set[int] = set()
+    pending: list[BaseException | None] = [error]
+    while pending:
+        current = pending.pop()
+        if current is None or id(current) in seen:
+            continue
+        seen.add(id(current))
+        codes = (getattr(current, "sqlite_errorname", None), getattr(current, "sqlstate", None))
+        if SQLITE_FULL in codes or POSTGRES_DISK_FULL in codes:
+            return current
+        if any(words in str(current) for words in FULL_DISK_WORDS):
+            return current
+        # A failure while undoing a full write (a savepoint SQLite already rolled back) hides
+        # the first error in the chain.
+        pending += [getattr(current, "orig", None), current.__cause__, current.__context__]
+    return None
+
+
+def database_error_response(error: BaseException, *, advice: str = FOR_PHONE) -> JSONResponse:
+    """The 503 for a database that cannot take the request; nothing of it was stored."""
+    if (full := full_disk_error(error)) is not None:
+        code, why = "storage_full", "The server's storage is full"
+        log.error("database storage is full: %s", _first_line(full))
+    else:
+        code, why = "database_unavailable", "The server cannot reach its database right now"
+        log.warning("database unavailable: %s", _first_line(error))
+    return JSONResponse(
+        error_body(code, f"{why}. {advice}"),
+        503,
+        headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+    )
+
+
+def _first_line(error: BaseException) -> str:
+    return (str(error).splitlines() or [type(error).__name__])[0]
+
+
 async def _database_error(_request: Request, exc: Exception) -> JSONResponse:
     # Nothing was stored: the phone keeps the record in its outbox and sends it again later.
-    log.warning("database unavailable: %s", str(exc).splitlines()[0])
-    if "disk is full" in str(exc) or "No space left" in str(exc):
-        code, message = "storage_full", "The service has run out of storage. Please try later."
-    else:
-        code, message = "database_unavailable", "The service cannot reach its database right now."
-    return JSONResponse(
-        error_body(code, message + " Your answers are safe on your phone."),
-        503,
-        headers={"Retry-After": "30"},
-    )
+    return database_error_response(exc)
 
 
 def install_error_handlers(app: FastAPI) -> None:

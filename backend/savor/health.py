@@ -6,9 +6,14 @@ from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
 from savor import migrate
-from savor.errors import error_body
+from savor.errors import database_error_response, error_body
 
 router = APIRouter(tags=["health"])
+# Readiness is read by the people running the service, not by a mother's phone.
+FOR_OPERATORS = (
+    "Check that the database is running, has free disk space and is reachable at "
+    "SAVOR_DATABASE_URL. No restart is needed: the service reconnects by itself."
+)
 
 
 @router.get("/healthz")
@@ -25,10 +30,8 @@ def read_readiness(request: Request) -> dict[str, str] | JSONResponse:
         with engine.connect() as connection:
             connection.execute(text("SELECT 1"))
         current = migrate.current_revision(engine)
-    except SQLAlchemyError:
-        return JSONResponse(
-            error_body("database_unreachable", "The database does not answer."), 503
-        )
+    except SQLAlchemyError as error:
+        return database_error_response(error, advice=FOR_OPERATORS)
     head = migrate.head_revision()
     if current != head:
         message = f"The database is at migration {current}, not {head}; run 'savor db upgrade'."
