@@ -25,7 +25,7 @@ SENDERS = 8
 PER_SENDER = 40
 
 
-def _serve(env: dict[str, str]) -> subprocess.Popen:
+def serve(env: dict[str, str]) -> subprocess.Popen:
     process = subprocess.Popen(
         [sys.executable, "-m", "savor.cli", "serve", "--port", env["PORT"]],
         env=env | {"SAVOR_SCHEDULER_ENABLED": "false", "SAVOR_LOG_LEVEL": "WARNING"},
@@ -41,7 +41,7 @@ def _serve(env: dict[str, str]) -> subprocess.Popen:
 SUBMITTED_AT = utcnow().isoformat()
 
 
-def _answer(client_id: str) -> dict:
+def answer(client_id: str) -> dict:
     return {
         "client_id": client_id,
         "instrument_id": "hard_moment",
@@ -62,7 +62,7 @@ def test_kill_9_during_ingest_keeps_every_acknowledged_answer(clean_env, tmp_pat
     )
     code = json.loads(demo.stdout)["enrollment_codes"][0]
     base = f"http://127.0.0.1:{env['PORT']}"
-    server = _serve(env)
+    server = serve(env)
     body = {"code": code, "timezone": "America/Chicago", "language": "en"}
     token = httpx.post(f"{base}/api/v1/enroll", json=body, timeout=10).json()["token"]
     headers = {"Authorization": f"Bearer {token}"}
@@ -77,7 +77,7 @@ def test_kill_9_during_ingest_keeps_every_acknowledged_answer(clean_env, tmp_pat
                 with lock:
                     sent.append(client_id)
                 try:
-                    response = client.post("/api/v1/responses", json=_answer(client_id))
+                    response = client.post("/api/v1/responses", json=answer(client_id))
                 except httpx.TransportError:
                     return  # the server is gone
                 if response.status_code in (200, 201):
@@ -94,11 +94,11 @@ def test_kill_9_during_ingest_keeps_every_acknowledged_answer(clean_env, tmp_pat
         thread.join()
     assert 0 < len(acknowledged) < len(sent)
 
-    server = _serve(env)
+    server = serve(env)
     try:
         with httpx.Client(base_url=base, headers=headers, timeout=10) as client:
             # Every phone retries whatever it is unsure of, with the same client ids.
-            replays = [client.post("/api/v1/responses", json=_answer(c)) for c in sent]
+            replays = [client.post("/api/v1/responses", json=answer(c)) for c in sent]
     finally:
         stop(server)
     codes = {c: r.status_code for c, r in zip(sent, replays, strict=True)}

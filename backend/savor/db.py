@@ -1,14 +1,20 @@
 """Database engine and the per-request session; SQLite tuned for durability, or PostgreSQL."""
 
+import logging
 from collections.abc import Iterator
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from sqlalchemy import event
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import DBAPIError
 from sqlmodel import Session, create_engine
 
+log = logging.getLogger(__name__)
+
 SQLITE_BUSY_TIMEOUT_MS = 10_000
+# libpq waits for ever on a server that accepts and never answers; a phone gives up far sooner.
+POSTGRES_CONNECT_TIMEOUT_S = 5
 # Sync routes and dependencies run on AnyIO's 40 worker threads and each holds a connection
 # for its request. A pool smaller than that deadlocks under load: every thread waits for a
 # connection while the requests holding them wait for a thread to close their sessions.
@@ -37,7 +43,17 @@ def make_engine(url: str) -> Engine:
         )
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=POOL_SIZE, max_overflow=POOL_OVERFLOW)
+    # pool_pre_ping tests each pooled connection before use, so after an outage the first
+    # request reconnects instead of failing on a connection the database has long dropped.
+    query = make_url(url).query
+    timeout = {} if "connect_timeout" in query else {"connect_timeout": POSTGRES_CONNECT_TIMEOUT_S}
+    return create_engine(
+        url,
+        connect_args=timeout,
+        pool_pre_ping=True,
+        pool_size=POOL_SIZE,
+        max_overflow=POOL_OVERFLOW,
+    )
 
 
 def _sqlite_autocommit_driver(dbapi_connection: Any, _record: Any) -> None:
@@ -62,8 +78,23 @@ def make_writer_engine(url: str) -> Engine:
 
 
 def get_session(request: Request) -> Iterator[Session]:
-    with Session(request.app.state.engine) as session:
+    session = Session(request.app.state.engine)
+    try:
         yield session
+    finally:
+        close_session(session)
+
+
+def close_session(session: Session) -> None:
+    """Close, forgiving a connection the database dropped: its transaction died with it."""
+    try:
+        session.close()
+    except DBAPIError as error:
+        # The session closes after the answer has gone out; raising here would reset her
+        # connection to a request that succeeded. The pool already threw the connection away.
+        if not error.connection_invalidated:
+            raise
+        log.warning("database connection lost after a request: %s", str(error.orig))
 
 
 SessionDep = Annotated[Session, Depends(get_session)]
