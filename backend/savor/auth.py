@@ -76,7 +76,7 @@ BearerDep = Annotated[HTTPAuthorizationCredentials | None, Depends(_participant_
 ResearchBearerDep = Annotated[HTTPAuthorizationCredentials | None, Depends(_research_bearer)]
 
 
-def _require_bearer(credentials: HTTPAuthorizationCredentials | None, who: str) -> str:
+def require_bearer(credentials: HTTPAuthorizationCredentials | None, who: str) -> str:
     if credentials is None:
         raise AppError(
             401,
@@ -87,21 +87,21 @@ def _require_bearer(credentials: HTTPAuthorizationCredentials | None, who: str) 
     return credentials.credentials
 
 
-def _refuse_guessers(request: Request) -> None:
+def refuse_guessers(request: Request) -> None:
     request.app.state.token_limiter.refuse_if_locked(
         client_key(request), now=utcnow(), what="tokens"
     )
 
 
-def _count_failure(request: Request) -> None:
+def count_failure(request: Request) -> None:
     request.app.state.token_limiter.record_failure(client_key(request), now=utcnow())
 
 
 def current_participant(
     request: Request, session: SessionDep, credentials: BearerDep
 ) -> Participant:
-    token = _require_bearer(credentials, "app")
-    _refuse_guessers(request)
+    token = require_bearer(credentials, "app")
+    refuse_guessers(request)
     row = session.exec(
         select(Participant)
         .join(ParticipantToken)
@@ -109,14 +109,26 @@ def current_participant(
         .where(ParticipantToken.revoked_at.is_(None))  # type: ignore[union-attr]
     ).first()
     if row is None:
-        _count_failure(request)
-        raise AppError(
-            401,
-            "invalid_token",
-            "This app is no longer signed in. Please enroll again with a code from the study team.",
-            headers={"WWW-Authenticate": "Bearer"},
-        )
+        count_failure(request)
+        raise signed_out()
     return row
+
+
+def signed_out() -> AppError:
+    return AppError(
+        401,
+        "invalid_token",
+        "This app is no longer signed in. Please enroll again with a code from the study team.",
+        headers={"WWW-Authenticate": "Bearer"},
+    )
+
+
+def withdrawn() -> AppError:
+    return AppError(
+        403,
+        "withdrawn",
+        "You have left the study, so nothing more is sent to it. Thank you for taking part.",
+    )
 
 
 CurrentParticipant = Annotated[Participant, Depends(current_participant)]
@@ -124,11 +136,7 @@ CurrentParticipant = Annotated[Participant, Depends(current_participant)]
 
 def active_participant(participant: CurrentParticipant) -> Participant:
     if participant.withdrawn_at is not None:
-        raise AppError(
-            403,
-            "withdrawn",
-            "You have left the study, so nothing more is sent to it. Thank you for taking part.",
-        )
+        raise withdrawn()
     return participant
 
 
@@ -144,15 +152,15 @@ class ResearchAccess:
 def research_access(
     request: Request, session: SessionDep, credentials: ResearchBearerDep
 ) -> ResearchAccess:
-    token = _require_bearer(credentials, "research")
-    _refuse_guessers(request)
+    token = require_bearer(credentials, "research")
+    refuse_guessers(request)
     found = session.exec(
         select(ResearchToken, Study)
         .join(Study)
         .where(ResearchToken.token_hash == hash_token(token))
     ).first()
     if found is None:
-        _count_failure(request)
+        count_failure(request)
         raise AppError(401, "invalid_token", "This research token is not known.")
     research_token, study = found
     if research_token.revoked_at is not None:

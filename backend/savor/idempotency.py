@@ -39,7 +39,11 @@ def find(
 def replayed(stored: R, digest: str, what: str) -> R:
     """The stored record for an identical replay; a 409 when the id was used for another."""
     if stored.body_hash != digest:
-        raise AppError(
-            409, "client_id_reused", f"A different {what} was already saved with this client_id."
-        )
+        raise reused(what)
     return stored
+
+
+def reused(what: str) -> AppError:
+    return AppError(
+        409, "client_id_reused", f"A different {what} was already saved with this client_id."
+    )

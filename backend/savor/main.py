@@ -25,6 +25,7 @@ from savor.research import routes as research_routes
 from savor.research import webhook as research_webhook
 from savor.security import SecurityMiddleware
 from savor.studies import routes as studies_routes
+from savor.studies.snapshots import Snapshots
 from savor.writer import WriteQueue
 
 
@@ -68,6 +69,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.state.settings = settings
     app.state.engine = engine or make_engine(settings.resolved_database_url)
     app.state.writer = WriteQueue(make_writer_engine(settings.resolved_database_url))
+    app.state.snapshots = Snapshots(app.state.engine)
     app.state.enroll_limiter = FailureLimiter(
         max_failures=settings.enrollment_max_failures,
         window=timedelta(seconds=settings.enrollment_lockout_seconds),

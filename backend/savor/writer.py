@@ -1,17 +1,24 @@
 """One writer thread that commits phones' records in groups: one durable commit, many records.
 
 SQLite allows a single writer, and every durable commit costs an fsync. Requests hand their
-write to this thread and wait; it runs every waiting write in one transaction, each inside
-its own savepoint so one failure touches no other, commits once, then answers them all. A
-2xx still means the record is on disk: nothing answers before the commit returns.
+write to this thread and wait; it runs every waiting write in one transaction, commits once,
+then answers them all. A 2xx still means the record is on disk: nothing answers before the
+commit returns.
+
+Two kinds of write share the queue. A plain write is a function of the session and runs in
+its own savepoint, so one failure touches no other. A batch write hands all waiting items of
+one kind to a single handler that stores them with a few set-based statements; it answers
+each item on its own (a result or an error), and if it raises, its items are run again one by
+one so that a single bad item cannot sink the rest.
 """
 
+import asyncio
 import logging
 import queue
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
@@ -19,7 +26,11 @@ from sqlmodel import Session
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
+P = TypeVar("P")
 Write = Callable[[Session], T]
+# Answers items in order: each a result, or the exception that item met.
+BatchWrite = Callable[[Session, Sequence[Any]], Sequence[Any]]
+Job = tuple[BatchWrite | None, Any, Future]
 MAX_BATCH = 256
 WAIT_SECONDS = 30.0
 
@@ -28,17 +39,23 @@ class WriteQueue:
     def __init__(self, engine: Engine, *, max_batch: int = MAX_BATCH) -> None:
         self.engine = engine
         self.max_batch = max_batch
-        self._jobs: queue.Queue[tuple[Write, Future] | None] = queue.Queue()
+        self._jobs: queue.Queue[Job | None] = queue.Queue()
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
         self.batches = 0
 
     def submit(self, write: Write[T]) -> T:
         """Run `write(session)` in the next group commit and return its result (or raise)."""
-        self._ensure_started()
-        future: Future[T] = Future()
-        self._jobs.put((write, future))
-        return future.result(timeout=WAIT_SECONDS)
+        return self._enqueue(None, write).result(timeout=WAIT_SECONDS)
+
+    def submit_item(self, handler: BatchWrite, item: Any) -> Any:
+        """Store `item` with `handler` in the next group commit, blocking until it is on disk."""
+        return self._enqueue(handler, item).result(timeout=WAIT_SECONDS)
+
+    async def store(self, handler: BatchWrite, item: Any) -> Any:
+        """`submit_item` for async routes: the event loop waits without holding a thread."""
+        future = asyncio.wrap_future(self._enqueue(handler, item))
+        return await asyncio.wait_for(future, timeout=WAIT_SECONDS)
 
     def close(self) -> None:
         with self._lock:
@@ -47,13 +64,19 @@ class WriteQueue:
                 self._thread.join(timeout=WAIT_SECONDS)
                 self._thread = None
 
+    def _enqueue(self, handler: BatchWrite | None, item: Any) -> Future:
+        self._ensure_started()
+        future: Future = Future()
+        self._jobs.put((handler, item, future))
+        return future
+
     def _ensure_started(self) -> None:
         with self._lock:
             if self._thread is None:
                 self._thread = threading.Thread(target=self._run, name="savor-writer", daemon=True)
                 self._thread.start()
 
-    def _take_batch(self) -> list[tuple[Write, Future]] | None:
+    def _take_batch(self) -> list[Job] | None:
         first = self._jobs.get()
         if first is None:
             return None
@@ -73,29 +96,66 @@ class WriteQueue:
         while (batch := self._take_batch()) is not None:
             self._commit(batch)
 
-    def _commit(self, batch: list[tuple[Write, Future]]) -> None:
-        outcomes: list[tuple[Future, object, BaseException | None]] = []
+    def _commit(self, batch: list[Job]) -> None:
+        groups: dict[BatchWrite | None, list[Job]] = {}
+        for job in batch:
+            groups.setdefault(job[0], []).append(job)
+        outcomes: list[tuple[Future, object]] = []
         try:
             # Objects handed back stay readable after the commit closes this session.
             with Session(self.engine, expire_on_commit=False) as session:
-                for write, future in batch:
-                    savepoint = session.begin_nested()
-                    try:
-                        result = write(session)
-                        savepoint.commit()
-                        outcomes.append((future, result, None))
-                    except Exception as error:
-                        savepoint.rollback()
-                        outcomes.append((future, None, error))
+                for handler, jobs in groups.items():
+                    items = [item for _, item, _ in jobs]
+                    if handler is None:
+                        results = [_alone(session, _run_write, write) for write in items]
+                    else:
+                        results = _as_a_set(session, handler, items)
+                    outcomes += [
+                        (job[2], result) for job, result in zip(jobs, results, strict=True)
+                    ]
                 session.commit()
         except Exception as error:
             log.exception("group commit of %d writes failed", len(batch))
-            for _, future in batch:
+            for _, _, future in batch:
                 future.set_exception(error)
             return
         self.batches += 1
-        for future, result, error in outcomes:
-            if error is None:
-                future.set_result(result)
+        for future, result in outcomes:
+            if isinstance(result, BaseException):
+                future.set_exception(result)
             else:
-                future.set_exception(error)
+                future.set_result(result)
+
+
+def _run_write(session: Session, items: Sequence[Write]) -> Sequence[Any]:
+    return [items[0](session)]
+
+
+def _alone(session: Session, handler: BatchWrite, item: Any) -> Any:
+    """One item in its own savepoint: its result, or the error it met (its writes undone)."""
+    savepoint = session.begin_nested()
+    try:
+        (result,) = handler(session, [item])
+        if isinstance(result, BaseException):
+            savepoint.rollback()
+        else:
+            savepoint.commit()
+        return result
+    except Exception as error:
+        savepoint.rollback()
+        return error
+
+
+def _as_a_set(session: Session, handler: BatchWrite, items: list[Any]) -> list[Any]:
+    savepoint = session.begin_nested()
+    try:
+        results = list(handler(session, items))
+        savepoint.commit()
+        return results
+    except Exception as error:
+        savepoint.rollback()
+        if len(items) == 1:
+            return [error]
+        # Something in the set failed as a whole (a row another process stored meanwhile,
+        # say): each item again on its own finds out which, and the rest are kept.
+        return [_alone(session, handler, item) for item in items]

@@ -1,62 +1,172 @@
-"""Her answers: stored exactly once, checked against the version she saw, never dropped."""
+"""Her answers: checked in memory, stored exactly once by the writer, never dropped.
+
+A check-in is the request this service sees most, often in bursts when a phone's offline
+outbox drains. The request checks everything it can without the database (her snapshot, her
+study's protocol, the instrument she saw) and drafts the record; `ema.store` then stores every
+waiting draft in one set (see there for what it re-reads to stay exact).
+"""
 
 import uuid
+from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import insert, update
-from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, SQLModel, col, select
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+from starlette.concurrency import run_in_threadpool
 
-from savor import idempotency
-from savor.ema import prompts as ema_prompts
-from savor.ema import registry
+from savor import auth, idempotency
+from savor.ema import registry, store
 from savor.ema.answers import crisis_items, validate_answers
-from savor.ema.instruments import Instrument
-from savor.ema.models import Offer, Prompt, Response, ResponseCreate, ResponseItem, StaffAlert
+from savor.ema.instruments import Instrument, default_instruments
+from savor.ema.models import Offer, ResponseCreate, ResponsePublic
+from savor.ema.service import enabled_features
 from savor.errors import AppError
-from savor.practices import progress
 from savor.studies.models import Participant
-from savor.studies.protocol import ProtocolDocument
-from savor.writer import Write, WriteQueue
+from savor.studies.snapshots import ParticipantSnapshot, SignedIn, Snapshots, StudySnapshot
+from savor.writer import WriteQueue
 
 CLOCK_SKEW = timedelta(minutes=5)
 HIGH_ITEMS = ("C1", "S1")  # craving or stress: a breathing break is offered when high
 BREATHING_PRACTICE = "P03"
 
 
-def _stored(session: Session, participant: Participant, body: ResponseCreate) -> Response | None:
-    return idempotency.find(session, Response, participant.id, body.client_id)
+@dataclass(frozen=True)
+class Draft:
+    """One answer set, checked and ready to store; what it assumed is checked again then."""
+
+    token_hash: str
+    participant_id: uuid.UUID
+    study_id: uuid.UUID
+    protocol_version: int
+    client_id: uuid.UUID
+    body_hash: str
+    prompt_id: uuid.UUID | None
+    instrument: Instrument
+    started_at: datetime | None
+    submitted_at: datetime
+    received_at: datetime
+    context: dict[str, Any]
+    answers: list[dict[str, Any]]
+    offers: list[tuple[str, str | None]]
+    crisis: list[str]
+    alert_staff: bool
 
 
-def _replayed(stored: Response, digest: str) -> Response:
-    return idempotency.replayed(stored, digest, "answer")
-
-
-def _prompt_for(session: Session, participant: Participant, body: ResponseCreate) -> Prompt | None:
-    if body.prompt_id is None:
-        return None
-    prompt = ema_prompts.her_prompt(
-        session=session, participant=participant, prompt_id=body.prompt_id
+async def save(
+    *,
+    snapshots: Snapshots,
+    writer: WriteQueue,
+    signed_in: SignedIn,
+    body: ResponseCreate,
+    now: datetime,
+) -> tuple[ResponsePublic, bool]:
+    """Store an answer set once; a replay returns the stored one (created=False)."""
+    instrument = await instrument_asked(
+        snapshots.engine, body.instrument_id, body.instrument_version
     )
-    if prompt.instrument_id != body.instrument_id:
-        raise AppError(
-            422,
-            "wrong_instrument",
-            f"This check-in asks '{prompt.instrument_id}', not '{body.instrument_id}'.",
-            fields=[{"field": "instrument_id", "message": "does not match the prompt"}],
+    try:
+        try:
+            return await _store(
+                snapshots, writer, signed_in, signed_in.participant, body, instrument, now
+            )
+        except AppError as error:
+            if error.code != "invalid_answers":
+                raise
+        # Her stage, and so the items she is asked, may have changed since her snapshot.
+        participant = await snapshots.participant(signed_in.token_hash, fresh=True)
+        if participant is None:
+            raise auth.signed_out()
+        return await _store(snapshots, writer, signed_in, participant, body, instrument, now)
+    except AppError as error:
+        if error.code in ("invalid_token", "withdrawn"):
+            snapshots.forget_token(signed_in.token_hash)
+        raise
+
+
+async def _store(
+    snapshots: Snapshots,
+    writer: WriteQueue,
+    signed_in: SignedIn,
+    participant: ParticipantSnapshot,
+    body: ResponseCreate,
+    instrument: Instrument,
+    now: datetime,
+) -> tuple[ResponsePublic, bool]:
+    study = await snapshots.study(participant.study_id)
+    record = draft(signed_in, participant, study, body, instrument, now)
+    try:
+        return await writer.store(store.store_drafts, record)
+    except store.StaleProtocolError:
+        # The study moved to a new protocol since its snapshot; its rules decide the offers.
+        study = await snapshots.study(participant.study_id, fresh=True)
+        record = draft(signed_in, participant, study, body, instrument, now)
+        return await writer.store(store.store_drafts, record)
+
+
+async def instrument_asked(engine: Engine, instrument_id: str, version: str) -> Instrument:
+    """The instrument exactly as she saw it; only an earlier version needs the database."""
+    latest = default_instruments().get(instrument_id)
+    if latest is not None and str(latest.version) == version:
+        return latest
+
+    def read() -> Instrument:
+        with Session(engine) as session:
+            return registry.asked(session=session, instrument_id=instrument_id, version=version)
+
+    return await run_in_threadpool(read)
+
+
+def draft(
+    signed_in: SignedIn,
+    participant: ParticipantSnapshot,
+    study: StudySnapshot,
+    body: ResponseCreate,
+    instrument: Instrument,
+    now: datetime,
+) -> Draft:
+    """Check the answer set against what she was asked; every problem is named at once."""
+    answers = [a.model_dump() for a in body.answers]
+    document = study.document
+    fields = _time_problems(body, participant.enrolled_at, now) + [
+        {"field": f"answers.{e.item_id}", "message": e.message}
+        for e in validate_answers(
+            instrument,
+            answers,
+            features=enabled_features(document),
+            audience=participant.stage,
+            context=body.context,
         )
-    if prompt.status == "completed":
-        raise AppError(409, "prompt_already_answered", "This check-in was already answered.")
-    if prompt.status == "cancelled":
-        raise AppError(409, "prompt_cancelled", "This check-in was withdrawn before it was due.")
-    return prompt
+    ]
+    if fields:
+        summary = "; ".join(f"{f['field']}: {f['message']}" for f in fields)
+        raise AppError(422, "invalid_answers", f"Please check: {summary}", fields=fields)
+    crisis = crisis_items(instrument, answers)
+    return Draft(
+        token_hash=signed_in.token_hash,
+        participant_id=participant.id,
+        study_id=study.id,
+        protocol_version=study.protocol_version,
+        client_id=body.client_id,
+        body_hash=idempotency.body_hash(body),
+        prompt_id=body.prompt_id,
+        instrument=instrument,
+        started_at=body.started_at,
+        submitted_at=body.submitted_at,
+        received_at=now,
+        context=body.context,
+        answers=answers,
+        offers=_offers(answers, crisis, study),
+        crisis=crisis,
+        alert_staff=bool(crisis) and document.features.staff_alerts,
+    )
 
 
-def _time_problems(body: ResponseCreate, participant: Participant, now: datetime) -> list[dict]:
+def _time_problems(body: ResponseCreate, enrolled_at: datetime, now: datetime) -> list[dict]:
     problems = []
     if body.submitted_at > now + CLOCK_SKEW:
         problems.append({"field": "submitted_at", "message": "is in the future; check the clock"})
-    if body.submitted_at < participant.enrolled_at - timedelta(days=1):
+    if body.submitted_at < enrolled_at - timedelta(days=1):
         problems.append({"field": "submitted_at", "message": "is before she joined the study"})
     if body.started_at and body.started_at > body.submitted_at:
         problems.append({"field": "started_at", "message": "is after submitted_at"})
@@ -64,197 +174,21 @@ def _time_problems(body: ResponseCreate, participant: Participant, now: datetime
 
 
 def _offers(
-    *,
-    instrument: Instrument,
-    answers: list[dict],
-    document: ProtocolDocument,
-    practices_offered: bool,
+    answers: list[dict[str, Any]], crisis: list[str], study: StudySnapshot
 ) -> list[tuple[str, str | None]]:
     values = {a["item_id"]: a.get("value") for a in answers if not a.get("declined")}
     found: list[tuple[str, str | None]] = []
-    threshold = document.features.high_rating_threshold
+    threshold = study.document.features.high_rating_threshold
     high = any(type(values.get(i)) is int and values[i] >= threshold for i in HIGH_ITEMS)
-    if high and practices_offered:
+    if high and BREATHING_PRACTICE in study.catalog.practices:
         found.append(("offer_breathing", BREATHING_PRACTICE))
-    if crisis_items(instrument, answers):
+    if crisis:
         found.append(("crisis_help", None))
     return found
 
 
-def _rows(
-    *,
-    participant: Participant,
-    body: ResponseCreate,
-    body_hash: str,
-    prompt: Prompt | None,
-    instrument: Instrument,
-    answers: list[dict],
-    document: ProtocolDocument,
-    breathing_available: bool,
-    protocol_version: int,
-    now: datetime,
-) -> list[SQLModel]:
-    """Everything one answer set stores, built before the write so the writer stays quick."""
-    late = prompt is not None and body.submitted_at > prompt.expires_at
-    response = Response(
-        participant_id=participant.id,
-        client_id=body.client_id,
-        prompt_id=body.prompt_id,
-        kind=prompt.kind if prompt else "self",
-        instrument_id=instrument.id,
-        instrument_version=str(instrument.version),
-        instrument_fingerprint=instrument.fingerprint,
-        protocol_version=prompt.protocol_version if prompt else protocol_version,
-        started_at=body.started_at,
-        submitted_at=body.submitted_at,
-        received_at=now,
-        timezone=participant.timezone,
-        local_date=progress.local_date(body.submitted_at, participant.timezone),
-        late=late,
-        context=body.context,
-        body_hash=body_hash,
-    )
-    rows: list[SQLModel] = [response]
-    rows += [
-        Offer(
-            participant_id=participant.id,
-            response_id=response.id,
-            rule=rule,
-            practice_id=practice_id,
-            offered_at=now,
-        )
-        for rule, practice_id in _offers(
-            instrument=instrument,
-            answers=answers,
-            document=document,
-            practices_offered=breathing_available,
-        )
-    ]
-    crisis = crisis_items(instrument, answers)
-    if crisis and document.features.staff_alerts:
-        rows.append(
-            StaffAlert(
-                participant_id=participant.id, response_id=response.id, items=crisis, created_at=now
-            )
-        )
-    return rows
-
-
-def _item_rows(response: Response, answers: list[dict], instrument: Instrument) -> list[dict]:
-    # Plain rows for one executemany: building ORM objects per answer costs more than the write.
-    sensitive = {item.id for item in instrument.items if item.sensitive}
-    return [
-        {
-            "id": uuid.uuid4(),
-            "response_id": response.id,
-            "item_id": a["item_id"],
-            "position": position,
-            "value": None if a["declined"] else a["value"],
-            "declined": a["declined"],
-            "sensitive": a["item_id"] in sensitive,
-        }
-        for position, a in enumerate(answers)
-    ]
-
-
-def _store(
-    rows: list[SQLModel], items: list[dict], prompt: Prompt | None, instrument: Instrument
-) -> Write:
-    response = rows[0]
-    assert isinstance(response, Response)
-
-    def write(session: Session) -> Response:
-        # Serialized in the writer: a second delivery of the same record finds the first.
-        existing = idempotency.find(session, Response, response.participant_id, response.client_id)
-        if existing is not None:
-            return existing
-        if prompt is not None:
-            claimed = session.execute(
-                update(Prompt)
-                .where(col(Prompt.id) == prompt.id)
-                .where(col(Prompt.status).not_in(("completed", "cancelled")))
-                .values(
-                    status="completed",
-                    completed_at=response.submitted_at,
-                    answered_late=response.late,
-                )
-            )
-            if claimed.rowcount != 1:  # type: ignore[attr-defined]
-                raise AppError(
-                    409, "prompt_already_answered", "This check-in was already answered."
-                )
-        registry.register(session=session, instrument=instrument)
-        session.add(response)
-        session.flush()  # the answers and offers refer to it
-        session.execute(insert(ResponseItem), items)
-        session.add_all(rows[1:])
-        session.flush()
-        return response
-
-    return write
-
-
-def record_response(
-    *,
-    session: Session,
-    writer: WriteQueue,
-    participant: Participant,
-    body: ResponseCreate,
-    document: ProtocolDocument,
-    features: set[str],
-    breathing_available: bool,
-    protocol_version: int,
-    now: datetime,
-) -> tuple[Response, bool]:
-    """Store an answer set once; a replay returns the stored one (created=False)."""
-    body_hash = idempotency.body_hash(body)
-    if (stored := _stored(session, participant, body)) is not None:
-        return _replayed(stored, body_hash), False
-    prompt = _prompt_for(session, participant, body)
-    instrument = registry.asked(
-        session=session, instrument_id=body.instrument_id, version=body.instrument_version
-    )
-    answers = [a.model_dump() for a in body.answers]
-    fields = _time_problems(body, participant, now) + [
-        {"field": f"answers.{e.item_id}", "message": e.message}
-        for e in validate_answers(
-            instrument, answers, features=features, audience=participant.stage, context=body.context
-        )
-    ]
-    if fields:
-        summary = "; ".join(f"{f['field']}: {f['message']}" for f in fields)
-        raise AppError(422, "invalid_answers", f"Please check: {summary}", fields=fields)
-    rows = _rows(
-        participant=participant,
-        body=body,
-        body_hash=body_hash,
-        prompt=prompt,
-        instrument=instrument,
-        answers=answers,
-        document=document,
-        breathing_available=breathing_available,
-        protocol_version=protocol_version,
-        now=now,
-    )
-    items = _item_rows(rows[0], answers, instrument)  # type: ignore[arg-type]
-    try:
-        saved = writer.submit(_store(rows, items, prompt, instrument))
-    except IntegrityError:
-        # Another process stored the same record at the same moment; the first one won.
-        if (stored := _stored(session, participant, body)) is None:
-            raise
-        return _replayed(stored, body_hash), False
-    if saved.id != rows[0].id:
-        return _replayed(saved, body_hash), False
-    return saved, True
-
-
-def offers_for(*, session: Session, response: Response) -> list[Offer]:
-    return list(session.exec(select(Offer).where(Offer.response_id == response.id)))
-
-
 def decide_offer(
-    *, session: Session, participant: Participant, offer_id, outcome: str, now: datetime
+    *, session: Session, participant: Participant, offer_id: uuid.UUID, outcome: str, now: datetime
 ) -> Offer:
     offer = session.get(Offer, offer_id)
     if offer is None or offer.participant_id != participant.id:

@@ -1,0 +1,342 @@
+"""Check-ins stored as a set: a few statements for all waiting records, not a few for each.
+
+Runs in the writer thread (see `savor.writer`), inside the transaction that commits the
+records. The request drafted each record from in-memory snapshots; here, read fresh for the
+whole set, is what must be exact when it is stored: the token still stands and she has not
+left, her time zone (for the local date), the study's active protocol version, whether a
+record with the same client id already exists, and each prompt's state. Each draft is
+answered on its own, with the stored record or the error it met.
+"""
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import Table, insert, select, update
+from sqlalchemy.engine import Connection
+from sqlmodel import Session, col
+
+from savor import auth, idempotency
+from savor.ema import registry
+from savor.ema.instruments import Instrument
+from savor.ema.models import (
+    Offer,
+    OfferPublic,
+    Prompt,
+    Response,
+    ResponseItem,
+    ResponsePublic,
+    StaffAlert,
+)
+from savor.errors import AppError
+from savor.practices import progress
+from savor.studies.models import Participant, ParticipantToken, Study
+
+if TYPE_CHECKING:
+    from savor.ema.responses import Draft
+
+Stored = tuple[ResponsePublic, bool]
+
+
+class StaleProtocolError(AppError):
+    """The draft followed a protocol the study has since replaced; it must be drafted again."""
+
+    def __init__(self) -> None:
+        super().__init__(503, "protocol_changed", "The study just changed; please send again.")
+
+
+@dataclass(frozen=True)
+class _Holder:
+    participant_id: uuid.UUID
+    timezone: str
+    withdrawn_at: datetime | None
+    protocol_version: int
+
+
+@dataclass
+class _PromptState:
+    participant_id: uuid.UUID
+    instrument_id: str
+    status: str
+    kind: str
+    expires_at: datetime
+    protocol_version: int
+
+
+@dataclass
+class _Rows:
+    responses: list[dict[str, Any]] = field(default_factory=list)
+    items: list[dict[str, Any]] = field(default_factory=list)
+    offers: list[dict[str, Any]] = field(default_factory=list)
+    alerts: list[dict[str, Any]] = field(default_factory=list)
+    instruments: dict[tuple[str, int | str], Instrument] = field(default_factory=dict)
+    fingerprints: dict[tuple[str, int | str], str] = field(default_factory=dict)
+
+    def fingerprint(self, instrument: Instrument) -> str:
+        # Hashing the whole wording costs more than storing a record: once per set will do.
+        key = (instrument.id, instrument.version)
+        if key not in self.fingerprints:
+            self.instruments[key] = instrument
+            self.fingerprints[key] = instrument.fingerprint
+        return self.fingerprints[key]
+
+
+def _table(model: Any) -> Table:
+    return model.__table__
+
+
+def store_drafts(session: Session, drafts: Sequence["Draft"]) -> list[Stored | AppError]:
+    connection = session.connection()
+    holders = _holders(connection, {d.token_hash for d in drafts})
+    earlier = _earlier(connection, drafts)
+    prompts = _prompts(connection, {d.prompt_id for d in drafts if d.prompt_id is not None})
+    rows = _Rows()
+    outcomes: list[Stored | AppError] = []
+    for draft in drafts:
+        try:
+            outcomes.append(_settle(connection, draft, holders, earlier, prompts, rows))
+        except AppError as error:
+            outcomes.append(error)
+    _insert(session, connection, rows)
+    return outcomes
+
+
+def _settle(
+    connection: Connection,
+    draft: "Draft",
+    holders: dict[str, _Holder],
+    earlier: dict[tuple[uuid.UUID, uuid.UUID], tuple[ResponsePublic, str]],
+    prompts: dict[uuid.UUID, _PromptState],
+    rows: _Rows,
+) -> Stored:
+    holder = holders.get(draft.token_hash)
+    if holder is None or holder.participant_id != draft.participant_id:
+        raise auth.signed_out()
+    if holder.withdrawn_at is not None:
+        raise auth.withdrawn()
+    key = (draft.participant_id, draft.client_id)
+    if (found := earlier.get(key)) is not None:
+        public, digest = found
+        if digest != draft.body_hash:
+            raise idempotency.reused("answer")
+        return public, False
+    if holder.protocol_version != draft.protocol_version:
+        raise StaleProtocolError()
+    prompt = None
+    if draft.prompt_id is not None:
+        prompt = _claim(connection, draft, prompts.get(draft.prompt_id))
+    public = _add(rows, draft, holder, prompt)
+    earlier[key] = (public, draft.body_hash)  # a second copy later in this set is a replay
+    return public, True
+
+
+def _holders(connection: Connection, token_hashes: set[str]) -> dict[str, _Holder]:
+    found = connection.execute(
+        select(
+            ParticipantToken.token_hash,
+            Participant.id,
+            Participant.timezone,
+            Participant.withdrawn_at,
+            Study.active_protocol_version,
+        )
+        .join(Participant, col(Participant.id) == ParticipantToken.participant_id)
+        .join(Study, col(Study.id) == Participant.study_id)
+        .where(col(ParticipantToken.token_hash).in_(sorted(token_hashes)))
+        .where(col(ParticipantToken.revoked_at).is_(None))
+    )
+    return {row[0]: _Holder(*row[1:]) for row in found}
+
+
+def _earlier(
+    connection: Connection, drafts: Sequence["Draft"]
+) -> dict[tuple[uuid.UUID, uuid.UUID], tuple[ResponsePublic, str]]:
+    """Records already stored under these client ids, as the API shows them, with digests."""
+    stored = connection.execute(
+        select(
+            Response.id,
+            Response.participant_id,
+            Response.client_id,
+            Response.prompt_id,
+            Response.instrument_id,
+            Response.instrument_version,
+            Response.submitted_at,
+            Response.received_at,
+            Response.late,
+            Response.body_hash,
+        ).where(col(Response.client_id).in_(list({d.client_id for d in drafts})))
+    ).all()
+    if not stored:
+        return {}
+    offers: dict[uuid.UUID, list[OfferPublic]] = {}
+    for offer in connection.execute(
+        select(Offer.response_id, Offer.id, Offer.rule, Offer.practice_id, Offer.outcome).where(
+            col(Offer.response_id).in_([row.id for row in stored])
+        )
+    ):
+        offers.setdefault(offer.response_id, []).append(
+            OfferPublic(
+                id=offer.id, rule=offer.rule, practice_id=offer.practice_id, outcome=offer.outcome
+            )
+        )
+    return {
+        (row.participant_id, row.client_id): (
+            _public(row, offers.get(row.id, [])),
+            row.body_hash,
+        )
+        for row in stored
+    }
+
+
+def _public(row: Any, offers: list[OfferPublic]) -> ResponsePublic:
+    return ResponsePublic(
+        id=row.id,
+        client_id=row.client_id,
+        prompt_id=row.prompt_id,
+        instrument_id=row.instrument_id,
+        instrument_version=row.instrument_version,
+        submitted_at=row.submitted_at,
+        received_at=row.received_at,
+        late=row.late,
+        crisis=any(o.rule == "crisis_help" for o in offers),
+        offers=offers,
+    )
+
+
+def _prompts(connection: Connection, prompt_ids: set[uuid.UUID]) -> dict[uuid.UUID, _PromptState]:
+    if not prompt_ids:
+        return {}
+    found = connection.execute(
+        select(
+            Prompt.id,
+            Prompt.participant_id,
+            Prompt.instrument_id,
+            Prompt.status,
+            Prompt.kind,
+            Prompt.expires_at,
+            Prompt.protocol_version,
+        ).where(col(Prompt.id).in_(list(prompt_ids)))
+    )
+    return {row[0]: _PromptState(*row[1:]) for row in found}
+
+
+def _claim(connection: Connection, draft: "Draft", prompt: _PromptState | None) -> _PromptState:
+    """Mark her prompt answered; a prompt answers once, whoever asks first."""
+    if prompt is None or prompt.participant_id != draft.participant_id:
+        raise AppError(404, "unknown_prompt", "This check-in was not found.")
+    if prompt.instrument_id != draft.instrument.id:
+        raise AppError(
+            422,
+            "wrong_instrument",
+            f"This check-in asks '{prompt.instrument_id}', not '{draft.instrument.id}'.",
+            fields=[{"field": "instrument_id", "message": "does not match the prompt"}],
+        )
+    if prompt.status == "cancelled":
+        raise AppError(409, "prompt_cancelled", "This check-in was withdrawn before it was due.")
+    if prompt.status == "completed":
+        raise AppError(409, "prompt_already_answered", "This check-in was already answered.")
+    claimed = connection.execute(
+        update(_table(Prompt))
+        .where(_table(Prompt).c.id == draft.prompt_id)
+        .where(_table(Prompt).c.status.not_in(("completed", "cancelled")))
+        .values(
+            status="completed",
+            completed_at=draft.submitted_at,
+            answered_late=draft.submitted_at > prompt.expires_at,
+        )
+    )
+    if claimed.rowcount != 1:  # answered meanwhile by another process
+        raise AppError(409, "prompt_already_answered", "This check-in was already answered.")
+    prompt.status = "completed"  # a second answer to it later in this set is refused
+    return prompt
+
+
+def _add(
+    rows: _Rows, draft: "Draft", holder: _Holder, prompt: _PromptState | None
+) -> ResponsePublic:
+    instrument = draft.instrument
+    response_id = uuid.uuid4()
+    late = prompt is not None and draft.submitted_at > prompt.expires_at
+    rows.responses.append(
+        {
+            "id": response_id,
+            "participant_id": draft.participant_id,
+            "client_id": draft.client_id,
+            "prompt_id": draft.prompt_id,
+            "kind": prompt.kind if prompt else "self",
+            "instrument_id": instrument.id,
+            "instrument_version": str(instrument.version),
+            "instrument_fingerprint": rows.fingerprint(instrument),
+            "protocol_version": prompt.protocol_version if prompt else holder.protocol_version,
+            "started_at": draft.started_at,
+            "submitted_at": draft.submitted_at,
+            "received_at": draft.received_at,
+            "timezone": holder.timezone,
+            "local_date": progress.local_date(draft.submitted_at, holder.timezone),
+            "late": late,
+            "context": draft.context,
+            "body_hash": draft.body_hash,
+        }
+    )
+    sensitive = {item.id for item in instrument.items if item.sensitive}
+    rows.items += [
+        {
+            "id": uuid.uuid4(),
+            "response_id": response_id,
+            "item_id": a["item_id"],
+            "position": position,
+            "value": None if a["declined"] else a["value"],
+            "declined": a["declined"],
+            "sensitive": a["item_id"] in sensitive,
+        }
+        for position, a in enumerate(draft.answers)
+    ]
+    offers = [
+        {
+            "id": uuid.uuid4(),
+            "participant_id": draft.participant_id,
+            "response_id": response_id,
+            "rule": rule,
+            "practice_id": practice_id,
+            "outcome": "offered",
+            "offered_at": draft.received_at,
+        }
+        for rule, practice_id in draft.offers
+    ]
+    rows.offers += offers
+    if draft.alert_staff:
+        rows.alerts.append(
+            {
+                "id": uuid.uuid4(),
+                "participant_id": draft.participant_id,
+                "response_id": response_id,
+                "items": draft.crisis,
+                "created_at": draft.received_at,
+            }
+        )
+    return ResponsePublic(
+        id=response_id,
+        client_id=draft.client_id,
+        prompt_id=draft.prompt_id,
+        instrument_id=instrument.id,
+        instrument_version=str(instrument.version),
+        submitted_at=draft.submitted_at,
+        received_at=draft.received_at,
+        late=late,
+        crisis=bool(draft.crisis),
+        offers=[OfferPublic.model_validate(o) for o in offers],
+    )
+
+
+def _insert(session: Session, connection: Connection, rows: _Rows) -> None:
+    for instrument in rows.instruments.values():
+        registry.register(session=session, instrument=instrument)
+    for model, values in (
+        (Response, rows.responses),
+        (ResponseItem, rows.items),
+        (Offer, rows.offers),
+        (StaffAlert, rows.alerts),
+    ):
+        if values:
+            connection.execute(insert(_table(model)), values)

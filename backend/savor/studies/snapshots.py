@@ -1,0 +1,154 @@
+"""What a check-in needs to know of her and her study, kept in memory between requests.
+
+Reading her token, her participant row, her study and its protocol cost more than storing the
+check-in itself. These copies are only a first answer: the writer re-reads, in the same
+transaction that stores a record, everything that must be exact at that moment (the token
+still stands, she has not left, her time zone, the study's active protocol version), and a
+record drafted from an outdated copy is drafted again.
+"""
+
+import time
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Annotated, Generic, TypeVar
+
+from fastapi import Depends, Request
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, col, select
+from starlette.concurrency import run_in_threadpool
+
+from savor import auth
+from savor.practices.catalog import StudyCatalog, study_catalog
+from savor.studies import service as studies_service
+from savor.studies.models import Participant, ParticipantToken, Study
+from savor.studies.protocol import ProtocolDocument
+
+K = TypeVar("K")
+V = TypeVar("V")
+TTL_SECONDS = 60.0
+MAX_ENTRIES = 50_000
+
+
+@dataclass(frozen=True)
+class ParticipantSnapshot:
+    id: uuid.UUID
+    study_id: uuid.UUID
+    timezone: str
+    stage: str | None
+    enrolled_at: datetime
+    withdrawn_at: datetime | None
+
+
+@dataclass(frozen=True)
+class StudySnapshot:
+    id: uuid.UUID
+    protocol_version: int
+    document: ProtocolDocument
+    catalog: StudyCatalog
+
+
+class _Shelf(Generic[K, V]):
+    """A bounded map whose entries go stale after `ttl` seconds."""
+
+    def __init__(self, ttl: float, max_entries: int) -> None:
+        self.ttl = ttl
+        self.max_entries = max_entries
+        self._entries: dict[K, tuple[float, V]] = {}
+
+    def get(self, key: K) -> V | None:
+        entry = self._entries.get(key)
+        if entry is None or time.monotonic() - entry[0] > self.ttl:
+            return None
+        return entry[1]
+
+    def put(self, key: K, value: V) -> None:
+        if len(self._entries) >= self.max_entries:
+            self._entries.clear()  # rare, and cheaper than tracking which entry is oldest
+        self._entries[key] = (time.monotonic(), value)
+
+    def forget(self, key: K) -> None:
+        self._entries.pop(key, None)
+
+
+class Snapshots:
+    def __init__(
+        self, engine: Engine, *, ttl: float = TTL_SECONDS, max_entries: int = MAX_ENTRIES
+    ) -> None:
+        self.engine = engine
+        self._participants: _Shelf[str, ParticipantSnapshot] = _Shelf(ttl, max_entries)
+        self._studies: _Shelf[uuid.UUID, StudySnapshot] = _Shelf(ttl, max_entries)
+
+    async def participant(
+        self, token_hash: str, *, fresh: bool = False
+    ) -> ParticipantSnapshot | None:
+        """Who holds this token (None if nobody, or it was revoked)."""
+        found = None if fresh else self._participants.get(token_hash)
+        if found is None:
+            found = await run_in_threadpool(self._read_participant, token_hash)
+            if found is not None:
+                self._participants.put(token_hash, found)
+        return found
+
+    async def study(self, study_id: uuid.UUID, *, fresh: bool = False) -> StudySnapshot:
+        found = None if fresh else self._studies.get(study_id)
+        if found is None:
+            found = await run_in_threadpool(self._read_study, study_id)
+            self._studies.put(study_id, found)
+        return found
+
+    def forget_token(self, token_hash: str) -> None:
+        self._participants.forget(token_hash)
+
+    def _read_participant(self, token_hash: str) -> ParticipantSnapshot | None:
+        with Session(self.engine) as session:
+            row = session.exec(
+                select(Participant)
+                .join(ParticipantToken)
+                .where(ParticipantToken.token_hash == token_hash)
+                .where(col(ParticipantToken.revoked_at).is_(None))
+            ).first()
+            if row is None:
+                return None
+            return ParticipantSnapshot(
+                id=row.id,
+                study_id=row.study_id,
+                timezone=row.timezone,
+                stage=row.stage,
+                enrolled_at=row.enrolled_at,
+                withdrawn_at=row.withdrawn_at,
+            )
+
+    def _read_study(self, study_id: uuid.UUID) -> StudySnapshot:
+        with Session(self.engine) as session:
+            study = session.get_one(Study, study_id)
+            document = studies_service.protocol_document(session=session, study=study)
+            return StudySnapshot(
+                id=study.id,
+                protocol_version=study.active_protocol_version,
+                document=document,
+                catalog=study_catalog(document.program),
+            )
+
+
+@dataclass(frozen=True)
+class SignedIn:
+    token_hash: str
+    participant: ParticipantSnapshot
+
+
+async def signed_in(request: Request, credentials: auth.BearerDep) -> SignedIn:
+    """The participant API's sign-in for async routes: no thread, no query when she is known."""
+    token = auth.require_bearer(credentials, "app")
+    auth.refuse_guessers(request)
+    token_hash = auth.hash_token(token)
+    participant = await request.app.state.snapshots.participant(token_hash)
+    if participant is None:
+        auth.count_failure(request)
+        raise auth.signed_out()
+    if participant.withdrawn_at is not None:
+        raise auth.withdrawn()
+    return SignedIn(token_hash=token_hash, participant=participant)
+
+
+SignedInParticipant = Annotated[SignedIn, Depends(signed_in)]
