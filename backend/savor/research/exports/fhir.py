@@ -14,7 +14,7 @@ from fhir.resources.R4B.questionnaireresponse import QuestionnaireResponse
 
 from savor.ema.instruments import Instrument, Item
 from savor.ema.items import RATING_MAX, RATING_MIN
-from savor.research.exports.responses import Answered
+from savor.research.exports.responses import Answer, Answered
 
 SD = "http://hl7.org/fhir/StructureDefinition/"
 ITEM_TYPES = {
@@ -100,26 +100,26 @@ def questionnaire(urls: Urls, instrument: Instrument) -> dict[str, Any]:
     }
 
 
-def _answer(urls: Urls, instrument_id: str, item: dict[str, Any], value: Any) -> dict:
+def _answer(urls: Urls, instrument_id: str, item: Answer, kind: str | None, value: Any) -> dict:
     if isinstance(value, bool):
         return {"valueBoolean": value}
     if isinstance(value, int):
         return {"valueInteger": value}
     if isinstance(value, float):
         return {"valueDecimal": value}
-    if item.get("type") == "text":
+    if kind == "text":
         return {"valueString": str(value)}
     # A choice's key, or a rating's alternative such as "not_with_baby".
-    return {"valueCoding": {"system": urls.codes(instrument_id, item["item_id"]), "code": value}}
+    return {"valueCoding": {"system": urls.codes(instrument_id, item.item_id), "code": value}}
 
 
-def _answers(urls: Urls, instrument_id: str, item: dict[str, Any]) -> list[dict[str, Any]]:
-    values = item["value"] if isinstance(item["value"], list) else [item["value"]]
-    return [_answer(urls, instrument_id, item, v) for v in values]
+def _answers(urls: Urls, instrument_id: str, item: Answer, kind: str | None) -> list[dict]:
+    values = item.value if isinstance(item.value, list) else [item.value]
+    return [_answer(urls, instrument_id, item, kind, v) for v in values]
 
 
 def questionnaire_response(urls: Urls, answered: Answered) -> dict[str, Any]:
-    row = answered.row
+    row, kinds = answered.row, answered.kinds
     extensions = [
         {"url": urls.extension("prompt-kind"), "valueCode": row["prompt_kind"]},
         {"url": urls.extension("late"), "valueBoolean": row["late"]},
@@ -128,18 +128,22 @@ def questionnaire_response(urls: Urls, answered: Answered) -> dict[str, Any]:
     if row["prompt_ref"]:
         extensions.append({"url": urls.extension("prompt"), "valueString": row["prompt_ref"]})
     declined = {"url": SD + "data-absent-reason", "valueCode": "asked-declined"}
+    instrument = row["instrument_id"]
     return {
         "resourceType": "QuestionnaireResponse",
         "id": row["response_ref"],
         "extension": extensions,
-        "questionnaire": f"{urls.questionnaire(row['instrument_id'])}|{row['instrument_version']}",
+        "questionnaire": f"{urls.questionnaire(instrument)}|{row['instrument_version']}",
         "status": "completed",
         "subject": {"identifier": {"system": urls.pseudonyms, "value": row["pseudonym"]}},
         "authored": row["submitted_at_utc"],
         "item": [
-            {"linkId": i["item_id"], "extension": [declined]}
-            if i["declined"]
-            else {"linkId": i["item_id"], "answer": _answers(urls, row["instrument_id"], i)}
+            {"linkId": i.item_id, "extension": [declined]}
+            if i.declined
+            else {
+                "linkId": i.item_id,
+                "answer": _answers(urls, instrument, i, kinds.get(i.item_id)),
+            }
             for i in answered.items
         ],
     }

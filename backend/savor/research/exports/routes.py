@@ -14,7 +14,7 @@ from savor.research import codebook as research_codebook
 from savor.research.deps import ExportReader, StudiesReader, audit
 from savor.research.exports import columns, run
 from savor.research.exports import service as exports
-from savor.research.exports.writers import csv_chunks
+from savor.research.exports.writers import as_groups, csv_chunks
 
 router = APIRouter(tags=["research"])
 
@@ -81,7 +81,8 @@ def read_codebook(
     audit(session, access, "codebook.read", utcnow(), {"format": format})
     if format == "csv":
         rows = list(research_codebook.entries(book))
-        chunks = csv_chunks([rows], research_codebook.CSV_COLUMNS)
+        header = research_codebook.CSV_COLUMNS
+        chunks = csv_chunks(as_groups([rows], header), header)
         headers = {"Content-Disposition": f'attachment; filename="{slug}-codebook.csv"'}
         return StreamingResponse(chunks, media_type=exports.MEDIA_TYPES["csv"], headers=headers)
     document = research_codebook.codebook_document(

@@ -19,7 +19,7 @@ from savor.research import service as research_service
 from savor.research.exports import responses, sources
 from savor.research.exports.fhir import bundle_chunks
 from savor.research.exports.service import ExportRequest, Plan, plan_export
-from savor.research.exports.writers import csv_chunks, ndjson_chunks
+from savor.research.exports.writers import Page, as_groups, csv_chunks, ndjson_chunks, row_count
 from savor.studies.models import Participant, ResearchToken, Study
 
 TABLES: dict[str, Any] = {
@@ -103,27 +103,34 @@ def stream(
     progress: Callable[[int], None] = lambda _: None,
     done: Callable[[int], None] = lambda _: None,
 ) -> Iterator[bytes]:
-    """The export's bytes, read page by page through a session of its own; `done` is called
+    """The export's bytes, read in one pass through a session of its own; `done` is called
     with the number of rows written once the last byte has been produced."""
     request, written = plan.request, [0]
 
-    def tally(pages: Iterable[sources.Page]) -> Iterator[sources.Page]:
-        for page in pages:
-            written[0] += len(page)
-            yield page
+    def add(rows: int) -> None:
+        written[0] += rows
 
     with Session(engine) as session:
         if request.dataset == "responses":
             batches = _counted(responses.answered(session, plan.scope), progress)
             if request.format == "fhir":
-                answered = tally(batches)  # one resource per answered check-in
+                answered = _counted(batches, add)  # one resource per answered check-in
                 yield from bundle_chunks(answered, instruments=plan.instruments, urls=plan.urls)
                 done(written[0])
                 return
-            shaped = responses.wide_rows if request.shape == "wide" else responses.long_rows
-            pages = tally(shaped(batches))
+            if request.shape == "wide":
+                pages = responses.wide_rows(batches, plan.columns)
+            else:
+                pages = responses.long_rows(batches)
         else:
-            pages = tally(_counted(SOURCES[request.dataset](session, plan.scope), progress))
+            records = _counted(SOURCES[request.dataset](session, plan.scope), progress)
+            pages = as_groups(records, plan.columns)
         writer = csv_chunks if request.format == "csv" else ndjson_chunks
-        yield from writer(pages, plan.columns)
+        yield from writer(_tallied(pages, add), plan.columns)
     done(written[0])
+
+
+def _tallied(pages: Iterable[Page], add: Callable[[int], None]) -> Iterator[Page]:
+    for page in pages:
+        add(row_count(page))
+        yield page

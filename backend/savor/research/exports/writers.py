@@ -3,15 +3,33 @@
 CSV is what `pandas.read_csv` and R's `read.csv` read without options: UTF-8 without a BOM,
 a header row, `true`/`false` for booleans, empty for missing, the choices of a multiple
 choice answer joined by `;`. NDJSON keeps JSON's own types, one object per line.
+
+Rows come in groups that share their leading cells (a check-in's columns, then one tail per
+answered item), so those cells are written once per group rather than once per row.
 """
 
 import csv
-import io
 import json
 from collections.abc import Iterable, Iterator
+from types import SimpleNamespace
 from typing import Any
 
-Page = list[dict[str, Any]]
+Cells = tuple[Any, ...]
+# The rows head + tail, one for each tail; a lone row is a head with the tail ().
+Group = tuple[Cells, list[Cells]]
+Page = list[Group]
+ALONE: list[Cells] = [()]
+SIMPLE = (str, int, float, type(None))
+
+
+def row_count(page: Page) -> int:
+    return sum(len(tails) for _, tails in page)
+
+
+def as_groups(pages: Iterable[list[dict[str, Any]]], columns: list[str]) -> Iterator[Page]:
+    """Pages of rows as dicts (a missing key is an empty cell), each row a group of its own."""
+    for page in pages:
+        yield [(tuple(map(row.get, columns)), ALONE) for row in page]
 
 
 def cell(value: Any) -> Any:
@@ -23,24 +41,44 @@ def cell(value: Any) -> Any:
     return value
 
 
+def _csv_line() -> Any:
+    # writerow returns what the file's write returns: with `str` as write, the line itself.
+    return csv.writer(SimpleNamespace(write=str), lineterminator="\n").writerow
+
+
 def csv_chunks(pages: Iterable[Page], columns: list[str]) -> Iterator[bytes]:
     """The header, then one chunk per page."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(columns)
-    simple = (str, int, float, type(None))
+    line = _csv_line()
+
+    def text(cells: Cells) -> str:
+        return line([v if v.__class__ in SIMPLE else cell(v) for v in cells])
+
+    yield line(columns).encode()
     for page in pages:
-        writer.writerows(
-            [v if v.__class__ in simple else cell(v) for v in map(row.get, columns)] for row in page
-        )
-        yield buffer.getvalue().encode()
-        buffer.seek(0)
-        buffer.truncate()
-    yield buffer.getvalue().encode()
+        out: list[str] = []
+        for head, tails in page:
+            if len(head) == len(columns) or len(head) < 2:
+                out.extend(text(head + tail) for tail in tails)
+                continue
+            # Quoting is decided cell by cell, so a head and a tail written apart join into
+            # the line written whole, unless one is a single cell: the csv module quotes a
+            # line that would otherwise be empty.
+            prefix = text(head)[:-1] + ","
+            out.extend(prefix + text(t) if len(t) > 1 else text(head + t) for t in tails)
+        yield "".join(out).encode()
 
 
 def ndjson_chunks(pages: Iterable[Page], columns: list[str]) -> Iterator[bytes]:
     """Every row with every column, in column order, one JSON object per line."""
     dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
     for page in pages:
-        yield "".join(dumps({c: row.get(c) for c in columns}) + "\n" for row in page).encode()
+        out: list[str] = []
+        for head, tails in page:
+            whole = dumps(dict(zip(columns, head, strict=False)))
+            if len(head) == len(columns):
+                out.extend(whole + "\n" for _ in tails)
+                continue
+            # The head's object without its "}" and each tail's without its "{".
+            prefix, rest = whole[:-1] + ",", columns[len(head) :]
+            out.extend(prefix + dumps(dict(zip(rest, t, strict=True)))[1:] + "\n" for t in tails)
+        yield "".join(out).encode()
