@@ -10,6 +10,7 @@ import random
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from savor.studies.protocol import ALL_DAYS, Schedule
@@ -48,6 +49,13 @@ def waking_window(
     *, local_date: date, tz: str, wake: time, sleep: time
 ) -> tuple[datetime, datetime]:
     """(start, end) in UTC; `end` is exclusive. A sleep at or before wake is after midnight."""
+    return _window(local_date, tz, wake, sleep)
+
+
+# Many participants share a zone and waking hours, and each window is asked for once per
+# schedule: remembering recent ones saves most of the zone arithmetic when planning thousands.
+@lru_cache(maxsize=4096)
+def _window(local_date: date, tz: str, wake: time, sleep: time) -> tuple[datetime, datetime]:
     zone = ZoneInfo(tz)
     sleep_date = local_date if sleep > wake else local_date + timedelta(days=1)
     return local_to_utc(local_date, wake, zone), local_to_utc(sleep_date, sleep, zone)
@@ -99,7 +107,7 @@ def _random_offsets(rng: random.Random, *, minutes: int, per_day: int, spacing: 
 def _fixed_times(
     schedule: Schedule, *, local_date: date, zone: ZoneInfo, wake: time, sleep: time
 ) -> list[tuple[int, datetime]]:
-    start, end = waking_window(local_date=local_date, tz=zone.key, wake=wake, sleep=sleep)
+    start, end = _window(local_date, zone.key, wake, sleep)
     found: list[tuple[int, datetime]] = []
     seen: set[datetime] = set()
     # The slot is the position in `times`, so a time that leaves her window does not renumber,
@@ -117,7 +125,7 @@ def _fixed_times(
 def _times_for(
     schedule: Schedule, *, local_date: date, zone: ZoneInfo, wake: time, sleep: time, seed: bytes
 ) -> list[tuple[int, datetime]]:
-    start, end = waking_window(local_date=local_date, tz=zone.key, wake=wake, sleep=sleep)
+    start, end = _window(local_date, zone.key, wake, sleep)
     if end <= start:
         # Only possible when both ends fall around a spring-forward gap; no time is inside.
         return []
@@ -147,24 +155,29 @@ def plan_day(
 ) -> list[PlannedPrompt]:
     """Every prompt for one participant's local day, ordered by time; same inputs, same plan."""
     zone = ZoneInfo(tz)
-    planned = [
-        PlannedPrompt(
-            schedule_id=schedule.id,
-            instrument=schedule.instrument,
-            local_date=local_date,
-            slot=slot,
-            scheduled_at=at,
-            expires_at=at + timedelta(minutes=schedule.expires_minutes),
-            remind_at=(
-                None
-                if schedule.reminder_minutes is None
-                else at + timedelta(minutes=schedule.reminder_minutes)
-            ),
-        )
-        for schedule in schedules
-        if runs_on(schedule, local_date=local_date, program_day=program_day)
+    planned = []
+    for schedule in schedules:
+        if not runs_on(schedule, local_date=local_date, program_day=program_day):
+            continue
+        expires = timedelta(minutes=schedule.expires_minutes)
+        remind = None if schedule.reminder_minutes is None else schedule.reminder_minutes
         for slot, at in _times_for(
             schedule, local_date=local_date, zone=zone, wake=wake, sleep=sleep, seed=seed
-        )
-    ]
-    return sorted(planned, key=lambda p: (p.scheduled_at, p.schedule_id, p.slot))
+        ):
+            planned.append(
+                PlannedPrompt(
+                    schedule.id,
+                    schedule.instrument,
+                    local_date,
+                    slot,
+                    at,
+                    at + expires,
+                    None if remind is None else at + timedelta(minutes=remind),
+                )
+            )
+    planned.sort(key=_order)
+    return planned
+
+
+def _order(prompt: PlannedPrompt) -> tuple[datetime, str, int]:
+    return prompt.scheduled_at, prompt.schedule_id, prompt.slot

@@ -9,11 +9,11 @@ from sqlmodel import Session
 
 from savor.config import Settings
 from savor.ema import prompts as ema_prompts
-from savor.ema import service as ema_service
 from savor.notify import dispatch
 from savor.notify.scheduler import Job
 from savor.notify.vapid import VapidKeys
 from savor.notify.webpush import PushResult, send_push
+from savor.studies import service as studies_service
 
 PLAN_EVERY = timedelta(minutes=10)
 
@@ -40,7 +40,9 @@ def build_jobs(*, engine: Engine, send: dispatch.Sender) -> list[Job]:
         if last_planned and now - last_planned[-1] < PLAN_EVERY:
             return
         with Session(engine) as session:
-            ema_service.plan_everyone(session=session, now=now)
+            for study in studies_service.list_studies(session=session):
+                document = studies_service.protocol_document(session=session, study=study)
+                ema_prompts.plan_study(session=session, study=study, document=document, now=now)
         last_planned[:] = [now]
 
     def expire(now: datetime) -> None:
