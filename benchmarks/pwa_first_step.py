@@ -1,0 +1,204 @@
+"""Time to the first practice step on a throttled phone, cold and warm, against no throttling.
+
+Starts `savor serve` on a fresh SQLite demo and enrolls a mother through the API. Each run
+opens Debian's Chromium at 390x844 with touch and, when throttled, Chrome's "Slow 4G" over
+CDP (150 ms round trip, 1.6 Mbit/s down, 750 kbit/s up) and a CPU four times slower. It then
+does what she does: opens the app, taps Practice, the 3-Minute Breathing Break, Begin, skips
+the before-ratings, and sees the first step. The page itself notes when each view is ready,
+so the times are the browser's, from the start of navigation; the taps come as soon as
+each button can be pressed.
+
+- cold: a fresh profile (no HTTP cache, no service worker) with only her sign-in stored;
+- warm: the same profile visited again once the service worker has cached the app.
+
+The unthrottled runs of the same flow are the baseline that gives each ratio. The network
+conditions are set on the service worker as well as on the page (see WorkerThrottle); the
+slower CPU applies to the page alone.
+
+    flock /tmp/savor-bench.lock .venv/bin/python -m benchmarks.pwa_first_step --runs 5
+"""
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+
+import httpx
+from playwright.sync_api import Browser, Page, sync_playwright
+
+from benchmarks.common import free_port, start_server, stop_server
+from benchmarks.pwa_first_view import ARGS, CHROMIUM
+
+# Chrome DevTools' "Slow 4G" preset; throughput in bytes per second.
+SLOW_4G = {
+    "offline": False,
+    "latency": 150,
+    "downloadThroughput": 1.6e6 / 8,
+    "uploadThroughput": 750e3 / 8,
+}
+CPU_SLOWDOWN = 4
+MARKS = ("home", "practices", "player", "step")
+WAIT_MS = 60_000
+POLL_MS = 20
+
+# Notes the moment each view is drawn and idle, and the moment the first step has text.
+MARKER = """
+window.__marks = {};
+new MutationObserver(() => {
+  const marks = window.__marks;
+  const main = document.getElementById("main");
+  const view = document.body && document.body.dataset.view;
+  if (view && main && main.dataset.route && !main.hasAttribute("aria-busy") && !marks[view])
+    marks[view] = performance.now();
+  const step = document.getElementById("step-text");
+  if (step && step.textContent.trim() && !marks.step) marks.step = performance.now();
+}).observe(document, { subtree: true, childList: true, attributes: true, characterData: true });
+"""
+
+
+def _serve(data_dir: str) -> tuple[str, subprocess.Popen, str]:
+    port = str(free_port())
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SAVOR_")}
+    env |= {"SAVOR_DATA_DIR": data_dir, "SAVOR_SCHEDULER_ENABLED": "false"}
+    env |= {"SAVOR_LOG_LEVEL": "WARNING"}
+    demo = subprocess.run(
+        [sys.executable, "-m", "savor.cli", "demo", "--json"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    code = json.loads(demo.stdout)["enrollment_codes"][0]
+    server = start_server(["-m", "savor.cli", "serve", "--port", port], env, "/readyz")
+    base = f"http://127.0.0.1:{port}"
+    body = {"code": code, "timezone": "America/Chicago", "language": "en"}
+    token = httpx.post(f"{base}/api/v1/enroll", json=body, timeout=10).json()["token"]
+    return base, server, token
+
+
+def _wait_for(page: Page, expression: str) -> None:
+    # Polled from here: Playwright's own waiting evaluates strings, which the app's CSP forbids.
+    for _ in range(WAIT_MS // POLL_MS):
+        if page.evaluate(f"() => Boolean({expression})"):
+            return
+        page.wait_for_timeout(POLL_MS)
+    raise TimeoutError(f"the page never showed {expression}")
+
+
+def _throttle(page: Page, throttled: bool) -> None:
+    cdp = page.context.new_cdp_session(page)
+    cdp.send("Network.enable")
+    if throttled:
+        cdp.send("Network.emulateNetworkConditions", SLOW_4G)
+        cdp.send("Emulation.setCPUThrottlingRate", {"rate": CPU_SLOWDOWN})
+
+
+class WorkerThrottle:
+    """Slow 4G for service workers too: their fetches escape the page's network conditions.
+
+    Playwright opens CDP sessions on pages only, so each worker is reached through the
+    browser's session and Target.sendMessageToTarget, as soon as Chromium starts it.
+    """
+
+    def __init__(self, browser: Browser) -> None:
+        self.on = False
+        self._session = browser.new_browser_cdp_session()
+        self._session.on("Target.targetCreated", lambda event: self._slow(event["targetInfo"]))
+        self._session.send("Target.setDiscoverTargets", {"discover": True})
+
+    def _slow(self, target: dict) -> None:
+        if not self.on or target["type"] != "service_worker":
+            return
+        attached = self._session.send(
+            "Target.attachToTarget", {"targetId": target["targetId"], "flatten": False}
+        )
+        for number, (method, params) in enumerate(
+            [("Network.enable", {}), ("Network.emulateNetworkConditions", SLOW_4G)]
+        ):
+            message = json.dumps({"id": number + 1, "method": method, "params": params})
+            self._session.send(
+                "Target.sendMessageToTarget",
+                {"sessionId": attached["sessionId"], "message": message},
+            )
+
+
+def _first_step(page: Page, base: str, throttled: bool) -> dict[str, float]:
+    """Open the app and go to the breathing break's first step; the page's marks, in ms."""
+    _throttle(page, throttled)
+    page.goto(f"{base}/", wait_until="commit")
+    _wait_for(page, "window.__marks.home")
+    page.locator('.tabs a[data-view="practices"]').click()
+    page.locator('a.tile[href="#/practice/P03"]').click()
+    page.locator('#setup button[type="submit"]').click()
+    page.locator("#ratings #skip").click()
+    _wait_for(page, "window.__marks.step")
+    return page.evaluate("window.__marks")
+
+
+def _visit_pair(
+    browser: Browser, workers: WorkerThrottle, base: str, token: str, throttled: bool
+) -> tuple[dict, dict]:
+    """One cold visit in a fresh profile, then a warm one once the app is cached."""
+    workers.on = throttled
+    context = browser.new_context(
+        viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True
+    )
+    context.add_init_script(MARKER)
+    page = context.new_page()
+    # Only her sign-in is stored, from a page that is not the app, so nothing is cached.
+    page.goto(f"{base}/healthz")
+    page.evaluate("t => import('/js/db.js').then(db => db.kv.set('token', t))", token)
+    context.new_cdp_session(page).send("Network.clearBrowserCache")
+    cold = _first_step(page, base, throttled)
+    _wait_for(
+        page, "navigator.serviceWorker.controller && document.documentElement.dataset.offlineReady"
+    )
+    page.close()
+    warm = _first_step(context.new_page(), base, throttled)
+    context.close()
+    return cold, warm
+
+
+def _summary(name: str, runs: list[dict], baseline: list[dict] | None) -> None:
+    cells = []
+    for mark in MARKS:
+        times = [r[mark] for r in runs]
+        cell = f"{mark} {statistics.median(times):6.0f} / {max(times):6.0f} ms"
+        if baseline:
+            ratio = statistics.median(times) / statistics.median([r[mark] for r in baseline])
+            cell += f" (x{ratio:4.1f})"
+        cells.append(cell)
+    print(f"{name:22} " + "  ".join(cells))
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=5)
+    runs = parser.parse_args().runs
+    with tempfile.TemporaryDirectory() as tmp, sync_playwright() as playwright:
+        base, server, token = _serve(tmp)
+        try:
+            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+            workers = WorkerThrottle(browser)
+            results: dict[tuple[str, bool], list[dict]] = {}
+            for _ in range(runs):
+                for throttled in (False, True):
+                    cold, warm = _visit_pair(browser, workers, base, token, throttled)
+                    results.setdefault(("cold", throttled), []).append(cold)
+                    results.setdefault(("warm", throttled), []).append(warm)
+            browser.close()
+        finally:
+            stop_server(server)
+    print(f"\nTime from navigation to each view, {runs} runs: median / worst (x slower than")
+    print("the same visit unthrottled). Throttled: Slow 4G and a 4x slower CPU.\n")
+    for visit in ("cold", "warm"):
+        _summary(f"{visit}, unthrottled", results[(visit, False)], None)
+        _summary(f"{visit}, throttled", results[(visit, True)], results[(visit, False)])
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
