@@ -20,9 +20,12 @@ REF_BYTES = 8  # 64 bits: no two records of a study share a key in practice
 
 def record_ref(*, study_secret: str, kind: str, record_id: uuid.UUID) -> str:
     """A stable key for one record, e.g. R… for a response: joinable, never the database id."""
-    message = f"ref:{kind}:".encode() + record_id.bytes
+    return _ref(study_secret.encode(), kind, record_id.bytes)
+
+
+def _ref(key: bytes, kind: str, id_bytes: bytes) -> str:
     # The one-shot form runs in C: an export keys two records per check-in.
-    digest = hmac.digest(study_secret.encode(), message, "sha256")
+    digest = hmac.digest(key, f"ref:{kind}:".encode() + id_bytes, "sha256")
     return kind + base64.b32encode(digest[:REF_BYTES]).decode().rstrip("=")
 
 
@@ -83,7 +86,9 @@ class Anonymizer:
             found = self._people[participant_id] = (name, weeks)
         return found
 
-    def ref(self, kind: str, record_id: uuid.UUID | None) -> str | None:
+    def ref(self, kind: str, record_id: uuid.UUID | bytes | None) -> str | None:
+        """The record's key, from its id or the id's 16 bytes."""
         if record_id is None:
             return None
-        return record_ref(study_secret=self.study_secret, kind=kind, record_id=record_id)
+        id_bytes = record_id if record_id.__class__ is bytes else record_id.bytes  # type: ignore[union-attr]
+        return _ref(self.study_secret.encode(), kind, id_bytes)

@@ -9,6 +9,8 @@ check-in rather than once per item.
 
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
+from itertools import chain
 from typing import Any, NamedTuple
 
 from sqlalchemy import Select, select, type_coerce
@@ -23,7 +25,8 @@ from savor.research.exports.sources import Scope
 from savor.research.exports.writers import ALONE, Page
 
 BASE = cols.names(cols.RESPONSE_BASE)
-FETCH = 5_000  # rows a fetch from the cursor, and so about a page of output
+FETCH = 5_000  # rows a fetch from each cursor
+BATCH = 500  # check-ins a batch, and so a page of output
 CHECK_IN = (
     Response.id,
     Response.participant_id,
@@ -45,7 +48,6 @@ CHECK_IN = (
     Response.late,
 )
 ITEM = (ResponseItem.item_id, ResponseItem.position, ResponseItem.value, ResponseItem.declined)
-FIRST_ITEM = len(CHECK_IN)
 
 
 class Answer(NamedTuple):
@@ -71,17 +73,26 @@ class Answered:
         return dict(zip(BASE, self.cells, strict=True))
 
 
-def _query(scope: Scope) -> Select[Any]:
+def _window(query: Select[Any], scope: Scope) -> Select[Any]:
+    return query.where(col(Response.seq) >= scope.since, col(Response.seq) < scope.until)
+
+
+def _raw(*columns: Any) -> list[Any]:
     # NullType: the driver's values as they come, converted below only where they are used.
-    raw = [type_coerce(c, NullType()) for c in (*CHECK_IN, *ITEM)]
-    return (
-        select(*raw)
-        .select_from(Response)
-        .outerjoin(Prompt, col(Prompt.id) == Response.prompt_id)
-        .outerjoin(ResponseItem, col(ResponseItem.response_id) == Response.id)
-        .where(col(Response.seq) >= scope.since, col(Response.seq) < scope.until)
-        .order_by(col(Response.seq), col(Response.id), col(ResponseItem.position))
-    )
+    return [type_coerce(c, NullType()) for c in columns]
+
+
+def _check_in_query(scope: Scope) -> Select[Any]:
+    query = select(*_raw(*CHECK_IN, Response.seq)).select_from(Response)
+    query = query.outerjoin(Prompt, col(Prompt.id) == Response.prompt_id)
+    return _window(query, scope).order_by(col(Response.seq), col(Response.id))
+
+
+def _item_query(scope: Scope) -> Select[Any]:
+    query = select(*_raw(Response.seq, Response.id, *ITEM)).select_from(Response)
+    query = query.join(ResponseItem, col(ResponseItem.response_id) == Response.id)
+    order = (col(Response.seq), col(Response.id), col(ResponseItem.position))
+    return _window(query, scope).order_by(*order)
 
 
 def _converters(dialect: Dialect, columns: Iterable[Any]) -> list[Callable[[Any], Any]]:
@@ -93,22 +104,50 @@ def _converters(dialect: Dialect, columns: Iterable[Any]) -> list[Callable[[Any]
     return [c.type.dialect_impl(dialect).result_processor(dialect, None) or same for c in columns]
 
 
+def _utc(raw: Any) -> datetime | None:
+    """UTCDateTime's conversion (SQLite keeps ISO text without an offset), without the
+    layers of a type decorator: a check-in has six times."""
+    if raw is None:
+        return None
+    at = datetime.fromisoformat(raw) if raw.__class__ is str else raw
+    return at.replace(tzinfo=UTC) if at.tzinfo is None else at.astimezone(UTC)
+
+
 class _CheckIns:
-    """A check-in's columns from its first row, for the study's own check-ins only."""
+    """A check-in's columns from its row, for the study's own check-ins only."""
 
     def __init__(self, scope: Scope, dialect: Dialect) -> None:
         self.scope = scope
         self.convert = _converters(dialect, CHECK_IN)
+        # Her pseudonym and shift by the driver's form of her id; None for another study's.
+        self.people: dict[Any, tuple[str, int] | None] = {}
+
+    def person(self, raw: Any) -> tuple[str, int] | None:
+        if raw not in self.people:
+            who = self.convert[1](raw)
+            ours = who in self.scope.people
+            self.people[raw] = self.scope.anonymizer.person(who) if ours else None
+        return self.people[raw]
+
+    def id_bytes(self, raw: Any) -> bytes | None:
+        if raw is None:
+            return None
+        # SQLite keeps a UUID as its 32 hex digits, which are its bytes.
+        return bytes.fromhex(raw) if raw.__class__ is str else self.convert[0](raw).bytes
 
     def read(self, row: Any) -> Answered | None:
-        response_id, who, *rest = (f(v) for f, v in zip(self.convert, row, strict=False))
-        # The study is picked out here, not in SQL: see sources.paged for why.
-        if who not in self.scope.people:
+        person = self.person(row[1])
+        if person is None:
             return None
-        prompt, kind, schedule, instrument, version, protocol, *at, zone, day, late = rest
+        name, weeks = person
+        kind, schedule, instrument, version, protocol = row[3:8]
+        at = [_utc(a) for a in row[8:14]]
+        zone, day, late = (f(v) for f, v in zip(self.convert[14:17], row[14:17], strict=True))
         anonymizer = self.scope.anonymizer
-        name, weeks = anonymizer.person(who)
-        refs = (anonymizer.ref("R", response_id), anonymizer.ref("Q", prompt))
+        refs = (
+            anonymizer.ref("R", self.id_bytes(row[0])),
+            anonymizer.ref("Q", self.id_bytes(row[2])),
+        )
         cells = (
             name,
             *refs,
@@ -126,37 +165,45 @@ class _CheckIns:
         return Answered(cells, [], self.scope.kinds(instrument, version))
 
 
-def answered(session: Session, scope: Scope) -> Iterator[list[Answered]]:
-    """Every answered check-in of the study in the window, in change order, in batches."""
-    connection = session.connection()
-    check_ins = _CheckIns(scope, connection.dialect)
-    _, _, to_value, to_declined = _converters(connection.dialect, ITEM)
-    free_text = scope.free_text
+def _stream(session: Session, query: Select[Any]) -> Iterator[Any]:
     options = {"stream_results": True, "yield_per": FETCH}
-    result = connection.execution_options(**options).execute(_query(scope))
-    current: Any = object()  # the raw id of the check-in being read
+    result = session.connection().execution_options(**options).execute(query)
+    return chain.from_iterable(result.partitions())
+
+
+def answered(session: Session, scope: Scope) -> Iterator[list[Answered]]:
+    """Every answered check-in of the study in the window, in change order, in batches.
+
+    Check-ins and their items come from two cursors in the same (seq, id) order, merged here:
+    a check-in's columns cross the wire once, not once per item.
+    """
+    dialect = session.connection().dialect
+    check_ins = _CheckIns(scope, dialect)
+    _, _, to_value, to_declined = _converters(dialect, ITEM)
+    free_text = scope.free_text
+    rows = _stream(session, _check_in_query(scope))
+    items = _stream(session, _item_query(scope))
+    item = next(items, None)
     batch: list[Answered] = []
-    open_: Answered | None = None
-    for rows in result.partitions():
-        for row in rows:
-            if row[0] != current:
-                current, open_ = row[0], check_ins.read(row)
-                if open_ is not None:
-                    batch.append(open_)
-            item_id = row[FIRST_ITEM]
-            if open_ is None or item_id is None:
-                continue  # another study's, or a check-in without items
+    for row in rows:
+        key = (row[-1], row[0])
+        # Items of a check-in deleted between the two queries' starts: passed over.
+        while item is not None and item[1] != key[1] and (item[0], item[1]) < key:
+            item = next(items, None)
+        found = check_ins.read(row)
+        kinds = found.kinds if found is not None else {}
+        while item is not None and item[1] == key[1]:
+            item_id = item[2]
             # Free text can name her; an item the codebook does not know is treated the same.
-            if free_text or open_.kinds.get(item_id, "text") != "text":
-                value = row[FIRST_ITEM + 2]
-                value = value if value.__class__ is int else to_value(value)
-                declined = to_declined(row[FIRST_ITEM + 3])
-                open_.items.append(Answer(item_id, row[FIRST_ITEM + 1], value, declined))
-        # The last check-in may go on in the next rows: it waits for them.
-        still_open = batch[-1:] if batch and batch[-1] is open_ else []
-        if len(batch) > len(still_open):
-            yield batch[: len(batch) - len(still_open)]
-            batch = still_open
+            if found is not None and (free_text or kinds.get(item_id, "text") != "text"):
+                value = item[4] if item[4].__class__ is int else to_value(item[4])
+                found.items.append(Answer(item_id, item[3], value, to_declined(item[5])))
+            item = next(items, None)
+        if found is not None:
+            batch.append(found)
+            if len(batch) == BATCH:
+                yield batch
+                batch = []
     if batch:
         yield batch
 
