@@ -7,15 +7,18 @@ are converted as their column types would convert them, a check-in's columns onc
 check-in rather than once per item.
 """
 
+import json
+import uuid
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import lru_cache
 from itertools import chain
 from typing import Any, NamedTuple
 
-from sqlalchemy import Select, select, type_coerce
+from sqlalchemy import Select, String, Text, cast, select, type_coerce
 from sqlalchemy.engine import Dialect
-from sqlalchemy.types import NullType
+from sqlalchemy.types import NullType, Uuid
 from sqlmodel import Session, col
 
 from savor.ema.models import Prompt, Response, ResponseItem
@@ -77,22 +80,42 @@ def _window(query: Select[Any], scope: Scope) -> Select[Any]:
     return query.where(col(Response.seq) >= scope.since, col(Response.seq) < scope.until)
 
 
-def _raw(*columns: Any) -> list[Any]:
-    # NullType: the driver's values as they come, converted below only where they are used.
-    return [type_coerce(c, NullType()) for c in columns]
+def _raw(column: Any) -> Any:
+    # Ids as text on both databases: psycopg would build a UUID object for each, and only
+    # their order and bytes are used. Anything else as the driver hands it over (NullType),
+    # converted below only where it is used.
+    if isinstance(column.type, Uuid):
+        return cast(column, String)
+    return type_coerce(column, NullType())
 
 
 def _check_in_query(scope: Scope) -> Select[Any]:
-    query = select(*_raw(*CHECK_IN, Response.seq)).select_from(Response)
+    query = select(*map(_raw, (*CHECK_IN, Response.seq))).select_from(Response)
     query = query.outerjoin(Prompt, col(Prompt.id) == Response.prompt_id)
     return _window(query, scope).order_by(col(Response.seq), col(Response.id))
 
 
-def _item_query(scope: Scope) -> Select[Any]:
-    query = select(*_raw(Response.seq, Response.id, *ITEM)).select_from(Response)
+def _item_query(scope: Scope, dialect: Dialect) -> Select[Any]:
+    # psycopg parses JSON with the generic json.loads path: answers come as text to parse
+    # (with a cache) here. SQLite already hands numbers over as numbers.
+    value = ResponseItem.value
+    value = cast(value, Text) if dialect.name == "postgresql" else type_coerce(value, NullType())
+    item_id, position, _, declined = map(_raw, ITEM)
+    columns = (*map(_raw, (Response.seq, Response.id)), item_id, position, value, declined)
+    query = select(*columns).select_from(Response)
     query = query.join(ResponseItem, col(ResponseItem.response_id) == Response.id)
     order = (col(Response.seq), col(Response.id), col(ResponseItem.position))
     return _window(query, scope).order_by(*order)
+
+
+@lru_cache(maxsize=4096)
+def _parsed(text: str) -> Any:
+    return json.loads(text)
+
+
+def _answer_value(raw: Any) -> Any:
+    """The JSON column's conversion: a number SQLite kept as a number stays as it is."""
+    return _parsed(raw) if raw.__class__ is str else raw
 
 
 def _converters(dialect: Dialect, columns: Iterable[Any]) -> list[Callable[[Any], Any]]:
@@ -113,27 +136,26 @@ def _utc(raw: Any) -> datetime | None:
     return at.replace(tzinfo=UTC) if at.tzinfo is None else at.astimezone(UTC)
 
 
+def _id_bytes(text: str | None) -> bytes | None:
+    # The hex digits of a UUID, with dashes (PostgreSQL) or without (SQLite), are its bytes.
+    return None if text is None else bytes.fromhex(text.replace("-", ""))
+
+
 class _CheckIns:
     """A check-in's columns from its row, for the study's own check-ins only."""
 
     def __init__(self, scope: Scope, dialect: Dialect) -> None:
         self.scope = scope
-        self.convert = _converters(dialect, CHECK_IN)
-        # Her pseudonym and shift by the driver's form of her id; None for another study's.
+        self.to_day, self.to_flag = _converters(dialect, (Response.local_date, Response.late))
+        # Her pseudonym and shift by her id's text; None for another study's participant.
         self.people: dict[Any, tuple[str, int] | None] = {}
 
-    def person(self, raw: Any) -> tuple[str, int] | None:
+    def person(self, raw: str) -> tuple[str, int] | None:
         if raw not in self.people:
-            who = self.convert[1](raw)
+            who = uuid.UUID(raw)
             ours = who in self.scope.people
             self.people[raw] = self.scope.anonymizer.person(who) if ours else None
         return self.people[raw]
-
-    def id_bytes(self, raw: Any) -> bytes | None:
-        if raw is None:
-            return None
-        # SQLite keeps a UUID as its 32 hex digits, which are its bytes.
-        return bytes.fromhex(raw) if raw.__class__ is str else self.convert[0](raw).bytes
 
     def read(self, row: Any) -> Answered | None:
         person = self.person(row[1])
@@ -142,11 +164,11 @@ class _CheckIns:
         name, weeks = person
         kind, schedule, instrument, version, protocol = row[3:8]
         at = [_utc(a) for a in row[8:14]]
-        zone, day, late = (f(v) for f, v in zip(self.convert[14:17], row[14:17], strict=True))
+        zone, day, late = row[14], self.to_day(row[15]), self.to_flag(row[16])
         anonymizer = self.scope.anonymizer
         refs = (
-            anonymizer.ref("R", self.id_bytes(row[0])),
-            anonymizer.ref("Q", self.id_bytes(row[2])),
+            anonymizer.ref("R", _id_bytes(row[0])),
+            anonymizer.ref("Q", _id_bytes(row[2])),
         )
         cells = (
             name,
@@ -179,10 +201,10 @@ def answered(session: Session, scope: Scope) -> Iterator[list[Answered]]:
     """
     dialect = session.connection().dialect
     check_ins = _CheckIns(scope, dialect)
-    _, _, to_value, to_declined = _converters(dialect, ITEM)
+    to_declined = _converters(dialect, ITEM)[3]
     free_text = scope.free_text
     rows = _stream(session, _check_in_query(scope))
-    items = _stream(session, _item_query(scope))
+    items = _stream(session, _item_query(scope, dialect))
     item = next(items, None)
     batch: list[Answered] = []
     for row in rows:
@@ -196,7 +218,7 @@ def answered(session: Session, scope: Scope) -> Iterator[list[Answered]]:
             item_id = item[2]
             # Free text can name her; an item the codebook does not know is treated the same.
             if found is not None and (free_text or kinds.get(item_id, "text") != "text"):
-                value = item[4] if item[4].__class__ is int else to_value(item[4])
+                value = _answer_value(item[4])
                 found.items.append(Answer(item_id, item[3], value, to_declined(item[5])))
             item = next(items, None)
         if found is not None:
