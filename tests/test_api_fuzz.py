@@ -41,7 +41,8 @@ def running(clean_env: dict[str, str]) -> Iterator[tuple[str, dict]]:
         stop(process)
 
 
-def _fuzz(base: str, token: str, *selection: str) -> subprocess.CompletedProcess:
+def _fuzz(base: str, token: str, workdir: Path, *selection: str) -> subprocess.CompletedProcess:
+    # Run where its crash cache cannot leak into the repository or into the next run.
     return subprocess.run(
         [
             str(SCHEMATHESIS),
@@ -61,26 +62,34 @@ def _fuzz(base: str, token: str, *selection: str) -> subprocess.CompletedProcess
         capture_output=True,
         text=True,
         timeout=600,
+        cwd=workdir,
     )
 
 
-def test_participant_api_survives_generated_requests(running):
+def test_participant_api_survives_generated_requests(running, tmp_path):
     base, demo = running
     body = {"code": demo["enrollment_codes"][0], "timezone": "America/Chicago", "language": "en"}
     token = httpx.post(f"{base}/api/v1/enroll", json=body, timeout=10).json()["token"]
     # Withdrawing would end the run for every later case; it has its own tests.
     result = _fuzz(
-        base, token, "--include-path-regex", "^/api/v1/", "--exclude-path", "/api/v1/me/withdraw"
+        base,
+        token,
+        tmp_path,
+        "--include-path-regex",
+        "^/api/v1/",
+        "--exclude-path",
+        "/api/v1/me/withdraw",
     )
     assert result.returncode == 0, result.stdout[-4000:]
 
 
-def test_research_api_survives_generated_requests(running):
+def test_research_api_survives_generated_requests(running, tmp_path):
     base, demo = running
     # Deleting participants and revoking access would end the run; they have their own tests.
     result = _fuzz(
         base,
         demo["research_token"],
+        tmp_path,
         "--include-path-regex",
         "^/api/research/",
         "--exclude-method",
