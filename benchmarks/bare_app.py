@@ -9,8 +9,10 @@ import uvicorn
 from fastapi import FastAPI, Header
 
 from savor.ema.models import ResponseCreate
+from savor.main import NO_TELEMETRY
 
-app = FastAPI()
+# Configured as Savor's app is (no telemetry), so the two differ only in what they do.
+app = FastAPI(telemetry=NO_TELEMETRY)
 
 
 @app.get("/healthz")

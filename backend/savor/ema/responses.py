@@ -126,7 +126,9 @@ def draft(
     now: datetime,
 ) -> Draft:
     """Check the answer set against what she was asked; every problem is named at once."""
-    answers = [a.model_dump() for a in body.answers]
+    answers = [
+        {"item_id": a.item_id, "value": a.value, "declined": a.declined} for a in body.answers
+    ]
     document = study.document
     fields = _time_problems(body, participant.enrolled_at, now) + [
         {"field": f"answers.{e.item_id}", "message": e.message}
