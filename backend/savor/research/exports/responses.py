@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from functools import lru_cache
 from itertools import chain
 from typing import Any, NamedTuple
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import Select, String, Text, cast, select, type_coerce
 from sqlalchemy.engine import Dialect
@@ -127,13 +128,18 @@ def _converters(dialect: Dialect, columns: Iterable[Any]) -> list[Callable[[Any]
     return [c.type.dialect_impl(dialect).result_processor(dialect, None) or same for c in columns]
 
 
-def _utc(raw: Any) -> datetime | None:
-    """UTCDateTime's conversion (SQLite keeps ISO text without an offset), without the
-    layers of a type decorator: a check-in has six times."""
+def _times(raw: Any, zone: ZoneInfo, weeks: int) -> tuple[str | None, str | None]:
+    """A time's _utc and _local text from the driver's value, as utc_text and local_text
+    write them, with the common case (no date shift) in fewer steps: a check-in has six."""
     if raw is None:
-        return None
+        return None, None
+    # UTCDateTime's conversion: SQLite keeps ISO text without an offset.
     at = datetime.fromisoformat(raw) if raw.__class__ is str else raw
-    return at.replace(tzinfo=UTC) if at.tzinfo is None else at.astimezone(UTC)
+    at = at.replace(tzinfo=UTC) if at.tzinfo is None else at.astimezone(UTC)
+    if weeks:
+        return utc_text(at, weeks), local_text(at, zone.key, weeks)
+    utc = at.isoformat(timespec="milliseconds")[:-6] + "Z"
+    return utc, at.astimezone(zone).isoformat(timespec="milliseconds")
 
 
 def _id_bytes(text: str | None) -> bytes | None:
@@ -163,8 +169,9 @@ class _CheckIns:
             return None
         name, weeks = person
         kind, schedule, instrument, version, protocol = row[3:8]
-        at = [_utc(a) for a in row[8:14]]
         zone, day, late = row[14], self.to_day(row[15]), self.to_flag(row[16])
+        where = ZoneInfo(zone)
+        utc, local = zip(*[_times(a, where, weeks) for a in row[8:14]], strict=True)
         anonymizer = self.scope.anonymizer
         refs = (
             anonymizer.ref("R", _id_bytes(row[0])),
@@ -178,8 +185,8 @@ class _CheckIns:
             instrument,
             version,
             protocol,
-            *(utc_text(a, weeks) for a in at),
-            *(local_text(a, zone, weeks) for a in at),
+            *utc,
+            *local,
             zone,
             date_text(day, weeks),
             late,
