@@ -2,10 +2,11 @@
 against the database's own raw dump of the same join (sqlite3 -csv, psql COPY … TO STDOUT).
 
 Each export runs in a child process of its own, so its peak RSS is its alone. Constant
-memory means the peak barely moves from 100k to 1M rows.
+memory means the peak barely moves from 100k to 1M rows. Rates are in answered items (the
+long CSV's rows) whatever a format writes per line; the ratio is to the raw dump's rate.
 
-    .venv/bin/python -m benchmarks.export [--rows 100000 1000000] [--formats csv ndjson fhir]
-                                          [--sqlite-only]
+    .venv/bin/python -m benchmarks.export [--rows 100000 1000000]
+        [--formats csv csv-wide ndjson fhir] [--sqlite-only | --postgresql-only]
 """
 
 import argparse
@@ -31,6 +32,7 @@ from savor.ema.models import Prompt, Response, ResponseItem
 from savor.studies import service as studies_service
 from savor.studies.models import Participant
 
+FORMATS = ["csv", "csv-wide", "ndjson", "fhir"]
 ITEMS = ["S1", "C1", "A1", "A2", "N1", "PN1", "B1", "SV1", "SV1b", "B1p"]
 PARTICIPANTS = 100
 BATCH = 2_000
@@ -121,7 +123,12 @@ def child(url: str, fmt: str, out: str) -> None:
     with Session(engine) as session, open(out, "wb") as file:
         study = studies_service.get_study(session=session, slug="bench")
         assert study is not None
-        request = exports.ExportRequest(dataset="responses", format=fmt)  # type: ignore[arg-type]
+        form, _, shape = fmt.partition("-")
+        request = exports.ExportRequest(
+            dataset="responses",
+            format=form,  # type: ignore[arg-type]
+            shape=shape or "long",  # type: ignore[arg-type]
+        )
         plan = exports.plan_export(
             session=session, study=study, request=request, base_url="http://bench"
         )
@@ -168,13 +175,31 @@ def raw_dump(url: str, folder: Path) -> dict:
     return {"rows": lines, "seconds": seconds, "peak_kb": peak, "mb": out.stat().st_size / 1e6}
 
 
-def _line(backend: str, rows: int, what: str, result: dict) -> str:
-    # Rates are in answered items (the long CSV's rows) whatever the format writes per line.
-    rate = rows / result["seconds"] if result["seconds"] else 0
+def _rate(rows: int, result: dict) -> float:
+    return rows / result["seconds"] if result["seconds"] else 0.0
+
+
+def _line(backend: str, rows: int, what: str, result: dict, raw: dict) -> str:
+    rate, ratio = _rate(rows, result), _rate(rows, result) / _rate(rows, raw)
     return (
-        f"{backend:<10} {rows:>9,} {what:<7} {result['seconds']:6.1f} s {rate:>9,.0f} rows/s  "
-        f"peak RSS {result['peak_kb'] / 1024:6.1f} MB  {result['mb']:6.1f} MB written"
+        f"{backend:<10} {rows:>9,} {what:<8} {result['seconds']:6.1f} s {rate:>9,.0f} rows/s "
+        f"({ratio:4.2f} of raw)  peak RSS {result['peak_kb'] / 1024:6.1f} MB  "
+        f"{result['mb']:6.1f} MB written"
     )
+
+
+def _table(backend: str, results: dict[int, dict[str, dict]], formats: list[str]) -> str:
+    """A Markdown table: a row per size, the raw dump's rate, then each format's."""
+    head = ["rows", "raw rows/s", *[f"{f} rows/s (ratio), peak RSS" for f in formats]]
+    lines = [f"{backend}:", "| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for rows, found in results.items():
+        raw = _rate(rows, found["raw"])
+        cells = [f"{rows:,}", f"{raw:,.0f}"]
+        for f in formats:
+            rate, peak = _rate(rows, found[f]), found[f]["peak_kb"] / 1024
+            cells.append(f"{rate:,.0f} ({rate / raw:.2f}), {peak:.0f} MB")
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
 
 
 @contextmanager
@@ -186,8 +211,8 @@ def database(backend: str, folder: Path) -> Iterator[str]:
         yield url
 
 
-def run(backend: str, sizes: list[int], formats: list[str]) -> None:
-    peaks: dict[str, list[int]] = {}
+def run(backend: str, sizes: list[int], formats: list[str]) -> str:
+    results: dict[int, dict[str, dict]] = {}
     for rows in sizes:
         folder = Path(tempfile.mkdtemp(prefix="savor-export-"))
         try:
@@ -195,18 +220,18 @@ def run(backend: str, sizes: list[int], formats: list[str]) -> None:
                 started = time.perf_counter()
                 fill(url, rows)
                 print(f"{backend:<10} {rows:>9,} filled in {time.perf_counter() - started:.1f} s")
-                print(_line(backend, rows, "raw", raw_dump(url, folder)), flush=True)
+                raw = results.setdefault(rows, {})["raw"] = raw_dump(url, folder)
+                print(_line(backend, rows, "raw", raw, raw), flush=True)
                 for fmt in formats:
-                    result = export_once(url, fmt, folder)
-                    peaks.setdefault(fmt, []).append(result["peak_kb"])
-                    print(_line(backend, rows, fmt, result), flush=True)
+                    result = results[rows][fmt] = export_once(url, fmt, folder)
+                    print(_line(backend, rows, fmt, result, raw), flush=True)
         finally:
             shutil.rmtree(folder, ignore_errors=True)
-    for fmt, values in peaks.items():
-        if len(values) > 1:
-            print(
-                f"{backend:<10} {fmt:<8} peak at largest / smallest: {values[-1] / values[0]:.2f}"
-            )
+    if len(sizes) > 1:
+        for fmt in formats:
+            growth = results[sizes[-1]][fmt]["peak_kb"] / results[sizes[0]][fmt]["peak_kb"]
+            print(f"{backend:<10} {fmt:<8} peak at largest / smallest: {growth:.2f}")
+    return _table(backend, results, formats)
 
 
 def main() -> None:
@@ -215,11 +240,16 @@ def main() -> None:
         return
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, nargs="+", default=[100_000, 1_000_000])
-    parser.add_argument("--formats", nargs="+", default=["csv", "ndjson", "fhir"])
-    parser.add_argument("--sqlite-only", action="store_true")
+    parser.add_argument("--formats", nargs="+", default=FORMATS, choices=FORMATS)
+    only = parser.add_mutually_exclusive_group()
+    only.add_argument("--sqlite-only", action="store_true")
+    only.add_argument("--postgresql-only", action="store_true")
     args = parser.parse_args()
-    for backend in ["sqlite"] if args.sqlite_only else ["sqlite", "postgresql"]:
-        run(backend, sorted(args.rows), args.formats)
+    backends = ["sqlite", "postgresql"]
+    if args.sqlite_only or args.postgresql_only:
+        backends = ["sqlite"] if args.sqlite_only else ["postgresql"]
+    tables = [run(backend, sorted(args.rows), args.formats) for backend in backends]
+    print("\n" + "\n\n".join(tables))
 
 
 if __name__ == "__main__":
