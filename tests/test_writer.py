@@ -88,3 +88,44 @@ def test_a_constraint_violation_is_reported_to_its_writer_only(writer, engine):
     writer.submit(_add_study(f"after-{uuid.uuid4().hex[:6]}"))
     with Session(engine) as other:
         assert len(other.exec(select(Study)).all()) == 2
+
+
+def _add_studies(session: Session, slugs) -> list[object]:
+    """A set-based handler that fails as a whole when any slug is 'bad'."""
+    for slug in slugs:
+        if slug == "bad":
+            raise ValueError("this slug is refused")
+        session.add(Study(slug=slug, name=slug, secret="s" * 64, created_at=utcnow()))
+    session.flush()
+    return [f"stored {slug}" for slug in slugs]
+
+
+def test_a_set_that_fails_as_a_whole_is_retried_item_by_item(writer, engine):
+    results: dict[str, object] = {}
+    start = threading.Barrier(3)
+
+    def run(slug: str) -> None:
+        start.wait()
+        try:
+            results[slug] = writer.submit_item(_add_studies, slug)
+        except ValueError as error:
+            results[slug] = error
+
+    threads = [threading.Thread(target=run, args=(s,)) for s in ("x", "bad", "y")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert results["x"] == "stored x" and results["y"] == "stored y"
+    assert isinstance(results["bad"], ValueError)
+    with Session(engine) as other:
+        assert sorted(other.exec(select(Study.slug)).all()) == ["x", "y"]
+
+
+def test_an_item_answered_with_an_error_is_raised_to_its_caller_alone(writer, engine):
+    def refuse_odd(session: Session, numbers) -> list[object]:
+        return [ValueError(f"{n} is odd") if n % 2 else n for n in numbers]
+
+    assert writer.submit_item(refuse_odd, 2) == 2
+    with pytest.raises(ValueError, match="3 is odd"):
+        writer.submit_item(refuse_odd, 3)

@@ -1,0 +1,154 @@
+"""Check-ins are drafted from in-memory snapshots, yet what is stored is exact at that moment.
+
+Each test first sends a check-in so her snapshot is cached, then changes the database the way
+another server process (or the research API) would, without the app being told.
+"""
+
+import asyncio
+import threading
+import uuid
+from datetime import timedelta
+
+from sqlmodel import Session, select
+
+from savor.auth import hash_token
+from savor.clock import utcnow
+from savor.ema import responses, store
+from savor.ema.instruments import default_instruments
+from savor.ema.models import Response, ResponseCreate, StaffAlert
+from savor.studies import service as studies_service
+from savor.studies.models import Participant, ParticipantToken
+from savor.studies.service import default_protocol_source
+from savor.studies.snapshots import SignedIn
+from tests.factories import make_participant
+
+
+def _body(**values) -> dict:
+    return {
+        "client_id": str(uuid.uuid4()),
+        "instrument_id": "momentary",
+        "instrument_version": "1",
+        "submitted_at": (utcnow() - timedelta(minutes=1)).isoformat(),
+        "answers": [{"item_id": k, "value": v, "declined": False} for k, v in values.items()],
+    }
+
+
+def _post(client, headers, body):
+    return client.post("/api/v1/responses", headers=headers, json=body)
+
+
+def _cached(client, headers) -> None:
+    assert _post(client, headers, _body(S1=3)).status_code == 201
+
+
+def _change(engine, model, row_id, **values) -> None:
+    with Session(engine) as other:
+        row = other.get_one(model, row_id)
+        for name, value in values.items():
+            setattr(row, name, value)
+        other.add(row)
+        other.commit()
+
+
+def _stored(session: Session, participant: Participant) -> list[Response]:
+    session.expire_all()
+    return list(session.exec(select(Response).where(Response.participant_id == participant.id)))
+
+
+def test_a_token_revoked_elsewhere_stores_nothing_more(client, session, settings, engine):
+    headers, participant = make_participant(client, session, settings)
+    _cached(client, headers)
+    token = session.exec(select(ParticipantToken)).one()
+    _change(engine, ParticipantToken, token.id, revoked_at=utcnow())
+    refused = _post(client, headers, _body(S1=4))
+    assert refused.status_code == 401
+    assert refused.json()["error"]["code"] == "invalid_token"
+    assert len(_stored(session, participant)) == 1
+
+
+def test_withdrawing_elsewhere_stores_nothing_more(client, session, settings, engine):
+    headers, participant = make_participant(client, session, settings)
+    _cached(client, headers)
+    _change(engine, Participant, participant.id, withdrawn_at=utcnow())
+    refused = _post(client, headers, _body(S1=4))
+    assert refused.status_code == 403
+    assert refused.json()["error"]["code"] == "withdrawn"
+    assert len(_stored(session, participant)) == 1
+
+
+def test_her_new_time_zone_dates_the_next_answer(client, session, settings, engine):
+    headers, participant = make_participant(client, session, settings, timezone="America/Chicago")
+    _cached(client, headers)
+    _change(engine, Participant, participant.id, timezone="Pacific/Kiritimati")
+    body = _body(S1=4) | {"submitted_at": "2026-11-24T23:30:00+00:00"}
+    assert _post(client, headers, body).status_code == 201
+    latest = max(_stored(session, participant), key=lambda r: r.received_at)
+    assert latest.timezone == "Pacific/Kiritimati"
+    assert latest.local_date.isoformat() == "2026-11-25"  # 13:30 on the 25th in UTC+14
+
+
+def test_her_new_stage_is_asked_about_without_a_refusal(client, session, settings, engine):
+    headers, participant = make_participant(client, session, settings, stage="postpartum")
+    _cached(client, headers)
+    _change(engine, Participant, participant.id, stage="pregnant")
+    response = _post(client, headers, _body(S1=4, B1p=6))
+    assert response.status_code == 201, response.json()
+
+
+def test_a_new_protocol_applies_to_the_next_answer(client, session, settings):
+    headers, participant = make_participant(client, session, settings)
+    _cached(client, headers)
+    source = (
+        default_protocol_source()
+        .replace("study: demo", "study: pilot")
+        .replace("staff_alerts: false", "staff_alerts: true")
+    )
+    studies_service.apply_protocol(session=session, source=source, now=utcnow())
+    assert _post(client, headers, _body(S1=9)).status_code == 201
+    assert session.exec(select(StaffAlert)).one().items == ["S1"]
+    latest = max(_stored(session, participant), key=lambda r: r.received_at)
+    assert latest.protocol_version == 2
+
+
+def _draft(app, token_hash: str, signed_in_as: str) -> responses.Draft:
+    snapshots = app.state.snapshots
+    participant = asyncio.run(snapshots.participant(token_hash))
+    study = asyncio.run(snapshots.study(participant.study_id))
+    body = ResponseCreate.model_validate(_body(S1=2))
+    instrument = default_instruments()["momentary"]
+    signed_in = SignedIn(token_hash=signed_in_as, participant=participant)
+    return responses.draft(signed_in, participant, study, body, instrument, utcnow())
+
+
+def test_one_refused_draft_leaves_the_rest_of_its_set_stored(client, app, session, settings):
+    headers, participant = make_participant(client, session, settings)
+    token_hash = hash_token(headers["Authorization"].removeprefix("Bearer "))
+    good, stranger = _draft(app, token_hash, token_hash), _draft(app, token_hash, "0" * 64)
+    with Session(app.state.writer.engine) as own:
+        outcomes = store.store_drafts(own, [good, stranger, good])
+        own.commit()
+    assert outcomes[0][1] is True
+    assert outcomes[1].code == "invalid_token"
+    assert outcomes[2] == (outcomes[0][0], False)  # the same record twice in a set is one
+    assert len(_stored(session, participant)) == 1
+
+
+def test_answers_from_many_phones_at_once_are_each_stored_once(client, session, settings):
+    phones = [make_participant(client, session, settings)[0] for _ in range(6)]
+    bodies = [(headers, _body(S1=i % 10)) for i in range(4) for headers in phones]
+    statuses: list[int] = []
+    start = threading.Barrier(len(bodies))
+
+    def deliver(headers, body) -> None:
+        start.wait()
+        statuses.append(_post(client, headers, body).status_code)
+        statuses.append(_post(client, headers, body).status_code)  # the outbox retries
+
+    threads = [threading.Thread(target=deliver, args=pair) for pair in bodies]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(statuses) == [200] * len(bodies) + [201] * len(bodies)
+    session.expire_all()
+    assert len(session.exec(select(Response)).all()) == len(bodies)
