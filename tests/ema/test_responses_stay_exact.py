@@ -117,7 +117,8 @@ def _draft(app, token_hash: str, signed_in_as: str) -> responses.Draft:
     body = ResponseCreate.model_validate(_body(S1=2))
     instrument = default_instruments()["momentary"]
     signed_in = SignedIn(token_hash=signed_in_as, participant=participant)
-    return responses.draft(signed_in, participant, study, body, instrument, utcnow())
+    dialect = app.state.writer.engine.dialect
+    return responses.draft(signed_in, participant, study, body, instrument, utcnow(), dialect)
 
 
 def test_one_refused_draft_leaves_the_rest_of_its_set_stored(client, app, session, settings):

@@ -7,16 +7,16 @@ waiting draft in one set (see there for what it re-reads to stay exact).
 """
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Dialect, Engine
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
 from savor import auth, idempotency
-from savor.ema import registry, store
+from savor.ema import registry, rows, store
 from savor.ema.answers import crisis_items, validate_answers
 from savor.ema.instruments import Instrument, default_instruments
 from savor.ema.models import Offer, ResponseCreate, ResponsePublic
@@ -51,6 +51,8 @@ class Draft:
     offers: list[tuple[str, str | None]]
     crisis: list[str]
     alert_staff: bool
+    timezone: str  # hers in the snapshot; the writer stores the one it reads
+    prepared: rows.Prepared | None = None
 
 
 async def save(
@@ -94,13 +96,14 @@ async def _store(
     now: datetime,
 ) -> tuple[ResponsePublic, bool]:
     study = await snapshots.study(participant.study_id)
-    record = draft(signed_in, participant, study, body, instrument, now)
+    dialect = writer.engine.dialect
+    record = draft(signed_in, participant, study, body, instrument, now, dialect)
     try:
         return await writer.store(store.store_drafts, record)
     except store.StaleProtocolError:
         # The study moved to a new protocol since its snapshot; its rules decide the offers.
         study = await snapshots.study(participant.study_id, fresh=True)
-        record = draft(signed_in, participant, study, body, instrument, now)
+        record = draft(signed_in, participant, study, body, instrument, now, dialect)
         return await writer.store(store.store_drafts, record)
 
 
@@ -124,8 +127,10 @@ def draft(
     body: ResponseCreate,
     instrument: Instrument,
     now: datetime,
+    dialect: Dialect,
 ) -> Draft:
-    """Check the answer set against what she was asked; every problem is named at once."""
+    """Check the answer set against what she was asked (every problem named at once), and
+    build its rows for `dialect`'s driver."""
     answers = [
         {"item_id": a.item_id, "value": a.value, "declined": a.declined} for a in body.answers
     ]
@@ -144,7 +149,7 @@ def draft(
         summary = "; ".join(f"{f['field']}: {f['message']}" for f in fields)
         raise AppError(422, "invalid_answers", f"Please check: {summary}", fields=fields)
     crisis = crisis_items(instrument, answers)
-    return Draft(
+    checked = Draft(
         token_hash=signed_in.token_hash,
         participant_id=participant.id,
         study_id=study.id,
@@ -161,7 +166,9 @@ def draft(
         offers=_offers(answers, crisis, study),
         crisis=crisis,
         alert_staff=bool(crisis) and document.features.staff_alerts,
+        timezone=participant.timezone,
     )
+    return replace(checked, prepared=rows.prepare(checked, dialect))
 
 
 def _time_problems(body: ResponseCreate, enrolled_at: datetime, now: datetime) -> list[dict]:

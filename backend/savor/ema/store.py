@@ -14,24 +14,16 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Table, insert, select, update
+from sqlalchemy import Table, select, update
 from sqlalchemy.engine import Connection
 from sqlmodel import Session, col
 
 from savor import auth, idempotency
 from savor.ema import registry
+from savor.ema import rows as rows_sql
 from savor.ema.instruments import Instrument
-from savor.ema.models import (
-    Offer,
-    OfferPublic,
-    Prompt,
-    Response,
-    ResponseItem,
-    ResponsePublic,
-    StaffAlert,
-)
+from savor.ema.models import Offer, OfferPublic, Prompt, Response, ResponsePublic
 from savor.errors import AppError
-from savor.practices import progress
 from savor.studies.models import Participant, ParticipantToken, Study
 
 if TYPE_CHECKING:
@@ -67,20 +59,11 @@ class _PromptState:
 
 @dataclass
 class _Rows:
-    responses: list[dict[str, Any]] = field(default_factory=list)
-    items: list[dict[str, Any]] = field(default_factory=list)
-    offers: list[dict[str, Any]] = field(default_factory=list)
-    alerts: list[dict[str, Any]] = field(default_factory=list)
+    responses: list[tuple[Any, ...]] = field(default_factory=list)
+    items: list[tuple[Any, ...]] = field(default_factory=list)
+    offers: list[tuple[Any, ...]] = field(default_factory=list)
+    alerts: list[tuple[Any, ...]] = field(default_factory=list)
     instruments: dict[tuple[str, int | str], Instrument] = field(default_factory=dict)
-    fingerprints: dict[tuple[str, int | str], str] = field(default_factory=dict)
-
-    def fingerprint(self, instrument: Instrument) -> str:
-        # Hashing the whole wording costs more than storing a record: once per set will do.
-        key = (instrument.id, instrument.version)
-        if key not in self.fingerprints:
-            self.instruments[key] = instrument
-            self.fingerprints[key] = instrument.fingerprint
-        return self.fingerprints[key]
 
 
 def _table(model: Any) -> Table:
@@ -127,7 +110,7 @@ def _settle(
     prompt = None
     if draft.prompt_id is not None:
         prompt = _claim(connection, draft, prompts.get(draft.prompt_id))
-    public = _add(rows, draft, holder, prompt)
+    public = _add(connection, rows, draft, holder, prompt)
     earlier[key] = (public, draft.body_hash)  # a second copy later in this set is a replay
     return public, True
 
@@ -253,70 +236,31 @@ def _claim(connection: Connection, draft: "Draft", prompt: _PromptState | None) 
 
 
 def _add(
-    rows: _Rows, draft: "Draft", holder: _Holder, prompt: _PromptState | None
+    connection: Connection,
+    rows: _Rows,
+    draft: "Draft",
+    holder: _Holder,
+    prompt: _PromptState | None,
 ) -> ResponsePublic:
-    instrument = draft.instrument
-    response_id = uuid.uuid4()
+    prepared = draft.prepared
+    assert prepared is not None, "drafts are prepared before they are queued"
+    dialect = connection.dialect
     late = prompt is not None and draft.submitted_at > prompt.expires_at
+    facts: dict[str, Any] = {}
+    if prompt is not None:
+        facts |= {"kind": prompt.kind, "protocol_version": prompt.protocol_version, "late": late}
+    if holder.timezone != draft.timezone:
+        facts["timezone"] = holder.timezone
+    instrument = draft.instrument
+    rows.instruments[(instrument.id, instrument.version)] = instrument
     rows.responses.append(
-        {
-            "id": response_id,
-            "participant_id": draft.participant_id,
-            "client_id": draft.client_id,
-            "prompt_id": draft.prompt_id,
-            "kind": prompt.kind if prompt else "self",
-            "instrument_id": instrument.id,
-            "instrument_version": str(instrument.version),
-            "instrument_fingerprint": rows.fingerprint(instrument),
-            "protocol_version": prompt.protocol_version if prompt else holder.protocol_version,
-            "started_at": draft.started_at,
-            "submitted_at": draft.submitted_at,
-            "received_at": draft.received_at,
-            "timezone": holder.timezone,
-            "local_date": progress.local_date(draft.submitted_at, holder.timezone),
-            "late": late,
-            "context": draft.context,
-            "body_hash": draft.body_hash,
-        }
+        rows_sql.corrected(prepared, dialect, **facts) if facts else prepared.response
     )
-    sensitive = {item.id for item in instrument.items if item.sensitive}
-    rows.items += [
-        {
-            "id": uuid.uuid4(),
-            "response_id": response_id,
-            "item_id": a["item_id"],
-            "position": position,
-            "value": None if a["declined"] else a["value"],
-            "declined": a["declined"],
-            "sensitive": a["item_id"] in sensitive,
-        }
-        for position, a in enumerate(draft.answers)
-    ]
-    offers = [
-        {
-            "id": uuid.uuid4(),
-            "participant_id": draft.participant_id,
-            "response_id": response_id,
-            "rule": rule,
-            "practice_id": practice_id,
-            "outcome": "offered",
-            "offered_at": draft.received_at,
-        }
-        for rule, practice_id in draft.offers
-    ]
-    rows.offers += offers
-    if draft.alert_staff:
-        rows.alerts.append(
-            {
-                "id": uuid.uuid4(),
-                "participant_id": draft.participant_id,
-                "response_id": response_id,
-                "items": draft.crisis,
-                "created_at": draft.received_at,
-            }
-        )
+    rows.items += prepared.items
+    rows.offers += prepared.offers
+    rows.alerts += prepared.alerts
     return ResponsePublic(
-        id=response_id,
+        id=prepared.response_id,
         client_id=draft.client_id,
         prompt_id=draft.prompt_id,
         instrument_id=instrument.id,
@@ -325,18 +269,19 @@ def _add(
         received_at=draft.received_at,
         late=late,
         crisis=bool(draft.crisis),
-        offers=[OfferPublic.model_validate(o) for o in offers],
+        offers=prepared.offers_public,
     )
 
 
 def _insert(session: Session, connection: Connection, rows: _Rows) -> None:
     for instrument in rows.instruments.values():
         registry.register(session=session, instrument=instrument)
-    for model, values in (
-        (Response, rows.responses),
-        (ResponseItem, rows.items),
-        (Offer, rows.offers),
-        (StaffAlert, rows.alerts),
+    encode = rows_sql.encoders(connection.dialect)
+    for encoder, values in (
+        (encode.response, rows.responses),
+        (encode.item, rows.items),
+        (encode.offer, rows.offers),
+        (encode.alert, rows.alerts),
     ):
         if values:
-            connection.execute(insert(_table(model)), values)
+            encoder.insert(connection, values)

@@ -1,0 +1,179 @@
+"""The rows one answer set stores, built and encoded for the driver before it is queued.
+
+Built in the request from her snapshot, as a self-report in her snapshot's time zone; the
+writer corrects the few facts it reads fresh (a prompt's kind, version and lateness, a new
+time zone) by encoding the response row again, which is rare.
+"""
+
+import uuid
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy.engine import Dialect
+
+from savor.ema.instruments import Instrument
+from savor.ema.models import Offer, OfferPublic, Response, ResponseItem, StaffAlert
+from savor.practices import progress
+from savor.rowsql import RowEncoder
+
+if TYPE_CHECKING:
+    from savor.ema.responses import Draft
+
+RESPONSE_COLUMNS = (
+    "id",
+    "participant_id",
+    "client_id",
+    "prompt_id",
+    "kind",
+    "instrument_id",
+    "instrument_version",
+    "instrument_fingerprint",
+    "protocol_version",
+    "started_at",
+    "submitted_at",
+    "received_at",
+    "timezone",
+    "local_date",
+    "late",
+    "context",
+    "body_hash",
+)
+ITEM_COLUMNS = ("id", "response_id", "item_id", "position", "value", "declined", "sensitive")
+OFFER_COLUMNS = (
+    "id",
+    "participant_id",
+    "response_id",
+    "rule",
+    "practice_id",
+    "outcome",
+    "offered_at",
+)
+ALERT_COLUMNS = ("id", "participant_id", "response_id", "items", "created_at")
+
+
+@dataclass(frozen=True)
+class Encoders:
+    response: RowEncoder
+    item: RowEncoder
+    offer: RowEncoder
+    alert: RowEncoder
+
+
+@lru_cache(maxsize=8)
+def encoders(dialect: Dialect) -> Encoders:
+    def encoder(model: Any, columns: tuple[str, ...]) -> RowEncoder:
+        return RowEncoder(model.__table__, columns, dialect)
+
+    return Encoders(
+        response=encoder(Response, RESPONSE_COLUMNS),
+        item=encoder(ResponseItem, ITEM_COLUMNS),
+        offer=encoder(Offer, OFFER_COLUMNS),
+        alert=encoder(StaffAlert, ALERT_COLUMNS),
+    )
+
+
+@dataclass(frozen=True)
+class Prepared:
+    response_id: uuid.UUID
+    row: dict[str, Any]  # the response, unencoded, for the writer to correct
+    response: tuple[Any, ...]
+    items: list[tuple[Any, ...]]
+    offers: list[tuple[Any, ...]]
+    alerts: list[tuple[Any, ...]]
+    offers_public: list[OfferPublic]
+
+
+_fingerprints: dict[int, tuple[Instrument, str]] = {}
+
+
+def fingerprint(instrument: Instrument) -> str:
+    """The instrument's fingerprint, hashed once per instrument object (they are frozen)."""
+    known = _fingerprints.get(id(instrument))
+    if known is None or known[0] is not instrument:
+        if len(_fingerprints) > 1024:
+            _fingerprints.clear()
+        known = _fingerprints[id(instrument)] = (instrument, instrument.fingerprint)
+    return known[1]
+
+
+def prepare(draft: "Draft", dialect: Dialect) -> Prepared:
+    encode = encoders(dialect)
+    instrument = draft.instrument
+    response_id = uuid.uuid4()
+    row = {
+        "id": response_id,
+        "participant_id": draft.participant_id,
+        "client_id": draft.client_id,
+        "prompt_id": draft.prompt_id,
+        "kind": "self",
+        "instrument_id": instrument.id,
+        "instrument_version": str(instrument.version),
+        "instrument_fingerprint": fingerprint(instrument),
+        "protocol_version": draft.protocol_version,
+        "started_at": draft.started_at,
+        "submitted_at": draft.submitted_at,
+        "received_at": draft.received_at,
+        "timezone": draft.timezone,
+        "local_date": progress.local_date(draft.submitted_at, draft.timezone),
+        "late": False,
+        "context": draft.context,
+        "body_hash": draft.body_hash,
+    }
+    sensitive = {item.id for item in instrument.items if item.sensitive}
+    items = [
+        encode.item.encode(
+            {
+                "id": uuid.uuid4(),
+                "response_id": response_id,
+                "item_id": a["item_id"],
+                "position": position,
+                "value": None if a["declined"] else a["value"],
+                "declined": a["declined"],
+                "sensitive": a["item_id"] in sensitive,
+            }
+        )
+        for position, a in enumerate(draft.answers)
+    ]
+    offers = [
+        {
+            "id": uuid.uuid4(),
+            "participant_id": draft.participant_id,
+            "response_id": response_id,
+            "rule": rule,
+            "practice_id": practice_id,
+            "outcome": "offered",
+            "offered_at": draft.received_at,
+        }
+        for rule, practice_id in draft.offers
+    ]
+    alerts = []
+    if draft.alert_staff:
+        alert = {
+            "id": uuid.uuid4(),
+            "participant_id": draft.participant_id,
+            "response_id": response_id,
+            "items": draft.crisis,
+            "created_at": draft.received_at,
+        }
+        alerts.append(encode.alert.encode(alert))
+    return Prepared(
+        response_id=response_id,
+        row=row,
+        response=encode.response.encode(row),
+        items=items,
+        offers=[encode.offer.encode(o) for o in offers],
+        alerts=alerts,
+        offers_public=[
+            OfferPublic(id=o["id"], rule=o["rule"], practice_id=o["practice_id"], outcome="offered")
+            for o in offers
+        ],
+    )
+
+
+def corrected(prepared: Prepared, dialect: Dialect, **facts: Any) -> tuple[Any, ...]:
+    """The response row again, with facts the writer read fresh (kind, lateness, zone...)."""
+    row = prepared.row | facts
+    if "timezone" in facts:
+        row["local_date"] = progress.local_date(row["submitted_at"], row["timezone"])
+    return encoders(dialect).response.encode(row)

@@ -1,0 +1,60 @@
+"""Rows turned into driver-ready values ahead of time, and inserted many to a statement.
+
+The writer thread is the one place every phone's record passes through, one after another.
+Converting values for the driver (uuids, JSON, datetimes) and building rows can happen in the
+requests, before they queue; the writer then only sends finished rows, as one multi-row
+INSERT per table (one round trip, one step of the database). The conversions are the column
+types' own, so a row stored this way reads back exactly as one stored through the ORM.
+"""
+
+from collections.abc import Callable, Mapping, Sequence
+from functools import lru_cache
+from typing import Any
+
+from sqlalchemy import Table
+from sqlalchemy.engine import Connection, Dialect
+
+Processor = Callable[[Any], Any] | None
+# Well under SQLite's limit of 32,766 bound values per statement.
+MAX_VALUES_PER_STATEMENT = 8_000
+
+
+class RowEncoder:
+    """Encodes rows of `table` (given as mappings of column name to value) for one dialect."""
+
+    def __init__(self, table: Table, columns: Sequence[str], dialect: Dialect) -> None:
+        self.table = table
+        self.columns = tuple(columns)
+        self.dialect = dialect
+        self._processors: list[Processor] = [
+            table.c[name].type.dialect_impl(dialect).bind_processor(dialect) for name in columns
+        ]
+
+    def encode(self, row: Mapping[str, Any]) -> tuple[Any, ...]:
+        # Processors see None too: a JSON column stores it as JSON null, as the ORM does.
+        return tuple(
+            value if process is None else process(value)
+            for value, process in zip(
+                (row[name] for name in self.columns), self._processors, strict=True
+            )
+        )
+
+    def insert(self, connection: Connection, rows: Sequence[tuple[Any, ...]]) -> None:
+        """Insert already encoded rows, as few statements as the driver allows."""
+        per_statement = max(1, MAX_VALUES_PER_STATEMENT // len(self.columns))
+        for start in range(0, len(rows), per_statement):
+            chunk = rows[start : start + per_statement]
+            sql = _insert_sql(self.table, self.columns, self.dialect, len(chunk))
+            connection.exec_driver_sql(sql, tuple(value for row in chunk for value in row))
+
+
+@lru_cache(maxsize=512)
+def _insert_sql(table: Table, columns: tuple[str, ...], dialect: Dialect, rows: int) -> str:
+    quote = dialect.identifier_preparer.quote
+    marker = "?" if dialect.paramstyle == "qmark" else "%s"
+    one_row = "(" + ", ".join([marker] * len(columns)) + ")"
+    names = ", ".join(quote(name) for name in columns)
+    return (
+        f"INSERT INTO {dialect.identifier_preparer.format_table(table)} ({names}) "
+        f"VALUES {', '.join([one_row] * rows)}"
+    )
