@@ -62,6 +62,7 @@ class Received:
     claims: dict[str, Any]
     vapid_key: str  # the k= of the Authorization header
     ttl: int
+    at: float = 0.0  # time.time() when the request had been read, for lag measurements
 
     def json(self) -> Any:
         return json.loads(self.payload)
@@ -112,7 +113,7 @@ class PushService:
         self._answers: dict[str, tuple[int, dict[str, str]]] = {}
         self.received: list[Received] = []
         self.refusals: list[str] = []
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+        self._server = _Server(("127.0.0.1", 0), _Handler)
         self._server.service = self  # type: ignore[attr-defined]
         self.origin = f"http://127.0.0.1:{self._server.server_address[1]}"
         self._thread = threading.Thread(
@@ -158,6 +159,7 @@ class PushService:
     def handle(
         self, path: str, headers: Mapping[str, str], body: bytes
     ) -> tuple[int, dict[str, str], bytes]:
+        arrived = time.time()
         sub_id = path.removeprefix("/push/")
         with self._lock:
             subscription = self._subscriptions.get(sub_id)
@@ -185,13 +187,19 @@ class PushService:
         except (http_ece.ECEException, ValueError) as exc:
             return self._refuse(400, f"cannot decrypt: {getattr(exc, 'message', exc)}")
         with self._lock:
-            self.received.append(Received(sub_id, payload, claims, key, int(ttl)))
+            self.received.append(Received(sub_id, payload, claims, key, int(ttl), arrived))
         return status, extra, b""
 
     def _refuse(self, status: int, reason: str) -> tuple[int, dict[str, str], bytes]:
         with self._lock:
             self.refusals.append(reason)
         return status, {}, reason.encode()
+
+
+class _Server(ThreadingHTTPServer):
+    # The default backlog of 5 drops connections when a dispatcher sends many at once, and
+    # the client waits a second or more to try again: a push service takes bursts.
+    request_queue_size = 128
 
 
 class _Handler(BaseHTTPRequestHandler):

@@ -1,14 +1,15 @@
 """Due prompts reach her devices exactly once, even with several processes ticking."""
 
 import threading
-from datetime import timedelta
+import time
+from datetime import datetime, timedelta
 
 import pytest
 from sqlmodel import Session, select
 
 from savor.clock import utcnow
 from savor.ema import prompts as ema_prompts
-from savor.ema.models import PushSubscription
+from savor.ema.models import Prompt, PushSubscription
 from savor.notify import dispatch
 from savor.notify.jobs import build_jobs
 from savor.notify.webpush import PushResult
@@ -213,3 +214,101 @@ def test_racing_dispatchers_send_each_prompt_exactly_once(
     assert sorted(calls) == sorted(str(p.id) for p in due)
     session.expire_all()
     assert {p.status for p in due} == {"sent"}
+
+
+def _due_with_devices(client, session, settings, count: int) -> tuple[list, datetime]:
+    """`count` mothers, each with one device and one prompt due now."""
+    participants = [make_participant(client, session, settings)[1] for _ in range(count)]
+    now = utcnow()
+    due = [prompts_of(session, p)[0] for p in participants]
+    for prompt, participant in zip(due, participants, strict=True):
+        prompt.scheduled_at, prompt.expires_at = (
+            now - timedelta(minutes=1),
+            now + timedelta(hours=1),
+        )
+        session.add(prompt)
+        session.add(
+            PushSubscription(
+                participant_id=participant.id,
+                endpoint=f"https://push.example.org/{participant.id}",
+                p256dh="x",
+                auth="y",
+            )
+        )
+    session.commit()
+    return due, now
+
+
+def test_a_batch_is_sent_at_once_and_each_prompt_once(client, session, settings):
+    due, now = _due_with_devices(client, session, settings, 5)
+    # Every send waits for all the others: sent one after another, none would get through.
+    together = threading.Barrier(len(due), timeout=10)
+    calls: list[str] = []
+
+    def fake_send(subscription, payload) -> PushResult:
+        together.wait()
+        calls.append(payload["prompt_id"])
+        return PushResult("sent", 201, "created")
+
+    tally = dispatch.dispatch_due(session=session, worker="w1", send=fake_send, now=now)
+    assert (tally.claimed, tally.pushed, tally.retry) == (5, 5, 0)
+    assert sorted(calls) == sorted(str(p.id) for p in due)
+    session.expire_all()
+    assert {(p.status, p.pushed, p.send_attempts) for p in due} == {("sent", 1, 1)}
+
+
+def test_a_slow_push_service_does_not_hold_back_the_others(client, session, settings, engine):
+    slow, *others = due = _due_with_devices(client, session, settings, 4)[0]
+    now = utcnow()
+    seen_sent: list[set[str]] = []
+    slow_id, other_ids = str(slow.id), [p.id for p in others]  # read here, not in the threads
+
+    def statuses() -> set[str]:
+        with Session(engine) as own:
+            return {own.get_one(Prompt, other).status for other in other_ids}
+
+    def fake_send(subscription, payload) -> PushResult:
+        if payload["prompt_id"] == slow_id:
+            deadline = time.monotonic() + 10
+            while statuses() != {"sent"} and time.monotonic() < deadline:
+                time.sleep(0.02)
+            seen_sent.append(statuses())
+            return PushResult("retry", None, "no answer within 10 s")
+        return PushResult("sent", 201, "created")
+
+    tally = dispatch.dispatch_due(session=session, worker="w1", send=fake_send, now=now)
+    assert seen_sent == [{"sent"}]  # the others were recorded while the slow one still waited
+    assert (tally.claimed, tally.pushed, tally.retry) == (4, 3, 1)
+    session.expire_all()
+    assert slow.next_attempt_at is not None and slow.status == "sent"
+    assert {p.status for p in due} == {"sent"}
+
+
+def test_a_failing_sender_is_retried_later_and_the_rest_recorded(client, session, settings):
+    broken, *fine = due = _due_with_devices(client, session, settings, 3)[0]
+    now, broken_id = utcnow(), str(broken.id)
+
+    def fake_send(subscription, payload) -> PushResult:
+        if payload["prompt_id"] == broken_id:
+            raise RuntimeError("bug in a sender")
+        return PushResult("sent", 201, "created")
+
+    tally = dispatch.dispatch_due(session=session, worker="w1", send=fake_send, now=now)
+    assert (tally.claimed, tally.pushed, tally.retry) == (3, 2, 1)
+    session.expire_all()
+    assert broken.next_attempt_at is not None
+    assert [p.pushed for p in fine] == [1, 1]
+    assert {p.status for p in due} == {"sent"}
+
+
+def test_more_than_a_batch_goes_out_in_one_tick(client, session, settings, monkeypatch):
+    monkeypatch.setattr(dispatch, "BATCH", 2)
+    due, now = _due_with_devices(client, session, settings, 5)
+    sent: list[str] = []
+
+    def fake_send(subscription, payload) -> PushResult:
+        sent.append(payload["prompt_id"])
+        return PushResult("sent", 201, "created")
+
+    assert dispatch.dispatch_due(session=session, worker="w1", send=fake_send, now=now).claimed == 5
+    assert sorted(sent) == sorted(str(p.id) for p in due)

@@ -1,25 +1,40 @@
-"""Claim due prompts exactly once across processes, notify her devices, remind, retry."""
+"""Claim due prompts exactly once across processes, notify her devices, remind, retry.
 
-import logging
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+A prompt is claimed (committed) before anything is sent, so racing dispatchers never send it
+twice. Its devices are then notified concurrently, and each prompt's outcome is committed as
+soon as all its devices answered, so a dispatcher that dies mid-tick leaves at most the
+messages in flight unrecorded; the prompts it had claimed but not sent come back once the
+claim is stale.
+"""
+
+import time
+from collections import defaultdict
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any
 
-from sqlalchemy import or_, update
+from sqlalchemy import bindparam, delete, or_, update
 from sqlmodel import Session, col, select
 
-from savor.ema.models import Prompt
-from savor.notify import service as notify_service
+from savor.ema.models import Prompt, PushSubscription
+from savor.notify import fanout
 from savor.notify.webpush import PushResult, backoff_seconds, neutral_payload
 from savor.studies.models import Participant
-
-log = logging.getLogger(__name__)
 
 Sender = Callable[[Mapping[str, Any], Mapping[str, Any]], PushResult]
 STALE_CLAIM = timedelta(minutes=5)  # a process that died mid-send gives its claim back
 MAX_PUSH_ATTEMPTS = 6
 BATCH = 100
+# A tick stops claiming after this long, so even a batch whose every push times out is
+# recorded long before its claims (stamped with the tick's `now`) could look stale.
+CLAIM_SECONDS = 60.0
+
+_PROMPTS = Prompt.__table__  # type: ignore[attr-defined]
+_DEVICES = PushSubscription.__table__  # type: ignore[attr-defined]
+_PROMPT_ID = _PROMPTS.c.id == bindparam("prompt_id")
+_DEVICE_ID = _DEVICES.c.id == bindparam("device_id")
 
 
 @dataclass
@@ -30,133 +45,208 @@ class Tally:
     gone: int = 0
 
 
-def _claim(
-    session: Session, ids: list, worker: str, now: datetime, where: Any, values: dict
-) -> list:
-    # One conditional UPDATE per row: the row lock (PostgreSQL) or the single writer (SQLite)
-    # lets exactly one process see its condition still true.
+@dataclass(frozen=True)
+class Message:
+    prompt_id: Any
+    device_id: Any
+    subscription: dict[str, Any]
+    payload: dict[str, str]
+
+
+@dataclass
+class Sending:
+    """A claimed prompt as it was when claimed, and what her devices answered so far."""
+
+    id: Any
+    pushed: int
+    send_attempts: int
+    devices: int
+    results: list[PushResult] = field(default_factory=list)
+
+    @property
+    def delivered(self) -> int:
+        return sum(r.outcome == "sent" for r in self.results)
+
+
+Finish = Callable[[Sending], dict[str, Any] | None]  # the prompt's new values, if any
+
+
+def _claim(session: Session, worker: str, now: datetime, where: Any, values: dict) -> list:
+    # SKIP LOCKED lets racing PostgreSQL dispatchers split the due prompts instead of queuing
+    # on each other's rows; the conditional UPDATE is what makes a claim exclusive (SQLite has
+    # no row locks but a single writer, so only one process sees the condition still true).
+    ids = session.exec(
+        select(Prompt.id)
+        .where(where)
+        .where(col(Prompt.expires_at) > now)
+        .order_by(col(Prompt.scheduled_at))
+        .limit(BATCH)
+        .with_for_update(skip_locked=True)
+    ).all()
     claimed = []
-    for prompt_id in ids:
-        result = session.execute(
-            update(Prompt)
-            .where(col(Prompt.id) == prompt_id)
-            .where(where)
-            .values(claimed_by=worker, claimed_at=now, **values)
+    if ids:
+        claimed = list(
+            session.execute(
+                update(Prompt)
+                .where(col(Prompt.id).in_(ids))
+                .where(where)
+                .values(claimed_by=worker, claimed_at=now, **values)
+                .returning(col(Prompt.id)),
+                execution_options={"synchronize_session": False},
+            ).scalars()
         )
-        if result.rowcount == 1:  # type: ignore[attr-defined]
-            claimed.append(prompt_id)
     session.commit()
-    return claimed
+    if not claimed:
+        return []
+    query = select(Prompt).where(col(Prompt.id).in_(claimed)).order_by(col(Prompt.scheduled_at))
+    return list(session.exec(query))
 
 
 def claim_due(*, session: Session, worker: str, now: datetime) -> list[Prompt]:
     """Due prompts become 'sending' for this worker only; stale claims are taken back."""
-    stale = now - STALE_CLAIM
-    due = or_(
+    return _claim(session, worker, now, _due(now), {"status": "sending"})
+
+
+def _due(now: datetime) -> Any:
+    return or_(
         (col(Prompt.status) == "scheduled") & (col(Prompt.scheduled_at) <= now),
-        (col(Prompt.status) == "sending") & (col(Prompt.claimed_at) < stale),
+        (col(Prompt.status) == "sending") & (col(Prompt.claimed_at) < now - STALE_CLAIM),
     )
-    ids = session.exec(
-        select(Prompt.id)
-        .where(due)
-        .where(col(Prompt.expires_at) > now)
-        .order_by(col(Prompt.scheduled_at))
-        .limit(BATCH)
-    ).all()
-    claimed = _claim(session, list(ids), worker, now, due, {"status": "sending"})
-    return [session.get_one(Prompt, i) for i in claimed]
 
 
-def _push_all(
-    session: Session, prompt: Prompt, kind: str, send: Sender, now: datetime
-) -> tuple[int, list[PushResult]]:
-    participant = session.get_one(Participant, prompt.participant_id)
-    payload = neutral_payload(kind, str(prompt.id), participant.language)
-    delivered, results = 0, []
-    for sub in notify_service.subscriptions_for(session=session, participant_id=participant.id):
-        result = send(
-            {"endpoint": sub.endpoint, "keys": {"p256dh": sub.p256dh, "auth": sub.auth}}, payload
+def _batches(claim: Callable[[], list[Prompt]], budget: float) -> Iterator[list[Prompt]]:
+    started = time.monotonic()
+    while batch := claim():
+        yield batch
+        if time.monotonic() - started > budget:
+            return
+
+
+def _messages(session: Session, prompts: list[Prompt], kind: str) -> list[Message]:
+    owners = {p.participant_id for p in prompts}
+    language = dict(
+        session.execute(
+            select(Participant.id, Participant.language).where(col(Participant.id).in_(owners))
+        ).all()
+    )
+    devices = defaultdict(list)
+    columns = ("id", "participant_id", "endpoint", "p256dh", "auth")
+    query = select(*(_DEVICES.c[name] for name in columns))
+    for device in session.execute(query.where(_DEVICES.c.participant_id.in_(owners))):
+        devices[device.participant_id].append(device)
+    return [
+        Message(
+            prompt.id,
+            device.id,
+            {"endpoint": device.endpoint, "keys": {"p256dh": device.p256dh, "auth": device.auth}},
+            neutral_payload(kind, str(prompt.id), language[prompt.participant_id]),
         )
-        results.append(result)
-        if result.outcome == "sent":
-            delivered += 1
-            sub.last_success_at, sub.failures = now, 0
-            session.add(sub)
-        elif result.outcome == "gone":
-            session.delete(sub)
-        else:
-            sub.failures += 1
-            session.add(sub)
-    return delivered, results
+        for prompt in prompts
+        for device in devices[prompt.participant_id]
+    ]
 
 
-def _after_push(prompt: Prompt, delivered: int, results: list[PushResult], now: datetime) -> None:
-    prompt.pushed += delivered
-    retryable = [r for r in results if r.outcome == "retry"]
-    if delivered == 0 and retryable and prompt.send_attempts < MAX_PUSH_ATTEMPTS:
-        wait = backoff_seconds(prompt.send_attempts, max((r.retry_after or 0) for r in retryable))
-        prompt.next_attempt_at = now + timedelta(seconds=wait)
-    else:
-        prompt.next_attempt_at = None
-    prompt.send_attempts += 1
+def _note_devices(
+    session: Session, answered: list[tuple[Message, PushResult]], now: datetime
+) -> None:
+    by_outcome = defaultdict(list)
+    for message, result in answered:
+        kind = result.outcome if result.outcome in ("sent", "gone") else "failed"
+        by_outcome[kind].append({"device_id": message.device_id})
+    statements = {
+        "sent": update(_DEVICES).where(_DEVICE_ID).values(last_success_at=now, failures=0),
+        "gone": delete(_DEVICES).where(_DEVICE_ID),
+        "failed": update(_DEVICES).where(_DEVICE_ID).values(failures=_DEVICES.c.failures + 1),
+    }
+    for kind, rows in by_outcome.items():
+        session.execute(statements[kind], rows)
 
 
-def deliver(*, session: Session, prompt: Prompt, send: Sender, now: datetime) -> Tally:
-    """Make a claimed prompt available and notify her; it counts as sent even with no device."""
-    delivered, results = _push_all(session, prompt, "prompt", send, now)
-    prompt.status, prompt.sent_at, prompt.claimed_by = "sent", now, None
-    _after_push(prompt, delivered, results, now)
-    session.add(prompt)
+def _finish(session: Session, done: list[Sending], finish: Finish) -> None:
+    rows = [values | {"prompt_id": s.id} for s in done if (values := finish(s)) is not None]
+    if rows:
+        session.execute(update(_PROMPTS).where(_PROMPT_ID), rows)
+
+
+def _push(
+    session: Session, prompts: list[Prompt], kind: str, send: Sender, now: datetime, finish: Finish
+) -> None:
+    """Notify every device of every prompt at once, recording each as its answers come in."""
+    sending = {p.id: Sending(p.id, p.pushed, p.send_attempts, 0) for p in prompts}
+    messages = _messages(session, prompts, kind)
+    for message in messages:
+        sending[message.prompt_id].devices += 1
+    _finish(session, [s for s in sending.values() if s.devices == 0], finish)
     session.commit()
-    return Tally(
-        claimed=1,
-        pushed=delivered,
-        retry=int(prompt.next_attempt_at is not None),
-        gone=sum(r.outcome == "gone" for r in results),
-    )
+    for answered in fanout.send_all(messages, lambda m: send(m.subscription, m.payload)):
+        _note_devices(session, answered, now)
+        done = []
+        for message, result in answered:
+            state = sending[message.prompt_id]
+            state.results.append(result)
+            if len(state.results) == state.devices:
+                done.append(state)
+        _finish(session, done, finish)
+        session.commit()
 
 
-def dispatch_due(*, session: Session, worker: str, send: Sender, now: datetime) -> Tally:
+def _after_push(state: Sending, now: datetime) -> dict[str, Any]:
+    retryable = [r for r in state.results if r.outcome == "retry"]
+    next_attempt_at = None
+    if state.delivered == 0 and retryable and state.send_attempts < MAX_PUSH_ATTEMPTS:
+        retry_after = max((r.retry_after or 0) for r in retryable)
+        next_attempt_at = now + timedelta(seconds=backoff_seconds(state.send_attempts, retry_after))
+    return {
+        "pushed": state.pushed + state.delivered,
+        "next_attempt_at": next_attempt_at,
+        "send_attempts": state.send_attempts + 1,
+    }
+
+
+def dispatch_due(
+    *, session: Session, worker: str, send: Sender, now: datetime, budget: float = CLAIM_SECONDS
+) -> Tally:
+    """Send every due prompt, a batch at a time; each counts as sent even with no device."""
     total = Tally()
-    for prompt in claim_due(session=session, worker=worker, now=now):
-        tally = deliver(session=session, prompt=prompt, send=send, now=now)
+
+    def finish(state: Sending) -> dict[str, Any]:
+        values = _after_push(state, now)
         total.claimed += 1
-        total.pushed += tally.pushed
-        total.retry += tally.retry
-        total.gone += tally.gone
+        total.pushed += state.delivered
+        total.retry += values["next_attempt_at"] is not None
+        total.gone += sum(r.outcome == "gone" for r in state.results)
+        return values | {"status": "sent", "sent_at": now, "claimed_by": None}
+
+    for batch in _batches(lambda: claim_due(session=session, worker=worker, now=now), budget):
+        _push(session, batch, "prompt", send, now, finish)
     return total
 
 
-def retry_pushes(*, session: Session, worker: str, send: Sender, now: datetime) -> int:
+def retry_pushes(
+    *, session: Session, worker: str, send: Sender, now: datetime, budget: float = CLAIM_SECONDS
+) -> int:
     """Notifications that failed for a passing reason are tried again after their backoff."""
     waiting = (col(Prompt.status) == "sent") & (col(Prompt.next_attempt_at) <= now)
-    ids = session.exec(
-        select(Prompt.id).where(waiting).where(col(Prompt.expires_at) > now).limit(BATCH)
-    ).all()
     retried = 0
-    for prompt_id in _claim(session, list(ids), worker, now, waiting, {"next_attempt_at": None}):
-        prompt = session.get_one(Prompt, prompt_id)
-        delivered, results = _push_all(session, prompt, "prompt", send, now)
-        _after_push(prompt, delivered, results, now)
-        session.add(prompt)
-        session.commit()
-        retried += 1
+    claim = partial(_claim, session, worker, now, waiting, {"next_attempt_at": None})
+    for batch in _batches(claim, budget):
+        _push(session, batch, "prompt", send, now, lambda state: _after_push(state, now))
+        retried += len(batch)
     return retried
 
 
-def send_reminders(*, session: Session, worker: str, send: Sender, now: datetime) -> int:
+def send_reminders(
+    *, session: Session, worker: str, send: Sender, now: datetime, budget: float = CLAIM_SECONDS
+) -> int:
     """One gentle reminder for a prompt she has not opened yet."""
     due = (
         (col(Prompt.status) == "sent")
         & col(Prompt.reminded_at).is_(None)
         & (col(Prompt.remind_at) <= now)
     )
-    ids = session.exec(
-        select(Prompt.id).where(due).where(col(Prompt.expires_at) > now).limit(BATCH)
-    ).all()
-    reminded = _claim(session, list(ids), worker, now, due, {"reminded_at": now})
-    for prompt_id in reminded:
-        prompt = session.get_one(Prompt, prompt_id)
-        _push_all(session, prompt, "reminder", send, now)
-        session.commit()
-    return len(reminded)
+    reminded = 0
+    claim = partial(_claim, session, worker, now, due, {"reminded_at": now})
+    for batch in _batches(claim, budget):
+        _push(session, batch, "reminder", send, now, lambda state: None)
+        reminded += len(batch)
+    return reminded

@@ -4,12 +4,14 @@ import os
 import socket
 from datetime import datetime, timedelta
 
+import requests
+from requests.adapters import HTTPAdapter
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from savor.config import Settings
 from savor.ema import prompts as ema_prompts
-from savor.notify import dispatch
+from savor.notify import dispatch, fanout
 from savor.notify.scheduler import Job
 from savor.notify.vapid import VapidKeys
 from savor.notify.webpush import PushResult, send_push
@@ -19,6 +21,13 @@ PLAN_EVERY = timedelta(minutes=10)
 
 
 def make_sender(settings: Settings, keys: VapidKeys) -> dispatch.Sender:
+    # One connection pool per push service host, as wide as the sending pool, shared by the
+    # sending threads: most mothers' phones share a few push services.
+    connections = requests.Session()
+    adapter = HTTPAdapter(pool_connections=8, pool_maxsize=fanout.PUSH_WORKERS)
+    connections.mount("https://", adapter)
+    connections.mount("http://", adapter)
+
     def send(subscription, payload) -> PushResult:
         return send_push(
             subscription,
@@ -27,6 +36,7 @@ def make_sender(settings: Settings, keys: VapidKeys) -> dispatch.Sender:
             subject=settings.vapid_subject,
             ttl=settings.push_ttl_seconds,
             timeout=settings.push_timeout_seconds,
+            session=connections,
         )
 
     return send
@@ -55,4 +65,5 @@ def build_jobs(*, engine: Engine, send: dispatch.Sender) -> list[Job]:
             dispatch.retry_pushes(session=session, worker=worker, send=send, now=now)
             dispatch.send_reminders(session=session, worker=worker, send=send, now=now)
 
-    return [plan_ahead, expire, send_due]
+    # Sending first: a tick that also plans a large study must not hold back what is due.
+    return [send_due, expire, plan_ahead]

@@ -2,7 +2,7 @@
 
 import logging
 from collections.abc import Callable
-from datetime import datetime
+from datetime import UTC, datetime
 
 from apscheduler.schedulers.background import BackgroundScheduler
 
@@ -11,6 +11,7 @@ from savor.clock import utcnow
 log = logging.getLogger(__name__)
 
 Job = Callable[[datetime], None]
+TICKS_FROM = datetime(2026, 1, 1, tzinfo=UTC)
 
 
 def run_jobs(jobs: list[Job], now: datetime) -> None:
@@ -24,11 +25,14 @@ def run_jobs(jobs: list[Job], now: datetime) -> None:
 
 def start_scheduler(jobs: list[Job], *, interval_seconds: int) -> BackgroundScheduler:
     scheduler = BackgroundScheduler(timezone="UTC")
-    # One running tick at a time: a slow tick is skipped over, never stacked up.
+    # One running tick at a time: a slow tick is skipped over, never stacked up. Ticks are
+    # counted from midnight UTC, so with an interval that divides a minute one falls on every
+    # whole minute, when planned prompts are due, instead of up to an interval later.
     scheduler.add_job(
         lambda: run_jobs(jobs, utcnow()),
         "interval",
         seconds=interval_seconds,
+        start_date=TICKS_FROM,
         id="tick",
         max_instances=1,
         coalesce=True,

@@ -92,8 +92,12 @@ def send_push(
     subject: str,
     ttl: int,
     timeout: float,
+    session: requests.Session | None = None,
 ) -> PushResult:
-    """Encrypt (aes128gcm), sign (VAPID) and POST one message; never raises for a failed send."""
+    """Encrypt (aes128gcm), sign (VAPID) and POST one message; never raises for a failed send.
+
+    A shared `session` keeps connections to each push service open between messages.
+    """
     check_subject(subject)
     if ttl < 0:
         raise ValueError("ttl must be >= 0 seconds")
@@ -117,6 +121,7 @@ def send_push(
             content_encoding="aes128gcm",
             ttl=ttl,
             timeout=timeout,
+            requests_session=session,
         )
     except WebPushException as exc:
         if exc.response is None:

@@ -1,0 +1,49 @@
+"""Many pushes at once on a bounded pool of threads; results come back as soon as they are known.
+
+Sending is network wait: one push service answering slowly, or not at all until the timeout,
+must not hold back every other mother's notification, as it did when each waited its turn.
+"""
+
+import logging
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from typing import TypeVar
+
+from savor.notify.webpush import PushResult
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+# Enough to keep a push service busy while each message waits on its answer; few enough
+# that a burst neither opens hundreds of connections nor starves the app of CPU.
+PUSH_WORKERS = 16
+
+
+def _safely(send: Callable[[T], PushResult], message: T) -> PushResult:
+    # A sender is written never to raise; if one does, its message is retried later
+    # like any passing failure rather than losing the whole group's results.
+    try:
+        return send(message)
+    except Exception as exc:
+        log.exception("push sender failed")
+        return PushResult("retry", None, f"sender failed: {type(exc).__name__}")
+
+
+def send_all(
+    messages: Sequence[T], send: Callable[[T], PushResult], *, workers: int = PUSH_WORKERS
+) -> Iterator[list[tuple[T, PushResult]]]:
+    """Yield groups of (message, result): whatever finished while the caller handled the last."""
+    if not messages:
+        return
+    pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="push")
+    try:
+        pending: dict[Future[PushResult], T] = {
+            pool.submit(_safely, send, message): message for message in messages
+        }
+        while pending:
+            done, _ = wait(pending, return_when=FIRST_COMPLETED)
+            yield [(pending.pop(future), future.result()) for future in done]
+    finally:
+        # If the caller stops (it could not record results), nothing more is sent: a message
+        # sent now could not be recorded and would go out again after its claim goes stale.
+        pool.shutdown(wait=True, cancel_futures=True)

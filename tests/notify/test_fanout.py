@@ -1,0 +1,58 @@
+"""Sending many pushes at once: each once, a failure isolated, nothing sent after a stop."""
+
+import threading
+
+from savor.notify import fanout
+from savor.notify.scheduler import start_scheduler
+from savor.notify.webpush import PushResult
+
+
+def test_every_message_is_sent_once_and_answered():
+    sent: list[int] = []
+    lock = threading.Lock()
+
+    def send(message: int) -> PushResult:
+        with lock:
+            sent.append(message)
+        return PushResult("sent", 201, str(message))
+
+    groups = list(fanout.send_all(list(range(50)), send, workers=8))
+    answered = [(message, result.reason) for group in groups for message, result in group]
+    assert sorted(answered) == [(n, str(n)) for n in range(50)]
+    assert sorted(sent) == list(range(50))
+
+
+def test_a_sender_that_raises_gives_a_retry_for_its_message_only():
+    def send(message: int) -> PushResult:
+        if message == 3:
+            raise ConnectionError("boom")
+        return PushResult("sent", 201, "created")
+
+    outcomes = {m: r.outcome for group in fanout.send_all([1, 2, 3, 4], send) for m, r in group}
+    assert outcomes == {1: "sent", 2: "sent", 3: "retry", 4: "sent"}
+
+
+def test_nothing_more_is_sent_once_the_caller_stops():
+    release = threading.Event()
+    sent: list[int] = []
+
+    def send(message: int) -> PushResult:
+        sent.append(message)
+        if message > 0:  # the first answers at once, the next ones are still in flight
+            release.wait(5)
+        return PushResult("sent", 201, "created")
+
+    groups = fanout.send_all(list(range(20)), send, workers=2)
+    assert [m for m, _ in next(groups)] == [0]
+    threading.Timer(0.2, release.set).start()
+    groups.close()  # the caller gives up, e.g. its database is gone
+    assert 0 in sent and set(sent) <= {0, 1, 2}  # the ones in flight end, none queued goes out
+
+
+def test_ticks_fall_on_the_whole_minute():
+    scheduler = start_scheduler([], interval_seconds=30)
+    try:
+        when = scheduler.get_job("tick").next_run_time
+    finally:
+        scheduler.shutdown(wait=False)
+    assert (when.second, when.microsecond) in {(0, 0), (30, 0)}
