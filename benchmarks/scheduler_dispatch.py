@@ -1,0 +1,181 @@
+"""Dispatch lag: 1,000 mothers, one device each, one prompt each due at the same moment.
+
+The real scheduler (APScheduler, the app's jobs, the configured 30 s tick) sends them through
+the real sender to the loopback push service of the tests, which checks each VAPID signature
+and decrypts each message, in a process of its own so it does not share our interpreter.
+Lag is the time the push service had read the request minus the prompt's scheduled time.
+The baseline sends the same 1,000 messages to the same service with the same sender and
+pool of threads but no database: no claims, no reads, no writes, no tick to wait for.
+"""
+
+import multiprocessing
+import statistics
+import tempfile
+import time
+import uuid
+from datetime import UTC, datetime, timedelta
+from multiprocessing.connection import Connection
+from pathlib import Path
+from typing import Any
+
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from sqlalchemy import func, insert, select
+from sqlmodel import Session, col
+
+from savor.config import Settings
+from savor.db import make_engine
+from savor.ema.models import Prompt, PushSubscription
+from savor.notify import fanout
+from savor.notify.jobs import build_jobs, make_sender
+from savor.notify.scheduler import start_scheduler
+from savor.notify.vapid import VapidKeys
+from savor.notify.webpush import neutral_payload
+from savor.studies import service as studies_service
+from savor.studies.models import Participant
+
+MOTHERS = 1_000
+WAIT_SECONDS = 120
+
+
+def serve(pipe: Connection, count: int) -> None:
+    """The push service's process: subscribe `count` browsers, then report what arrived."""
+    from tests.notify.push_service import PushService
+
+    with PushService() as service:
+        pipe.send([service.subscribe().to_json() for _ in range(count)])
+        while (request := pipe.recv()) != "stop":
+            with service._lock:
+                arrived = [(r.json()["prompt_id"], r.at) for r in service.received]
+            pipe.send((arrived, list(service.refusals)) if request == "all" else len(arrived))
+
+
+def _percentiles(lags: list[float]) -> tuple[float, float, float]:
+    cuts = statistics.quantiles(lags, n=100, method="inclusive")
+    return cuts[49], cuts[98], max(lags)
+
+
+def _seed(engine: Any, browsers: list[dict[str, Any]], due: datetime) -> set[str]:
+    with Session(engine) as session:
+        study = studies_service.create_study(
+            session=session, slug="lag", name="Dispatch lag", now=due - timedelta(days=3)
+        )
+        study_id = study.id
+    mothers = [uuid.uuid4() for _ in browsers]
+    prompts = [uuid.uuid4() for _ in browsers]
+    with engine.begin() as connection:
+        connection.execute(
+            insert(Participant),
+            [
+                {"id": m, "study_id": study_id, "timezone": "America/Chicago", "language": "en"}
+                | {"enrolled_at": due - timedelta(days=3), "withdrawn_at": None, "stage": None}
+                for m in mothers
+            ],
+        )
+        connection.execute(
+            insert(PushSubscription),
+            [
+                {"id": uuid.uuid4(), "participant_id": m, "endpoint": b["endpoint"]}
+                | {"p256dh": b["keys"]["p256dh"], "auth": b["keys"]["auth"], "failures": 0}
+                for m, b in zip(mothers, browsers, strict=True)
+            ],
+        )
+        connection.execute(
+            insert(Prompt), [_prompt(p, m, due) for p, m in zip(prompts, mothers, strict=True)]
+        )
+    return {str(p) for p in prompts}
+
+
+def _prompt(prompt_id: uuid.UUID, mother: uuid.UUID, due: datetime) -> dict[str, Any]:
+    return {
+        "id": prompt_id,
+        "participant_id": mother,
+        "schedule_id": "random_checkin",
+        "kind": "random",
+        "instrument_id": "momentary",
+        "instrument_version": "1",
+        "protocol_version": 1,
+        "local_date": due.date(),
+        "slot": 0,
+        "status": "scheduled",
+        "scheduled_at": due,
+        "expires_at": due + timedelta(minutes=45),
+        "remind_at": due + timedelta(minutes=15),
+        "answered_late": False,
+        "send_attempts": 0,
+        "pushed": 0,
+    }
+
+
+def _sent(engine: Any) -> int:
+    with engine.connect() as connection:
+        query = select(func.count()).select_from(Prompt).where(col(Prompt.status) == "sent")
+        return connection.execute(query).scalar_one()
+
+
+def _settings(url: str, folder: str) -> tuple[Settings, VapidKeys]:
+    key = ec.generate_private_key(ec.SECP256R1())
+    pem = key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    ).decode()
+    settings = Settings(
+        data_dir=Path(folder),
+        database_url=url,
+        secret_key="benchmark-secret-key-that-is-long-enough-0123456789",
+        vapid_private_key=pem,
+        _env_file=None,  # type: ignore[call-arg]
+    )
+    return settings, VapidKeys.from_private_key(key)
+
+
+def _baseline(send: Any, browsers: list[dict[str, Any]], pipe: Connection) -> list[float]:
+    payloads = [neutral_payload("prompt", f"baseline-{n}", "en") for n in range(len(browsers))]
+    start = time.time()
+    for _ in fanout.send_all(list(zip(browsers, payloads, strict=True)), lambda m: send(*m)):
+        pass
+    pipe.send("all")
+    arrived, _refusals = pipe.recv()
+    return [at - start for prompt_id, at in arrived if prompt_id.startswith("baseline-")]
+
+
+def measure_dispatch(kind: str, url: str) -> None:
+    context = multiprocessing.get_context("spawn")
+    pipe, child_end = context.Pipe()
+    service = context.Process(target=serve, args=(child_end, MOTHERS), daemon=True)
+    service.start()
+    browsers = pipe.recv()
+    engine = make_engine(url)
+    with tempfile.TemporaryDirectory(prefix="savor-bench-") as folder:
+        settings, keys = _settings(url, folder)
+        send = make_sender(settings, keys)
+        base = _baseline(send, browsers, pipe)
+        interval = settings.scheduler_interval_seconds
+        # The next tick at least 5 s away, on the minute grid the ticks keep.
+        due = datetime.fromtimestamp((time.time() + 5) // interval * interval + interval, UTC)
+        ours = _seed(engine, browsers, due)
+        scheduler = start_scheduler(build_jobs(engine=engine, send=send), interval_seconds=interval)
+        deadline = time.time() + WAIT_SECONDS + (due.timestamp() - time.time())
+        while _sent(engine) < MOTHERS and time.time() < deadline:
+            time.sleep(0.2)
+        scheduler.shutdown(wait=True)
+    pipe.send("all")
+    arrived, refusals = pipe.recv()
+    pipe.send("stop")
+    service.join(timeout=10)
+    engine.dispose()
+    lags = [at - due.timestamp() for prompt_id, at in arrived if prompt_id in ours]
+    missing = MOTHERS - len({p for p, _ in arrived if p in ours})
+    p50, p99, worst = _percentiles(lags)
+    b50, b99, bworst = _percentiles(base)
+    print(
+        f"{kind:10} dispatch  p50 {p50:5.2f} s  p99 {p99:5.2f} s  max {worst:5.2f} s"
+        f"  errors {missing + len(refusals)} ({missing} not delivered, {len(refusals)} refused)"
+        f"  duplicates {len(lags) - len(set(p for p, _ in arrived if p in ours))}"
+    )
+    print(
+        f"{kind:10} baseline  p50 {b50:5.2f} s  p99 {b99:5.2f} s  max {bworst:5.2f} s"
+        f"  ({len(base)} sent with no database)  ratio p99 {p99 / b99:5.2f}",
+        flush=True,
+    )
