@@ -11,7 +11,7 @@ import json
 import uuid
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from itertools import chain
 from typing import Any, NamedTuple
@@ -23,7 +23,7 @@ from sqlalchemy.types import NullType, Uuid
 from sqlmodel import Session, col
 
 from savor.ema.models import Prompt, Response, ResponseItem
-from savor.research.anonymize import date_text, local_text, utc_text
+from savor.research.anonymize import date_text
 from savor.research.exports import columns as cols
 from savor.research.exports.sources import Scope
 from savor.research.exports.writers import ALONE, Page
@@ -128,18 +128,36 @@ def _converters(dialect: Dialect, columns: Iterable[Any]) -> list[Callable[[Any]
     return [c.type.dialect_impl(dialect).result_processor(dialect, None) or same for c in columns]
 
 
-def _times(raw: Any, zone: ZoneInfo, weeks: int) -> tuple[str | None, str | None]:
-    """A time's _utc and _local text from the driver's value, as utc_text and local_text
-    write them, with the common case (no date shift) in fewer steps: a check-in has six."""
+_parse = datetime.fromisoformat
+_iso = datetime.isoformat
+_NO_SHIFT = timedelta(0)
+
+
+def _times(raw: Any, zone: ZoneInfo, shift: timedelta) -> tuple[str | None, str | None]:
+    """A time's _utc and _local text from the driver's value, exactly as utc_text and
+    local_text write them, in fewer steps: a check-in has six.
+
+    Her offset is looked up for each instant (astimezone), so DST, half-hour zones and the
+    seconds of a historical LMT offset come out as the plain path writes them.
+    """
     if raw is None:
         return None, None
-    # UTCDateTime's conversion: SQLite keeps ISO text without an offset.
-    at = datetime.fromisoformat(raw) if raw.__class__ is str else raw
-    at = at.replace(tzinfo=UTC) if at.tzinfo is None else at.astimezone(UTC)
-    if weeks:
-        return utc_text(at, weeks), local_text(at, zone.key, weeks)
-    utc = at.isoformat(timespec="milliseconds")[:-6] + "Z"
-    return utc, at.astimezone(zone).isoformat(timespec="milliseconds")
+    wall = None
+    if raw.__class__ is str:
+        # UTCDateTime's conversion: SQLite keeps UTC as ISO text without an offset. Parsing
+        # the text twice costs less than datetime.replace, slowed by its keyword parsing.
+        wall = _parse(raw)
+        at = _parse(raw + "+00:00") if wall.tzinfo is None else wall.astimezone(UTC)
+    else:
+        at = raw.replace(tzinfo=UTC) if raw.tzinfo is None else raw.astimezone(UTC)
+    local = _iso(at.astimezone(zone), "T", "milliseconds")
+    if shift:
+        # Whole weeks back on both clocks; the offset she really had stays.
+        utc = _iso(at - shift, "T", "milliseconds")[:-6] + "Z"
+        return utc, _iso(_parse(local[:23]) - shift, "T", "milliseconds") + local[23:]
+    if wall is not None and wall.tzinfo is None:
+        return _iso(wall, "T", "milliseconds") + "Z", local
+    return _iso(at, "T", "milliseconds")[:-6] + "Z", local
 
 
 def _id_bytes(text: str | None) -> bytes | None:
@@ -153,25 +171,28 @@ class _CheckIns:
     def __init__(self, scope: Scope, dialect: Dialect) -> None:
         self.scope = scope
         self.to_day, self.to_flag = _converters(dialect, (Response.local_date, Response.late))
-        # Her pseudonym and shift by her id's text; None for another study's participant.
-        self.people: dict[Any, tuple[str, int] | None] = {}
+        # Her pseudonym, weeks and shift by her id's text; None for another study's participant.
+        self.people: dict[Any, tuple[str, int, timedelta] | None] = {}
 
-    def person(self, raw: str) -> tuple[str, int] | None:
+    def person(self, raw: str) -> tuple[str, int, timedelta] | None:
         if raw not in self.people:
             who = uuid.UUID(raw)
-            ours = who in self.scope.people
-            self.people[raw] = self.scope.anonymizer.person(who) if ours else None
+            found = None
+            if who in self.scope.people:
+                name, weeks = self.scope.anonymizer.person(who)
+                found = (name, weeks, timedelta(weeks=weeks) if weeks else _NO_SHIFT)
+            self.people[raw] = found
         return self.people[raw]
 
     def read(self, row: Any) -> Answered | None:
         person = self.person(row[1])
         if person is None:
             return None
-        name, weeks = person
+        name, weeks, shift = person
         kind, schedule, instrument, version, protocol = row[3:8]
         zone, day, late = row[14], self.to_day(row[15]), self.to_flag(row[16])
         where = ZoneInfo(zone)
-        utc, local = zip(*[_times(a, where, weeks) for a in row[8:14]], strict=True)
+        utc, local = zip(*[_times(a, where, shift) for a in row[8:14]], strict=True)
         anonymizer = self.scope.anonymizer
         refs = (
             anonymizer.ref("R", _id_bytes(row[0])),

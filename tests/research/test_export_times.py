@@ -1,0 +1,52 @@
+"""The responses export's fast time path writes what utc_text and local_text write, for any
+instant, zone and shift, from the driver's value on SQLite (text) and PostgreSQL (aware)."""
+
+from datetime import UTC, datetime, timedelta, timezone
+from zoneinfo import ZoneInfo, available_timezones
+
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
+from sqlalchemy.dialects import sqlite
+
+from savor.research.anonymize import local_text, utc_text
+from savor.research.exports.responses import _times
+from savor.sqltypes import UTCDateTime
+
+ZONES = sorted(available_timezones())
+# Zones whose offsets are the hard cases: DST both ways, half and quarter hours, a half-hour
+# DST, a negative DST, and LMT offsets with seconds.
+TRICKY = ["America/Chicago", "Australia/Lord_Howe", "Asia/Kathmandu", "America/St_Johns"]
+TRICKY += ["Europe/Dublin", "Europe/Amsterdam", "Africa/Monrovia", "Pacific/Chatham"]
+# What SQLite stores for an aware time, through the column's own type.
+STORED = UTCDateTime().bind_processor(sqlite.dialect())
+
+instants = st.datetimes(min_value=datetime(1800, 1, 1), max_value=datetime(2100, 1, 1))
+zones = st.one_of(st.sampled_from(ZONES), st.sampled_from(TRICKY))
+# psycopg hands a time over in the session's zone, which need not be UTC.
+session_offsets = st.integers(-14 * 60, 14 * 60).map(lambda m: timezone(timedelta(minutes=m)))
+
+
+def _plain(at: datetime, zone: str, weeks: int) -> tuple[str | None, str | None]:
+    return utc_text(at, weeks), local_text(at, zone, weeks)
+
+
+@settings(max_examples=400, deadline=None)
+@given(instant=instants, zone=zones, weeks=st.integers(0, 52), session=session_offsets)
+@example(datetime(2026, 3, 8, 7, 59, 59, 999999), "America/Chicago", 0, UTC)
+@example(datetime(2026, 3, 8, 8, 0), "America/Chicago", 3, UTC)
+@example(datetime(2026, 11, 1, 6, 30, 0, 500), "America/Chicago", 0, UTC)
+@example(datetime(2026, 4, 4, 14, 59, 59), "Australia/Lord_Howe", 1, UTC)
+@example(datetime(1880, 6, 1, 12, 0, 0, 123456), "Europe/Amsterdam", 52, UTC)
+@example(datetime(1850, 1, 1), "America/Chicago", 0, UTC)
+def test_fast_times_match_the_plain_path(
+    instant: datetime, zone: str, weeks: int, session: timezone
+) -> None:
+    at = instant.replace(tzinfo=UTC)
+    expected = _plain(at, zone, weeks)
+    shift = timedelta(weeks=weeks)
+    assert _times(STORED(at), ZoneInfo(zone), shift) == expected
+    assert _times(at.astimezone(session), ZoneInfo(zone), shift) == expected
+
+
+def test_missing_times_stay_missing() -> None:
+    assert _times(None, ZoneInfo("UTC"), timedelta(0)) == (None, None)
