@@ -14,6 +14,7 @@ from sqlalchemy.engine import Dialect
 
 from savor.ema.instruments import Instrument
 from savor.ema.models import Offer, OfferPublic, Response, ResponseItem, StaffAlert
+from savor.ids import new_id
 from savor.practices import progress
 from savor.rowsql import RowEncoder
 
@@ -100,7 +101,7 @@ def fingerprint(instrument: Instrument) -> str:
 def prepare(draft: "Draft", dialect: Dialect) -> Prepared:
     encode = encoders(dialect)
     instrument = draft.instrument
-    response_id = uuid.uuid4()
+    response_id = new_id()
     row = {
         "id": response_id,
         "participant_id": draft.participant_id,
@@ -124,7 +125,7 @@ def prepare(draft: "Draft", dialect: Dialect) -> Prepared:
     items = [
         encode.item.encode(
             {
-                "id": uuid.uuid4(),
+                "id": new_id(),
                 "response_id": response_id,
                 "item_id": a["item_id"],
                 "position": position,
@@ -137,7 +138,7 @@ def prepare(draft: "Draft", dialect: Dialect) -> Prepared:
     ]
     offers = [
         {
-            "id": uuid.uuid4(),
+            "id": new_id(),
             "participant_id": draft.participant_id,
             "response_id": response_id,
             "rule": rule,
@@ -150,7 +151,7 @@ def prepare(draft: "Draft", dialect: Dialect) -> Prepared:
     alerts = []
     if draft.alert_staff:
         alert = {
-            "id": uuid.uuid4(),
+            "id": new_id(),
             "participant_id": draft.participant_id,
             "response_id": response_id,
             "items": draft.crisis,
