@@ -1,5 +1,6 @@
 """The group-commit writer: many writes, few commits, each write isolated from the others."""
 
+import asyncio
 import threading
 import uuid
 
@@ -8,6 +9,7 @@ from sqlmodel import Session, select
 
 from savor.clock import utcnow
 from savor.db import make_writer_engine
+from savor.errors import AppError
 from savor.studies.models import Study
 from savor.writer import WriteQueue
 
@@ -129,3 +131,27 @@ def test_an_item_answered_with_an_error_is_raised_to_its_caller_alone(writer, en
     assert writer.submit_item(refuse_odd, 2) == 2
     with pytest.raises(ValueError, match="3 is odd"):
         writer.submit_item(refuse_odd, 3)
+
+
+def test_a_write_kept_waiting_too_long_is_a_503_the_phone_retries(writer, monkeypatch):
+    monkeypatch.setattr("savor.writer.WAIT_SECONDS", 0.2)
+    busy, release = threading.Event(), threading.Event()
+
+    def hold_the_writer() -> None:
+        with pytest.raises(AppError):  # it waits too long as well
+            writer.submit(lambda session: busy.set() or release.wait(5))
+
+    stuck = threading.Thread(target=hold_the_writer)
+    stuck.start()
+    busy.wait(5)
+    try:
+        with pytest.raises(AppError) as sync_wait:
+            writer.submit(_add_study("late"))
+        with pytest.raises(AppError) as async_wait:
+            asyncio.run(writer.store(_add_studies, "later"))
+    finally:
+        release.set()
+        stuck.join()
+    for raised in (sync_wait.value, async_wait.value):
+        assert (raised.status_code, raised.code) == (503, "database_busy")
+        assert raised.headers["Retry-After"]

@@ -18,10 +18,13 @@ import queue
 import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future
+from concurrent.futures import TimeoutError as FutureTimeoutError
 from typing import Any, TypeVar
 
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
+
+from savor.errors import FOR_PHONE, RETRY_AFTER_SECONDS, AppError
 
 log = logging.getLogger(__name__)
 
@@ -30,7 +33,8 @@ P = TypeVar("P")
 Write = Callable[[Session], T]
 # Answers items in order: each a result, or the exception that item met.
 BatchWrite = Callable[[Session, Sequence[Any]], Sequence[Any]]
-Job = tuple[BatchWrite | None, Any, Future]
+Waiter = Future | asyncio.Future
+Job = tuple[BatchWrite | None, Any, Waiter]
 MAX_BATCH = 256
 WAIT_SECONDS = 30.0
 
@@ -46,16 +50,26 @@ class WriteQueue:
 
     def submit(self, write: Write[T]) -> T:
         """Run `write(session)` in the next group commit and return its result (or raise)."""
-        return self._enqueue(None, write).result(timeout=WAIT_SECONDS)
+        return self.submit_item(None, write)
 
-    def submit_item(self, handler: BatchWrite, item: Any) -> Any:
+    def submit_item(self, handler: BatchWrite | None, item: Any) -> Any:
         """Store `item` with `handler` in the next group commit, blocking until it is on disk."""
-        return self._enqueue(handler, item).result(timeout=WAIT_SECONDS)
+        future: Future = Future()
+        self._enqueue((handler, item, future))
+        try:
+            return future.result(timeout=WAIT_SECONDS)
+        except FutureTimeoutError:
+            raise _too_slow() from None
 
     async def store(self, handler: BatchWrite, item: Any) -> Any:
         """`submit_item` for async routes: the event loop waits without holding a thread."""
-        future = asyncio.wrap_future(self._enqueue(handler, item))
-        return await asyncio.wait_for(future, timeout=WAIT_SECONDS)
+        future = asyncio.get_running_loop().create_future()
+        self._enqueue((handler, item, future))
+        try:
+            async with asyncio.timeout(WAIT_SECONDS):
+                return await future
+        except TimeoutError:
+            raise _too_slow() from None
 
     def close(self) -> None:
         with self._lock:
@@ -64,11 +78,9 @@ class WriteQueue:
                 self._thread.join(timeout=WAIT_SECONDS)
                 self._thread = None
 
-    def _enqueue(self, handler: BatchWrite | None, item: Any) -> Future:
+    def _enqueue(self, job: Job) -> None:
         self._ensure_started()
-        future: Future = Future()
-        self._jobs.put((handler, item, future))
-        return future
+        self._jobs.put(job)
 
     def _ensure_started(self) -> None:
         with self._lock:
@@ -100,7 +112,7 @@ class WriteQueue:
         groups: dict[BatchWrite | None, list[Job]] = {}
         for job in batch:
             groups.setdefault(job[0], []).append(job)
-        outcomes: list[tuple[Future, object]] = []
+        outcomes: list[tuple[Waiter, object]] = []
         try:
             # Objects handed back stay readable after the commit closes this session.
             with Session(self.engine, expire_on_commit=False) as session:
@@ -116,15 +128,49 @@ class WriteQueue:
                 session.commit()
         except Exception as error:
             log.exception("group commit of %d writes failed", len(batch))
-            for _, _, future in batch:
-                future.set_exception(error)
+            _answer([(future, error) for _, _, future in batch])
             return
         self.batches += 1
-        for future, result in outcomes:
-            if isinstance(result, BaseException):
-                future.set_exception(result)
-            else:
-                future.set_result(result)
+        _answer(outcomes)
+
+
+def _answer(outcomes: list[tuple[Waiter, object]]) -> None:
+    """Hand each waiter its result; each event loop is woken once for all of its own."""
+    by_loop: dict[asyncio.AbstractEventLoop, list[tuple[asyncio.Future, object]]] = {}
+    for future, result in outcomes:
+        if isinstance(future, asyncio.Future):
+            by_loop.setdefault(future.get_loop(), []).append((future, result))
+        else:
+            _settle(future, result)
+    for loop, settled in by_loop.items():
+        # A wake-up is a system call; a batch answers its requests with one.
+        try:
+            loop.call_soon_threadsafe(_settle_all, settled)
+        except RuntimeError:
+            log.warning("%d writes were stored for an event loop that has closed", len(settled))
+
+
+def _settle_all(outcomes: list[tuple[asyncio.Future, object]]) -> None:
+    for future, result in outcomes:
+        if not future.done():  # a request that gave up waiting has cancelled its future
+            _settle(future, result)
+
+
+def _settle(future: Waiter, result: object) -> None:
+    if isinstance(result, BaseException):
+        future.set_exception(result)
+    else:
+        future.set_result(result)
+
+
+def _too_slow() -> AppError:
+    # The record is not acknowledged, so the phone keeps it and sends it again later.
+    return AppError(
+        503,
+        "database_busy",
+        f"The server is too busy to save this right now. {FOR_PHONE}",
+        headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+    )
 
 
 def _run_write(session: Session, items: Sequence[Write]) -> Sequence[Any]:
