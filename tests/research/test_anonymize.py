@@ -1,13 +1,18 @@
 """Pseudonymous keys and date shifting, as pure functions, and date shifting in an export."""
 
 import csv
+import hmac
 import io
 import uuid
 from datetime import UTC, date, datetime, timedelta
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from savor.clock import utcnow
 from savor.research.anonymize import (
     Anonymizer,
+    _Keyed,
     date_text,
     local_text,
     record_ref,
@@ -33,6 +38,21 @@ def test_record_ref_of_a_prompt_differs_from_that_of_a_response_with_the_same_id
     response = record_ref(study_secret="a" * 64, kind="R", record_id=ID)
     prompt = record_ref(study_secret="a" * 64, kind="Q", record_id=ID)
     assert response[1:] != prompt[1:]
+
+
+@settings(max_examples=200, deadline=None)
+@given(key=st.binary(max_size=200), message=st.binary(max_size=100))
+def test_keyed_digest_is_hmac_sha256(key: bytes, message: bytes):
+    # Keys shorter than, as long as and longer than SHA-256's 64-byte block.
+    assert _Keyed(key).digest(message) == hmac.digest(key, message, "sha256")
+
+
+@settings(max_examples=100, deadline=None)
+@given(secret=st.text(min_size=1, max_size=100), record=st.uuids(), kind=st.sampled_from("RQS"))
+def test_an_exports_refs_are_record_refs(secret: str, record: uuid.UUID, kind: str):
+    anonymizer = Anonymizer(study_secret=secret, shift_dates=False)
+    expected = record_ref(study_secret=secret, kind=kind, record_id=record)
+    assert anonymizer.ref(kind, record) == anonymizer.ref(kind, record.bytes) == expected
 
 
 def test_shift_is_whole_weeks_between_one_and_fifty_two():

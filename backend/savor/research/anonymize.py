@@ -29,12 +29,33 @@ _PAIRS = [a + b for a in _B32 for b in _B32]
 
 
 def _ref(key: bytes, kind: str, id_bytes: bytes) -> str:
-    digest = hmac.digest(key, f"ref:{kind}:".encode() + id_bytes, "sha256")
+    return _letters(kind, hmac.digest(key, f"ref:{kind}:".encode() + id_bytes, "sha256"))
+
+
+def _letters(kind: str, digest: bytes) -> str:
     # 64 bits and one zero bit of padding make the 13 letters b32encode writes before "===".
     n = int.from_bytes(digest[:REF_BYTES], "big") << 1
     p = _PAIRS
     pairs = p[n >> 55] + p[(n >> 45) & 1023] + p[(n >> 35) & 1023] + p[(n >> 25) & 1023]
     return kind + pairs + p[(n >> 15) & 1023] + p[(n >> 5) & 1023] + _B32[n & 31]
+
+
+class _Keyed:
+    """HMAC-SHA256 (RFC 2104) under one key, its padded key hashed once: hmac.digest sets up
+    the key and looks the digest up by name for every message, 1 µs of a ref's 1.6."""
+
+    def __init__(self, key: bytes) -> None:
+        block = hashlib.sha256().block_size
+        key = (hashlib.sha256(key).digest() if len(key) > block else key).ljust(block, b"\0")
+        self.inner = hashlib.sha256(bytes(b ^ 0x36 for b in key))
+        self.outer = hashlib.sha256(bytes(b ^ 0x5C for b in key))
+
+    def digest(self, message: bytes) -> bytes:
+        inner = self.inner.copy()
+        inner.update(message)
+        outer = self.outer.copy()
+        outer.update(inner.digest())
+        return outer.digest()
 
 
 def shift_weeks(*, study_secret: str, participant_id: uuid.UUID) -> int:
@@ -70,7 +91,9 @@ def local_text(at: datetime | None, zone: str, weeks: int = 0) -> str | None:
 
 
 def date_text(day: date | None, weeks: int = 0) -> str | None:
-    return None if day is None else (day - timedelta(weeks=weeks)).isoformat()
+    if day is None:
+        return None
+    return (day - timedelta(weeks=weeks) if weeks else day).isoformat()
 
 
 @dataclass
@@ -80,6 +103,11 @@ class Anonymizer:
     study_secret: str
     shift_dates: bool
     _people: dict[uuid.UUID, tuple[str, int]] = field(default_factory=dict)
+    _keyed: _Keyed = field(init=False, repr=False, compare=False)
+    _prefixes: dict[str, bytes] = field(default_factory=dict, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        self._keyed = _Keyed(self.study_secret.encode())
 
     def person(self, participant_id: uuid.UUID) -> tuple[str, int]:
         """Her pseudonym, and the weeks her dates move back (0 without date shifting)."""
@@ -99,4 +127,7 @@ class Anonymizer:
         if record_id is None:
             return None
         id_bytes = record_id if record_id.__class__ is bytes else record_id.bytes  # type: ignore[union-attr]
-        return _ref(self.study_secret.encode(), kind, id_bytes)
+        prefix = self._prefixes.get(kind)
+        if prefix is None:
+            prefix = self._prefixes[kind] = f"ref:{kind}:".encode()
+        return _letters(kind, self._keyed.digest(prefix + id_bytes))
