@@ -36,7 +36,12 @@ class StaleProtocolError(AppError):
     """The draft followed a protocol the study has since replaced; it must be drafted again."""
 
     def __init__(self) -> None:
-        super().__init__(503, "protocol_changed", "The study just changed; please send again.")
+        super().__init__(
+            503,
+            "protocol_changed",
+            "The study changed just now; please send this again.",
+            headers={"Retry-After": "1"},
+        )
 
 
 @dataclass(frozen=True)
