@@ -1,6 +1,10 @@
 """Small builders for test data, going through the same services the app uses."""
 
+import asyncio
+from collections.abc import Coroutine
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
+from typing import Any, TypeVar
 
 from fastapi.testclient import TestClient
 from sqlmodel import Session, col, select
@@ -12,6 +16,8 @@ from savor.ema.models import Prompt
 from savor.research import service as research_service
 from savor.studies import service as studies_service
 from savor.studies.models import Participant, Study
+
+T = TypeVar("T")
 
 
 def make_study(session: Session, slug: str = "pilot", name: str = "Pilot study") -> Study:
@@ -109,3 +115,10 @@ def first_due(session: Session, participant: Participant) -> tuple[Prompt, datet
     """Her next scheduled prompt, and a moment just after it is due."""
     prompt = next(p for p in prompts_of(session, participant) if p.status == "scheduled")
     return prompt, prompt.scheduled_at + timedelta(seconds=1)
+
+
+def run_coroutine(coroutine: Coroutine[Any, Any, T]) -> T:
+    """Run `coroutine` to its end, even where this thread already runs an event loop (the
+    browser tests' Playwright leaves one running in the main thread)."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()

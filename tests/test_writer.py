@@ -1,6 +1,5 @@
 """The group-commit writer: many writes, few commits, each write isolated from the others."""
 
-import asyncio
 import threading
 import uuid
 
@@ -12,6 +11,7 @@ from savor.db import make_writer_engine
 from savor.errors import AppError
 from savor.studies.models import Study
 from savor.writer import WriteQueue
+from tests.factories import run_coroutine
 
 
 @pytest.fixture
@@ -148,7 +148,7 @@ def test_a_write_kept_waiting_too_long_is_a_503_the_phone_retries(writer, monkey
         with pytest.raises(AppError) as sync_wait:
             writer.submit(_add_study("late"))
         with pytest.raises(AppError) as async_wait:
-            asyncio.run(writer.store(_add_studies, "later"))
+            run_coroutine(writer.store(_add_studies, "later"))
     finally:
         release.set()
         stuck.join()

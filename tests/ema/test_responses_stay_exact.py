@@ -4,7 +4,6 @@ Each test first sends a check-in so her snapshot is cached, then changes the dat
 another server process (or the research API) would, without the app being told.
 """
 
-import asyncio
 import threading
 import uuid
 from datetime import timedelta
@@ -20,7 +19,7 @@ from savor.studies import service as studies_service
 from savor.studies.models import Participant, ParticipantToken
 from savor.studies.service import default_protocol_source
 from savor.studies.snapshots import SignedIn
-from tests.factories import make_participant
+from tests.factories import make_participant, run_coroutine
 
 
 def _body(**values) -> dict:
@@ -112,8 +111,8 @@ def test_a_new_protocol_applies_to_the_next_answer(client, session, settings):
 
 def _draft(app, token_hash: str, signed_in_as: str) -> responses.Draft:
     snapshots = app.state.snapshots
-    participant = asyncio.run(snapshots.participant(token_hash))
-    study = asyncio.run(snapshots.study(participant.study_id))
+    participant = run_coroutine(snapshots.participant(token_hash))
+    study = run_coroutine(snapshots.study(participant.study_id))
     body = ResponseCreate.model_validate(_body(S1=2))
     instrument = default_instruments()["momentary"]
     signed_in = SignedIn(token_hash=signed_in_as, participant=participant)
