@@ -76,22 +76,6 @@ def plan_for(*, session: Session, participant: Participant, now: datetime) -> in
     )
 
 
-def plan_everyone(*, session: Session, now: datetime) -> int:
-    changed = 0
-    for study in studies_service.list_studies(session=session):
-        document = studies_service.protocol_document(session=session, study=study)
-        active = session.exec(
-            select(Participant)
-            .where(Participant.study_id == study.id)
-            .where(col(Participant.withdrawn_at).is_(None))
-        ).all()
-        for participant in active:
-            changed += ema_prompts.plan_participant(
-                session=session, participant=participant, study=study, document=document, now=now
-            )
-    return changed
-
-
 def stop_for(*, session: Session, participant: Participant, now: datetime) -> None:
     """She withdrew: no more prompts and no more notifications to her devices."""
     ema_prompts.cancel_future(session=session, participant=participant, now=now)
