@@ -6,7 +6,9 @@ import sys
 BENCHMARKS = [
     ["benchmarks.ingest", "--seconds", "15"],
     ["benchmarks.export", "--rows", "100000", "1000000"],
+    ["benchmarks.scheduler"],
     ["benchmarks.pwa_first_view"],
+    ["benchmarks.pwa_first_step", "--runs", "5"],
 ]
 
 
