@@ -3,7 +3,7 @@
 import threading
 
 from savor.notify import fanout
-from savor.notify.scheduler import start_scheduler
+from savor.notify.scheduler import in_own_lane, start_scheduler
 from savor.notify.webpush import PushResult
 
 
@@ -56,3 +56,25 @@ def test_ticks_fall_on_the_whole_minute():
     finally:
         scheduler.shutdown(wait=False)
     assert (when.second, when.microsecond) in {(0, 0), (30, 0)}
+
+
+def test_a_long_planning_run_does_not_hold_back_sending():
+    planning, release = threading.Event(), threading.Event()
+    sent = threading.Semaphore(0)
+
+    @in_own_lane
+    def plan_ahead(now) -> None:
+        planning.set()
+        release.wait(10)
+
+    def send_due(now) -> None:
+        if planning.is_set():
+            sent.release()
+
+    scheduler = start_scheduler([send_due, plan_ahead], interval_seconds=1)
+    try:
+        assert planning.wait(5)
+        assert sent.acquire(timeout=5) and sent.acquire(timeout=5)  # two ticks meanwhile
+    finally:
+        release.set()
+        scheduler.shutdown(wait=True)

@@ -12,7 +12,7 @@ from sqlmodel import Session
 from savor.config import Settings
 from savor.ema import prompts as ema_prompts
 from savor.notify import dispatch, fanout
-from savor.notify.scheduler import Job
+from savor.notify.scheduler import Job, in_own_lane
 from savor.notify.vapid import VapidKeys
 from savor.notify.webpush import PushResult, send_push
 from savor.studies import service as studies_service
@@ -46,6 +46,7 @@ def build_jobs(*, engine: Engine, send: dispatch.Sender) -> list[Job]:
     worker = f"{socket.gethostname()}:{os.getpid()}"
     last_planned: list[datetime] = []
 
+    @in_own_lane
     def plan_ahead(now: datetime) -> None:
         if last_planned and now - last_planned[-1] < PLAN_EVERY:
             return
@@ -65,5 +66,4 @@ def build_jobs(*, engine: Engine, send: dispatch.Sender) -> list[Job]:
             dispatch.retry_pushes(session=session, worker=worker, send=send, now=now)
             dispatch.send_reminders(session=session, worker=worker, send=send, now=now)
 
-    # Sending first: a tick that also plans a large study must not hold back what is due.
     return [send_due, expire, plan_ahead]

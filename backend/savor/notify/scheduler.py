@@ -23,19 +23,29 @@ def run_jobs(jobs: list[Job], now: datetime) -> None:
             log.exception("scheduled job %s failed", getattr(job, "__name__", job))
 
 
+def in_own_lane(job: Job) -> Job:
+    """Mark a job that may run long (planning a large study) to tick on its own, so it
+    never holds back the prompts that fall due meanwhile."""
+    job.own_lane = True  # type: ignore[attr-defined]
+    return job
+
+
 def start_scheduler(jobs: list[Job], *, interval_seconds: int) -> BackgroundScheduler:
     scheduler = BackgroundScheduler(timezone="UTC")
-    # One running tick at a time: a slow tick is skipped over, never stacked up. Ticks are
-    # counted from midnight UTC, so with an interval that divides a minute one falls on every
-    # whole minute, when planned prompts are due, instead of up to an interval later.
-    scheduler.add_job(
-        lambda: run_jobs(jobs, utcnow()),
-        "interval",
-        seconds=interval_seconds,
-        start_date=TICKS_FROM,
-        id="tick",
-        max_instances=1,
-        coalesce=True,
-    )
+    lanes = {"tick": [job for job in jobs if not getattr(job, "own_lane", False)]}
+    lanes |= {f"lane-{job.__name__}": [job] for job in jobs if getattr(job, "own_lane", False)}
+    for lane_id, lane in lanes.items():
+        # One running tick per lane: a slow tick is skipped over, never stacked up. Ticks are
+        # counted from midnight UTC, so with an interval that divides a minute one falls on
+        # every whole minute, when planned prompts are due, instead of up to an interval later.
+        scheduler.add_job(
+            lambda lane=lane: run_jobs(lane, utcnow()),
+            "interval",
+            seconds=interval_seconds,
+            start_date=TICKS_FROM,
+            id=lane_id,
+            max_instances=1,
+            coalesce=True,
+        )
     scheduler.start()
     return scheduler
