@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Table, select, update
+from sqlalchemy import Table, bindparam, select, update
 from sqlalchemy.engine import Connection
 from sqlmodel import Session, col
 
@@ -22,7 +22,14 @@ from savor import auth, idempotency
 from savor.ema import registry
 from savor.ema import rows as rows_sql
 from savor.ema.instruments import Instrument
-from savor.ema.models import Offer, OfferPublic, Prompt, Response, ResponsePublic
+from savor.ema.models import (
+    InstrumentVersion,
+    Offer,
+    OfferPublic,
+    Prompt,
+    Response,
+    ResponsePublic,
+)
 from savor.errors import AppError
 from savor.studies.models import Participant, ParticipantToken, Study
 
@@ -120,20 +127,37 @@ def _settle(
     return public, True
 
 
-def _holders(connection: Connection, token_hashes: set[str]) -> dict[str, _Holder]:
-    found = connection.execute(
-        select(
-            ParticipantToken.token_hash,
-            Participant.id,
-            Participant.timezone,
-            Participant.withdrawn_at,
-            Study.active_protocol_version,
-        )
-        .join(Participant, col(Participant.id) == ParticipantToken.participant_id)
-        .join(Study, col(Study.id) == Participant.study_id)
-        .where(col(ParticipantToken.token_hash).in_(sorted(token_hashes)))
-        .where(col(ParticipantToken.revoked_at).is_(None))
+# Built once: the writer runs these for every set, and building a statement costs more than
+# SQLite takes to answer it.
+_HOLDERS = (
+    select(
+        ParticipantToken.token_hash,
+        Participant.id,
+        Participant.timezone,
+        Participant.withdrawn_at,
+        Study.active_protocol_version,
     )
+    .join(Participant, col(Participant.id) == ParticipantToken.participant_id)
+    .join(Study, col(Study.id) == Participant.study_id)
+    .where(col(ParticipantToken.token_hash).in_(bindparam("hashes", expanding=True)))
+    .where(col(ParticipantToken.revoked_at).is_(None))
+)
+_EARLIER = select(
+    Response.id,
+    Response.participant_id,
+    Response.client_id,
+    Response.prompt_id,
+    Response.instrument_id,
+    Response.instrument_version,
+    Response.submitted_at,
+    Response.received_at,
+    Response.late,
+    Response.body_hash,
+).where(col(Response.client_id).in_(bindparam("client_ids", expanding=True)))
+
+
+def _holders(connection: Connection, token_hashes: set[str]) -> dict[str, _Holder]:
+    found = connection.execute(_HOLDERS, {"hashes": sorted(token_hashes)})
     return {row[0]: _Holder(*row[1:]) for row in found}
 
 
@@ -141,20 +165,8 @@ def _earlier(
     connection: Connection, drafts: Sequence["Draft"]
 ) -> dict[tuple[uuid.UUID, uuid.UUID], tuple[ResponsePublic, str]]:
     """Records already stored under these client ids, as the API shows them, with digests."""
-    stored = connection.execute(
-        select(
-            Response.id,
-            Response.participant_id,
-            Response.client_id,
-            Response.prompt_id,
-            Response.instrument_id,
-            Response.instrument_version,
-            Response.submitted_at,
-            Response.received_at,
-            Response.late,
-            Response.body_hash,
-        ).where(col(Response.client_id).in_(list({d.client_id for d in drafts})))
-    ).all()
+    client_ids = list({d.client_id for d in drafts})
+    stored = connection.execute(_EARLIER, {"client_ids": client_ids}).all()
     if not stored:
         return {}
     offers: dict[uuid.UUID, list[OfferPublic]] = {}
@@ -278,9 +290,21 @@ def _add(
     )
 
 
+_FINGERPRINT = (
+    select(InstrumentVersion.fingerprint)
+    .where(InstrumentVersion.instrument_id == bindparam("instrument_id"))
+    .where(InstrumentVersion.version == bindparam("version"))
+)
+
+
 def _insert(session: Session, connection: Connection, rows: _Rows) -> None:
     for instrument in rows.instruments.values():
-        registry.register(session=session, instrument=instrument)
+        stored = connection.execute(
+            _FINGERPRINT, {"instrument_id": instrument.id, "version": str(instrument.version)}
+        ).scalar()
+        if stored != rows_sql.fingerprint(instrument):
+            # Asked for the first time, or reworded without a new version (which it refuses).
+            registry.register(session=session, instrument=instrument)
     encode = rows_sql.encoders(connection.dialect)
     for encoder, values in (
         (encode.response, rows.responses),
