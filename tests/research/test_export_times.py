@@ -7,10 +7,13 @@ from zoneinfo import ZoneInfo, available_timezones
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from sqlalchemy.dialects import sqlite
+from sqlmodel import Session
 
 from savor.research.anonymize import local_text, utc_text
 from savor.research.exports.responses import _times
 from savor.sqltypes import UTCDateTime
+from tests.research.expected import get, read_csv
+from tests.research.fixture import Fixture
 
 ZONES = sorted(available_timezones())
 # Zones whose offsets are the hard cases: DST both ways, half and quarter hours, a half-hour
@@ -50,3 +53,23 @@ def test_fast_times_match_the_plain_path(
 
 def test_missing_times_stay_missing() -> None:
     assert _times(None, ZoneInfo("UTC"), timedelta(0)) == (None, None)
+
+
+# Stored and read back through each database: LMT seconds, a DST edge, the last microsecond.
+STORED_TIMES = [
+    (datetime(1850, 1, 1, 12, 0, 0, 999_999, tzinfo=UTC), "Europe/Amsterdam"),
+    (datetime(2026, 3, 8, 7, 59, 59, 999_999, tzinfo=UTC), "America/Chicago"),
+    (datetime(2026, 4, 4, 14, 30, 0, 1, tzinfo=UTC), "Australia/Lord_Howe"),
+]
+
+
+def test_stored_times_export_as_the_plain_path_writes_them(
+    client, session: Session, study: Fixture, token: str
+) -> None:
+    answered = study.answered
+    for at, zone in STORED_TIMES:
+        answered.started_at, answered.timezone = at, zone
+        session.add(answered)
+        session.commit()
+        row = next(r for r in read_csv(get(client, token, "responses")) if r["late"] == "true")
+        assert (row["started_at_utc"], row["started_at_local"]) == _plain(at, zone, 0)

@@ -17,7 +17,7 @@ from functools import lru_cache
 from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Select, String, Text, cast, select, type_coerce
+from sqlalchemy import Select, String, Text, cast, func, select, type_coerce
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import NullType, Uuid
 from sqlmodel import Session, col
@@ -90,8 +90,17 @@ def _raw(column: Any) -> Any:
     return type_coerce(column, NullType())
 
 
-def _check_in_query(scope: Scope) -> Select[Any]:
-    query = select(*map(_raw, (*CHECK_IN, Response.seq))).select_from(Response)
+def _utc_text(column: Any) -> Any:
+    # The text SQLite keeps, written by PostgreSQL whatever its DateStyle and TimeZone: one
+    # path for both, and psycopg builds no datetime.
+    return func.to_char(func.timezone("UTC", column), "YYYY-MM-DD HH24:MI:SS.US")
+
+
+def _check_in_query(scope: Scope, dialect: Dialect) -> Select[Any]:
+    columns = [_raw(c) for c in (*CHECK_IN, Response.seq)]
+    if dialect.name == "postgresql":
+        columns[8:14] = map(_utc_text, CHECK_IN[8:14])
+    query = select(*columns).select_from(Response)
     query = query.outerjoin(Prompt, col(Prompt.id) == Response.prompt_id)
     return _window(query, scope).order_by(col(Response.seq), col(Response.id))
 
@@ -257,7 +266,7 @@ def answered(session: Session, scope: Scope) -> Iterator[list[Answered]]:
     dialect = session.connection().dialect
     check_ins = _CheckIns(scope, dialect)
     to_declined = _converters(dialect, ITEM)[3]
-    check_in_cursor = _cursor(session, _check_in_query(scope))
+    check_in_cursor = _cursor(session, _check_in_query(scope, dialect))
     item_cursor = _cursor(session, _item_query(scope, dialect))
     with closing(check_in_cursor), closing(item_cursor):
         items = iter(item_cursor)
