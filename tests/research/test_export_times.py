@@ -51,6 +51,21 @@ def test_fast_times_match_the_plain_path(
     assert _times(at.astimezone(session), ZoneInfo(zone), shift) == expected
 
 
+@settings(max_examples=200, deadline=None)
+@given(instant=instants, zone=zones, separator=st.sampled_from(" T"), digits=st.integers(0, 6))
+def test_times_stored_in_other_iso_shapes_match_too(
+    instant: datetime, zone: str, separator: str, digits: int
+) -> None:
+    # Text written by hand or by another tool: a T, fewer digits, a comma before them.
+    at = instant.replace(tzinfo=UTC)
+    fraction = f"{at.microsecond:06d}"[:digits]
+    text = at.strftime(f"%Y-%m-%d{separator}%H:%M:%S")
+    expected = _plain(at.replace(microsecond=int(fraction.ljust(6, "0"))), zone, 0)
+    for mark in ".,":
+        raw = text + mark + fraction if digits else text
+        assert _times(raw, ZoneInfo(zone), timedelta(0)) == expected
+
+
 def test_missing_times_stay_missing() -> None:
     assert _times(None, ZoneInfo("UTC"), timedelta(0)) == (None, None)
 

@@ -164,9 +164,12 @@ def _times(raw: Any, zone: ZoneInfo, shift: timedelta) -> tuple[str | None, str 
         # Whole weeks back on both clocks; the offset she really had stays.
         utc = _iso(at - shift, "T", "milliseconds")[:-6] + "Z"
         return utc, _iso(_parse(local[:23]) - shift, "T", "milliseconds") + local[23:]
-    if wall is not None and wall.tzinfo is None:
-        return _iso(wall, "T", "milliseconds") + "Z", local
-    return _iso(at, "T", "milliseconds")[:-6] + "Z", local
+    if wall is None or wall.tzinfo is not None:
+        return _iso(at, "T", "milliseconds")[:-6] + "Z", local
+    if len(raw) == 26 and raw[19] == "." and raw[4] == raw[7] == "-" and raw[13] == raw[16] == ":":
+        # Stored as YYYY-MM-DD HH:MM:SS.ffffff: the UTC text is its first 23 characters.
+        return raw[:10] + "T" + raw[11:23] + "Z", local
+    return _iso(wall, "T", "milliseconds") + "Z", local
 
 
 def _id_bytes(text: str | None) -> bytes | None:
