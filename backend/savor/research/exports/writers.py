@@ -10,7 +10,7 @@ answered item), so those cells are written once per group rather than once per r
 
 import csv
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from types import SimpleNamespace
 from typing import Any
 
@@ -46,6 +46,35 @@ def _csv_line() -> Any:
     return csv.writer(SimpleNamespace(write=str), lineterminator="\n").writerow
 
 
+# Tails whose text is kept (see _Tails), and the characters they may hold together.
+TAILS_KEPT = 4096
+TAIL_CHARS_KEPT = 1 << 20
+
+
+class _Tails:
+    """Tails' text, kept by their cells and the cells' classes: a check-in's answers repeat a
+    few item ids, positions and ratings. 1, 1.0 and True are equal keys written apart, hence
+    the classes; 0.0 and -0.0 are too, hence no floats; lists cannot be keys."""
+
+    def __init__(self, text: Callable[[Cells], str]) -> None:
+        self.text = text
+        self.known: dict[tuple[Cells, Cells], str] = {}
+        self.chars = 0
+
+    def __call__(self, tail: Cells) -> str:
+        classes = tuple(map(type, tail))
+        if float in classes or list in classes:
+            return self.text(tail)
+        found = self.known.get((tail, classes))
+        if found is None:
+            if len(self.known) == TAILS_KEPT or self.chars > TAIL_CHARS_KEPT:
+                self.known.clear()
+                self.chars = 0
+            found = self.known[tail, classes] = self.text(tail)
+            self.chars += len(found)
+        return found
+
+
 def csv_chunks(pages: Iterable[Page], columns: list[str]) -> Iterator[bytes]:
     """The header, then one chunk per page."""
     line = _csv_line()
@@ -53,6 +82,7 @@ def csv_chunks(pages: Iterable[Page], columns: list[str]) -> Iterator[bytes]:
     def text(cells: Cells) -> str:
         return line([v if v.__class__ in SIMPLE else cell(v) for v in cells])
 
+    tail_text = _Tails(text)
     yield line(columns).encode()
     for page in pages:
         out: list[str] = []
@@ -64,7 +94,7 @@ def csv_chunks(pages: Iterable[Page], columns: list[str]) -> Iterator[bytes]:
             # the line written whole, unless one is a single cell: the csv module quotes a
             # line that would otherwise be empty.
             prefix = text(head)[:-1] + ","
-            out.extend(prefix + text(t) if len(t) > 1 else text(head + t) for t in tails)
+            out.extend(prefix + tail_text(t) if len(t) > 1 else text(head + t) for t in tails)
         yield "".join(out).encode()
 
 
