@@ -13,7 +13,8 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import closing
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from functools import lru_cache
+from functools import lru_cache, partial
+from itertools import chain
 from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
@@ -253,11 +254,17 @@ def _cursor(session: Session, query: Select[Any]) -> Any:
     if dialect.name == "postgresql":
         # A named (server-side) cursor: the rows stay in PostgreSQL until read.
         cursor = driver.cursor(name=f"savor_export_{uuid.uuid4().hex}")
-        cursor.itersize = FETCH
     else:
         cursor = driver.cursor()
     cursor.execute(str(compiled), params)
     return cursor
+
+
+def _rows(cursor: Any, dialect: Dialect) -> Iterator[Any]:
+    if dialect.name != "postgresql":
+        return iter(cursor)  # sqlite3 steps through rows in C
+    # psycopg's server-side cursor hands rows over one by one in Python; pages come whole.
+    return chain.from_iterable(iter(partial(cursor.fetchmany, FETCH), []))
 
 
 def answered(session: Session, scope: Scope) -> Iterator[list[Answered]]:
@@ -272,10 +279,10 @@ def answered(session: Session, scope: Scope) -> Iterator[list[Answered]]:
     check_in_cursor = _cursor(session, _check_in_query(scope, dialect))
     item_cursor = _cursor(session, _item_query(scope, dialect))
     with closing(check_in_cursor), closing(item_cursor):
-        items = iter(item_cursor)
+        items = _rows(item_cursor, dialect)
         item = next(items, None)
         batch: list[Answered] = []
-        for row in check_in_cursor:
+        for row in _rows(check_in_cursor, dialect):
             key = (row[-1], row[0])
             # Items of a check-in deleted between the two queries' starts: passed over.
             while item is not None and item[1] != key[1] and (item[0], item[1]) < key:
