@@ -1,10 +1,10 @@
 """Answered check-ins in change order, and their long, wide and item-by-item shapes.
 
-One query streams every answered item of the window with its check-in's columns beside it,
-in (seq, id, position) order, through a server-side cursor on PostgreSQL and SQLite's own
-stepping cursor, so memory stays flat whatever the size. Values come raw from the driver and
-are converted as their column types would convert them, a check-in's columns once for the
-check-in rather than once per item.
+Two queries stream the window's check-ins and their answered items in the same (seq, id)
+order, read from the driver's own cursors (server-side on PostgreSQL, SQLite's stepping
+cursor on SQLite), so memory stays flat whatever the size. Values come raw from the driver
+and are converted as their column types would convert them, a check-in's columns once for
+the check-in rather than once per item.
 """
 
 import json
