@@ -198,10 +198,8 @@ def _as_a_set(session: Session, handler: BatchWrite, items: list[Any]) -> list[A
         results = list(handler(session, items))
         savepoint.commit()
         return results
-    except Exception as error:
+    except Exception:
         savepoint.rollback()
-        if len(items) == 1:
-            return [error]
         # Something in the set failed as a whole (a row another process stored meanwhile,
-        # say): each item again on its own finds out which, and the rest are kept.
+        # say): each item again on its own, reading afresh, finds out which and keeps the rest.
         return [_alone(session, handler, item) for item in items]

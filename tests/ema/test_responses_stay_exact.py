@@ -12,6 +12,7 @@ from sqlmodel import Session, select
 
 from savor.auth import hash_token
 from savor.clock import utcnow
+from savor.db import make_writer_engine
 from savor.ema import responses, store
 from savor.ema.instruments import default_instruments
 from savor.ema.models import Response, ResponseCreate, StaffAlert
@@ -19,6 +20,7 @@ from savor.studies import service as studies_service
 from savor.studies.models import Participant, ParticipantToken
 from savor.studies.service import default_protocol_source
 from savor.studies.snapshots import SignedIn
+from savor.writer import WriteQueue
 from tests.factories import make_participant, run_coroutine
 
 
@@ -109,11 +111,11 @@ def test_a_new_protocol_applies_to_the_next_answer(client, session, settings):
     assert latest.protocol_version == 2
 
 
-def _draft(app, token_hash: str, signed_in_as: str) -> responses.Draft:
+def _draft(app, token_hash: str, signed_in_as: str, sent: dict | None = None) -> responses.Draft:
     snapshots = app.state.snapshots
     participant = run_coroutine(snapshots.participant(token_hash))
     study = run_coroutine(snapshots.study(participant.study_id))
-    body = ResponseCreate.model_validate(_body(S1=2))
+    body = ResponseCreate.model_validate(sent or _body(S1=2))
     instrument = default_instruments()["momentary"]
     signed_in = SignedIn(token_hash=signed_in_as, participant=participant)
     dialect = app.state.writer.engine.dialect
@@ -152,3 +154,33 @@ def test_answers_from_many_phones_at_once_are_each_stored_once(client, session, 
     assert sorted(statuses) == [200] * len(bodies) + [201] * len(bodies)
     session.expire_all()
     assert len(session.exec(select(Response)).all()) == len(bodies)
+
+
+def test_the_same_record_stored_by_two_processes_at_once_is_stored_once(
+    client, app, session, settings
+):
+    headers, participant = make_participant(client, session, settings)
+    token_hash = hash_token(headers["Authorization"].removeprefix("Bearer "))
+    sent = _body(S1=2)
+    # Two writers on one database, as two server processes would have, each with its draft.
+    records = [_draft(app, token_hash, token_hash, sent) for _ in range(2)]
+    writers = [app.state.writer, WriteQueue(make_writer_engine(settings.resolved_database_url))]
+    outcomes: list[object] = []
+    start = threading.Barrier(2)
+
+    def deliver(writer: WriteQueue, record: responses.Draft) -> None:
+        start.wait()
+        outcomes.append(writer.submit_item(store.store_drafts, record))
+
+    threads = [
+        threading.Thread(target=deliver, args=pair) for pair in zip(writers, records, strict=True)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    writers[1].close()
+    writers[1].engine.dispose()
+    assert sorted(created for _, created in outcomes) == [False, True]
+    assert outcomes[0][0] == outcomes[1][0]
+    assert len(_stored(session, participant)) == 1
