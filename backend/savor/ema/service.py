@@ -8,6 +8,7 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from savor.ema import answers as ema_answers
+from savor.ema import planning as ema_planning
 from savor.ema import prompts as ema_prompts
 from savor.ema.compliance import Compliance, PromptFate, compliance
 from savor.ema.instruments import default_instruments
@@ -71,7 +72,7 @@ def plan_for(*, session: Session, participant: Participant, now: datetime) -> in
     """Plan (or re-plan after a change of zone, hours or protocol) her coming prompts."""
     study = session.get_one(Study, participant.study_id)
     document = studies_service.protocol_document(session=session, study=study)
-    return ema_prompts.plan_participant(
+    return ema_planning.plan_participant(
         session=session, participant=participant, study=study, document=document, now=now
     )
 

@@ -10,6 +10,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from savor.config import Settings
+from savor.ema import planning as ema_planning
 from savor.ema import prompts as ema_prompts
 from savor.notify import dispatch, fanout
 from savor.notify.scheduler import Job, in_own_lane
@@ -53,7 +54,7 @@ def build_jobs(*, engine: Engine, send: dispatch.Sender) -> list[Job]:
         with Session(engine) as session:
             for study in studies_service.list_studies(session=session):
                 document = studies_service.protocol_document(session=session, study=study)
-                ema_prompts.plan_study(session=session, study=study, document=document, now=now)
+                ema_planning.plan_study(session=session, study=study, document=document, now=now)
         last_planned[:] = [now]
 
     def expire(now: datetime) -> None:

@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session, delete, select
 
 from savor.clock import utcnow
-from savor.ema import prompts as ema_prompts
+from savor.ema import planning as ema_planning
 from savor.ema.models import Prompt
 from savor.studies import service as studies_service
 from savor.studies.models import Participant, Study
@@ -40,7 +40,7 @@ def _study(session: Session) -> tuple[Study, list[Participant]]:
 def _plan_study(session: Session, now: datetime) -> int:
     study, _ = _study(session)
     document = studies_service.protocol_document(session=session, study=study)
-    return ema_prompts.plan_study(session=session, study=study, document=document, now=now)
+    return ema_planning.plan_study(session=session, study=study, document=document, now=now)
 
 
 def test_a_batch_plans_what_each_alone_would(client, session, settings, monkeypatch):
@@ -55,14 +55,14 @@ def test_a_batch_plans_what_each_alone_would(client, session, settings, monkeypa
     session.execute(delete(Prompt))
     session.commit()
     for participant in people:
-        ema_prompts.plan_participant(
+        ema_planning.plan_participant(
             session=session, participant=participant, study=study, document=document, now=now
         )
     alone = _plans(session)
     assert len(alone) >= 4 * len(ZONES)  # at least all of tomorrow
     session.execute(delete(Prompt))
     session.commit()
-    monkeypatch.setattr(ema_prompts, "PLAN_BATCH", 3)  # batches of 3 and 1
+    monkeypatch.setattr(ema_planning, "PLAN_BATCH", 3)  # batches of 3 and 1
     assert _plan_study(session, now) == len(alone)
     assert _plans(session) == alone
     assert _plan_study(session, now) == 0
