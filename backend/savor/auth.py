@@ -9,7 +9,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from sqlmodel import select
+from sqlmodel import Session, select
 
 from savor.clock import utcnow
 from savor.db import SessionDep
@@ -105,16 +105,21 @@ def current_participant(
 ) -> Participant:
     token = require_bearer(credentials, "app")
     refuse_guessers(request)
-    row = session.exec(
-        select(Participant)
-        .join(ParticipantToken)
-        .where(ParticipantToken.token_hash == hash_token(token))
-        .where(ParticipantToken.revoked_at.is_(None))  # type: ignore[union-attr]
-    ).first()
+    row = token_holder(session, hash_token(token))
     if row is None:
         count_failure(request)
         raise signed_out()
     return row
+
+
+def token_holder(session: Session, token_hash: str) -> Participant | None:
+    """Who holds this participant token; None if nobody does or it was revoked."""
+    return session.exec(
+        select(Participant)
+        .join(ParticipantToken)
+        .where(ParticipantToken.token_hash == token_hash)
+        .where(ParticipantToken.revoked_at.is_(None))  # type: ignore[union-attr]
+    ).first()
 
 
 def signed_out() -> AppError:

@@ -14,7 +14,6 @@ from savor.sqltypes import UTCDateTime
 PromptStatus = Literal[
     "scheduled", "sending", "sent", "opened", "completed", "expired", "cancelled"
 ]
-OPEN_STATUSES = ("sent", "opened")
 
 
 def _at(nullable: bool = True) -> Any:

@@ -52,8 +52,13 @@ def upcoming(*, session: Session, participant: Participant, now: datetime) -> Se
 def her_prompt(*, session: Session, participant: Participant, prompt_id: uuid.UUID) -> Prompt:
     prompt = session.get(Prompt, prompt_id)
     if prompt is None or prompt.participant_id != participant.id:
-        raise AppError(404, "unknown_prompt", "This check-in was not found.")
+        raise unknown_prompt()
     return prompt
+
+
+def unknown_prompt() -> AppError:
+    # The same answer whether it does not exist or is another mother's: nothing to probe.
+    return AppError(404, "unknown_prompt", "This check-in was not found.")
 
 
 def mark_opened(*, session: Session, prompt: Prompt, now: datetime) -> Prompt:

@@ -37,7 +37,6 @@ class Draft:
 
     token_hash: str
     participant_id: uuid.UUID
-    study_id: uuid.UUID
     protocol_version: int
     client_id: uuid.UUID
     body_hash: str
@@ -152,7 +151,6 @@ def draft(
     checked = Draft(
         token_hash=signed_in.token_hash,
         participant_id=participant.id,
-        study_id=study.id,
         protocol_version=study.protocol_version,
         client_id=body.client_id,
         body_hash=idempotency.body_hash(body),

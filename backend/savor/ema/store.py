@@ -19,6 +19,7 @@ from sqlalchemy.engine import Connection
 from sqlmodel import Session, col
 
 from savor import auth, idempotency
+from savor.ema import prompts as ema_prompts
 from savor.ema import registry
 from savor.ema import rows as rows_sql
 from savor.ema.instruments import Instrument
@@ -224,7 +225,7 @@ def _prompts(connection: Connection, prompt_ids: set[uuid.UUID]) -> dict[uuid.UU
 def _claim(connection: Connection, draft: "Draft", prompt: _PromptState | None) -> _PromptState:
     """Mark her prompt answered; a prompt answers once, whoever asks first."""
     if prompt is None or prompt.participant_id != draft.participant_id:
-        raise AppError(404, "unknown_prompt", "This check-in was not found.")
+        raise ema_prompts.unknown_prompt()
     if prompt.instrument_id != draft.instrument.id:
         raise AppError(
             422,

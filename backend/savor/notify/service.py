@@ -57,11 +57,3 @@ def remove_all(*, session: Session, participant: Participant) -> None:
         delete(PushSubscription).where(col(PushSubscription.participant_id) == participant.id)
     )
     session.commit()
-
-
-def subscriptions_for(*, session: Session, participant_id) -> list[PushSubscription]:
-    return list(
-        session.exec(
-            select(PushSubscription).where(PushSubscription.participant_id == participant_id)
-        )
-    )

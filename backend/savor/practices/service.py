@@ -1,5 +1,6 @@
 """Practice catalog and program for one mother, and the practice sessions her phone reports."""
 
+import uuid
 from datetime import datetime, timedelta
 
 from sqlalchemy.exc import IntegrityError
@@ -31,7 +32,14 @@ CUSTOM_VARIANT = "custom"
 def context_for(
     *, session: Session, participant: Participant
 ) -> tuple[Study, ProtocolDocument, StudyCatalog]:
-    study = session.get_one(Study, participant.study_id)
+    return study_context(session=session, study_id=participant.study_id)
+
+
+def study_context(
+    *, session: Session, study_id: uuid.UUID
+) -> tuple[Study, ProtocolDocument, StudyCatalog]:
+    """A study with its active protocol and the practices that protocol offers."""
+    study = session.get_one(Study, study_id)
     document = studies_service.protocol_document(session=session, study=study)
     return study, document, study_catalog(document.program)
 

@@ -15,13 +15,12 @@ from typing import Annotated, Generic, TypeVar
 
 from fastapi import Depends, Request
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
 from savor import auth
-from savor.practices.catalog import StudyCatalog, study_catalog
-from savor.studies import service as studies_service
-from savor.studies.models import Participant, ParticipantToken, Study
+from savor.practices.catalog import StudyCatalog
+from savor.practices.service import study_context
 from savor.studies.protocol import ProtocolDocument
 
 K = TypeVar("K")
@@ -102,12 +101,7 @@ class Snapshots:
 
     def _read_participant(self, token_hash: str) -> ParticipantSnapshot | None:
         with Session(self.engine) as session:
-            row = session.exec(
-                select(Participant)
-                .join(ParticipantToken)
-                .where(ParticipantToken.token_hash == token_hash)
-                .where(col(ParticipantToken.revoked_at).is_(None))
-            ).first()
+            row = auth.token_holder(session, token_hash)
             if row is None:
                 return None
             return ParticipantSnapshot(
@@ -121,13 +115,12 @@ class Snapshots:
 
     def _read_study(self, study_id: uuid.UUID) -> StudySnapshot:
         with Session(self.engine) as session:
-            study = session.get_one(Study, study_id)
-            document = studies_service.protocol_document(session=session, study=study)
+            study, document, catalog = study_context(session=session, study_id=study_id)
             return StudySnapshot(
                 id=study.id,
                 protocol_version=study.active_protocol_version,
                 document=document,
-                catalog=study_catalog(document.program),
+                catalog=catalog,
             )
 
 
