@@ -113,6 +113,7 @@ class PushService:
         self._answers: dict[str, tuple[int, dict[str, str]]] = {}
         self.received: list[Received] = []
         self.refusals: list[str] = []
+        self.connections = 0  # TCP connections accepted
         self._server = _Server(("127.0.0.1", 0), _Handler)
         self._server.service = self  # type: ignore[attr-defined]
         self.origin = f"http://127.0.0.1:{self._server.server_address[1]}"
@@ -203,6 +204,15 @@ class _Server(ThreadingHTTPServer):
 
 
 class _Handler(BaseHTTPRequestHandler):
+    # Keep-alive, as every real push service offers: a sender reuses its connections.
+    protocol_version = "HTTP/1.1"
+
+    def setup(self) -> None:
+        super().setup()
+        service: PushService = self.server.service  # type: ignore[attr-defined]
+        with service._lock:
+            service.connections += 1
+
     def do_POST(self) -> None:
         body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
         service: PushService = self.server.service  # type: ignore[attr-defined]

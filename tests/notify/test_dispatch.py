@@ -11,9 +11,10 @@ from savor.clock import utcnow
 from savor.ema import prompts as ema_prompts
 from savor.ema.models import Prompt, PushSubscription
 from savor.notify import dispatch
-from savor.notify.jobs import build_jobs
-from savor.notify.webpush import PushResult
+from savor.notify.jobs import build_jobs, make_sender
+from savor.notify.webpush import PushResult, neutral_payload
 from tests.factories import first_due, make_participant, prompts_of
+from tests.notify.test_webpush import closed_port
 
 
 def _subscribe(client, headers, push_service):
@@ -312,3 +313,28 @@ def test_more_than_a_batch_goes_out_in_one_tick(client, session, settings, monke
 
     assert dispatch.dispatch_due(session=session, worker="w1", send=fake_send, now=now).claimed == 5
     assert sorted(sent) == sorted(str(p.id) for p in due)
+
+
+def test_a_proxy_set_in_the_environment_is_used_for_pushes(
+    app, push_service, monkeypatch: pytest.MonkeyPatch
+):
+    monkeypatch.setenv("HTTP_PROXY", f"http://127.0.0.1:{closed_port()}")
+    send = make_sender(app.state.settings, app.state.vapid_keys)
+
+    result = send(push_service.subscribe().to_json(), neutral_payload("prompt", "p", "en"))
+
+    assert result.outcome == "retry"  # the (closed) proxy was tried, not the push service
+    assert push_service.received == []
+
+
+def test_without_a_proxy_pushes_go_straight_to_the_push_service(
+    app, push_service, monkeypatch: pytest.MonkeyPatch
+):
+    for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    send = make_sender(app.state.settings, app.state.vapid_keys)
+
+    result = send(push_service.subscribe().to_json(), neutral_payload("prompt", "p", "en"))
+
+    assert result.outcome == "sent"
+    assert len(push_service.received) == 1

@@ -1,6 +1,7 @@
 """Sending many pushes at once: each once, a failure isolated, nothing sent after a stop."""
 
 import threading
+import time
 
 from savor.notify import fanout
 from savor.notify.scheduler import in_own_lane, start_scheduler
@@ -20,6 +21,30 @@ def test_every_message_is_sent_once_and_answered():
     answered = [(message, result.reason) for group in groups for message, result in group]
     assert sorted(answered) == [(n, str(n)) for n in range(50)]
     assert sorted(sent) == list(range(50))
+
+
+def test_answers_coming_in_together_are_handed_over_at_most_once_per_group_interval():
+    def send(message: int) -> PushResult:
+        time.sleep(0.002)
+        return PushResult("sent", 201, "created")
+
+    start = time.monotonic()
+    groups = list(fanout.send_all(list(range(300)), send, workers=4, group_seconds=0.05))
+    elapsed = time.monotonic() - start
+
+    assert sum(len(group) for group in groups) == 300
+    assert len(groups) <= elapsed / 0.05 + 2  # one answer per group would be ~300 groups
+
+
+def test_an_answer_after_a_quiet_spell_is_handed_over_at_once():
+    def send(message: int) -> PushResult:
+        return PushResult("sent", 201, "created")
+
+    groups = fanout.send_all([1], send, group_seconds=30)
+    start = time.monotonic()
+
+    assert [m for m, _ in next(groups)] == [1]
+    assert time.monotonic() - start < 5
 
 
 def test_a_sender_that_raises_gives_a_retry_for_its_message_only():
@@ -56,6 +81,19 @@ def test_ticks_fall_on_the_whole_minute():
     finally:
         scheduler.shutdown(wait=False)
     assert (when.second, when.microsecond) in {(0, 0), (30, 0)}
+
+
+def test_a_lane_of_its_own_ticks_between_the_minutes_prompts_fall_due_on():
+    @in_own_lane
+    def plan_ahead(now) -> None:
+        pass
+
+    scheduler = start_scheduler([plan_ahead], interval_seconds=30)
+    try:
+        when = scheduler.get_job("lane-plan_ahead").next_run_time
+    finally:
+        scheduler.shutdown(wait=False)
+    assert (when.second, when.microsecond) in {(15, 0), (45, 0)}
 
 
 def test_a_long_planning_run_does_not_hold_back_sending():

@@ -127,6 +127,56 @@ def test_push_is_received_with_valid_vapid_and_decrypts_to_the_payload(
     assert received.ttl == 900
 
 
+def claims_of(headers: dict) -> dict:
+    token = headers["Authorization"].split("t=", 1)[1].split(",", 1)[0]
+    return json.loads(b64url_decode(token.split(".")[1]))
+
+
+def test_a_vapid_token_is_signed_once_per_push_service_for_an_hour(keys: VapidKeys) -> None:
+    first = keys.authorization(audience="https://push.one.example", subject=SUBJECT, now=10_000)
+
+    later = keys.authorization(audience="https://push.one.example", subject=SUBJECT, now=13_599)
+    other = keys.authorization(audience="https://push.two.example", subject=SUBJECT, now=13_599)
+
+    assert later is first
+    assert claims_of(first) == {"aud": "https://push.one.example", "exp": 53_200, "sub": SUBJECT}
+    assert claims_of(other)["aud"] == "https://push.two.example"
+
+
+def test_a_vapid_token_is_signed_anew_after_an_hour(keys: VapidKeys) -> None:
+    first = keys.authorization(audience="https://push.three.example", subject=SUBJECT, now=10_000)
+
+    renewed = keys.authorization(audience="https://push.three.example", subject=SUBJECT, now=13_600)
+
+    assert claims_of(renewed)["exp"] == 13_600 + 12 * 3600 > claims_of(first)["exp"]
+
+
+def test_a_clock_set_back_gets_a_token_signed_for_its_own_time(keys: VapidKeys) -> None:
+    keys.authorization(audience="https://push.four.example", subject=SUBJECT, now=50_000)
+
+    earlier = keys.authorization(audience="https://push.four.example", subject=SUBJECT, now=10_000)
+
+    assert claims_of(earlier)["exp"] == 10_000 + 12 * 3600
+
+
+def test_many_pushes_to_one_service_share_its_connection_and_token(
+    push_service: PushService, keys: VapidKeys
+) -> None:
+    session = requests.Session()
+    browsers = [push_service.subscribe().to_json() for _ in range(3)]
+    payload = neutral_payload("prompt", "7f1c", "en")
+
+    results = [
+        send_push(b, payload, keys=keys, subject=SUBJECT, ttl=60, timeout=2.0, session=session)
+        for b in browsers
+    ]
+
+    assert [r.outcome for r in results] == ["sent"] * 3
+    assert len({r.vapid_key for r in push_service.received}) == 1
+    assert len({json.dumps(r.claims, sort_keys=True) for r in push_service.received}) == 1
+    assert push_service.connections == 1
+
+
 @pytest.mark.parametrize("status", [404, 410])
 def test_expired_subscription_is_gone(
     push_service: PushService, keys: VapidKeys, status: int

@@ -5,6 +5,7 @@ must not hold back every other mother's notification, as it did when each waited
 """
 
 import logging
+import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from typing import TypeVar
@@ -17,6 +18,9 @@ T = TypeVar("T")
 # Enough to keep a push service busy while each message waits on its answer; few enough
 # that a burst neither opens hundreds of connections nor starves the app of CPU.
 PUSH_WORKERS = 16
+# Results are handed over at most this often: each group is one commit, and a commit per
+# answer cost more than the pushes themselves when answers came back a millisecond apart.
+GROUP_SECONDS = 0.1
 
 
 def _safely(send: Callable[[T], PushResult], message: T) -> PushResult:
@@ -30,9 +34,17 @@ def _safely(send: Callable[[T], PushResult], message: T) -> PushResult:
 
 
 def send_all(
-    messages: Sequence[T], send: Callable[[T], PushResult], *, workers: int = PUSH_WORKERS
+    messages: Sequence[T],
+    send: Callable[[T], PushResult],
+    *,
+    workers: int = PUSH_WORKERS,
+    group_seconds: float = GROUP_SECONDS,
 ) -> Iterator[list[tuple[T, PushResult]]]:
-    """Yield groups of (message, result): whatever finished while the caller handled the last."""
+    """Yield groups of (message, result) as they finish, at most one group per group_seconds.
+
+    A result waits at most group_seconds to be handed over; the first after a quiet spell
+    is handed over at once.
+    """
     if not messages:
         return
     pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="push")
@@ -40,9 +52,15 @@ def send_all(
         pending: dict[Future[PushResult], T] = {
             pool.submit(_safely, send, message): message for message in messages
         }
+        ready: list[tuple[T, PushResult]] = []
+        handed_over = time.monotonic() - group_seconds
         while pending:
-            done, _ = wait(pending, return_when=FIRST_COMPLETED)
-            yield [(pending.pop(future), future.result()) for future in done]
+            wait_for = max(0.0, handed_over + group_seconds - time.monotonic()) if ready else None
+            done, _ = wait(pending, timeout=wait_for, return_when=FIRST_COMPLETED)
+            ready += [(pending.pop(future), future.result()) for future in done]
+            if ready and (not pending or time.monotonic() - handed_over >= group_seconds):
+                yield ready
+                ready, handed_over = [], time.monotonic()
     finally:
         # If the caller stops (it could not record results), nothing more is sent: a message
         # sent now could not be recorded and would go out again after its claim goes stale.

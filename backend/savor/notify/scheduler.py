@@ -2,7 +2,7 @@
 
 import logging
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from apscheduler.schedulers.background import BackgroundScheduler
 
@@ -25,7 +25,11 @@ def run_jobs(jobs: list[Job], now: datetime) -> None:
 
 def in_own_lane(job: Job) -> Job:
     """Mark a job that may run long (planning a large study) to tick on its own, so it
-    never holds back the prompts that fall due meanwhile."""
+    never holds back the prompts that fall due meanwhile.
+
+    Its ticks fall half an interval after the main lane's: prompts fall due on whole minutes,
+    and a planning run starting on the same instant slowed down sending them.
+    """
     job.own_lane = True  # type: ignore[attr-defined]
     return job
 
@@ -38,11 +42,12 @@ def start_scheduler(jobs: list[Job], *, interval_seconds: int) -> BackgroundSche
         # One running tick per lane: a slow tick is skipped over, never stacked up. Ticks are
         # counted from midnight UTC, so with an interval that divides a minute one falls on
         # every whole minute, when planned prompts are due, instead of up to an interval later.
+        offset = timedelta(seconds=0 if lane_id == "tick" else interval_seconds / 2)
         scheduler.add_job(
             lambda lane=lane: run_jobs(lane, utcnow()),
             "interval",
             seconds=interval_seconds,
-            start_date=TICKS_FROM,
+            start_date=TICKS_FROM + offset,
             id=lane_id,
             max_instances=1,
             coalesce=True,

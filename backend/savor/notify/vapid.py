@@ -5,6 +5,7 @@ import binascii
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
@@ -12,6 +13,11 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from py_vapid import Vapid
 
 VAPID_KEY_FILE = "vapid_private.pem"
+TOKEN_SECONDS = 12 * 3600  # push services refuse tokens valid for more than 24 h
+# A signed token is reused for this long: signing every message cost as much as encrypting
+# it, and a token still has 11 hours to live when it is replaced.
+RESIGN_AFTER_SECONDS = 3600
+MAX_SIGNED_AUDIENCES = 256  # push services are few; a flood of odd endpoints cannot grow this
 
 
 @dataclass(frozen=True)
@@ -19,6 +25,18 @@ class VapidKeys:
     # Kept out of repr so a logged settings object or result never shows the key.
     private_key_pem: str = field(repr=False)
     public_key: str  # URL-safe base64 of the uncompressed P-256 point: applicationServerKey
+    _signer: Vapid = field(init=False, repr=False, compare=False)
+    # (audience, subject) -> (signed at, headers); shared by the sending threads, whose
+    # racing writes are harmless: each stores an equally valid token.
+    _signed: dict[tuple[str, str], tuple[int, dict[str, Any]]] = field(
+        init=False, repr=False, compare=False, default_factory=dict
+    )
+
+    def __post_init__(self) -> None:
+        # "no-strict": the subject is checked by savor.notify.webpush.check_subject, which
+        # also allows an https URL with a path (py_vapid's own check allows a bare host only).
+        key = parse_private_key(self.private_key_pem)
+        object.__setattr__(self, "_signer", Vapid(private_key=key, conf={"no-strict": True}))
 
     @classmethod
     def from_private_key(cls, key: ec.EllipticCurvePrivateKey) -> "VapidKeys":
@@ -33,10 +51,21 @@ class VapidKeys:
         return cls(private_key_pem=pem, public_key=b64url(point))
 
     def vapid(self) -> Vapid:
-        """The py_vapid signer (RFC 8292 `vapid t=..., k=...`) that pywebpush takes."""
-        # "no-strict": the subject is checked by savor.notify.webpush.check_subject, which
-        # also allows an https URL with a path (py_vapid's own check allows a bare host only).
-        return Vapid(private_key=parse_private_key(self.private_key_pem), conf={"no-strict": True})
+        """The py_vapid signer (RFC 8292 `vapid t=..., k=...`)."""
+        return self._signer
+
+    def authorization(self, *, audience: str, subject: str, now: int) -> dict[str, Any]:
+        """The VAPID header for one push service, valid for 12 h from when it was signed."""
+        key = (audience, subject)
+        signed = self._signed.get(key)
+        if signed is not None and 0 <= now - signed[0] < RESIGN_AFTER_SECONDS:
+            return signed[1]
+        claims: dict[str, str | int] = {"sub": subject, "aud": audience, "exp": now + TOKEN_SECONDS}
+        headers = self._signer.sign(claims)
+        if len(self._signed) >= MAX_SIGNED_AUDIENCES:
+            self._signed.clear()
+        self._signed[key] = (now, headers)
+        return headers
 
 
 def b64url(data: bytes) -> str:

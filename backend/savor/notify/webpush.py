@@ -24,7 +24,6 @@ from savor.notify.vapid import VapidKeys, b64url_decode
 
 Outcome = Literal["sent", "gone", "retry", "rejected"]
 
-VAPID_TOKEN_SECONDS = 12 * 3600  # push services refuse tokens valid for more than 24 h
 BACKOFF_BASE_SECONDS = 60
 BACKOFF_CAP_SECONDS = 6 * 3600
 MAX_REASON_CHARS = 200
@@ -107,17 +106,15 @@ def send_push(
         return PushResult("rejected", None, f"invalid subscription: {exc}")
     now = utcnow()
     parts = urlsplit(subscription["endpoint"])
-    claims: dict[str, str | int] = {
-        "sub": subject,
-        "aud": f"{parts.scheme}://{parts.netloc}",
-        "exp": int(now.timestamp()) + VAPID_TOKEN_SECONDS,
-    }
+    audience = f"{parts.scheme}://{parts.netloc}"
     try:
+        authorization = keys.authorization(
+            audience=audience, subject=subject, now=int(now.timestamp())
+        )
         response = webpush(
             dict(subscription),
             data=json.dumps(payload, separators=(",", ":"), ensure_ascii=False),
-            vapid_private_key=keys.vapid(),
-            vapid_claims=claims,
+            headers=authorization,
             content_encoding="aes128gcm",
             ttl=ttl,
             timeout=timeout,
