@@ -1,9 +1,10 @@
 """Planning a whole study in batches writes exactly what planning each mother alone writes."""
 
-from datetime import datetime, time, timedelta
+import uuid
+from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlmodel import Session, delete, select
+from sqlmodel import Session, delete, select, update
 
 from savor.clock import utcnow
 from savor.ema import planning as ema_planning
@@ -61,6 +62,7 @@ def test_a_batch_plans_what_each_alone_would(client, session, settings, monkeypa
     alone = _plans(session)
     assert len(alone) >= 4 * len(ZONES)  # at least all of tomorrow
     session.execute(delete(Prompt))
+    session.execute(update(Participant).values(plan_key=None))  # as if never planned
     session.commit()
     monkeypatch.setattr(ema_planning, "PLAN_BATCH", 3)  # batches of 3 and 1
     assert _plan_study(session, now) == len(alone)
@@ -98,3 +100,117 @@ def test_withdrawn_mothers_are_left_out(client, session, settings):
     session.commit()
     assert _plan_study(session, utcnow()) == 0
     assert prompts_of(session, participant) == []
+
+
+def _spy_on_checking(monkeypatch) -> list:
+    checked: list = []
+    real = ema_planning._check_batch
+
+    def check(session, people, *args):
+        checked.extend(her.id for her in people)
+        return real(session, people, *args)
+
+    monkeypatch.setattr(ema_planning, "_check_batch", check)
+    return checked
+
+
+def test_the_next_day_adds_what_checking_everyone_would_and_checks_no_one(
+    client, session, settings, monkeypatch
+):
+    for zone in ZONES:
+        make_participant(client, session, settings, timezone=zone)
+    next_day = utcnow() + timedelta(days=1)
+    checked = _spy_on_checking(monkeypatch)
+
+    added = _plan_study(session, next_day)
+
+    assert added >= 4 * len(ZONES) and checked == []
+    by_new_days = _plans(session)
+    session.execute(update(Participant).values(plan_key=None))
+    session.commit()
+    assert _plan_study(session, next_day) == 0  # checking finds nothing to change
+    assert _plans(session) == by_new_days
+
+
+def _away_from_midnight(now: datetime) -> list[str]:
+    """The zones where no new local day begins within the next hour."""
+    return [z for z in ZONES if now.astimezone(ZoneInfo(z)).hour < 23]
+
+
+def test_a_run_soon_after_the_last_derives_nothing(client, session, settings, monkeypatch):
+    now = utcnow()
+    for zone in _away_from_midnight(now):
+        make_participant(client, session, settings, timezone=zone)
+    _plan_study(session, now)
+    before = _plans(session)
+    derived = []
+    real = ema_planning.plan_day
+    monkeypatch.setattr(ema_planning, "plan_day", lambda **kw: derived.append(kw) or real(**kw))
+
+    assert _plan_study(session, now + timedelta(minutes=10)) == 0
+    assert derived == [] and _plans(session) == before
+
+
+def test_hours_changed_without_replanning_are_caught_by_the_next_run(
+    client, session, settings, monkeypatch
+):
+    _, participant = make_participant(client, session, settings, timezone="America/Chicago")
+    participant.wake_time, participant.sleep_time = time(13), time(15)  # not planned for yet
+    session.add(participant)
+    session.commit()
+    checked = _spy_on_checking(monkeypatch)
+    now = utcnow()
+
+    _plan_study(session, now)
+
+    assert checked == [participant.id]
+    for prompt in prompts_of(session, participant):
+        if prompt.status == "scheduled" and prompt.scheduled_at > now:
+            local = prompt.scheduled_at.astimezone(ZoneInfo("America/Chicago")).time()
+            assert time(13) <= local < time(15)
+
+
+def test_days_planned_by_a_run_that_stopped_early_are_checked_not_doubled(
+    client, session, settings, monkeypatch
+):
+    next_day = utcnow() + timedelta(days=1)
+    zones = _away_from_midnight(next_day)
+    for zone in zones:
+        make_participant(client, session, settings, timezone=zone)
+    _plan_study(session, next_day)
+    planned = _plans(session)
+    study, _ = _study(session)
+    study.planned_at = None  # as if it stopped before marking the study planned
+    session.add(study)
+    session.commit()
+    checked = _spy_on_checking(monkeypatch)
+
+    assert _plan_study(session, next_day + timedelta(minutes=10)) == 0
+
+    assert len(checked) == len(zones)
+    assert _plans(session) == planned
+
+
+def test_the_plan_key_follows_every_input_of_her_plan():
+    her = Participant(
+        study_id=uuid.uuid4(),
+        timezone="Europe/Madrid",
+        language="es",
+        wake_time=time(7),
+        sleep_time=time(22),
+        enrolled_at=datetime(2026, 3, 1, 9, tzinfo=UTC),
+    )
+    key = ema_planning.plan_key(her, protocol_version=1)
+    changes = [
+        {"timezone": "Europe/Lisbon"},
+        {"wake_time": time(7, 1)},
+        {"sleep_time": time(23)},
+        {"enrolled_at": datetime(2026, 3, 2, 9, tzinfo=UTC)},
+    ]
+    others = [ema_planning.plan_key(her.model_copy(update=c), protocol_version=1) for c in changes]
+
+    assert ema_planning.plan_key(her, protocol_version=2) != key
+    assert key not in others and len(set(others)) == len(others)
+    assert (
+        ema_planning.plan_key(her.model_copy(update={"language": "en"}), protocol_version=1) == key
+    )

@@ -124,6 +124,8 @@ def test_participant_table_has_no_identifying_columns():
         "enrolled_at",
         "withdrawn_at",
         "seq",  # change position for incremental exports (research/cursor.py)
+        "plan_key",  # a digest of her zone, hours and protocol (ema/planning.py)
+        "planned_through",
     }
 
 

@@ -13,6 +13,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
+from savor.clock import time_zone
 from savor.studies.protocol import ALL_DAYS, Schedule
 
 # Two prompts of one schedule are never at the same minute, even with min_spacing_minutes = 0.
@@ -56,7 +57,7 @@ def waking_window(
 # schedule: remembering recent ones saves most of the zone arithmetic when planning thousands.
 @lru_cache(maxsize=4096)
 def _window(local_date: date, tz: str, wake: time, sleep: time) -> tuple[datetime, datetime]:
-    zone = ZoneInfo(tz)
+    zone = time_zone(tz)
     sleep_date = local_date if sleep > wake else local_date + timedelta(days=1)
     return local_to_utc(local_date, wake, zone), local_to_utc(sleep_date, sleep, zone)
 
@@ -154,7 +155,7 @@ def plan_day(
     seed: bytes,
 ) -> list[PlannedPrompt]:
     """Every prompt for one participant's local day, ordered by time; same inputs, same plan."""
-    zone = ZoneInfo(tz)
+    zone = time_zone(tz)
     planned = []
     for schedule in schedules:
         if not runs_on(schedule, local_date=local_date, program_day=program_day):

@@ -1,11 +1,12 @@
 """Her program week and calendar days, always counted in her own time zone."""
 
 from datetime import date, datetime
-from zoneinfo import ZoneInfo
+
+from savor.clock import time_zone
 
 
 def local_date(moment: datetime, timezone: str) -> date:
-    return moment.astimezone(ZoneInfo(timezone)).date()
+    return moment.astimezone(time_zone(timezone)).date()
 
 
 def program_week(*, enrolled_at: datetime, timezone: str, now: datetime) -> int:

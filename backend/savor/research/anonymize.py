@@ -9,8 +9,8 @@ import hmac
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
-from zoneinfo import ZoneInfo
 
+from savor.clock import time_zone
 from savor.studies.pseudonym import pseudonym
 
 MAX_SHIFT_WEEKS = 52
@@ -81,7 +81,7 @@ def local_text(at: datetime | None, zone: str, weeks: int = 0) -> str | None:
     """
     if at is None:
         return None
-    local = at.astimezone(ZoneInfo(zone))
+    local = at.astimezone(time_zone(zone))
     text = local.isoformat(timespec="milliseconds")
     if not weeks:
         return text

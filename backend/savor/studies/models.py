@@ -1,7 +1,7 @@
 """Studies, protocol versions, enrollment codes, participants and their tokens."""
 
 import uuid
-from datetime import datetime, time
+from datetime import date, datetime, time
 from typing import Annotated, Any, Literal
 
 from pydantic import WithJsonSchema
@@ -28,6 +28,8 @@ class Study(SQLModel, table=True):
     secret: str = Field(max_length=128)
     active_protocol_version: int = 1
     created_at: datetime = _created_at()
+    # When planning last went through everyone: whose days it covered need no second look.
+    planned_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
 class Protocol(SQLModel, table=True):
@@ -68,6 +70,10 @@ class Participant(ParticipantBase, table=True):
     study_id: uuid.UUID = Field(foreign_key="study.id", index=True, ondelete="CASCADE")
     enrolled_at: datetime = _created_at()
     withdrawn_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # What her prompts were last planned from, and the last local day planned then; while the
+    # key still matches, the daily run only adds the days that are new (see ema/planning.py).
+    plan_key: str | None = Field(default=None, max_length=16)
+    planned_through: date | None = None
     # Set by a database trigger, for incremental exports (see research/cursor.py).
     seq: int | None = Field(default=None, sa_type=BigInteger)
 

@@ -23,6 +23,7 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.types import NullType, Uuid
 from sqlmodel import Session, col
 
+from savor.clock import time_zone
 from savor.ema.models import Prompt, Response, ResponseItem
 from savor.research.anonymize import date_text
 from savor.research.exports import columns as cols
@@ -219,7 +220,7 @@ class _CheckIns:
         name, weeks, shift = person
         kind, schedule, instrument, version, protocol = row[3:8]
         zone, day, late = row[14], self.to_day(row[15]), self.to_flag(row[16])
-        where = ZoneInfo(zone)
+        where = time_zone(zone)
         utc, local = zip(*[_times(a, where, shift) for a in row[8:14]], strict=True)
         anonymizer = self.scope.anonymizer
         refs = (
