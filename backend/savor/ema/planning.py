@@ -374,9 +374,10 @@ def plan_study(*, session: Session, study: Study, document: ProtocolDocument, no
             known = her.planned_through is not None or study.planned_at is not None
             matches = her.plan_key == plan_key(her, protocol_version=version)
             (settled if known and matches else unsettled).append(her)
-        if settled and (added := _add_new_days(session, settled, study, document, now)) is None:
+        added = _add_new_days(session, settled, study, document, now) if settled else 0
+        if added is None:
             unsettled = batch  # someone planned some of these days meanwhile: check them all
-        elif settled:
+        else:
             changed += added
         if unsettled:
             changed += _check_batch(session, unsettled, study, document, now)

@@ -1,10 +1,10 @@
 """Claim due prompts exactly once across processes, notify her devices, remind, retry.
 
 A prompt is claimed (committed) before anything is sent, so racing dispatchers never send it
-twice. Its devices are then notified concurrently, and each prompt's outcome is committed as
-soon as all its devices answered, so a dispatcher that dies mid-tick leaves at most the
-messages in flight unrecorded; the prompts it had claimed but not sent come back once the
-claim is stale.
+twice. Its devices are then notified concurrently, and each prompt's outcome is committed
+within a tenth of a second of its devices' last answer (answers are recorded in groups), so a
+dispatcher that dies mid-tick leaves at most the messages of that last moment unrecorded; the
+prompts it had claimed but not sent come back once the claim is stale.
 """
 
 import time
