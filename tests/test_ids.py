@@ -4,7 +4,8 @@ import os
 import threading
 import uuid
 
-from savor.ids import BLOCK_IDS, new_id
+import savor.ids
+from savor.ids import BLOCK_IDS, new_id, new_ids_hex
 
 
 def test_ids_are_random_version_4_uuids():
@@ -37,3 +38,19 @@ def test_a_forked_process_draws_other_ids_than_its_parent():
     os.waitpid(child, 0)
     from_child = uuid.UUID(bytes=os.read(reader, 16))
     assert from_child != new_id()
+
+
+def test_hex_ids_are_version_4_uuids_with_every_random_bit_kept(monkeypatch):
+    drawn = bytes(range(0xE0, 0x100))
+    monkeypatch.setattr(savor.ids.os, "urandom", lambda size: drawn[:size])
+
+    texts = new_ids_hex(2)
+
+    assert texts == [uuid.UUID(bytes=drawn[n : n + 16], version=4).hex for n in (0, 16)]
+    assert all(uuid.UUID(t).version == 4 and uuid.UUID(t).variant == uuid.RFC_4122 for t in texts)
+
+
+def test_hex_ids_do_not_repeat():
+    drawn = new_ids_hex(BLOCK_IDS * 3) + new_ids_hex(BLOCK_IDS)
+
+    assert len(set(drawn)) == len(drawn)

@@ -12,21 +12,18 @@ Two ways through, decided per participant by her plan key (what her plan was mad
 
 import hashlib
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from datetime import date, datetime, time, timedelta
 from typing import Any, Protocol
 
-import psycopg
 from sqlalchemy import bindparam, or_, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from savor.ema import registry
 from savor.ema.models import Prompt
+from savor.ema.prompt_rows import NewPrompts
 from savor.ema.schedule import PlannedPrompt, plan_day
-from savor.ids import new_id
 from savor.practices import progress
-from savor.rowsql import RowEncoder
 from savor.studies.models import Participant, Study
 from savor.studies.protocol import ProtocolDocument
 from savor.studies.pseudonym import planning_seed
@@ -66,10 +63,6 @@ _TABLE = Prompt.__table__  # type: ignore[attr-defined]
 _PEOPLE = Participant.__table__  # type: ignore[attr-defined]
 _STUDIES = Study.__table__  # type: ignore[attr-defined]
 _KEY_COLUMNS = ("participant_id", "schedule_id", "local_date", "slot")
-# What a newly planned prompt starts with; the times it has not lived through yet are left
-# out of the insert and so stay NULL, with nothing to convert or send for them.
-_BLANK: dict[str, Any] = {"status": "scheduled", "answered_late": False}
-_BLANK |= {"send_attempts": 0, "pushed": 0}
 
 
 def _by_key(statement: Any) -> Any:
@@ -110,18 +103,11 @@ def _planned_days(today: date) -> list[date]:
     return [today + timedelta(days=offset) for offset in range(PLAN_DAYS_AHEAD + 1)]
 
 
-def _her_day(
-    plans: dict[Key, PlannedPrompt],
-    n: int,
-    her: Her,
-    *,
-    day: date,
-    first_day: date,
-    seed: bytes,
-    document: ProtocolDocument,
-    now: datetime,
-) -> None:
-    for plan in plan_day(
+def _her_plans(
+    her: Her, *, day: date, first_day: date, seed: bytes, document: ProtocolDocument, now: datetime
+) -> list[PlannedPrompt]:
+    """Her prompts of one local day that are still to come."""
+    plans = plan_day(
         schedules=document.schedules,
         local_date=day,
         tz=her.timezone,
@@ -129,9 +115,8 @@ def _her_day(
         sleep=her.sleep_time,
         program_day=(day - first_day).days + 1,
         seed=seed,
-    ):
-        if plan.scheduled_at > now:
-            plans[(n, plan.schedule_id, day, plan.slot)] = plan
+    )
+    return [plan for plan in plans if plan.scheduled_at > now]
 
 
 def _wanted(
@@ -146,57 +131,46 @@ def _wanted(
         for day in _planned_days(progress.local_date(now, her.timezone)):
             days.add((n, day))
             if day >= first_day:
-                _her_day(
-                    wanted,
-                    n,
-                    her,
-                    day=day,
-                    first_day=first_day,
-                    seed=seed,
-                    document=document,
-                    now=now,
+                mine = _her_plans(
+                    her, day=day, first_day=first_day, seed=seed, document=document, now=now
                 )
+                for plan in mine:
+                    wanted[(n, plan.schedule_id, day, plan.slot)] = plan
     return wanted, days
 
 
-def _new_days(
+def _new_plans(
     people: Sequence[Her],
     *,
     study: Study,
     document: ProtocolDocument,
     now: datetime,
     since: datetime | None,
-) -> dict[Key, PlannedPrompt]:
-    """Prompts of the days after her last planned one: hers, or the study's last run's."""
-    new: dict[Key, PlannedPrompt] = {}
+) -> Iterator[tuple[uuid.UUID, PlannedPrompt]]:
+    """Prompts of the days after her last planned one (hers, or the study's last run's),
+    derived as they are asked for."""
     # Thousands share a zone: their today, and the last day the study's last run planned.
     zones: dict[str, tuple[list[date], date | None]] = {}
-    for n, her in enumerate(people):
+    for her in people:
         if her.timezone not in zones:
             last = None if since is None else progress.local_date(since, her.timezone)
             zones[her.timezone] = (
                 _planned_days(progress.local_date(now, her.timezone)),
                 None if last is None else last + timedelta(days=PLAN_DAYS_AHEAD),
             )
-        days, study_through = zones[her.timezone]
-        through = max(d for d in (her.planned_through, study_through) if d is not None)
-        if days[-1] <= through:
+        days, through = zones[her.timezone]
+        if through is None or (her.planned_through and her.planned_through > through):
+            through = her.planned_through
+        if through is None or days[-1] <= through:
             continue
         first_day = progress.local_date(her.enrolled_at, her.timezone)
         seed = planning_seed(study_secret=study.secret, participant_id=her.id)
         for day in days:
             if day > through and day >= first_day:
-                _her_day(
-                    new,
-                    n,
-                    her,
-                    day=day,
-                    first_day=first_day,
-                    seed=seed,
-                    document=document,
-                    now=now,
-                )
-    return new
+                for plan in _her_plans(
+                    her, day=day, first_day=first_day, seed=seed, document=document, now=now
+                ):
+                    yield her.id, plan
 
 
 def _existing(
@@ -214,61 +188,6 @@ def _existing(
         if (n := position[who], day) in days:
             found[(n, schedule_id, day, slot)] = (status, at)
     return found
-
-
-def _insert(session: Session, rows: list[dict[str, Any]]) -> None:
-    connection = session.connection()
-    if connection.dialect.name != "postgresql":
-        # Encoded with the columns' own converters, many rows to a statement: a fifth of the
-        # time of an executemany, which converted every value through the ORM's layers.
-        encoder = RowEncoder(_TABLE, list(rows[0]), connection.dialect)
-        encoder.insert(connection, [encoder.encode(row) for row in rows])
-        return
-    # COPY writes a new day for thousands of participants several times faster than
-    # executemany; the values are plain Python types that psycopg sends as they are.
-    names = list(rows[0])
-    statement = f"COPY prompt ({', '.join(names)}) FROM STDIN"
-    cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
-    try:
-        with cursor, cursor.copy(statement) as copy:
-            for row in rows:
-                copy.write_row([row[name] for name in names])
-    except psycopg.IntegrityError as exc:
-        # Raised as SQLAlchemy would for any other statement, so callers catch one kind.
-        raise IntegrityError(statement, None, exc) from exc
-
-
-def _new_rows(
-    session: Session,
-    people: Sequence[Her],
-    new: dict[Key, PlannedPrompt],
-    study: Study,
-    document: ProtocolDocument,
-) -> list[dict[str, Any]]:
-    kinds = {s.id: s.kind for s in document.schedules}
-    versions: dict[str, str] = {}
-    for instrument_id in sorted({plan.instrument for plan in new.values()}):
-        instrument = registry.current(instrument_id)
-        registry.register(session=session, instrument=instrument)
-        versions[instrument_id] = str(instrument.version)
-    return [
-        _BLANK
-        | {
-            "id": new_id(),
-            "participant_id": people[key[0]].id,
-            "schedule_id": plan.schedule_id,
-            "kind": kinds[plan.schedule_id],
-            "instrument_id": plan.instrument,
-            "instrument_version": versions[plan.instrument],
-            "protocol_version": study.active_protocol_version,
-            "local_date": plan.local_date,
-            "slot": plan.slot,
-            "scheduled_at": plan.scheduled_at,
-            "expires_at": plan.expires_at,
-            "remind_at": plan.remind_at,
-        }
-        for key, plan in new.items()
-    ]
 
 
 def _check_batch(
@@ -299,7 +218,8 @@ def _check_batch(
         if key not in wanted and status == "scheduled" and at > now
     ]
     if new:
-        _insert(session, _new_rows(session, people, new, study, document))
+        rows = NewPrompts(session, document, study.active_protocol_version)
+        rows.insert([(people[key[0]].id, plan) for key, plan in new.items()])
     if moves:
         session.execute(_MOVE, moves)
     if cancels:
@@ -322,15 +242,14 @@ def _add_new_days(
     Nothing is recorded per participant: the study's `planned_at`, set once everyone has been
     through, says how far they are planned.
     """
-    new = _new_days(people, study=study, document=document, now=now, since=study.planned_at)
-    if not new:
-        return 0
+    rows = NewPrompts(session, document, study.active_protocol_version)
     try:
-        _insert(session, _new_rows(session, people, new, study, document))
+        return rows.insert(
+            _new_plans(people, study=study, document=document, now=now, since=study.planned_at)
+        )
     except IntegrityError:
         session.rollback()
         return None
-    return len(new)
 
 
 def plan_participant(
