@@ -7,7 +7,7 @@ INSERT per table (one round trip, one step of the database). The conversions are
 types' own, so a row stored this way reads back exactly as one stored through the ORM.
 """
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from functools import lru_cache
 from typing import Any
 
@@ -22,12 +22,27 @@ MAX_VALUES_PER_STATEMENT = 8_000
 class RowEncoder:
     """Encodes rows of `table` (given as mappings of column name to value) for one dialect."""
 
-    def __init__(self, table: Table, columns: Sequence[str], dialect: Dialect) -> None:
+    def __init__(
+        self,
+        table: Table,
+        columns: Sequence[str],
+        dialect: Dialect,
+        *,
+        repeated: Collection[str] = (),
+    ) -> None:
+        """`repeated` names columns whose few distinct values recur across the rows (a time
+        on the minute, a day, an owner): each value is converted once per encoder. Values
+        Python counts as equal must convert alike (true of one instant in two zones, which
+        UTCDateTime stores as UTC)."""
         self.table = table
         self.columns = tuple(columns)
         self.dialect = dialect
         self._processors: list[Processor] = [
-            table.c[name].type.dialect_impl(dialect).bind_processor(dialect) for name in columns
+            _remembered(process) if name in repeated and process is not None else process
+            for name, process in (
+                (name, table.c[name].type.dialect_impl(dialect).bind_processor(dialect))
+                for name in columns
+            )
         ]
 
     def encode(self, row: Mapping[str, Any]) -> tuple[Any, ...]:
@@ -46,6 +61,20 @@ class RowEncoder:
             chunk = rows[start : start + per_statement]
             sql = _insert_sql(self.table, self.columns, self.dialect, len(chunk))
             connection.exec_driver_sql(sql, tuple(value for row in chunk for value in row))
+
+
+def _remembered(process: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    converted: dict[Any, Any] = {}
+
+    def convert(value: Any) -> Any:
+        if (found := converted.get(value, _MISSING)) is _MISSING:
+            found = converted[value] = process(value)
+        return found
+
+    return convert
+
+
+_MISSING = object()
 
 
 @lru_cache(maxsize=512)

@@ -43,6 +43,8 @@ _COLUMNS = (
     "send_attempts",
     "pushed",
 )
+# Thousands of rows share each of these values: converted once each.
+_REPEATED = ("participant_id", "local_date", "scheduled_at", "expires_at", "remind_at")
 _COPY = f"COPY prompt ({', '.join(_COLUMNS)}) FROM STDIN"
 _COPY_CHUNK = 500  # lines handed to the driver at once
 Plans = Iterable[tuple[uuid.UUID, PlannedPrompt]]  # (her id, her planned prompt)
@@ -79,7 +81,7 @@ class NewPrompts:
             return self._copy(connection, plans)
         rows = [self._values(her_id, plan) for her_id, plan in plans]
         if rows:
-            encoder = RowEncoder(_TABLE, _COLUMNS, connection.dialect)
+            encoder = RowEncoder(_TABLE, _COLUMNS, connection.dialect, repeated=_REPEATED)
             encoder.insert(connection, [encoder.encode(row) for row in rows])
         return len(rows)
 
@@ -122,7 +124,7 @@ class NewPrompts:
                 found = texts[moment] = moment.isoformat()
             return found
 
-        def write(lines: list[str]) -> int:
+        def write(copy: psycopg.Copy, lines: list[str]) -> int:
             ids = new_ids_hex(len(lines))
             copy.write("".join([f"{made}\t{line}" for made, line in zip(ids, lines, strict=True)]))
             return len(lines)
@@ -143,10 +145,10 @@ class NewPrompts:
                         f"{remind}\tscheduled\tf\t0\t0\n"
                     )
                     if len(lines) >= _COPY_CHUNK:
-                        count += write(lines)
+                        count += write(copy, lines)
                         lines = []
                 if lines:
-                    count += write(lines)
+                    count += write(copy, lines)
         except psycopg.IntegrityError as exc:
             # Raised as SQLAlchemy would for any other statement, so callers catch one kind.
             raise IntegrityError(_COPY, None, exc) from exc
