@@ -104,38 +104,37 @@ def _planned_days(today: date) -> list[date]:
 
 
 def _her_plans(
-    her: Her, *, day: date, first_day: date, seed: bytes, document: ProtocolDocument, now: datetime
-) -> list[PlannedPrompt]:
-    """Her prompts of one local day that are still to come."""
-    plans = plan_day(
-        schedules=document.schedules,
-        local_date=day,
-        tz=her.timezone,
-        wake=her.wake_time,
-        sleep=her.sleep_time,
-        program_day=(day - first_day).days + 1,
-        seed=seed,
-    )
-    return [plan for plan in plans if plan.scheduled_at > now]
+    her: Her, days: Sequence[date], *, study: Study, document: ProtocolDocument, now: datetime
+) -> Iterator[PlannedPrompt]:
+    """Her prompts still to come on these local days, none before the day she enrolled."""
+    first_day = progress.local_date(her.enrolled_at, her.timezone)
+    seed = planning_seed(study_secret=study.secret, participant_id=her.id)
+    for day in days:
+        if day < first_day:
+            continue
+        for plan in plan_day(
+            schedules=document.schedules,
+            local_date=day,
+            tz=her.timezone,
+            wake=her.wake_time,
+            sleep=her.sleep_time,
+            program_day=(day - first_day).days + 1,
+            seed=seed,
+        ):
+            if plan.scheduled_at > now:
+                yield plan
 
 
 def _wanted(
     people: Sequence[Her], *, study: Study, document: ProtocolDocument, now: datetime
-) -> tuple[dict[Key, PlannedPrompt], set[tuple[int, date]]]:
-    """Their future prompts for today and tomorrow, and the (position, day) pairs planned."""
+) -> tuple[dict[Key, PlannedPrompt], dict[int, list[date]]]:
+    """Their future prompts for today and tomorrow, and the days planned, by position."""
     wanted: dict[Key, PlannedPrompt] = {}
-    days: set[tuple[int, date]] = set()
+    days: dict[int, list[date]] = {}
     for n, her in enumerate(people):
-        first_day = progress.local_date(her.enrolled_at, her.timezone)
-        seed = planning_seed(study_secret=study.secret, participant_id=her.id)
-        for day in _planned_days(progress.local_date(now, her.timezone)):
-            days.add((n, day))
-            if day >= first_day:
-                mine = _her_plans(
-                    her, day=day, first_day=first_day, seed=seed, document=document, now=now
-                )
-                for plan in mine:
-                    wanted[(n, plan.schedule_id, day, plan.slot)] = plan
+        days[n] = _planned_days(progress.local_date(now, her.timezone))
+        for plan in _her_plans(her, days[n], study=study, document=document, now=now):
+            wanted[(n, plan.schedule_id, plan.local_date, plan.slot)] = plan
     return wanted, days
 
 
@@ -163,29 +162,24 @@ def _new_plans(
             through = her.planned_through
         if through is None or days[-1] <= through:
             continue
-        first_day = progress.local_date(her.enrolled_at, her.timezone)
-        seed = planning_seed(study_secret=study.secret, participant_id=her.id)
-        for day in days:
-            if day > through and day >= first_day:
-                for plan in _her_plans(
-                    her, day=day, first_day=first_day, seed=seed, document=document, now=now
-                ):
-                    yield her.id, plan
+        new_days = [day for day in days if day > through]
+        for plan in _her_plans(her, new_days, study=study, document=document, now=now):
+            yield her.id, plan
 
 
 def _existing(
-    session: Session, people: Sequence[Her], days: set[tuple[int, date]]
+    session: Session, people: Sequence[Her], days: dict[int, list[date]]
 ) -> dict[Key, tuple[str, datetime]]:
     """(status, scheduled_at) of their stored prompts on the planned days, in one read."""
     position = {her.id: n for n, her in enumerate(people)}
     rows = session.execute(
         select(*(_TABLE.c[name] for name in _KEY_COLUMNS), _TABLE.c.status, _TABLE.c.scheduled_at)
         .where(_TABLE.c.participant_id.in_(list(position)))
-        .where(_TABLE.c.local_date.in_({day for _, day in days}))
+        .where(_TABLE.c.local_date.in_({day for hers in days.values() for day in hers}))
     )
     found = {}
     for who, schedule_id, day, slot, status, at in rows:
-        if (n := position[who], day) in days:
+        if day in days[n := position[who]]:
             found[(n, schedule_id, day, slot)] = (status, at)
     return found
 
@@ -226,9 +220,8 @@ def _check_batch(
         session.execute(_CANCEL, cancels)
     version = study.active_protocol_version
     records = [
-        {"her_id": her.id, "key": plan_key(her, protocol_version=version)}
-        | {"through": _planned_days(progress.local_date(now, her.timezone))[-1]}
-        for her in people
+        {"her_id": her.id, "key": plan_key(her, protocol_version=version), "through": days[n][-1]}
+        for n, her in enumerate(people)
     ]
     session.execute(_RECORD_PLAN, records)
     return len(new) + len(moves) + len(cancels)
