@@ -111,6 +111,12 @@ def prompts_of(session: Session, participant: Participant) -> list[Prompt]:
     )
 
 
+def first_checkin(session: Session, participant: Participant) -> Prompt:
+    """Her first momentary check-in. Which prompt comes first depends on the hour the test runs
+    (late in her day it is the diary), so tests answering check-in items pick one by name."""
+    return next(p for p in prompts_of(session, participant) if p.instrument_id == "momentary")
+
+
 def first_due(session: Session, participant: Participant) -> tuple[Prompt, datetime]:
     """Her next scheduled prompt, and a moment just after it is due."""
     prompt = next(p for p in prompts_of(session, participant) if p.status == "scheduled")

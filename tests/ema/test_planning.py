@@ -4,6 +4,7 @@ import uuid
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+import pytest
 from sqlmodel import Session, delete, select, update
 
 from savor.clock import utcnow
@@ -91,6 +92,45 @@ def test_new_hours_move_and_cancel_in_a_batch_and_leave_the_rest(client, session
             assert time(12) <= local < time(13, 30)
     assert "cancelled" in {p.status for p in after.values()}
     assert [(p.id, p.scheduled_at) for p in prompts_of(session, second)] == untouched
+
+
+@pytest.mark.parametrize(
+    ("old_zone", "new_zone"),
+    [("America/Chicago", "Europe/Madrid"), ("Europe/Madrid", "America/Chicago")],
+)
+def test_after_a_move_nothing_waits_outside_her_new_hours(
+    client, session, settings, old_zone, new_zone
+):
+    enrolled = datetime(2026, 12, 1, 15, tzinfo=UTC)
+    _, her = make_participant(client, session, settings, timezone=old_zone, enrolled_at=enrolled)
+    now = datetime(
+        2026, 12, 8, 1, 30, tzinfo=UTC
+    )  # 19:30 on the 7th in Chicago, 02:30 on the 8th in Madrid
+    study, _ = _study(session)
+    document = studies_service.protocol_document(session=session, study=study)
+    session.execute(delete(Prompt))
+    session.commit()
+    ema_planning.plan_participant(
+        session=session, participant=her, study=study, document=document, now=now
+    )
+    old_days = {p.local_date for p in prompts_of(session, her) if p.scheduled_at > now}
+    her.timezone = new_zone
+    session.add(her)
+    session.commit()
+
+    ema_planning.plan_participant(
+        session=session, participant=her, study=study, document=document, now=now
+    )
+
+    zone = ZoneInfo(new_zone)
+    waiting = [
+        p for p in prompts_of(session, her) if p.status == "scheduled" and p.scheduled_at > now
+    ]
+    new_days = {now.astimezone(zone).date() + timedelta(days=n) for n in (0, 1)}
+    assert old_days != new_days  # the old zone had a day the new one does not plan
+    assert {p.local_date for p in waiting} <= new_days
+    for prompt in waiting:
+        assert her.wake_time <= prompt.scheduled_at.astimezone(zone).time() <= her.sleep_time
 
 
 def test_withdrawn_mothers_are_left_out(client, session, settings):

@@ -5,7 +5,7 @@ from zoneinfo import ZoneInfo
 
 from savor.clock import utcnow
 from savor.ema import service as ema_service
-from tests.factories import make_participant, prompts_of
+from tests.factories import first_checkin, make_participant, prompts_of
 
 
 def test_enrolling_plans_her_day_inside_her_waking_hours(client, session, settings):
@@ -67,7 +67,7 @@ def test_withdrawing_cancels_what_is_still_to_come(client, session, settings):
 
 def test_a_due_prompt_is_open_with_items_in_her_language(client, session, settings):
     headers, participant = make_participant(client, session, settings, language="es")
-    prompt = prompts_of(session, participant)[0]
+    prompt = first_checkin(session, participant)
     prompt.scheduled_at = utcnow() - timedelta(minutes=1)
     session.add(prompt)
     session.commit()

@@ -10,13 +10,14 @@ from savor.clock import utcnow
 from savor.ema.models import (
     InstrumentVersion,
     Offer,
+    Prompt,
     Response,
     ResponseItem,
     StaffAlert,
 )
 from savor.studies import service as studies_service
 from savor.studies.service import default_protocol_source
-from tests.factories import make_participant, prompts_of
+from tests.factories import first_checkin, make_participant, prompts_of
 
 
 def _answers(**values) -> list[dict]:
@@ -123,7 +124,7 @@ def test_answers_to_an_earlier_version_are_checked_against_that_version(client, 
 
 def test_answering_a_prompt_completes_it(client, session, settings):
     headers, participant = make_participant(client, session, settings)
-    prompt = prompts_of(session, participant)[0]
+    prompt = first_checkin(session, participant)
     prompt.scheduled_at, prompt.expires_at = (
         utcnow() - timedelta(minutes=5),
         utcnow() + timedelta(minutes=30),
@@ -135,14 +136,15 @@ def test_answering_a_prompt_completes_it(client, session, settings):
     )
     response = _post(client, headers, body)
     assert response.status_code == 201, response.text
-    prompt = prompts_of(session, participant)[0]
+    session.expire_all()
+    prompt = session.get(Prompt, prompt.id)
     assert (prompt.status, prompt.answered_late) == ("completed", False)
     assert session.exec(select(Response)).one().kind == prompt.kind
 
 
 def test_a_late_answer_is_kept_and_flagged(client, session, settings):
     headers, participant = make_participant(client, session, settings)
-    prompt = prompts_of(session, participant)[0]
+    prompt = first_checkin(session, participant)
     prompt.scheduled_at = utcnow() - timedelta(hours=3)
     prompt.expires_at, prompt.status = utcnow() - timedelta(hours=2), "expired"
     session.add(prompt)
@@ -151,12 +153,13 @@ def test_a_late_answer_is_kept_and_flagged(client, session, settings):
     response = _post(client, headers, body)
     assert response.status_code == 201
     assert response.json()["late"] is True
-    assert prompts_of(session, participant)[0].answered_late is True
+    session.expire_all()
+    assert session.get(Prompt, prompt.id).answered_late is True
 
 
 def test_a_prompt_answered_twice_is_refused_the_second_time(client, session, settings):
     headers, participant = make_participant(client, session, settings)
-    prompt = prompts_of(session, participant)[0]
+    prompt = first_checkin(session, participant)
     body = _body(
         instrument=prompt.instrument_id,
         prompt_id=str(prompt.id),

@@ -168,18 +168,25 @@ def _new_plans(
 
 
 def _existing(
-    session: Session, people: Sequence[Her], days: dict[int, list[date]]
+    session: Session, people: Sequence[Her], days: dict[int, list[date]], now: datetime
 ) -> dict[Key, tuple[str, datetime]]:
-    """(status, scheduled_at) of their stored prompts on the planned days, in one read."""
+    """(status, scheduled_at) of their stored prompts on the planned days, and of any still
+    waiting on another day, in one read.
+
+    A prompt waiting on a day outside her planned ones is left from an earlier zone: moving
+    east, the old zone's evening falls in her new night, on a day before her new today.
+    """
     position = {her.id: n for n, her in enumerate(people)}
+    waiting = (_TABLE.c.status == "scheduled") & (_TABLE.c.scheduled_at > now)
     rows = session.execute(
         select(*(_TABLE.c[name] for name in _KEY_COLUMNS), _TABLE.c.status, _TABLE.c.scheduled_at)
         .where(_TABLE.c.participant_id.in_(list(position)))
-        .where(_TABLE.c.local_date.in_({day for hers in days.values() for day in hers}))
+        .where(_TABLE.c.local_date.in_({day for hers in days.values() for day in hers}) | waiting)
     )
     found = {}
     for who, schedule_id, day, slot, status, at in rows:
-        if day in days[n := position[who]]:
+        n = position[who]
+        if day in days[n] or (status == "scheduled" and at > now):
             found[(n, schedule_id, day, slot)] = (status, at)
     return found
 
@@ -189,7 +196,7 @@ def _check_batch(
 ) -> int:
     """The checked way: her stored days made to match her plan, and her plan key recorded."""
     wanted, days = _wanted(people, study=study, document=document, now=now)
-    existing = _existing(session, people, days)
+    existing = _existing(session, people, days, now)
     new = {key: plan for key, plan in wanted.items() if key not in existing}
 
     def where(key: Key) -> dict[str, Any]:
