@@ -6,7 +6,8 @@ another server process (or the research API) would, without the app being told.
 
 import threading
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, select
 
@@ -77,15 +78,27 @@ def test_withdrawing_elsewhere_stores_nothing_more(client, session, settings, en
     assert len(_stored(session, participant)) == 1
 
 
+def _dates_apart(old_zone: ZoneInfo, new_zone: ZoneInfo) -> datetime:
+    """A recent moment on one date in the old zone and another in the new."""
+    now = utcnow().replace(microsecond=0) - timedelta(minutes=1)
+    for hours_back in range(24):
+        moment = now - timedelta(hours=hours_back)
+        if moment.astimezone(old_zone).date() != moment.astimezone(new_zone).date():
+            return moment
+    raise AssertionError("the two zones share every date")
+
+
 def test_her_new_time_zone_dates_the_next_answer(client, session, settings, engine):
     headers, participant = make_participant(client, session, settings, timezone="America/Chicago")
     _cached(client, headers)
     _change(engine, Participant, participant.id, timezone="Pacific/Kiritimati")
-    body = _body(S1=4) | {"submitted_at": "2026-11-24T23:30:00+00:00"}
+    kiritimati = ZoneInfo("Pacific/Kiritimati")  # UTC+14: a day ahead of Chicago most hours
+    moment = _dates_apart(ZoneInfo("America/Chicago"), kiritimati)
+    body = _body(S1=4) | {"submitted_at": moment.isoformat()}
     assert _post(client, headers, body).status_code == 201
     latest = max(_stored(session, participant), key=lambda r: r.received_at)
     assert latest.timezone == "Pacific/Kiritimati"
-    assert latest.local_date.isoformat() == "2026-11-25"  # 13:30 on the 25th in UTC+14
+    assert latest.local_date == moment.astimezone(kiritimati).date()
 
 
 def test_her_new_stage_is_asked_about_without_a_refusal(client, session, settings, engine):
