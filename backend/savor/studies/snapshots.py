@@ -7,8 +7,10 @@ still stands, she has not left, her time zone, the study's active protocol versi
 record drafted from an outdated copy is drafted again.
 """
 
+import asyncio
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated, Generic, TypeVar
@@ -77,6 +79,10 @@ class Snapshots:
         self.engine = engine
         self._participants: _Shelf[str, ParticipantSnapshot] = _Shelf(ttl, max_entries)
         self._studies: _Shelf[uuid.UUID, StudySnapshot] = _Shelf(ttl, max_entries)
+        # Reads in progress: requests that miss the same entry at once share one read. Without
+        # this, every request in a busy second read (and parsed) the study's protocol itself,
+        # at startup and each time the entry went stale, and the server stalled for seconds.
+        self._reading: dict[object, asyncio.Future] = {}
 
     async def participant(
         self, token_hash: str, *, fresh: bool = False
@@ -84,7 +90,9 @@ class Snapshots:
         """Who holds this token (None if nobody, or it was revoked)."""
         found = None if fresh else self._participants.get(token_hash)
         if found is None:
-            found = await run_in_threadpool(self._read_participant, token_hash)
+            found = await self._read_once(
+                ("participant", token_hash), self._read_participant, fresh
+            )
             if found is not None:
                 self._participants.put(token_hash, found)
         return found
@@ -92,9 +100,28 @@ class Snapshots:
     async def study(self, study_id: uuid.UUID, *, fresh: bool = False) -> StudySnapshot:
         found = None if fresh else self._studies.get(study_id)
         if found is None:
-            found = await run_in_threadpool(self._read_study, study_id)
+            found = await self._read_once(("study", study_id), self._read_study, fresh)
             self._studies.put(study_id, found)
         return found
+
+    async def _read_once(self, key: tuple[str, K], read: Callable[[K], V], fresh: bool) -> V:
+        """`read(key[1])` in a worker thread, shared by everyone who asks while it runs.
+
+        A fresh read is asked for after a change: it never joins a read that began before.
+        """
+        if fresh:
+            return await run_in_threadpool(read, key[1])
+        reading = self._reading.get(key)
+        if reading is None or reading.get_loop() is not asyncio.get_running_loop():
+            reading = asyncio.ensure_future(run_in_threadpool(read, key[1]))
+            self._reading[key] = reading
+            reading.add_done_callback(lambda done: self._done_reading(key, done))
+        # Shielded: one waiter giving up does not cancel the read the others wait for.
+        return await asyncio.shield(reading)
+
+    def _done_reading(self, key: object, done: asyncio.Future) -> None:
+        if self._reading.get(key) is done:
+            del self._reading[key]
 
     def forget_token(self, token_hash: str) -> None:
         self._participants.forget(token_hash)
