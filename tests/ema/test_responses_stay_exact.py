@@ -131,8 +131,7 @@ def _draft(app, token_hash: str, signed_in_as: str, sent: dict | None = None) ->
     body = ResponseCreate.model_validate(sent or _body(S1=2))
     instrument = default_instruments()["momentary"]
     signed_in = SignedIn(token_hash=signed_in_as, participant=participant)
-    dialect = app.state.writer.engine.dialect
-    return responses.draft(signed_in, participant, study, body, instrument, utcnow(), dialect)
+    return responses.draft(signed_in, participant, study, body, instrument, utcnow())
 
 
 def test_one_refused_draft_leaves_the_rest_of_its_set_stored(client, app, session, settings):

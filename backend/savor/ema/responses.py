@@ -2,21 +2,22 @@
 
 A check-in is the request this service sees most, often in bursts when a phone's offline
 outbox drains. The request checks everything it can without the database (her snapshot, her
-study's protocol, the instrument she saw) and drafts the record; `ema.store` then stores every
-waiting draft in one set (see there for what it re-reads to stay exact).
+study's protocol, the instrument she saw) and drafts the record; `ema.store` then builds the
+rows of every waiting draft and stores them in one set (see there for what it re-reads to stay
+exact).
 """
 
 import uuid
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy.engine import Dialect, Engine
+from sqlalchemy.engine import Engine
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
 from savor import auth, idempotency
-from savor.ema import registry, rows, store
+from savor.ema import registry, store
 from savor.ema.answers import crisis_items, validate_answers
 from savor.ema.instruments import Instrument, default_instruments
 from savor.ema.models import Offer, ResponseCreate, ResponsePublic
@@ -51,7 +52,6 @@ class Draft:
     crisis: list[str]
     alert_staff: bool
     timezone: str  # hers in the snapshot; the writer stores the one it reads
-    prepared: rows.Prepared | None = None
 
 
 async def save(
@@ -95,14 +95,13 @@ async def _store(
     now: datetime,
 ) -> tuple[ResponsePublic, bool]:
     study = await snapshots.study(participant.study_id)
-    dialect = writer.engine.dialect
-    record = draft(signed_in, participant, study, body, instrument, now, dialect)
+    record = draft(signed_in, participant, study, body, instrument, now)
     try:
         return await writer.store(store.store_drafts, record)
     except store.StaleProtocolError:
         # The study moved to a new protocol since its snapshot; its rules decide the offers.
         study = await snapshots.study(participant.study_id, fresh=True)
-        record = draft(signed_in, participant, study, body, instrument, now, dialect)
+        record = draft(signed_in, participant, study, body, instrument, now)
         return await writer.store(store.store_drafts, record)
 
 
@@ -126,10 +125,11 @@ def draft(
     body: ResponseCreate,
     instrument: Instrument,
     now: datetime,
-    dialect: Dialect,
 ) -> Draft:
-    """Check the answer set against what she was asked (every problem named at once), and
-    build its rows for `dialect`'s driver."""
+    """Check the answer set against what she was asked (every problem named at once).
+
+    Its rows are built by the writer (`ema.store`), which has a core of its own.
+    """
     answers = [
         {"item_id": a.item_id, "value": a.value, "declined": a.declined} for a in body.answers
     ]
@@ -148,7 +148,7 @@ def draft(
         summary = "; ".join(f"{f['field']}: {f['message']}" for f in fields)
         raise AppError(422, "invalid_answers", f"Please check: {summary}", fields=fields)
     crisis = crisis_items(instrument, answers)
-    checked = Draft(
+    return Draft(
         token_hash=signed_in.token_hash,
         participant_id=participant.id,
         protocol_version=study.protocol_version,
@@ -166,7 +166,6 @@ def draft(
         alert_staff=bool(crisis) and document.features.staff_alerts,
         timezone=participant.timezone,
     )
-    return replace(checked, prepared=rows.prepare(checked, dialect))
 
 
 def _time_problems(body: ResponseCreate, enrolled_at: datetime, now: datetime) -> list[dict]:

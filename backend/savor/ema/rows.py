@@ -1,8 +1,7 @@
-"""The rows one answer set stores, built and encoded for the driver before it is queued.
+"""The rows one answer set stores, built and encoded for the driver by the writer.
 
-Built in the request from her snapshot, as a self-report in her snapshot's time zone; the
-writer corrects the few facts it reads fresh (a prompt's kind, version and lateness, a new
-time zone) by encoding the response row again, which is rare.
+Built from her draft as a self-report in her snapshot's time zone, with the few facts the
+writer reads fresh (a prompt's kind, version and lateness, a new time zone) laid over it.
 """
 
 import uuid
@@ -77,7 +76,6 @@ def encoders(dialect: Dialect) -> Encoders:
 @dataclass(frozen=True)
 class Prepared:
     response_id: uuid.UUID
-    row: dict[str, Any]  # the response, unencoded, for the writer to correct
     response: tuple[Any, ...]
     items: list[tuple[Any, ...]]
     offers: list[tuple[Any, ...]]
@@ -98,11 +96,10 @@ def fingerprint(instrument: Instrument) -> str:
     return known[1]
 
 
-def prepare(draft: "Draft", dialect: Dialect) -> Prepared:
-    encode = encoders(dialect)
+def _response_row(draft: "Draft", response_id: uuid.UUID) -> dict[str, Any]:
+    """Her response, unencoded, as a self-report in her snapshot's time zone."""
     instrument = draft.instrument
-    response_id = new_id()
-    row = {
+    return {
         "id": response_id,
         "participant_id": draft.participant_id,
         "client_id": draft.client_id,
@@ -121,6 +118,16 @@ def prepare(draft: "Draft", dialect: Dialect) -> Prepared:
         "context": draft.context,
         "body_hash": draft.body_hash,
     }
+
+
+def prepare(draft: "Draft", dialect: Dialect, **facts: Any) -> Prepared:
+    """Her rows, encoded for `dialect`'s driver, with `facts` read fresh by the writer."""
+    encode = encoders(dialect)
+    instrument = draft.instrument
+    response_id = new_id()
+    row = _response_row(draft, response_id) | facts
+    if "timezone" in facts:
+        row["local_date"] = progress.local_date(row["submitted_at"], row["timezone"])
     sensitive = {item.id for item in instrument.items if item.sensitive}
     items = [
         encode.item.encode(
@@ -160,7 +167,6 @@ def prepare(draft: "Draft", dialect: Dialect) -> Prepared:
         alerts.append(encode.alert.encode(alert))
     return Prepared(
         response_id=response_id,
-        row=row,
         response=encode.response.encode(row),
         items=items,
         offers=[encode.offer.encode(o) for o in offers],
@@ -170,11 +176,3 @@ def prepare(draft: "Draft", dialect: Dialect) -> Prepared:
             for o in offers
         ],
     )
-
-
-def corrected(prepared: Prepared, dialect: Dialect, **facts: Any) -> tuple[Any, ...]:
-    """The response row again, with facts the writer read fresh (kind, lateness, zone...)."""
-    row = prepared.row | facts
-    if "timezone" in facts:
-        row["local_date"] = progress.local_date(row["submitted_at"], row["timezone"])
-    return encoders(dialect).response.encode(row)

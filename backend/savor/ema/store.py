@@ -260,20 +260,16 @@ def _add(
     holder: _Holder,
     prompt: _PromptState | None,
 ) -> ResponsePublic:
-    prepared = draft.prepared
-    assert prepared is not None, "drafts are prepared before they are queued"
-    dialect = connection.dialect
     late = prompt is not None and draft.submitted_at > prompt.expires_at
     facts: dict[str, Any] = {}
     if prompt is not None:
         facts |= {"kind": prompt.kind, "protocol_version": prompt.protocol_version, "late": late}
     if holder.timezone != draft.timezone:
         facts["timezone"] = holder.timezone
+    prepared = rows_sql.prepare(draft, connection.dialect, **facts)
     instrument = draft.instrument
     rows.instruments[(instrument.id, instrument.version)] = instrument
-    rows.responses.append(
-        rows_sql.corrected(prepared, dialect, **facts) if facts else prepared.response
-    )
+    rows.responses.append(prepared.response)
     rows.items += prepared.items
     rows.offers += prepared.offers
     rows.alerts += prepared.alerts
