@@ -305,10 +305,20 @@ def fill(phone: TestClient, make: Callable[[], dict], path: str) -> tuple[list[d
     pytest.fail("the disk never filled up")
 
 
+@pytest.fixture
+def client_writing_here(settings: Settings, engine: Engine) -> Iterator[TestClient]:
+    """A server that writes check-ins in its own process too, so one cap covers every write
+    (the writer process is capped in tests/test_writer_process.py)."""
+    app = create_app(settings.model_copy(update={"writer_process": False}), engine)
+    with TestClient(app) as client:
+        yield client
+
+
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 def test_a_full_disk_is_a_clear_503_and_writes_resume_once_there_is_room(
-    client: TestClient, session: Session, settings: Settings, engine: Engine
+    client_writing_here: TestClient, session: Session, settings: Settings, engine: Engine
 ):
+    client = client_writing_here
     headers, _ = make_participant(client, session, settings)
     client.headers.update(headers)
     set_limit = limit_pages(client.app.state.writer.engine)  # type: ignore[attr-defined]

@@ -30,6 +30,10 @@ class Settings(BaseSettings):
     scheduler_enabled: bool = True
     scheduler_interval_seconds: int = Field(default=30, ge=1, le=3600)
     migrate_on_start: bool = True
+    writer_process: bool = Field(
+        default=True,
+        description="store check-ins from a process of their own, so they use a second core",
+    )
     vapid_private_key: SecretStr | None = Field(
         default=None, description="Web Push signing key (PEM); generated into data_dir when unset"
     )

@@ -44,6 +44,18 @@ class AppError(Exception):
         self.fields = fields
         self.headers = headers
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Subclasses take other arguments: rebuilt from their state, so they can cross from
+        # the writer process.
+        return (_restore_error, (type(self), self.args, self.__dict__))
+
+
+def _restore_error(cls: type[AppError], args: tuple[Any, ...], state: dict[str, Any]) -> AppError:
+    error = cls.__new__(cls)
+    Exception.__init__(error, *args)
+    error.__dict__.update(state)
+    return error
+
 
 def error_body(code: str, message: str, fields: list[dict[str, str]] | None = None) -> dict:
     error: dict[str, Any] = {"code": code, "message": message}

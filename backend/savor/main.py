@@ -1,5 +1,6 @@
 """The application factory: routers, error shape, lifespan ticker and the PWA at /."""
 
+import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
@@ -14,6 +15,7 @@ from savor import health
 from savor.config import Settings, get_settings
 from savor.db import make_engine, make_writer_engine
 from savor.ema import routes as ema_routes
+from savor.ema.instruments import default_instruments
 from savor.errors import install_error_handlers
 from savor.logs import RequestLogMiddleware, configure_logging
 from savor.notify import routes as notify_routes
@@ -21,6 +23,7 @@ from savor.notify.jobs import build_jobs, make_sender
 from savor.notify.scheduler import Job, start_scheduler
 from savor.notify.vapid import load_or_create_vapid_keys
 from savor.practices import routes as practices_routes
+from savor.practices.content import default_catalog
 from savor.ratelimit import FailureLimiter
 from savor.research import routes as research_routes
 from savor.research import webhook as research_webhook
@@ -28,6 +31,7 @@ from savor.security import SecurityMiddleware
 from savor.studies import routes as studies_routes
 from savor.studies.snapshots import Snapshots
 from savor.writer import WriteQueue
+from savor.writer_process import WriterProcess
 
 # Nothing about her requests leaves the server, even where the host configures OpenTelemetry.
 NO_TELEMETRY: TelemetryConfig = {"tracing": False, "metrics": False, "logs": False}
@@ -51,11 +55,19 @@ def scheduled_jobs(app: FastAPI) -> list[Job]:
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     settings: Settings = app.state.settings
+    if app.state.writer.process is not None:
+        app.state.writer.process.start()
     scheduler = None
     if settings.scheduler_enabled:
         scheduler = start_scheduler(
             scheduled_jobs(app), interval_seconds=settings.scheduler_interval_seconds
         )
+    # The shipped content is read now, not by the first requests after a restart.
+    default_catalog()
+    default_instruments()
+    # Everything loaded at startup lives as long as the server: frozen, the collector stops
+    # rescanning it, which paused every request for ~90 ms a few times a second under load.
+    gc.freeze()
     try:
         yield
     finally:
@@ -72,7 +84,11 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app = FastAPI(title="Savor", version="0.1.0", lifespan=lifespan, telemetry=NO_TELEMETRY)
     app.state.settings = settings
     app.state.engine = engine or make_engine(settings.resolved_database_url)
-    app.state.writer = WriteQueue(make_writer_engine(settings.resolved_database_url))
+    url = settings.resolved_database_url
+    process = None
+    if settings.writer_process:
+        process = WriterProcess(url, log_level=settings.log_level, log_format=settings.log_format)
+    app.state.writer = WriteQueue(make_writer_engine(url), process=process)
     app.state.snapshots = Snapshots(app.state.engine)
     app.state.enroll_limiter = FailureLimiter(
         max_failures=settings.enrollment_max_failures,

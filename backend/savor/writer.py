@@ -19,12 +19,15 @@ import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future
 from concurrent.futures import TimeoutError as FutureTimeoutError
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from savor.errors import FOR_PHONE, RETRY_AFTER_SECONDS, AppError
+
+if TYPE_CHECKING:
+    from savor.writer_process import WriterProcess
 
 log = logging.getLogger(__name__)
 
@@ -40,9 +43,17 @@ WAIT_SECONDS = 30.0
 
 
 class WriteQueue:
-    def __init__(self, engine: Engine, *, max_batch: int = MAX_BATCH) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        *,
+        max_batch: int = MAX_BATCH,
+        process: "WriterProcess | None" = None,
+    ) -> None:
         self.engine = engine
         self.max_batch = max_batch
+        # Where async batch writes are stored when given (see savor.writer_process).
+        self.process = process
         self._jobs: queue.Queue[Job | None] = queue.Queue()
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
@@ -63,8 +74,11 @@ class WriteQueue:
 
     async def store(self, handler: BatchWrite, item: Any) -> Any:
         """`submit_item` for async routes: the event loop waits without holding a thread."""
-        future = asyncio.get_running_loop().create_future()
-        self._enqueue((handler, item, future))
+        if self.process is not None:
+            future = self.process.store(handler, item)
+        else:
+            future = asyncio.get_running_loop().create_future()
+            self._enqueue((handler, item, future))
         try:
             async with asyncio.timeout(WAIT_SECONDS):
                 return await future
@@ -77,6 +91,8 @@ class WriteQueue:
                 self._jobs.put(None)
                 self._thread.join(timeout=WAIT_SECONDS)
                 self._thread = None
+        if self.process is not None:
+            self.process.close()
 
     def _enqueue(self, job: Job) -> None:
         self._ensure_started()
@@ -121,7 +137,7 @@ class WriteQueue:
                     if handler is None:
                         results = [_alone(session, _run_write, write) for write in items]
                     else:
-                        results = _as_a_set(session, handler, items)
+                        results = as_a_set(session, handler, items)
                     outcomes += [
                         (job[2], result) for job, result in zip(jobs, results, strict=True)
                     ]
@@ -192,7 +208,7 @@ def _alone(session: Session, handler: BatchWrite, item: Any) -> Any:
         return error
 
 
-def _as_a_set(session: Session, handler: BatchWrite, items: list[Any]) -> list[Any]:
+def as_a_set(session: Session, handler: BatchWrite, items: list[Any]) -> list[Any]:
     savepoint = session.begin_nested()
     try:
         results = list(handler(session, items))

@@ -1,0 +1,249 @@
+"""Check-ins stored by a process of their own, fed straight from the event loop.
+
+A check-in's database work (re-reading what must be exact, inserting its rows, the commit)
+costs about as much CPU as the rest of its request. In the server process it competes for the
+interpreter lock with the event loop that parses, checks and answers requests, and every hand
+over between the two threads waits for the lock. In a process of its own it runs on the other
+core.
+
+The event loop keeps one set in flight: items that arrive while the process stores a set wait
+together and go as the next set, so sets grow with the load (group commit, as in
+`savor.writer`). An answer is read when the pipe is readable, on the loop itself: no thread
+waits in between. A 2xx still means the record is committed.
+
+The process is forked from a small server process that has already imported the storing code
+(multiprocessing's "forkserver"), so starting one costs milliseconds and never forks a server
+that runs threads. If it dies, the set it held is answered with a 503 (nothing acknowledged:
+the phones send it again, and what did commit is then found by its client id) and the next
+set starts a new process.
+"""
+
+import asyncio
+import contextlib
+import gc
+import logging
+import multiprocessing
+import pickle
+import signal
+from collections import deque
+from collections.abc import Sequence
+from multiprocessing.connection import Connection
+from typing import Any
+
+from sqlmodel import Session
+
+from savor.errors import FOR_PHONE, RETRY_AFTER_SECONDS, AppError
+
+log = logging.getLogger(__name__)
+
+# Imported once by the fork server, so every writer process starts with them in memory.
+PRELOAD = ["savor.ema.store", "savor.db", "savor.logs", "savor.writer"]
+MAX_SET = 256
+Pending = tuple[Any, Any, asyncio.Future]
+
+
+def writer_lost() -> AppError:
+    # Not acknowledged, so the phone keeps the record and sends it again later.
+    return AppError(
+        503,
+        "database_busy",
+        f"The server had to restart its database writer. {FOR_PHONE}",
+        headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+    )
+
+
+class WriterProcess:
+    """A child process storing sets of items for one event loop, one set at a time."""
+
+    def __init__(
+        self, database_url: str, *, log_level: str = "INFO", log_format: str = "text"
+    ) -> None:
+        self.database_url = database_url
+        self.log_level = log_level
+        self.log_format = log_format
+        self.started = 0  # processes started, restarts included
+        self.sets = 0
+        self._process: Any = None
+        self._pipe: Connection | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._waiting: deque[Pending] = deque()
+        self._in_flight: list[Pending] = []
+
+    def start(self) -> None:
+        """Start the process now rather than on the first check-in (which would wait for it)."""
+        if self._process is None or not self._process.is_alive():
+            self._discard()
+            context = multiprocessing.get_context("forkserver")
+            context.set_forkserver_preload(PRELOAD)
+            ours, theirs = context.Pipe()
+            self._process = context.Process(
+                target=serve,
+                args=(theirs, self.database_url, self.log_level, self.log_format),
+                name="savor-writer",
+                daemon=True,
+            )
+            self._process.start()
+            theirs.close()
+            self._pipe = ours
+            self.started += 1
+
+    @property
+    def pid(self) -> int | None:
+        return None if self._process is None else self._process.pid
+
+    def store(self, handler: Any, item: Any) -> asyncio.Future:
+        """A future for `item`'s outcome, stored by `handler` with the next set."""
+        loop = asyncio.get_running_loop()
+        if loop is not self._loop:
+            self._bind(loop)
+        future = loop.create_future()
+        self._waiting.append((handler, item, future))
+        if not self._in_flight:
+            self._send_next()
+        return future
+
+    def close(self) -> None:
+        self._unbind()
+        if self._pipe is not None:
+            with contextlib.suppress(OSError):  # already gone
+                self._pipe.send(None)
+        if self._process is not None:
+            self._process.join(timeout=30)
+            if self._process.is_alive():
+                self._process.kill()
+                self._process.join()
+        self._discard()
+
+    def _bind(self, loop: asyncio.AbstractEventLoop) -> None:
+        # One loop at a time; a second (a new test client on the same app) takes over.
+        self._unbind()
+        self._loop = loop
+
+    def _unbind(self) -> None:
+        if self._in_flight:
+            # Its answer would reach no one, or be taken for the next set's: the process goes.
+            self._lost()
+        elif self._loop is not None and self._pipe is not None and not self._loop.is_closed():
+            self._loop.remove_reader(self._pipe.fileno())
+        self._loop = None
+        self._fail(self._in_flight, writer_lost())
+        self._fail(list(self._waiting), writer_lost())
+        self._in_flight, self._waiting = [], deque()
+
+    def _send_next(self) -> None:
+        while self._waiting and self._in_flight == []:
+            handler = self._waiting[0][0]
+            taken: list[Pending] = []
+            kept: deque[Pending] = deque()
+            while self._waiting:
+                pending = self._waiting.popleft()
+                if pending[0] is handler and len(taken) < MAX_SET and not pending[2].done():
+                    taken.append(pending)
+                elif not pending[2].done():
+                    kept.append(pending)
+            self._waiting = kept
+            if not taken:
+                continue
+            try:
+                self.start()
+                assert self._pipe is not None and self._loop is not None
+                self._loop.add_reader(self._pipe.fileno(), self._on_answer)
+                self._pipe.send((handler, [item for _, item, _ in taken]))
+            except Exception as error:
+                log.exception("could not hand %d items to the writer process", len(taken))
+                self._lost()
+                self._fail(taken, error if isinstance(error, AppError) else writer_lost())
+                continue
+            self._in_flight = taken
+            self.sets += 1
+
+    def _on_answer(self) -> None:
+        assert self._pipe is not None and self._loop is not None
+        try:
+            status, payload = self._pipe.recv()
+        except (EOFError, OSError):
+            log.error("the writer process ended while it stored %d items", len(self._in_flight))
+            self._lost()
+            self._fail(self._in_flight, writer_lost())
+            self._in_flight = []
+            self._send_next()
+            return
+        except Exception as unreadable:  # read whole, so the pipe is still in step
+            log.exception("an answer from the writer process could not be read")
+            status, payload = "failed", unreadable
+        self._loop.remove_reader(self._pipe.fileno())
+        done, self._in_flight = self._in_flight, []
+        if status == "failed":
+            self._fail(done, payload)
+        else:
+            for (_, _, future), outcome in zip(done, payload, strict=True):
+                if future.done():  # it gave up waiting
+                    continue
+                if isinstance(outcome, BaseException):
+                    future.set_exception(outcome)
+                else:
+                    future.set_result(outcome)
+        self._send_next()
+
+    def _lost(self) -> None:
+        if self._loop is not None and self._pipe is not None and not self._loop.is_closed():
+            self._loop.remove_reader(self._pipe.fileno())
+        if self._process is not None and self._process.is_alive():
+            self._process.kill()
+        self._discard()
+
+    @staticmethod
+    def _fail(pending: Sequence[Pending], error: BaseException) -> None:
+        for _, _, future in pending:
+            if not future.done() and not future.get_loop().is_closed():
+                future.set_exception(error)
+
+    def _discard(self) -> None:
+        if self._pipe is not None:
+            self._pipe.close()
+        self._pipe = None
+        if self._process is not None and not self._process.is_alive():
+            self._process.join()
+        self._process = None
+
+
+def serve(pipe: Connection, database_url: str, log_level: str, log_format: str) -> None:
+    """The child's loop: store each set it is handed in one transaction and answer it."""
+    from savor.db import make_writer_engine
+    from savor.logs import configure_logging
+    from savor.writer import as_a_set
+
+    # Ctrl-C in a terminal reaches the whole process group: the server decides when to stop.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # A file that may not grow (a size limit, a quota) is a full disk: an error to answer
+    # with a 503, not a signal that ends the process.
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+    configure_logging(level=log_level, fmt=log_format)
+    engine = make_writer_engine(database_url)
+    gc.freeze()  # what is loaded by now lives as long as the process: no collection rescans it
+    try:
+        while True:
+            try:
+                message = pipe.recv()
+            except (EOFError, OSError):
+                return  # the server is gone
+            if message is None:
+                return
+            handler, items = message
+            try:
+                with Session(engine, expire_on_commit=False) as session:
+                    outcomes = as_a_set(session, handler, items)
+                    session.commit()
+                answer: tuple[str, Any] = ("stored", outcomes)
+            except Exception as error:
+                log.exception("storing a set of %d items failed", len(items))
+                answer = ("failed", error)
+            try:
+                pipe.send(answer)
+            except (pickle.PicklingError, TypeError, AttributeError) as unsendable:
+                # Not acknowledged, so the phones send the set again; what did commit is then
+                # found by its client id.
+                log.error("the answer to a set could not be sent back: %s", unsendable)
+                pipe.send(("failed", RuntimeError(f"the writer could not answer: {unsendable}")))
+    finally:
+        engine.dispose()
