@@ -1,8 +1,10 @@
 """Ingest: sustained POST /api/v1/responses against a bare endpoint that stores nothing.
 
 Both apps are served the same way (one uvicorn process each, same flags) in the same run and
-loaded by wrk with 64 connections. Prints requests/s, p50/p99, errors and the ratio to the
-bare endpoint, on SQLite and (unless --sqlite-only) on PostgreSQL.
+loaded by wrk with 64 connections, after a few seconds of the same load that are not counted
+(sustained rate: snapshots cached, connections open). Savor stores check-ins from its writer
+process, as it is deployed. Prints requests/s, p50/p99, errors and the ratio to the bare
+endpoint, on SQLite and (unless --sqlite-only) on PostgreSQL.
 
     .venv/bin/python -m benchmarks.ingest [--seconds 20] [--connections 64] [--sqlite-only]
 """
@@ -22,6 +24,7 @@ import httpx
 
 from benchmarks.common import free_port, postgres_database, start_server, stop_server
 
+WARMUP_SECONDS = 3
 ITEMS = {"S1": 4, "C1": 2, "A1": 6, "A2": 5, "N1": 3, "PN1": 1, "SV1": True, "SV1b": 7}
 LUA = """
 local tokens = {%(tokens)s}
@@ -126,16 +129,19 @@ def measure(label: str, env: dict[str, str], seconds: int, connections: int) -> 
     bare = start_server(["-m", "benchmarks.bare_app", str(bare_port)], env)
     try:
         tokens = enroll_many(f"http://127.0.0.1:{port}", codes)
+        for base in (f"http://127.0.0.1:{bare_port}", f"http://127.0.0.1:{port}"):
+            run_wrk(base, "/api/v1/responses", tokens, WARMUP_SECONDS, connections)
         bare_result = run_wrk(
             f"http://127.0.0.1:{bare_port}", "/api/v1/responses", tokens, seconds, connections
         )
+        stored_before = count_responses(env)
         real = run_wrk(
             f"http://127.0.0.1:{port}", "/api/v1/responses", tokens, seconds, connections
         )
     finally:
         stop_server(app)
         stop_server(bare)
-    stored = count_responses(env)
+    stored = count_responses(env) - stored_before
     ratio = real["rps"] / bare_result["rps"]
     print(
         f"{label:10} bare  {bare_result['rps']:8.0f} req/s  p50 {bare_result['p50_ms']:6.1f} ms"
