@@ -1,10 +1,16 @@
-"""Rows encoded ahead for the driver: a remembered conversion gives what converting gives."""
+"""Rows encoded for the driver: a remembered conversion gives what converting gives, and
+inserted rows read back exactly on either database."""
 
+import uuid
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Column, MetaData, Table
+import pytest
+from sqlalchemy import JSON, Boolean, Column, MetaData, String, Table, Uuid, select
 from sqlalchemy.dialects import sqlite
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
 
 from savor.rowsql import RowEncoder
 from savor.sqltypes import UTCDateTime
@@ -34,3 +40,54 @@ def test_one_instant_in_another_zone_encodes_as_in_utc_and_other_instants_do_not
     later = encoder.encode({"at": at + timedelta(minutes=1)})
 
     assert first == in_utc != later
+
+
+ODD = Table(
+    "rowsql_odd",
+    MetaData(),
+    Column("id", Uuid, primary_key=True),
+    Column("note", String(200)),
+    Column("value", JSON),
+    Column("at", UTCDateTime),
+    Column("flag", Boolean),
+)
+COLUMNS = ("id", "note", "value", "at", "flag")
+
+
+@pytest.fixture
+def odd_table(engine: Engine) -> Iterator[Table]:
+    ODD.create(engine)
+    yield ODD
+    ODD.drop(engine)
+
+
+def test_inserted_rows_read_back_exactly_on_either_database(engine, odd_table):
+    rows = [
+        {
+            "id": uuid.uuid4(),
+            "note": "tab\there, line\nbreak, back\\slash, «ñ»",
+            "value": {"nested": [1, None, "x"], "yes": True},
+            "at": datetime(2026, 3, 8, 7, 59, 59, 123456, tzinfo=UTC),
+            "flag": True,
+        },
+        {"id": uuid.uuid4(), "note": None, "value": None, "at": None, "flag": False},
+        {"id": uuid.uuid4(), "note": "", "value": 3, "at": None, "flag": None},
+    ]
+    encoder = RowEncoder(odd_table, COLUMNS, engine.dialect)
+
+    with engine.begin() as connection:
+        encoder.insert(connection, [encoder.encode(row) for row in rows])
+
+    with engine.connect() as connection:
+        stored = {row.id: dict(row._mapping) for row in connection.execute(select(odd_table))}
+    assert stored == {row["id"]: row for row in rows}
+
+
+def test_a_duplicate_is_an_integrity_error_on_either_database(engine, odd_table):
+    encoder = RowEncoder(odd_table, COLUMNS, engine.dialect)
+    row = encoder.encode({"id": uuid.uuid4(), "note": "a", "value": 1, "at": None, "flag": True})
+    with engine.begin() as connection:
+        encoder.insert(connection, [row])
+
+    with pytest.raises(IntegrityError), engine.begin() as connection:
+        encoder.insert(connection, [row])
