@@ -52,6 +52,7 @@ push_app = typer.Typer(help="Web Push signing keys.", no_args_is_help=True)
 app.add_typer(push_app, name="push")
 
 # soft_wrap: tokens, codes and paths must never be broken across lines.
+SHUTDOWN_GRACE_SECONDS = 8  # within Docker's 10 s between its stop signal and its kill
 out = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)
 
@@ -105,7 +106,15 @@ def serve(
     from savor.main import create_app
 
     out.print(f"Serving Savor at {settings.public_url}/")
-    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_config=None)
+    uvicorn.run(
+        create_app(settings),
+        host=settings.host,
+        port=settings.port,
+        log_config=None,
+        # A request still waiting then gets its answer cut off, and the phone sends it again:
+        # a stop (a deploy, `docker stop`) never hangs on one.
+        timeout_graceful_shutdown=SHUTDOWN_GRACE_SECONDS,
+    )
 
 
 @db_app.command("upgrade")

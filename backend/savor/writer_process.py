@@ -39,6 +39,7 @@ log = logging.getLogger(__name__)
 # Imported once by the fork server, so every writer process starts with them in memory.
 PRELOAD = ["savor.ema.store", "savor.db", "savor.logs", "savor.writer"]
 MAX_SET = 256
+CLOSE_SECONDS = 5  # for the last set to commit when the server stops
 Pending = tuple[Any, Any, asyncio.Future]
 
 
@@ -108,7 +109,7 @@ class WriterProcess:
             with contextlib.suppress(OSError):  # already gone
                 self._pipe.send(None)
         if self._process is not None:
-            self._process.join(timeout=30)
+            self._process.join(timeout=CLOSE_SECONDS)
             if self._process.is_alive():
                 self._process.kill()
                 self._process.join()
@@ -173,17 +174,19 @@ class WriterProcess:
             status, payload = "failed", unreadable
         self._loop.remove_reader(self._pipe.fileno())
         done, self._in_flight = self._in_flight, []
-        if status == "failed":
-            self._fail(done, payload)
-        else:
-            for (_, _, future), outcome in zip(done, payload, strict=True):
-                if future.done():  # it gave up waiting
-                    continue
-                if isinstance(outcome, BaseException):
-                    future.set_exception(outcome)
-                else:
-                    future.set_result(outcome)
-        self._send_next()
+        try:
+            if status == "failed":
+                self._fail(done, payload)
+            else:
+                for (_, _, future), outcome in zip(done, payload, strict=True):
+                    if future.done():  # it gave up waiting
+                        continue
+                    if isinstance(outcome, BaseException):
+                        future.set_exception(outcome)
+                    else:
+                        future.set_result(outcome)
+        finally:
+            self._send_next()  # whatever happened above, those waiting are not left behind
 
     def _lost(self) -> None:
         if self._loop is not None and self._pipe is not None and not self._loop.is_closed():
