@@ -20,6 +20,7 @@ from savor.ema.instruments import default_instruments
 from savor.ema.models import Response, ResponseItem
 from savor.ema.store import StaleProtocolError
 from savor.errors import AppError
+from savor.main import create_app
 from savor.writer_process import WriterProcess, writer_lost
 from tests.factories import make_participant
 
@@ -140,8 +141,8 @@ def test_a_writer_process_that_cannot_write_is_a_503_and_writes_resume(
     assert _stored(session, body["client_id"]) == 1
 
 
-def test_stopping_the_server_ends_its_writer_process(app, session, settings):
-    with TestClient(app) as client:
+def test_stopping_the_server_ends_its_writer_process(session, settings):
+    with TestClient(create_app(settings)) as client:
         headers, _ = make_participant(client, session, settings)
         assert client.post("/api/v1/responses", headers=headers, json=_answer()).status_code == 201
         pid = _process(client).pid

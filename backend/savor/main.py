@@ -4,6 +4,7 @@ import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
+from functools import cache
 
 from fastapi import FastAPI
 from fastapi.middleware.gzip import GZipMiddleware
@@ -52,6 +53,14 @@ def scheduled_jobs(app: FastAPI) -> list[Job]:
     ]
 
 
+@cache
+def _freeze_startup_objects() -> None:
+    """Everything loaded at startup lives as long as the server: frozen, the collector stops
+    rescanning it, which paused every request for ~90 ms a few times a second under load.
+    Once per process: whatever garbage is frozen with it is never freed."""
+    gc.freeze()
+
+
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     settings: Settings = app.state.settings
@@ -65,9 +74,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     # The shipped content is read now, not by the first requests after a restart.
     default_catalog()
     default_instruments()
-    # Everything loaded at startup lives as long as the server: frozen, the collector stops
-    # rescanning it, which paused every request for ~90 ms a few times a second under load.
-    gc.freeze()
+    _freeze_startup_objects()
     try:
         yield
     finally:

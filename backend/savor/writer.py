@@ -10,6 +10,9 @@ its own savepoint, so one failure touches no other. A batch write hands all wait
 one kind to a single handler that stores them with a few set-based statements; it answers
 each item on its own (a result or an error), and if it raises, its items are run again one by
 one so that a single bad item cannot sink the rest.
+
+Given a `WriterProcess`, batch writes from async routes (check-ins) are stored there instead,
+in the same way, on another core (see `savor.writer_process`); plain writes stay here.
 """
 
 import asyncio
