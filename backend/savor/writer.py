@@ -182,14 +182,19 @@ def _settle(future: Waiter, result: object) -> None:
         future.set_result(result)
 
 
-def _too_slow() -> AppError:
-    # The record is not acknowledged, so the phone keeps it and sends it again later.
+def not_saved(reason: str) -> AppError:
+    """The 503 for a record the server could not save: not acknowledged, so the phone keeps
+    it and sends it again later."""
     return AppError(
         503,
         "database_busy",
-        f"The server is too busy to save this right now. {FOR_PHONE}",
+        f"{reason} {FOR_PHONE}",
         headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
     )
+
+
+def _too_slow() -> AppError:
+    return not_saved("The server is too busy to save this right now.")
 
 
 def _run_write(session: Session, items: Sequence[Write]) -> Sequence[Any]:

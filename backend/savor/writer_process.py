@@ -32,7 +32,8 @@ from typing import Any
 
 from sqlmodel import Session
 
-from savor.errors import FOR_PHONE, RETRY_AFTER_SECONDS, AppError
+from savor.errors import AppError
+from savor.writer import as_a_set, not_saved
 
 log = logging.getLogger(__name__)
 
@@ -44,13 +45,7 @@ Pending = tuple[Any, Any, asyncio.Future]
 
 
 def writer_lost() -> AppError:
-    # Not acknowledged, so the phone keeps the record and sends it again later.
-    return AppError(
-        503,
-        "database_busy",
-        f"The server had to restart its database writer. {FOR_PHONE}",
-        headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
-    )
+    return not_saved("The server had to restart its database writer.")
 
 
 class WriterProcess:
@@ -214,7 +209,6 @@ def serve(pipe: Connection, database_url: str, log_level: str, log_format: str) 
     """The child's loop: store each set it is handed in one transaction and answer it."""
     from savor.db import make_writer_engine
     from savor.logs import configure_logging
-    from savor.writer import as_a_set
 
     # Ctrl-C in a terminal reaches the whole process group: the server decides when to stop.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
