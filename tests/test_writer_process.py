@@ -84,13 +84,15 @@ def test_a_writer_process_killed_holding_a_set_is_a_503_and_the_retry_stores_onc
     assert first_pid is not None
     body = _answer()
     answered: list = []
-    os.kill(first_pid, signal.SIGSTOP)  # it takes the set, and never gets to store it
     sender = threading.Thread(
         target=lambda: answered.append(client.post("/api/v1/responses", headers=headers, json=body))
     )
-    sender.start()
-    _until(lambda: process.sets == 1, "the set to be handed over")
-    os.kill(first_pid, signal.SIGKILL)
+    os.kill(first_pid, signal.SIGSTOP)  # it takes the set, and never gets to store it
+    try:
+        sender.start()
+        _until(lambda: process.sets == 1, "the set to be handed over")
+    finally:
+        os.kill(first_pid, signal.SIGKILL)  # even if the wait failed: never left stopped
     sender.join(WAIT_SECONDS)
 
     (refused,) = answered
