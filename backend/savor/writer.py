@@ -164,12 +164,13 @@ def _answer(outcomes: list[tuple[Waiter, object]]) -> None:
     for loop, settled in by_loop.items():
         # A wake-up is a system call; a batch answers its requests with one.
         try:
-            loop.call_soon_threadsafe(_settle_all, settled)
+            loop.call_soon_threadsafe(settle_all, settled)
         except RuntimeError:
             log.warning("%d writes were stored for an event loop that has closed", len(settled))
 
 
-def _settle_all(outcomes: list[tuple[asyncio.Future, object]]) -> None:
+def settle_all(outcomes: list[tuple[asyncio.Future, object]]) -> None:
+    """Each waiter its result or error; one that gave up waiting is passed over."""
     for future, result in outcomes:
         if not future.done():  # a request that gave up waiting has cancelled its future
             _settle(future, result)

@@ -33,7 +33,7 @@ from typing import Any
 from sqlmodel import Session
 
 from savor.errors import AppError
-from savor.writer import as_a_set, not_saved
+from savor.writer import as_a_set, not_saved, settle_all
 
 log = logging.getLogger(__name__)
 
@@ -155,31 +155,30 @@ class WriterProcess:
 
     def _on_answer(self) -> None:
         assert self._pipe is not None and self._loop is not None
+        status: str
+        payload: Any
         try:
             status, payload = self._pipe.recv()
         except (EOFError, OSError):
             log.error("the writer process ended while it stored %d items", len(self._in_flight))
             self._lost()
-            self._fail(self._in_flight, writer_lost())
-            self._in_flight = []
-            self._send_next()
-            return
+            status, payload = "failed", writer_lost()
         except Exception as unreadable:  # read whole, so the pipe is still in step
             log.exception("an answer from the writer process could not be read")
             status, payload = "failed", unreadable
-        self._loop.remove_reader(self._pipe.fileno())
+        if self._pipe is not None:  # None once a lost process was discarded
+            self._loop.remove_reader(self._pipe.fileno())
         done, self._in_flight = self._in_flight, []
         try:
             if status == "failed":
                 self._fail(done, payload)
             else:
-                for (_, _, future), outcome in zip(done, payload, strict=True):
-                    if future.done():  # it gave up waiting
-                        continue
-                    if isinstance(outcome, BaseException):
-                        future.set_exception(outcome)
-                    else:
-                        future.set_result(outcome)
+                settle_all(
+                    [
+                        (future, outcome)
+                        for (_, _, future), outcome in zip(done, payload, strict=True)
+                    ]
+                )
         finally:
             self._send_next()  # whatever happened above, those waiting are not left behind
 
