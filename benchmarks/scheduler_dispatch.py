@@ -28,9 +28,10 @@ from sqlmodel import Session, col
 
 from savor.config import Settings
 from savor.db import make_engine
-from savor.ema.models import Prompt, PushSubscription
+from savor.ema.models import Prompt
 from savor.notify import fanout
 from savor.notify.jobs import build_jobs, make_sender
+from savor.notify.models import PushSubscription
 from savor.notify.scheduler import start_scheduler
 from savor.notify.vapid import VapidKeys
 from savor.notify.webpush import neutral_payload

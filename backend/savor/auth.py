@@ -15,7 +15,8 @@ from savor.clock import utcnow
 from savor.db import SessionDep
 from savor.deps import client_key
 from savor.errors import AppError
-from savor.studies.models import Participant, ParticipantToken, ResearchToken, Study
+from savor.research.models import ResearchToken
+from savor.studies.models import Participant, ParticipantToken, Study
 
 PARTICIPANT_PREFIX = "svp_"
 RESEARCH_PREFIX = "svr_"

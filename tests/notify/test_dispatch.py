@@ -9,9 +9,10 @@ from sqlmodel import Session, select
 
 from savor.clock import utcnow
 from savor.ema import prompts as ema_prompts
-from savor.ema.models import Prompt, PushSubscription
+from savor.ema.models import Prompt
 from savor.notify import dispatch
 from savor.notify.jobs import build_jobs, make_sender
+from savor.notify.models import PushSubscription
 from savor.notify.webpush import PushResult, neutral_payload
 from tests.factories import first_due, make_participant, prompts_of
 from tests.notify.test_webpush import closed_port

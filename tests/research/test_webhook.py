@@ -9,7 +9,7 @@ import httpx
 import pytest
 
 from savor.clock import utcnow
-from savor.ema.models import StaffAlert
+from savor.ema.alerts import StaffAlert
 from savor.research import webhook
 from savor.studies.pseudonym import pseudonym
 from tests.factories import bearer, make_research_token, make_study

@@ -11,8 +11,9 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.engine import Dialect
 
+from savor.ema.alerts import StaffAlert
 from savor.ema.instruments import Instrument
-from savor.ema.models import Offer, OfferPublic, Response, ResponseItem, StaffAlert
+from savor.ema.models import Offer, OfferPublic, Response, ResponseItem
 from savor.ids import new_id
 from savor.practices import progress
 from savor.rowsql import RowEncoder

@@ -9,8 +9,8 @@ from sqlmodel import Session, col, select
 
 from savor.auth import RESEARCH_PREFIX, Scope, hash_token, new_token
 from savor.errors import AppError
-from savor.research.models import AuditEvent, StudyPublic
-from savor.studies.models import Participant, ResearchToken, Study
+from savor.research.models import AuditEvent, ResearchToken, StudyPublic
+from savor.studies.models import Participant, Study
 
 
 def create_research_token(

@@ -20,7 +20,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from savor.ema.models import StaffAlert
+from savor.ema.alerts import StaffAlert
 from savor.notify.scheduler import Job
 from savor.research.anonymize import utc_text
 from savor.research.models import StudyWebhook, WebhookDelivery
