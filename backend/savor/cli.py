@@ -20,7 +20,6 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from savor import migrate
-from savor.auth import DEFAULT_SCOPES, parse_scopes
 from savor.clock import utcnow
 from savor.config import Settings
 from savor.db import make_engine
@@ -28,6 +27,7 @@ from savor.demo import ensure_demo
 from savor.errors import AppError
 from savor.notify.vapid import VapidKeys
 from savor.research import service as research_service
+from savor.research.access import DEFAULT_SCOPES, parse_scopes
 from savor.research.exports import run as export_run
 from savor.research.exports import service as export_service
 from savor.studies import service as studies_service

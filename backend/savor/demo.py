@@ -7,9 +7,9 @@ from datetime import datetime
 
 from sqlmodel import Session
 
-from savor.auth import DEFAULT_SCOPES
 from savor.config import Settings
 from savor.research import service as research_service
+from savor.research.access import DEFAULT_SCOPES
 from savor.studies import service as studies_service
 
 DEMO_SLUG = "demo"

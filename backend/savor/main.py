@@ -17,6 +17,7 @@ from savor.config import Settings, get_settings
 from savor.db import make_engine, make_writer_engine
 from savor.ema import routes as ema_routes
 from savor.ema.instruments import default_instruments
+from savor.ema.snapshots import Snapshots
 from savor.errors import install_error_handlers
 from savor.logs import RequestLogMiddleware, configure_logging
 from savor.notify import routes as notify_routes
@@ -30,7 +31,6 @@ from savor.research import routes as research_routes
 from savor.research import webhook as research_webhook
 from savor.security import SecurityMiddleware
 from savor.studies import routes as studies_routes
-from savor.studies.snapshots import Snapshots
 from savor.writer import WriteQueue
 from savor.writer_process import WriterProcess
 

@@ -5,9 +5,9 @@ import io
 
 from sqlmodel import col, select
 
-from savor.auth import Scope
 from savor.ema.models import Prompt, Response, ResponseItem
 from savor.practices.models import PracticeSession
+from savor.research.access import TokenScope
 from savor.research.models import AuditEvent
 from savor.studies import service as studies_service
 from savor.studies.models import Participant, ParticipantToken
@@ -179,7 +179,7 @@ def test_the_audit_pages_back_with_before(client, session):
 
 
 def test_codebook_lists_every_item_with_wording_in_both_languages(client, session):
-    token = make_research_token(session, make_study(session), [Scope.STUDIES_READ])
+    token = make_research_token(session, make_study(session), [TokenScope.STUDIES_READ])
     book = client.get(f"{BASE}/codebook", headers=bearer(token)).json()
     momentary = next(i for i in book["instruments"] if i["id"] == "momentary")
     s1 = next(i for i in momentary["items"] if i["id"] == "S1")
@@ -195,7 +195,7 @@ def test_codebook_lists_every_item_with_wording_in_both_languages(client, sessio
 
 
 def test_codebook_as_csv_has_a_row_per_item(client, session):
-    token = make_research_token(session, make_study(session), [Scope.STUDIES_READ])
+    token = make_research_token(session, make_study(session), [TokenScope.STUDIES_READ])
     response = client.get(f"{BASE}/codebook", params={"format": "csv"}, headers=bearer(token))
     rows = list(csv.DictReader(io.StringIO(response.text)))
     e3 = next(r for r in rows if (r["instrument_id"], r["item_id"]) == ("end_of_day", "E3"))

@@ -16,15 +16,16 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
-from savor import auth, idempotency
+from savor import idempotency
 from savor.ema import registry, store
 from savor.ema.answers import crisis_items, validate_answers
 from savor.ema.instruments import Instrument, default_instruments
 from savor.ema.models import Offer, ResponseCreate, ResponsePublic
 from savor.ema.service import enabled_features
+from savor.ema.snapshots import ParticipantSnapshot, SignedIn, Snapshots, StudySnapshot
 from savor.errors import AppError
+from savor.studies import signin
 from savor.studies.models import Participant
-from savor.studies.snapshots import ParticipantSnapshot, SignedIn, Snapshots, StudySnapshot
 from savor.writer import WriteQueue
 
 CLOCK_SKEW = timedelta(minutes=5)
@@ -77,7 +78,7 @@ async def save(
         # Her stage, and so the items she is asked, may have changed since her snapshot.
         participant = await snapshots.participant(signed_in.token_hash, fresh=True)
         if participant is None:
-            raise auth.signed_out()
+            raise signin.signed_out()
         return await _store(snapshots, writer, signed_in, participant, body, instrument, now)
     except AppError as error:
         if error.code in ("invalid_token", "withdrawn"):

@@ -4,7 +4,6 @@ import uuid
 
 from fastapi import APIRouter, Request, Response
 
-from savor.auth import ActiveParticipant, CurrentParticipant
 from savor.clock import utcnow
 from savor.db import SessionDep
 from savor.ema import prompts as ema_prompts
@@ -18,10 +17,11 @@ from savor.ema.models import (
     ResponseCreate,
     ResponsePublic,
 )
+from savor.ema.snapshots import SignedInParticipant
 from savor.practices import service as practices_service
 from savor.studies.models import Participant
 from savor.studies.protocol import ProtocolDocument
-from savor.studies.snapshots import SignedInParticipant
+from savor.studies.signin import ActiveParticipant, CurrentParticipant
 
 router = APIRouter(prefix="/api/v1", tags=["check-ins"])
 

@@ -6,7 +6,6 @@ from pathlib import Path
 from fastapi import APIRouter, Response
 from fastapi.responses import FileResponse
 
-from savor.auth import ActiveParticipant, CurrentParticipant
 from savor.clock import utcnow
 from savor.db import SessionDep
 from savor.deps import SettingsDep, WriterDep
@@ -18,6 +17,7 @@ from savor.practices.schemas import PracticeDetail, PracticeSummary, ProgramView
 from savor.practices.summary import SummaryView
 from savor.studies import service as studies_service
 from savor.studies.protocol import AUDIO_FILE_PATTERN
+from savor.studies.signin import ActiveParticipant, CurrentParticipant
 
 router = APIRouter(prefix="/api/v1", tags=["practices"])
 

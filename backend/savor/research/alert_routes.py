@@ -4,13 +4,13 @@ import uuid
 
 from fastapi import APIRouter
 
-from savor.auth import ResearchAccess
 from savor.clock import utcnow
 from savor.db import SessionDep
 from savor.ema import alerts as ema_alerts
 from savor.ema.alerts import StaffAlert
 from savor.errors import AppError
 from savor.research import webhook
+from savor.research.access import ResearchAccess
 from savor.research.deps import AlertsManager, audit
 from savor.research.models import AlertPublic, StudyWebhook, WebhookPublic, WebhookUpdate
 from savor.studies.models import Participant

@@ -6,17 +6,19 @@ from typing import Annotated, Any
 from fastapi import Depends
 from sqlmodel import Session
 
-from savor.auth import ResearchAccess, Scope, require_scope
 from savor.research import service as research_service
+from savor.research.access import ResearchAccess, TokenScope, require_scope
 
-StudiesReader = Annotated[ResearchAccess, Depends(require_scope(Scope.STUDIES_READ))]
-ProtocolWriter = Annotated[ResearchAccess, Depends(require_scope(Scope.PROTOCOL_WRITE))]
-CodesWriter = Annotated[ResearchAccess, Depends(require_scope(Scope.CODES_WRITE))]
-ParticipantsReader = Annotated[ResearchAccess, Depends(require_scope(Scope.PARTICIPANTS_READ))]
-ParticipantsDeleter = Annotated[ResearchAccess, Depends(require_scope(Scope.PARTICIPANTS_DELETE))]
-ExportReader = Annotated[ResearchAccess, Depends(require_scope(Scope.EXPORT_READ))]
-AuditReader = Annotated[ResearchAccess, Depends(require_scope(Scope.AUDIT_READ))]
-AlertsManager = Annotated[ResearchAccess, Depends(require_scope(Scope.ALERTS_MANAGE))]
+StudiesReader = Annotated[ResearchAccess, Depends(require_scope(TokenScope.STUDIES_READ))]
+ProtocolWriter = Annotated[ResearchAccess, Depends(require_scope(TokenScope.PROTOCOL_WRITE))]
+CodesWriter = Annotated[ResearchAccess, Depends(require_scope(TokenScope.CODES_WRITE))]
+ParticipantsReader = Annotated[ResearchAccess, Depends(require_scope(TokenScope.PARTICIPANTS_READ))]
+ParticipantsDeleter = Annotated[
+    ResearchAccess, Depends(require_scope(TokenScope.PARTICIPANTS_DELETE))
+]
+ExportReader = Annotated[ResearchAccess, Depends(require_scope(TokenScope.EXPORT_READ))]
+AuditReader = Annotated[ResearchAccess, Depends(require_scope(TokenScope.AUDIT_READ))]
+AlertsManager = Annotated[ResearchAccess, Depends(require_scope(TokenScope.ALERTS_MANAGE))]
 
 
 def audit(

@@ -7,14 +7,15 @@ from typing import Any
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from savor.auth import RESEARCH_PREFIX, Scope, hash_token, new_token
 from savor.errors import AppError
+from savor.research.access import TokenScope
 from savor.research.models import AuditEvent, ResearchToken, StudyPublic
 from savor.studies.models import Participant, Study
+from savor.tokens import RESEARCH_PREFIX, hash_token, new_token
 
 
 def create_research_token(
-    *, session: Session, study: Study, scopes: list[Scope], label: str, now: datetime
+    *, session: Session, study: Study, scopes: list[TokenScope], label: str, now: datetime
 ) -> str:
     """A new token, returned once in plain text; the database keeps only its hash."""
     if not scopes:

@@ -2,7 +2,6 @@
 
 from fastapi import APIRouter
 
-from savor.auth import ActiveParticipant, CurrentParticipant
 from savor.clock import utcnow
 from savor.db import SessionDep
 from savor.deps import ClientKeyDep, EnrollLimiterDep, SettingsDep
@@ -16,6 +15,7 @@ from savor.studies.models import (
     ParticipantPublic,
     ParticipantUpdate,
 )
+from savor.studies.signin import ActiveParticipant, CurrentParticipant
 
 router = APIRouter(prefix="/api/v1", tags=["participant"])
 

@@ -12,7 +12,6 @@ from typing import Any
 from sqlalchemy import update
 from sqlmodel import Session, col, select
 
-from savor.auth import PARTICIPANT_PREFIX, new_token
 from savor.errors import AppError
 from savor.studies import codes
 from savor.studies.models import (
@@ -33,6 +32,7 @@ from savor.studies.validation import (
     validate_timezone,
     validate_waking_window,
 )
+from savor.tokens import PARTICIPANT_PREFIX, new_token
 
 MAX_CODES_PER_BATCH = 1000
 
