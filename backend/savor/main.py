@@ -12,7 +12,7 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.telemetry import TelemetryConfig
 from sqlalchemy.engine import Engine
 
-from savor import health
+from savor import health, membership
 from savor.config import Settings, get_settings
 from savor.db import make_engine, make_writer_engine
 from savor.ema import routes as ema_routes
@@ -118,6 +118,8 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     # Routes match in order: check-ins, the busiest by far, are tried first.
     app.include_router(ema_routes.router)
     app.include_router(health.router)
+    # Her membership first: with it the participant paths keep the order they always had.
+    app.include_router(membership.router)
     app.include_router(studies_routes.router)
     app.include_router(practices_routes.router)
     app.include_router(notify_routes.router)

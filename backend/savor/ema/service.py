@@ -12,7 +12,6 @@ from savor.ema import prompts as ema_prompts
 from savor.ema.compliance import Compliance, PromptFate, compliance
 from savor.ema.instruments import default_instruments
 from savor.ema.models import Prompt, Response, ResponseItem
-from savor.notify import service as notify_service
 from savor.practices.summary import TRACKED, Rating
 from savor.studies import service as studies_service
 from savor.studies.models import Participant, Study
@@ -76,9 +75,8 @@ def plan_for(*, session: Session, participant: Participant, now: datetime) -> in
 
 
 def stop_for(*, session: Session, participant: Participant, now: datetime) -> None:
-    """She withdrew: no more prompts and no more notifications to her devices."""
+    """She withdrew: no more prompts."""
     ema_prompts.cancel_future(session=session, participant=participant, now=now)
-    notify_service.remove_all(session=session, participant=participant)
 
 
 def _fates(session: Session, participant_ids: list) -> dict:
