@@ -26,6 +26,7 @@ from savor.db import make_engine
 from savor.demo import ensure_demo
 from savor.errors import AppError
 from savor.notify.vapid import VapidKeys
+from savor.practices.catalog import checked_protocol
 from savor.research import service as research_service
 from savor.research.access import DEFAULT_SCOPES, parse_scopes
 from savor.research.exports import run as export_run
@@ -161,6 +162,7 @@ def study_create(
     settings = _settings()
     with _session(settings) as session:
         try:
+            checked_protocol(studies_service.protocol_source_for(slug=slug, name=name))
             study = studies_service.create_study(
                 session=session, slug=slug, name=name, now=utcnow()
             )
@@ -190,9 +192,11 @@ def study_list() -> None:
 def study_apply(protocol: Annotated[Path, typer.Argument(exists=True, dir_okay=False)]) -> None:
     """Store PROTOCOL.yaml as its study's next protocol version (creating the study if new)."""
     with _session(_settings()) as session:
+        source = protocol.read_text("utf-8")
         try:
+            checked_protocol(source)
             study, changed = studies_service.apply_protocol(
-                session=session, source=protocol.read_text("utf-8"), now=utcnow()
+                session=session, source=source, now=utcnow()
             )
         except ProtocolError as exc:
             err.print(f"[red]{protocol} has {len(exc.problems)} problem(s):[/red]")

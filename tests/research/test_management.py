@@ -57,6 +57,17 @@ def test_an_invalid_protocol_lists_every_problem(client, session):
     assert "per_day" in messages and "weeks" in messages
 
 
+def test_a_protocol_hiding_a_practice_that_does_not_exist_is_refused(client, session):
+    token = make_research_token(session, make_study(session))
+    source = studies_service.protocol_source_for(slug="pilot", name="Pilot study")
+    source = source.replace("hidden_practices: []", "hidden_practices: [P42]")
+    response = _put_protocol(client, token, source)
+    assert response.status_code == 422
+    assert response.json()["error"]["fields"] == [
+        {"field": "protocol", "message": "protocol: program.hidden_practices: no practice P42"}
+    ]
+
+
 def test_yaml_that_does_not_parse_says_where(client, session):
     token = make_research_token(session, make_study(session))
     response = _put_protocol(client, token, "study: pilot\n  name: [oops\n")

@@ -69,6 +69,8 @@ def apply_protocol(*, session: Session, source: str, now: datetime) -> tuple[Stu
     """Store `source` as the study's next protocol version, creating the study if new.
 
     Returns the study and whether anything changed: applying the same document twice is a no-op.
+    Whoever takes a protocol from a person first checks its program against the practices
+    (practices.catalog.checked_protocol); this checks only what studies itself knows.
     """
     document = parse_protocol(source)
     data: dict[str, Any] = document.model_dump(mode="json")
