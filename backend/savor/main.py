@@ -16,6 +16,7 @@ from savor import health, membership
 from savor.config import Settings, get_settings
 from savor.db import make_engine, make_writer_engine
 from savor.ema import routes as ema_routes
+from savor.ema import service as ema_service
 from savor.ema.instruments import default_instruments
 from savor.ema.snapshots import Snapshots
 from savor.errors import install_error_handlers
@@ -26,6 +27,7 @@ from savor.notify.scheduler import Job, start_scheduler
 from savor.notify.vapid import load_or_create_vapid_keys
 from savor.practices import routes as practices_routes
 from savor.practices.content import default_catalog
+from savor.practices.ratings import Ratings
 from savor.ratelimit import FailureLimiter
 from savor.research import routes as research_routes
 from savor.research import webhook as research_webhook
@@ -97,6 +99,10 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         process = WriterProcess(url, log_level=settings.log_level, log_format=settings.log_format)
     app.state.writer = WriteQueue(make_writer_engine(url), process=process)
     app.state.snapshots = Snapshots(app.state.engine)
+    # Practices asks ema, which sits above it, to check and read her ratings.
+    app.state.ratings = Ratings(
+        check=ema_service.checked_ratings, feelings=ema_service.feeling_ratings
+    )
     app.state.enroll_limiter = FailureLimiter(
         max_failures=settings.enrollment_max_failures,
         window=timedelta(seconds=settings.enrollment_lockout_seconds),

@@ -1,6 +1,5 @@
 """Check-in answers checked against the exact instrument version she was shown."""
 
-from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -12,18 +11,11 @@ from savor.ema import prompts as ema_prompts
 from savor.ema.compliance import Compliance, PromptFate, compliance
 from savor.ema.instruments import default_instruments
 from savor.ema.models import Prompt, Response, ResponseItem
+from savor.practices.ratings import CheckedRatings
 from savor.practices.summary import TRACKED, Rating
 from savor.studies import service as studies_service
 from savor.studies.models import Participant, Study
 from savor.studies.protocol import ProtocolDocument
-
-
-@dataclass
-class CheckedRatings:
-    instrument: str | None = None
-    version: str | None = None
-    answers: list[dict[str, Any]] | None = None
-    problems: list[dict[str, str]] = field(default_factory=list)
 
 
 def enabled_features(document: ProtocolDocument) -> set[str]:
