@@ -3,7 +3,7 @@
 import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import datetime, timedelta
+from datetime import timedelta
 from functools import cache
 
 from fastapi import FastAPI
@@ -12,7 +12,7 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.telemetry import TelemetryConfig
 from sqlalchemy.engine import Engine
 
-from savor import health, membership
+from savor import health, membership, ticker
 from savor.config import Settings, get_settings
 from savor.db import make_engine, make_writer_engine
 from savor.ema import routes as ema_routes
@@ -22,15 +22,12 @@ from savor.ema.snapshots import Snapshots
 from savor.errors import install_error_handlers
 from savor.logs import RequestLogMiddleware, configure_logging
 from savor.notify import routes as notify_routes
-from savor.notify.jobs import build_jobs, make_sender
-from savor.notify.scheduler import Job, start_scheduler
 from savor.notify.vapid import load_or_create_vapid_keys
 from savor.practices import routes as practices_routes
 from savor.practices.content import default_catalog
 from savor.practices.ratings import Ratings
 from savor.ratelimit import FailureLimiter
 from savor.research import routes as research_routes
-from savor.research import webhook as research_webhook
 from savor.security import SecurityMiddleware
 from savor.studies import routes as studies_routes
 from savor.writer import WriteQueue
@@ -38,21 +35,6 @@ from savor.writer_process import WriterProcess
 
 # Nothing about her requests leaves the server, even where the host configures OpenTelemetry.
 NO_TELEMETRY: TelemetryConfig = {"tracing": False, "metrics": False, "logs": False}
-
-
-def scheduled_jobs(app: FastAPI) -> list[Job]:
-    limiter: FailureLimiter = app.state.enroll_limiter
-
-    def prune_enroll_failures(now: datetime) -> None:
-        limiter.prune(now=now)
-        app.state.token_limiter.prune(now=now)
-
-    sender = make_sender(app.state.settings, app.state.vapid_keys)
-    return [
-        prune_enroll_failures,
-        *build_jobs(engine=app.state.engine, send=sender),
-        *research_webhook.build_jobs(engine=app.state.engine),
-    ]
 
 
 @cache
@@ -70,8 +52,8 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.writer.process.start()
     scheduler = None
     if settings.scheduler_enabled:
-        scheduler = start_scheduler(
-            scheduled_jobs(app), interval_seconds=settings.scheduler_interval_seconds
+        scheduler = ticker.start_scheduler(
+            ticker.scheduled_jobs(app), interval_seconds=settings.scheduler_interval_seconds
         )
     # The shipped content is read now, not by the first requests after a restart.
     default_catalog()

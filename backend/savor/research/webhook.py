@@ -21,7 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from savor.ema.alerts import StaffAlert
-from savor.notify.scheduler import Job
+from savor.jobs import Job
 from savor.research.anonymize import utc_text
 from savor.research.models import StudyWebhook, WebhookDelivery
 from savor.studies.models import Participant, Study
