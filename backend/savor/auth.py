@@ -33,8 +33,11 @@ class Scope(StrEnum):
     ALERTS_MANAGE = "alerts:manage"
 
 
-# Free text can identify her, so it is never granted unless asked for by name.
-DEFAULT_SCOPES = [s for s in Scope if s is not Scope.EXPORT_FREE_TEXT]
+# A token made without naming scopes can only read: changing a protocol, deleting her data or
+# handling alerts is asked for by name, and so is free text, which can identify her.
+DEFAULT_SCOPES = [Scope.STUDIES_READ, Scope.PARTICIPANTS_READ, Scope.EXPORT_READ, Scope.AUDIT_READ]
+# What an operator's own token may do: everything but read free text.
+ALL_BUT_FREE_TEXT = [s for s in Scope if s is not Scope.EXPORT_FREE_TEXT]
 
 
 def new_token(prefix: str) -> tuple[str, str]:

@@ -238,7 +238,12 @@ def codes_create(
 def token_create(
     study: Annotated[str, typer.Option(help="study slug")],
     scopes: Annotated[
-        list[str] | None, typer.Option(help="scope names; default: all but free text")
+        list[str] | None,
+        typer.Option(
+            help="scope names; default: read-only (studies:read participants:read export:read "
+            "audit:read); name protocol:write, codes:write, participants:delete, alerts:manage "
+            "or export:free_text to grant them"
+        ),
     ] = None,
     label: Annotated[str, typer.Option(help="who or what uses it")] = "",
 ) -> None:
