@@ -1,6 +1,7 @@
 """The `savor` command: serve, migrate, back up, and manage studies, codes and tokens."""
 
 import json
+import os
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -19,7 +20,7 @@ from rich.table import Table
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from savor import migrate
+from savor import migrate, proxies
 from savor.auth import DEFAULT_SCOPES, parse_scopes
 from savor.clock import utcnow
 from savor.config import Settings
@@ -94,9 +95,19 @@ def _study(session: Session, slug: str) -> Study:
 def serve(
     host: Annotated[str | None, typer.Option(help="address to listen on")] = None,
     port: Annotated[int | None, typer.Option(help="port to listen on")] = None,
+    trust_any_proxy: Annotated[
+        bool,
+        typer.Option(
+            help="accept FORWARDED_ALLOW_IPS=*: only when nothing but your proxy reaches the port"
+        ),
+    ] = False,
 ) -> None:
     """Bring the schema to head (unless SAVOR_MIGRATE_ON_START=false) and serve the API and app."""
     settings = _settings()
+    try:
+        trust = proxies.proxy_trust(os.environ.get(proxies.ENV_NAME), allow_any=trust_any_proxy)
+    except ValueError as exc:
+        raise _fail(str(exc), 2) from exc
     if host or port:
         settings = settings.model_copy(
             update={"host": host or settings.host, "port": port or settings.port}
@@ -106,6 +117,7 @@ def serve(
     from savor.main import create_app
 
     out.print(f"Serving Savor at {settings.public_url}/")
+    out.print(trust.describe())
     uvicorn.run(
         create_app(settings),
         host=settings.host,
@@ -114,6 +126,7 @@ def serve(
         # A request still waiting then gets its answer cut off, and the phone sends it again:
         # a stop (a deploy, `docker stop`) never hangs on one.
         timeout_graceful_shutdown=SHUTDOWN_GRACE_SECONDS,
+        **trust.uvicorn_options(),
     )
 
 
