@@ -193,3 +193,19 @@ def test_backup_is_a_readable_copy(data_dir, tmp_path: Path):
     _run("db", "backup", "--to", str(target))
     with sqlite3.connect(target) as copy:
         assert copy.execute("SELECT slug FROM study").fetchall() == [("demo",)]
+
+
+def test_codes_made_with_the_cli_are_audited(data_dir):
+    from sqlmodel import Session, select
+
+    from savor.config import Settings
+    from savor.db import make_engine
+    from savor.research.models import AuditEvent
+
+    _demo()
+    _run("codes", "create", "demo", "--count", "4")
+    engine = make_engine(Settings().resolved_database_url)
+    with Session(engine) as session:
+        events = session.exec(select(AuditEvent).where(AuditEvent.action == "codes.create")).all()
+        assert [(e.actor, e.detail) for e in events] == [("cli", {"count": 4})]
+    engine.dispose()

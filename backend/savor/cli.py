@@ -225,6 +225,7 @@ def codes_create(
 ) -> None:
     """Create single-use enrollment codes; they are shown only this once."""
     settings = _settings()
+    now = utcnow()
     with _session(settings) as session:
         found = _study(session, study)
         expiry = (
@@ -237,8 +238,16 @@ def codes_create(
             count=count,
             expires_in_days=expiry,
             pepper=settings.pepper(),
-            now=utcnow(),
+            now=now,
         )
+        research_service.record(
+            session=session,
+            study=found,
+            action="codes.create",
+            now=now,
+            detail={"count": len(created)},
+        )
+        session.commit()
     links = [f"{settings.public_url}/?code={code}" for code in created]
     if as_json:
         out.print_json(json.dumps({"study": study, "codes": created, "links": links}))
