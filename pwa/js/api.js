@@ -81,10 +81,11 @@ async function getAndKeep(address) {
 // - "kept": what is kept, at once, refreshed behind her (a change is announced, see onChange);
 // - "fresh": the network first, what is kept when there is no connection;
 // - "network": the network only, nothing kept.
+// The language is part of the address so each language is kept apart.
+const addressOf = (path) => `${path}${path.includes("?") ? "&" : "?"}lang=${language()}`;
+
 async function read(path, mode = "network") {
-  // The language is part of the address so each language is kept apart.
-  const sep = path.includes("?") ? "&" : "?";
-  const address = `${path}${sep}lang=${language()}`;
+  const address = addressOf(path);
   if (mode === "network") return get(address);
   if (mode === "fresh") {
     // A slow connection is waited for a few seconds, then what is kept is shown.
@@ -127,7 +128,8 @@ async function now(method, path, body) {
 }
 
 export const enroll = (body) => now("POST", "/enroll", body);
-export const me = (mode = "kept") => read("/me", mode);
+// Her settings and status: Home shows the kept ones at once; other screens ask first.
+export const me = (mode = "fresh") => read("/me", mode);
 export const program = (mode = "kept") => read("/program", mode);
 export const practices = (mode = "kept") => read("/practices", mode);
 export const practice = (id, mode = "kept") => read(`/practices/${encodeURIComponent(id)}`, mode);
@@ -141,7 +143,11 @@ export const help = (mode = "kept") => read("/help", mode);
 export const pushKey = () => now("GET", "/push/public-key");
 export const subscribePush = (subscription) => now("POST", "/push-subscriptions", subscription);
 export const unsubscribePush = (endpoint) => now("DELETE", "/push-subscriptions", { endpoint });
-export const withdraw = () => now("POST", "/me/withdraw");
+export async function withdraw() {
+  const changed = await now("POST", "/me/withdraw");
+  await keep.set(addressOf("/me"), changed);
+  return changed;
+}
 
 // Writes, as records the outbox stores and sends in order.
 export const writes = {

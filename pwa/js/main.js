@@ -39,9 +39,9 @@ async function setLanguage(lang) {
   prepareOffline();
 }
 
-async function loadMe() {
+async function loadMe(mode) {
   try {
-    app.me = await api.me();
+    app.me = await api.me(mode);
   } catch (error) {
     if (error.status === 401) await api.setToken(null);
   }

@@ -86,7 +86,7 @@ async function draw(root, ctx) {
   const [program, list, me] = await Promise.all([
     api.program().catch(() => null),
     api.practices().catch(() => []),
-    ctx.loadMe(),
+    ctx.loadMe("kept"),
   ]);
   const prompts = me?.status === "active" ? await openPrompts("kept") : [];
   const titles = Object.fromEntries(list.map((p) => [p.id, p]));
