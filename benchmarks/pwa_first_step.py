@@ -30,6 +30,7 @@ import tempfile
 
 import httpx
 from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Error as PlaywrightError
 
 from benchmarks.common import free_port, start_server, stop_server
 from benchmarks.pwa_first_view import ARGS, CHROMIUM
@@ -126,19 +127,23 @@ class WorkerThrottle:
     def _slow(self, target: dict) -> None:
         if not self.on or target["type"] != "service_worker":
             return
-        session = self._sessions.get(target["targetId"])
-        if session is None:
-            attached = self._session.send(
-                "Target.attachToTarget", {"targetId": target["targetId"], "flatten": False}
-            )
-            session = self._sessions[target["targetId"]] = attached["sessionId"]
-        for number, (method, params) in enumerate(
-            [("Network.enable", {}), ("Network.emulateNetworkConditions", SLOW_4G)]
-        ):
-            message = json.dumps({"id": number + 1, "method": method, "params": params})
-            self._session.send(
-                "Target.sendMessageToTarget", {"sessionId": session, "message": message}
-            )
+        try:
+            session = self._sessions.get(target["targetId"])
+            if session is None:
+                attached = self._session.send(
+                    "Target.attachToTarget", {"targetId": target["targetId"], "flatten": False}
+                )
+                session = self._sessions[target["targetId"]] = attached["sessionId"]
+            for number, (method, params) in enumerate(
+                [("Network.enable", {}), ("Network.emulateNetworkConditions", SLOW_4G)]
+            ):
+                message = json.dumps({"id": number + 1, "method": method, "params": params})
+                self._session.send(
+                    "Target.sendMessageToTarget", {"sessionId": session, "message": message}
+                )
+        except PlaywrightError:
+            # The worker stopped (the browser stops idle workers); the next one is caught anew.
+            self._sessions.pop(target["targetId"], None)
 
 
 def _first_step(
