@@ -13,6 +13,7 @@ from fastapi.telemetry import TelemetryConfig
 from sqlalchemy.engine import Engine
 
 from savor import apidocs, health
+from savor.caching import CachingMiddleware
 from savor.config import Settings, get_settings
 from savor.db import make_engine, make_writer_engine
 from savor.ema import routes as ema_routes
@@ -120,6 +121,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     )
     install_error_handlers(app)
     app.add_middleware(RequestLogMiddleware)
+    app.add_middleware(CachingMiddleware, pwa_dir=settings.pwa_dir)
     # Cheap phones on patchy data plans: the app shell and JSON go out compressed.
     app.add_middleware(GZipMiddleware, minimum_size=500)
     app.add_middleware(SecurityMiddleware)
