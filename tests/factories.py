@@ -13,7 +13,7 @@ from savor.clock import utcnow
 from savor.config import Settings
 from savor.ema.models import Prompt
 from savor.research import service as research_service
-from savor.research.access import DEFAULT_SCOPES, TokenScope
+from savor.research.access import ALL_BUT_FREE_TEXT, TokenScope
 from savor.studies import service as studies_service
 from savor.studies.models import Participant, Study
 
@@ -48,7 +48,7 @@ def make_research_token(
     return research_service.create_research_token(
         session=session,
         study=study,
-        scopes=scopes if scopes is not None else DEFAULT_SCOPES,
+        scopes=scopes if scopes is not None else ALL_BUT_FREE_TEXT,
         label=label,
         now=utcnow(),
     )

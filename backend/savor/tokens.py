@@ -15,9 +15,11 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from savor.clock import utcnow
 from savor.deps import client_key
 from savor.errors import AppError
+from savor.ratelimit import guess_keys
 
 PARTICIPANT_PREFIX = "svp_"
 RESEARCH_PREFIX = "svr_"
+GUESSED_PREFIX_CHARS = 8
 
 Holder = TypeVar("Holder")
 
@@ -66,14 +68,25 @@ def require_bearer(credentials: HTTPAuthorizationCredentials | None, who: str) -
     return credentials.credentials
 
 
-def refuse_guessers(request: Request) -> None:
-    request.app.state.token_limiter.refuse_if_locked(
-        client_key(request), now=utcnow(), what="tokens"
-    )
+def guessed_prefix(token: str) -> str | None:
+    """The start of a guessed token that failures are also counted under, across addresses."""
+    for prefix in (PARTICIPANT_PREFIX, RESEARCH_PREFIX):
+        if token.startswith(prefix):
+            return token[: len(prefix) + GUESSED_PREFIX_CHARS]
+    return None  # not even shaped like a token: it can never match one
 
 
-def count_failure(request: Request) -> None:
-    request.app.state.token_limiter.record_failure(client_key(request), now=utcnow())
+def refuse_unknown_token(request: Request, token: str) -> None:
+    """Count an unknown token, or 429 when its address or its prefix is already locked out.
+
+    Called only once the token was looked up and not found: a valid token is never refused,
+    even from an address that a guesser shares with her (every phone behind one proxy).
+    """
+    limiter = request.app.state.token_limiter
+    keys = guess_keys(client_key(request), guessed_prefix(token))
+    now = utcnow()
+    limiter.refuse_if_locked(keys, now=now, what="tokens")
+    limiter.record_failure(keys, now=now)
 
 
 async def sign_in(
@@ -87,10 +100,9 @@ async def sign_in(
     """The token's hash and who holds it, found by `lookup`; every sign-in goes through here,
     so a wrong token is counted against the guesser the same way on every route."""
     token = require_bearer(credentials, who)
-    refuse_guessers(request)
     token_hash = hash_token(token)
     holder = await lookup(token_hash)
     if holder is None:
-        count_failure(request)
+        refuse_unknown_token(request, token)
         raise unknown()
     return token_hash, holder

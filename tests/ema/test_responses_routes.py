@@ -195,6 +195,21 @@ def test_high_craving_offers_the_breathing_break(client, session, settings):
     assert session.exec(select(Offer)).one().decided_at is not None
 
 
+def test_a_withdrawn_mother_can_no_longer_decide_an_offer(client, session, settings):
+    headers, _ = make_participant(client, session, settings)
+    offer_id = _post(client, headers, _body(answers=_answers(C1=7))).json()["offers"][0]["id"]
+    client.post("/api/v1/me/withdraw", headers=headers)
+
+    decided = client.post(
+        f"/api/v1/offers/{offer_id}", headers=headers, json={"outcome": "accepted"}
+    )
+
+    assert decided.status_code == 403
+    assert decided.json()["error"]["code"] == "withdrawn"
+    stored = session.exec(select(Offer)).one()
+    assert (stored.outcome, stored.decided_at) == ("offered", None)
+
+
 def test_very_high_craving_shows_crisis_help_without_alerting_staff_by_default(
     client, session, settings
 ):

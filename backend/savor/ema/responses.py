@@ -18,7 +18,7 @@ from starlette.concurrency import run_in_threadpool
 
 from savor import idempotency
 from savor.ema import registry, store
-from savor.ema.answers import crisis_items, validate_answers
+from savor.ema.answers import crisis_items, facts_asked, validate_answers
 from savor.ema.instruments import Instrument, default_instruments
 from savor.ema.models import Offer, ResponseCreate, ResponsePublic
 from savor.ema.service import enabled_features
@@ -145,6 +145,7 @@ def draft(
             context=body.context,
         )
     ]
+    fields += _fact_problems(body, instrument)
     if fields:
         summary = "; ".join(f"{f['field']}: {f['message']}" for f in fields)
         raise AppError(422, "invalid_answers", f"Please check: {summary}", fields=fields)
@@ -178,6 +179,17 @@ def _time_problems(body: ResponseCreate, enrolled_at: datetime, now: datetime) -
     if body.started_at and body.started_at > body.submitted_at:
         problems.append({"field": "started_at", "message": "is after submitted_at"})
     return problems
+
+
+def _fact_problems(body: ResponseCreate, instrument: Instrument) -> list[dict]:
+    # Only the names its items ask for are kept: anything else (a name, a note) has no place.
+    asked = facts_asked(instrument)
+    known = ", ".join(sorted(asked)) or "none"
+    return [
+        {"field": f"context.{name}", "message": f"{instrument.id} asks for no such fact ({known})"}
+        for name in body.context
+        if name not in asked
+    ]
 
 
 def _offers(

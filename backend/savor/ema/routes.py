@@ -114,7 +114,7 @@ async def create_response(
 
 @router.post("/offers/{offer_id}", response_model=OfferPublic)
 def update_offer(
-    offer_id: uuid.UUID, body: OfferDecision, participant: CurrentParticipant, session: SessionDep
+    offer_id: uuid.UUID, body: OfferDecision, participant: ActiveParticipant, session: SessionDep
 ) -> OfferPublic:
     """Whether she took up a suggestion (a breathing break, crisis help)."""
     offer = ema_responses.decide_offer(

@@ -3,22 +3,39 @@
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import Depends
+from fastapi import Depends, Request
 from sqlmodel import Session
 
+from savor.clock import utcnow
 from savor.research import service as research_service
-from savor.research.access import ResearchAccess, TokenScope, require_scope
+from savor.research.access import Refusal, ResearchAccess, TokenScope, require_scope
 
-StudiesReader = Annotated[ResearchAccess, Depends(require_scope(TokenScope.STUDIES_READ))]
-ProtocolWriter = Annotated[ResearchAccess, Depends(require_scope(TokenScope.PROTOCOL_WRITE))]
-CodesWriter = Annotated[ResearchAccess, Depends(require_scope(TokenScope.CODES_WRITE))]
-ParticipantsReader = Annotated[ResearchAccess, Depends(require_scope(TokenScope.PARTICIPANTS_READ))]
-ParticipantsDeleter = Annotated[
-    ResearchAccess, Depends(require_scope(TokenScope.PARTICIPANTS_DELETE))
-]
-ExportReader = Annotated[ResearchAccess, Depends(require_scope(TokenScope.EXPORT_READ))]
-AuditReader = Annotated[ResearchAccess, Depends(require_scope(TokenScope.AUDIT_READ))]
-AlertsManager = Annotated[ResearchAccess, Depends(require_scope(TokenScope.ALERTS_MANAGE))]
+
+def record_refusal(request: Request, refusal: Refusal, slug: str | None) -> None:
+    """Audit a refused call in a session of its own: the request's is never committed."""
+    with Session(request.app.state.engine) as session:
+        research_service.record_refusal(
+            session=session,
+            refusal=refusal,
+            slug=slug,
+            path=request.url.path,
+            method=request.method,
+            now=utcnow(),
+        )
+
+
+def _scoped(scope: TokenScope) -> object:
+    return Depends(require_scope(scope, on_refusal=record_refusal))
+
+
+StudiesReader = Annotated[ResearchAccess, _scoped(TokenScope.STUDIES_READ)]
+ProtocolWriter = Annotated[ResearchAccess, _scoped(TokenScope.PROTOCOL_WRITE)]
+CodesWriter = Annotated[ResearchAccess, _scoped(TokenScope.CODES_WRITE)]
+ParticipantsReader = Annotated[ResearchAccess, _scoped(TokenScope.PARTICIPANTS_READ)]
+ParticipantsDeleter = Annotated[ResearchAccess, _scoped(TokenScope.PARTICIPANTS_DELETE)]
+ExportReader = Annotated[ResearchAccess, _scoped(TokenScope.EXPORT_READ)]
+AuditReader = Annotated[ResearchAccess, _scoped(TokenScope.AUDIT_READ)]
+AlertsManager = Annotated[ResearchAccess, _scoped(TokenScope.ALERTS_MANAGE)]
 
 
 def audit(
