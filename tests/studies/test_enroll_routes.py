@@ -68,7 +68,7 @@ def test_invalid_time_zone_is_refused_without_using_up_the_code(client, session,
     response = _enroll(client, code, timezone="Central Time")
     assert response.status_code == 422
     assert response.json()["error"]["code"] == "invalid_timezone"
-    assert session.exec(select(EnrollmentCode)).one().used_at is None
+    assert session.exec(select(EnrollmentCode)).one().used_on is None
     assert _enroll(client, code).status_code == 201
 
 
@@ -99,7 +99,7 @@ def test_repeated_wrong_codes_are_refused_for_a_while(client, session, settings:
     assert response.status_code == 429
     assert int(response.headers["Retry-After"]) > 0
     assert response.json()["error"]["code"] == "too_many_attempts"
-    assert session.exec(select(EnrollmentCode)).one().used_at is None
+    assert session.exec(select(EnrollmentCode)).one().used_on is None
 
 
 def test_honest_mistakes_do_not_count_as_guessing(client, session, settings: Settings):
@@ -123,6 +123,8 @@ def test_participant_table_has_no_identifying_columns():
         "stage",
         "enrolled_at",
         "withdrawn_at",
+        "agreed_features",  # the consent switches she agreed to (studies/consent.py)
+        "agreed_protocol_version",
         "seq",  # change position for incremental exports (research/cursor.py)
         "plan_key",  # a digest of her zone, hours and protocol (ema/planning.py)
         "planned_through",
