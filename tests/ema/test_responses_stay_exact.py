@@ -123,6 +123,19 @@ def test_a_new_protocol_applies_to_the_next_answer(client, session, settings):
     assert latest.protocol_version == 2
 
 
+def test_no_alert_for_her_when_her_row_says_she_never_agreed_to_it(
+    client, session, settings, engine
+):
+    watched = default_protocol_source().replace("study: demo", "study: pilot")
+    watched = watched.replace("staff_alerts: false", "staff_alerts: true")
+    studies_service.apply_protocol(session=session, source=watched, now=utcnow())
+    headers, participant = make_participant(client, session, settings)
+    _cached(client, headers)  # her snapshot still says she agreed
+    _change(engine, Participant, participant.id, agreed_features={"staff_alerts": False})
+    assert _post(client, headers, _body(S1=9)).json()["crisis"] is True
+    assert session.exec(select(StaffAlert)).all() == []
+
+
 def _draft(app, token_hash: str, signed_in_as: str, sent: dict | None = None) -> responses.Draft:
     snapshots = app.state.snapshots
     participant = run_coroutine(snapshots.participant(token_hash))
