@@ -23,6 +23,7 @@ from savor.ema.instruments import Instrument, default_instruments
 from savor.ema.models import Offer, ResponseCreate, ResponsePublic
 from savor.ema.service import enabled_features
 from savor.errors import AppError
+from savor.studies import consent
 from savor.studies.models import Participant
 from savor.studies.snapshots import ParticipantSnapshot, SignedIn, Snapshots, StudySnapshot
 from savor.writer import WriteQueue
@@ -134,12 +135,13 @@ def draft(
         {"item_id": a.item_id, "value": a.value, "declined": a.declined} for a in body.answers
     ]
     document = study.document
+    features = consent.features_for(participant, document)
     fields = _time_problems(body, participant.enrolled_at, now) + [
         {"field": f"answers.{e.item_id}", "message": e.message}
         for e in validate_answers(
             instrument,
             answers,
-            features=enabled_features(document),
+            features=enabled_features(features),
             audience=participant.stage,
             context=body.context,
         )
@@ -164,7 +166,7 @@ def draft(
         answers=answers,
         offers=_offers(answers, crisis, study),
         crisis=crisis,
-        alert_staff=bool(crisis) and document.features.staff_alerts,
+        alert_staff=bool(crisis) and features.staff_alerts,
         timezone=participant.timezone,
     )
 
