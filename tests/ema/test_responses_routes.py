@@ -220,14 +220,14 @@ def test_very_high_craving_shows_crisis_help_without_alerting_staff_by_default(
     assert session.exec(select(StaffAlert)).all() == []
 
 
-def test_staff_alert_when_the_study_turns_it_on(client, session, settings):
-    headers, _ = make_participant(client, session, settings)
+def test_staff_alert_when_she_joined_a_study_that_turns_it_on(client, session, settings):
     source = (
         default_protocol_source()
         .replace("study: demo", "study: pilot")
         .replace("staff_alerts: false", "staff_alerts: true")
     )
     studies_service.apply_protocol(session=session, source=source, now=utcnow())
+    headers, _ = make_participant(client, session, settings)
     _post(client, headers, _body(answers=_answers(S1=9)))
     alert = session.exec(select(StaffAlert)).one()
     assert alert.items == ["S1"]

@@ -3,6 +3,7 @@
 import csv
 import io
 
+import pytest
 from sqlmodel import col, select
 
 from savor.ema.models import Prompt, Response, ResponseItem
@@ -123,6 +124,21 @@ def test_participants_are_listed_under_pseudonyms_with_week_and_compliance(
     assert (row["status"], row["program_week"]) == ("active", 1)
     assert set(row["compliance"]) >= {"due", "completed", "late", "expired", "rate"}
     assert str(participant.id) not in str(row)
+
+
+@pytest.mark.parametrize("route", ["participants", "compliance"])
+def test_participants_come_by_pseudonym_never_in_the_order_they_joined(
+    client, session, settings, route
+):
+    joined = [make_participant(client, session, settings)[1] for _ in range(6)]
+    study = studies_service.get_study(session=session, slug="pilot")
+    token = make_research_token(session, study)
+    body = client.get(f"{BASE}/{route}", headers=bearer(token)).json()
+    rows = body if route == "participants" else body["participants"]
+    listed = [row["pseudonym"] for row in rows]
+    assert listed == sorted(
+        pseudonym(study_secret=study.secret, participant_id=p.id) for p in joined
+    )
 
 
 def _count(session, model, **where) -> int:

@@ -24,7 +24,7 @@ from savor.ema.models import Offer, ResponseCreate, ResponsePublic
 from savor.ema.service import enabled_features
 from savor.ema.snapshots import ParticipantSnapshot, SignedIn, Snapshots, StudySnapshot
 from savor.errors import AppError
-from savor.studies import signin
+from savor.studies import consent, signin
 from savor.studies.models import Participant
 from savor.writer import WriteQueue
 
@@ -135,12 +135,13 @@ def draft(
         {"item_id": a.item_id, "value": a.value, "declined": a.declined} for a in body.answers
     ]
     document = study.document
+    features = consent.features_for(participant, document)
     fields = _time_problems(body, participant.enrolled_at, now) + [
         {"field": f"answers.{e.item_id}", "message": e.message}
         for e in validate_answers(
             instrument,
             answers,
-            features=enabled_features(document),
+            features=enabled_features(features),
             audience=participant.stage,
             context=body.context,
         )
@@ -165,7 +166,7 @@ def draft(
         answers=answers,
         offers=_offers(answers, crisis, study),
         crisis=crisis,
-        alert_staff=bool(crisis) and document.features.staff_alerts,
+        alert_staff=bool(crisis) and features.staff_alerts,
         timezone=participant.timezone,
     )
 

@@ -19,6 +19,7 @@ from savor.ema.models import (
 )
 from savor.ema.snapshots import SignedInParticipant
 from savor.practices import service as practices_service
+from savor.studies import consent
 from savor.studies.models import Participant
 from savor.studies.protocol import ProtocolDocument
 from savor.studies.signin import ActiveParticipant, CurrentParticipant
@@ -28,7 +29,7 @@ router = APIRouter(prefix="/api/v1", tags=["check-ins"])
 
 def _context(session, participant: Participant) -> tuple[ProtocolDocument, set[str]]:
     _, document, _ = practices_service.context_for(session=session, participant=participant)
-    return document, ema_service.enabled_features(document)
+    return document, ema_service.enabled_features(consent.features_for(participant, document))
 
 
 def _prompt_view(prompt: Prompt, participant: Participant, features: set[str]) -> dict:
