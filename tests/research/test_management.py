@@ -223,3 +223,11 @@ def test_codebook_as_csv_has_a_row_per_item(client, session):
         "postpartum",
         "10",
     )
+
+
+@pytest.mark.parametrize("before", ["0001-01-01T00:00:00+14:00", "9999-12-31T23:59:59-14:00"])
+def test_the_audit_refuses_a_before_no_clock_can_mean(client, session, before):
+    token = make_research_token(session, make_study(session))
+    answer = client.get(f"{BASE}/audit", params={"before": before}, headers=bearer(token))
+    assert answer.status_code == 422
+    assert answer.json()["error"]["fields"][0]["field"] == "before"
