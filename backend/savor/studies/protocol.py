@@ -7,7 +7,7 @@ from typing import Annotated, Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from savor.urls import outbound_url_problem
+from savor.urls import link_url_problem
 
 SLUG_PATTERN = r"^[a-z0-9][a-z0-9-]{1,62}[a-z0-9]$"
 LANGUAGES = ("en", "es")
@@ -110,7 +110,7 @@ class CrisisResource(Strict):
     @classmethod
     def _well_formed(cls, value: str | None) -> str | None:
         # Shown to her as a link: a malformed address would be a dead end in a crisis.
-        if value is not None and (problem := outbound_url_problem(value)) is not None:
+        if value is not None and (problem := link_url_problem(value)) is not None:
             raise ValueError(f"the url {problem}")
         return value
 
