@@ -85,14 +85,17 @@ class GuardedTransport(httpx.BaseTransport):
         for address in resolve(host, port, self.policy):
             # The Host header keeps the name; sni_hostname makes TLS check the certificate
             # against it, not against the address we connect to.
-            request.url = url.copy_with(host=address)
-            request.extensions = {**request.extensions, "sni_hostname": host}
+            pinned = httpx.Request(
+                request.method,
+                url.copy_with(host=address),
+                headers=request.headers,
+                stream=request.stream,
+                extensions={**request.extensions, "sni_hostname": host},
+            )
             try:
-                return self.inner.handle_request(request)
+                return self.inner.handle_request(pinned)
             except httpx.ConnectError as exc:
                 failure = exc
-            finally:
-                request.url = url
         raise failure or httpx.ConnectError(f"{host} has no address", request=request)
 
     def close(self) -> None:
