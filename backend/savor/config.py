@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-from savor import outbound
+from savor import filemodes, outbound
 
 SECRET_KEY_FILE = "secret.key"
 MIN_SECRET_LENGTH = 32
@@ -140,7 +140,7 @@ class Settings(BaseSettings):
             return self.secret_key.get_secret_value().encode()
         path = self.data_dir / SECRET_KEY_FILE
         if not path.exists():
-            self.data_dir.mkdir(parents=True, exist_ok=True)
+            filemodes.make_private_dir(self.data_dir)
             path.touch(mode=0o600)
             path.write_text(secrets.token_urlsafe(48))
         return path.read_text().strip().encode()
