@@ -24,6 +24,8 @@ REFUSED_EVERYWHERE = [
     "https://[::1]:8443/push",
     "https://[::ffff:127.0.0.1]/push",
     "https://[::ffff:10.0.0.1]/push",
+    "https://[64:ff9b::a9fe:a9fe]/push",
+    "https://[2002:7f00:1::]/push",
     "https://[fe80::1]/push",
     "https://[fc00::1]/push",
     "https://0.0.0.0/push",
@@ -146,3 +148,15 @@ def test_a_webhook_host_resolving_to_a_private_address_is_not_posted_to(
     with httpx.Client(transport=transport) as client, pytest.raises(Refused):
         client.post("https://alerts.example.org/savor", content=b"{}")
     assert seen == []
+
+
+def test_a_webhook_host_that_does_not_resolve_is_a_connection_error(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def unknown(*args, **kwargs):
+        raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+
+    monkeypatch.setattr(socket, "getaddrinfo", unknown)
+    transport = GuardedTransport(STRICT, httpx.MockTransport(lambda request: httpx.Response(204)))
+    with httpx.Client(transport=transport) as client, pytest.raises(httpx.ConnectError):
+        client.post("https://alerts.example.org/savor", content=b"{}")

@@ -5,6 +5,7 @@ connects to those very addresses; TLS still verifies the certificate against the
 Through a proxy (HTTPS_PROXY) the proxy resolves names, so only the URL check applies there.
 """
 
+import socket
 from typing import Any
 
 import httpx
@@ -12,7 +13,7 @@ import requests
 from requests.adapters import HTTPAdapter
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
-from urllib3.exceptions import ConnectTimeoutError, NewConnectionError
+from urllib3.exceptions import ConnectTimeoutError, NameResolutionError, NewConnectionError
 from urllib3.util.connection import allowed_gai_family
 
 from savor.outbound import Policy, resolve
@@ -25,8 +26,12 @@ class _Pinned:
 
     def _new_conn(self) -> Any:
         host = self._dns_host  # type: ignore[has-type]
+        try:
+            addresses = resolve(host, self.port, self.policy, allowed_gai_family())  # type: ignore[attr-defined]
+        except socket.gaierror as exc:
+            raise NameResolutionError(host, self, exc) from exc  # type: ignore[arg-type]
         failure: Exception | None = None
-        for address in resolve(host, self.port, self.policy, allowed_gai_family()):  # type: ignore[attr-defined]
+        for address in addresses:
             self._dns_host = address
             try:
                 return super()._new_conn()  # type: ignore[misc]
@@ -81,8 +86,12 @@ class GuardedTransport(httpx.BaseTransport):
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         url = request.url
         host, port = url.host, url.port or (443 if url.scheme == "https" else 80)
+        try:
+            addresses = resolve(host, port, self.policy)
+        except socket.gaierror as exc:
+            raise httpx.ConnectError(f"cannot resolve {host}: {exc}", request=request) from exc
         failure: Exception | None = None
-        for address in resolve(host, port, self.policy):
+        for address in addresses:
             # The Host header keeps the name; sni_hostname makes TLS check the certificate
             # against it, not against the address we connect to.
             pinned = httpx.Request(

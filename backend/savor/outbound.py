@@ -24,6 +24,7 @@ PUSH_HOSTS = (
 )
 HOST_PATTERN = re.compile(r"^(\*\.)?[a-z0-9-]+(\.[a-z0-9-]+)+$")
 LOOPBACK_NAMES = ("localhost", "localhost.localdomain")
+NAT64 = ipaddress.IPv6Network("64:ff9b::/96")
 NUMERIC_HOST = re.compile(r"(0x[0-9a-f]+|[0-9]+)(\.(0x[0-9a-f]+|[0-9]+)){0,3}")
 
 
@@ -45,11 +46,22 @@ def host_matches(host: str, pattern: str) -> bool:
     return host == pattern
 
 
+def _unwrapped(address: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address:
+    """The IPv4 address an IPv6 one carries (mapped, NAT64 or 6to4), else the address itself."""
+    ip = ipaddress.ip_address(address)
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip.ipv4_mapped is not None:
+            return ip.ipv4_mapped
+        if ip in NAT64:
+            return ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
+        if ip.sixtofour is not None:
+            return ip.sixtofour
+    return ip
+
+
 def address_problem(address: str, policy: Policy) -> str | None:
     """Why we must not connect to this IP address, or None when it is on the public internet."""
-    ip = ipaddress.ip_address(address)
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
+    ip = _unwrapped(address)
     if ip.is_loopback:
         return None if policy.allow_loopback else f"is this machine ({address})"
     if (
@@ -106,10 +118,7 @@ def url_problem(value: str, policy: Policy, *, hosts: tuple[str, ...] | None) ->
 
 
 def _is_loopback(address: str) -> bool:
-    ip = ipaddress.ip_address(address)
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
-    return ip.is_loopback
+    return _unwrapped(address).is_loopback
 
 
 def push_endpoint_problem(value: str, policy: Policy) -> str | None:
