@@ -20,7 +20,7 @@ from rich.table import Table
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from savor import migrate, proxies
+from savor import filemodes, migrate, proxies
 from savor.clock import utcnow
 from savor.config import Settings
 from savor.db import make_engine
@@ -59,13 +59,27 @@ out = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)
 
 
+@app.callback()
+def _owner_only_files(ctx: typer.Context) -> None:
+    # The database and keys hold the study secrets that key every pseudonym: whatever a
+    # command creates is the owner's alone. Restored on exit for callers such as tests.
+    previous = filemodes.private_umask()
+    ctx.call_on_close(lambda: os.umask(previous))
+
+
 def _settings() -> Settings:
     try:
-        return Settings()
+        settings = Settings()
     except ValidationError as exc:
         for error in exc.errors():
             err.print(f"[red]Setting {'.'.join(map(str, error['loc']))}: {error['msg']}[/red]")
         raise typer.Exit(2) from exc
+    database = settings.resolved_database_url.removeprefix("sqlite:///")
+    for warning in filemodes.loose_permissions(
+        settings.data_dir, Path(database) if settings.is_sqlite else None
+    ):
+        err.print(f"[yellow]Warning: {warning}[/yellow]")
+    return settings
 
 
 def _fail(message: str, code: int = 1) -> typer.Exit:
@@ -161,7 +175,9 @@ def db_backup(
     source = settings.resolved_database_url.removeprefix("sqlite:///")
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     target = to or settings.data_dir / "backups" / f"savor-{stamp}.db"
-    target.parent.mkdir(parents=True, exist_ok=True)
+    filemodes.make_private_dir(target.parent)
+    target.touch(mode=0o600)
+    target.chmod(0o600)  # a copy of every study secret, even where --to names an old file
     with sqlite3.connect(source) as src, sqlite3.connect(target) as dst:
         src.backup(dst)  # SQLite's online backup: a consistent copy beside live writers
     out.print(f"Backup written to {target}")

@@ -31,3 +31,6 @@ def _within_range(value: datetime) -> datetime:
 
 
 PhoneTime = Annotated[AwareDatetime, AfterValidator(_within_range)]
+# The same bounds for a time a researcher's script sends (a page cursor, say): year 1 at +14:00
+# would otherwise be a 500 there too.
+BoundedTime = PhoneTime

@@ -31,7 +31,9 @@ def scheduled_jobs(app: FastAPI) -> list[Job]:
         prune_enroll_failures,
         *notify_jobs.build_jobs(engine=app.state.engine, send=sender),
         *ema_jobs.build_jobs(engine=app.state.engine),
-        *research_webhook.build_jobs(engine=app.state.engine),
+        *research_webhook.build_jobs(
+            engine=app.state.engine, policy=app.state.settings.outbound_policy
+        ),
     ]
 
 

@@ -11,10 +11,11 @@ from savor.practices.models import PracticeSession
 from savor.research.access import TokenScope
 from savor.research.models import AuditEvent
 from savor.studies import service as studies_service
-from savor.studies.models import Participant, ParticipantToken
+from savor.studies.models import Participant, ParticipantToken, Protocol
 from savor.studies.pseudonym import pseudonym
 from tests.factories import bearer, make_participant, make_research_token, make_study, prompts_of
 from tests.research import fixture
+from tests.studies.test_protocol import alias_bomb
 
 BASE = "/api/research/v1/studies/pilot"
 YAML = {"Content-Type": "application/yaml"}
@@ -74,6 +75,18 @@ def test_yaml_that_does_not_parse_says_where(client, session):
     response = _put_protocol(client, token, "study: pilot\n  name: [oops\n")
     assert response.status_code == 422
     assert "line" in response.json()["error"]["message"]
+
+
+def test_a_protocol_that_reuses_yaml_anchors_is_refused_and_not_stored(client, session):
+    study = make_study(session)
+    token = make_research_token(session, study)
+    source = alias_bomb(studies_service.protocol_source_for(slug="pilot", name="Pilot study"))
+    response = _put_protocol(client, token, source)
+    assert response.status_code == 422
+    assert "YAML anchor or alias" in response.json()["error"]["message"]
+    session.expire_all()
+    assert studies_service.get_study(session=session, slug="pilot").active_protocol_version == 1
+    assert len(session.exec(select(Protocol)).all()) == 1
 
 
 def test_a_protocol_for_another_study_is_refused(client, session):
@@ -234,3 +247,11 @@ def test_codebook_as_csv_has_a_row_per_item(client, session):
         "postpartum",
         "10",
     )
+
+
+@pytest.mark.parametrize("before", ["0001-01-01T00:00:00+14:00", "9999-12-31T23:59:59-14:00"])
+def test_the_audit_refuses_a_before_no_clock_can_mean(client, session, before):
+    token = make_research_token(session, make_study(session))
+    answer = client.get(f"{BASE}/audit", params={"before": before}, headers=bearer(token))
+    assert answer.status_code == 422
+    assert answer.json()["error"]["fields"][0]["field"] == "before"
