@@ -123,6 +123,58 @@ def test_token_create_with_scopes_and_list(data_dir):
     assert "export:read" in _run("token", "list", "--study", "demo")
 
 
+def _stored_scopes(token: str) -> set[str]:
+    from sqlmodel import Session
+
+    from savor.config import Settings
+    from savor.db import make_engine
+    from savor.research import service as research_service
+
+    engine = make_engine(Settings().resolved_database_url)
+    with Session(engine) as session:
+        found = research_service.find_research_token(session=session, token_or_id=token)
+        assert found is not None
+        scopes = set(found.scopes.split())
+    engine.dispose()
+    return scopes
+
+
+def test_token_create_without_scopes_can_only_read(data_dir):
+    from fastapi.testclient import TestClient
+
+    from savor.config import Settings
+    from savor.main import create_app
+
+    _demo()
+    token = _run("token", "create", "--study", "demo").removeprefix("Research token: ").strip()
+    assert _stored_scopes(token) == {
+        "studies:read",
+        "participants:read",
+        "export:read",
+        "audit:read",
+    }
+    with TestClient(create_app(Settings(scheduler_enabled=False))) as client:
+        response = client.put(
+            "/api/research/v1/studies/demo/protocol",
+            content=default_protocol_source(),
+            headers={"Authorization": f"Bearer {token}", "Content-Type": "application/yaml"},
+        )
+    assert response.status_code == 403
+    assert response.json()["error"]["code"] == "missing_scope"
+
+
+def test_token_create_help_names_the_default(data_dir):
+    help_text = " ".join(_run("token", "create", "--help").split())
+    assert "default: read-only" in help_text
+
+
+def test_the_demo_token_keeps_every_scope_but_free_text(data_dir):
+    from savor.auth import Scope
+
+    scopes = _stored_scopes(_demo()["research_token"])
+    assert scopes == {s.value for s in Scope} - {"export:free_text"}
+
+
 def test_token_create_refuses_an_unknown_scope(data_dir):
     _demo()
     result = runner.invoke(app, ["token", "create", "--study", "demo", "--scopes", "everything"])
@@ -141,3 +193,19 @@ def test_backup_is_a_readable_copy(data_dir, tmp_path: Path):
     _run("db", "backup", "--to", str(target))
     with sqlite3.connect(target) as copy:
         assert copy.execute("SELECT slug FROM study").fetchall() == [("demo",)]
+
+
+def test_codes_made_with_the_cli_are_audited(data_dir):
+    from sqlmodel import Session, select
+
+    from savor.config import Settings
+    from savor.db import make_engine
+    from savor.research.models import AuditEvent
+
+    _demo()
+    _run("codes", "create", "demo", "--count", "4")
+    engine = make_engine(Settings().resolved_database_url)
+    with Session(engine) as session:
+        events = session.exec(select(AuditEvent).where(AuditEvent.action == "codes.create")).all()
+        assert [(e.actor, e.detail) for e in events] == [("cli", {"count": 4})]
+    engine.dispose()

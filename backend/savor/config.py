@@ -50,6 +50,9 @@ class Settings(BaseSettings):
     enrollment_max_failures: int = Field(default=5, ge=1, le=100)
     enrollment_lockout_seconds: int = Field(default=300, ge=1, le=86400)
     token_max_failures: int = Field(default=30, ge=1, le=10000)
+    api_docs: bool = Field(
+        default=False, description="serve interactive API docs at /docs (from this server only)"
+    )
 
     @field_validator("log_level", mode="before")
     @classmethod

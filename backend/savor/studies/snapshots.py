@@ -160,11 +160,10 @@ class SignedIn:
 async def signed_in(request: Request, credentials: auth.BearerDep) -> SignedIn:
     """The participant API's sign-in for async routes: no thread, no query when she is known."""
     token = auth.require_bearer(credentials, "app")
-    auth.refuse_guessers(request)
     token_hash = auth.hash_token(token)
     participant = await request.app.state.snapshots.participant(token_hash)
     if participant is None:
-        auth.count_failure(request)
+        auth.refuse_unknown_token(request, token)
         raise auth.signed_out()
     if participant.withdrawn_at is not None:
         raise auth.withdrawn()
