@@ -1,13 +1,16 @@
 """The `savor` command on a SQLite data directory, as an operator would use it."""
 
 import json
+import os
 import sqlite3
+import stat
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
 from savor.cli import app
+from savor.notify.vapid import load_or_create_vapid_keys
 from savor.studies.service import default_protocol_source
 
 runner = CliRunner()
@@ -209,3 +212,54 @@ def test_codes_made_with_the_cli_are_audited(data_dir):
         events = session.exec(select(AuditEvent).where(AuditEvent.action == "codes.create")).all()
         assert [(e.actor, e.detail) for e in events] == [("cli", {"count": 4})]
     engine.dispose()
+
+
+def _mode(path: Path) -> int:
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+def test_a_fresh_data_directory_and_its_files_are_the_owners_alone(data_dir):
+    _demo()
+    load_or_create_vapid_keys(data_dir)
+    database = data_dir / "savor.db"
+    with sqlite3.connect(database) as connection:  # -wal and -shm exist while it is open
+        connection.execute("PRAGMA journal_mode=WAL")
+        connection.execute("CREATE TABLE probe (x)")
+        private = ["savor.db", "savor.db-wal", "savor.db-shm", "secret.key", "vapid_private.pem"]
+        assert {name: _mode(data_dir / name) for name in private} == dict.fromkeys(private, 0o600)
+    assert _mode(data_dir) == 0o700
+
+
+def test_the_command_leaves_the_callers_umask_as_it_was(data_dir):
+    before = os.umask(0o022)
+    try:
+        _run("db", "upgrade")
+        assert os.umask(0o022) == 0o022
+    finally:
+        os.umask(before)
+
+
+def test_a_backup_is_the_owners_alone(data_dir, tmp_path: Path):
+    _demo()
+    target = tmp_path / "copy.db"
+    target.write_bytes(b"")
+    target.chmod(0o644)
+    _run("db", "backup", "--to", str(target))
+    _run("db", "backup")
+    [default] = (data_dir / "backups").iterdir()
+    assert (_mode(target), _mode(default), _mode(data_dir / "backups")) == (0o600, 0o600, 0o700)
+
+
+def test_a_data_directory_others_can_read_is_reported_and_left_alone(data_dir):
+    data_dir.mkdir(mode=0o755)
+    data_dir.chmod(0o755)
+    output = _run("db", "upgrade")
+    assert f"chmod 700 {data_dir.resolve()}" in output
+    assert _mode(data_dir) == 0o755
+
+
+def test_a_database_others_can_read_is_reported(data_dir):
+    _demo()
+    database = data_dir / "savor.db"
+    database.chmod(0o644)
+    assert f"chmod 600 {database.resolve()}" in _run("study", "list")

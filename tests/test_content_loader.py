@@ -8,8 +8,7 @@ from pydantic import Field
 from savor import content_loader
 from savor.content_loader import ContentError
 from savor.content_schema import Frozen, Localized
-from savor.studies.protocol import ProtocolError, parse_protocol
-from savor.studies.service import default_protocol_source
+from savor.ema.instruments import InstrumentError, load_instruments
 
 
 class Week(Frozen):
@@ -42,15 +41,17 @@ def test_an_alias_is_refused_at_its_line() -> None:
     text = "weeks:\n- &first {number: 1, theme: {en: Rest, es: Descanso}}\n- *first\n"
 
     assert _problems(text) == [
-        "plan.yaml: not valid YAML at line 2, column 3: anchors and aliases (& and *) are "
-        "refused; write each value out in full"
+        "plan.yaml: uses a YAML anchor or alias (&name / *name) at line 2; write each value "
+        "out instead"
     ]
 
 
 def test_an_anchor_alone_is_refused_too() -> None:
     text = "weeks:\n- {number: 1, theme: &t {en: Rest, es: Descanso}}\n"
 
-    assert _problems(text)[0].startswith("plan.yaml: not valid YAML at line 2, column 22:")
+    assert _problems(text)[0].startswith(
+        "plan.yaml: uses a YAML anchor or alias (&name / *name) at line 2;"
+    )
 
 
 def test_a_yaml_tag_that_builds_objects_is_refused() -> None:
@@ -73,14 +74,13 @@ def test_load_names_the_file(tmp_path: Path) -> None:
     assert caught.value.problems == ["plan.yaml: extra: Extra inputs are not permitted"]
 
 
-def test_a_protocol_with_an_alias_is_refused_in_the_protocols_words() -> None:
-    source = default_protocol_source() + "\nextra_contact: &c {en: a, es: b}\nagain: *c\n"
+def test_an_instrument_file_with_an_alias_is_refused_too(tmp_path: Path) -> None:
+    (tmp_path / "tiny.yaml").write_text("id: tiny\ntitle: &t {en: T, es: T}\nv: *t\n", "utf-8")
 
-    with pytest.raises(ProtocolError) as caught:
-        parse_protocol(source)
+    with pytest.raises(InstrumentError) as caught:
+        load_instruments(tmp_path)
 
-    assert len(caught.value.problems) == 1
-    assert caught.value.problems[0].startswith("the protocol is not valid YAML at line ")
-    assert caught.value.problems[0].endswith(
-        "anchors and aliases (& and *) are refused; write each value out in full"
-    )
+    assert caught.value.problems == [
+        "tiny.yaml: uses a YAML anchor or alias (&name / *name) at line 2; write each value "
+        "out instead"
+    ]

@@ -9,6 +9,7 @@ from sqlmodel import Session
 
 from savor.auth import ALL_BUT_FREE_TEXT
 from savor.config import Settings
+from savor.filemodes import make_private_dir
 from savor.research import service as research_service
 from savor.studies import service as studies_service
 
@@ -35,7 +36,7 @@ def _load_saved(settings: Settings) -> dict:
 def _save(settings: Settings, info: DemoInfo) -> None:
     # Plain-text demo secrets stay beside the demo database, readable by its owner only.
     path = settings.data_dir / DEMO_FILE
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    make_private_dir(settings.data_dir)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w") as handle:
         json.dump(asdict(info), handle, indent=2)

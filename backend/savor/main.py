@@ -50,7 +50,9 @@ def scheduled_jobs(app: FastAPI) -> list[Job]:
     return [
         prune_enroll_failures,
         *build_jobs(engine=app.state.engine, send=sender),
-        *research_webhook.build_jobs(engine=app.state.engine),
+        *research_webhook.build_jobs(
+            engine=app.state.engine, policy=app.state.settings.outbound_policy
+        ),
     ]
 
 

@@ -11,7 +11,7 @@ from typing import Annotated
 import typer
 import uvicorn
 
-from savor import migrate, proxies
+from savor import filemodes, migrate, proxies
 from savor.cli import datasets
 from savor.cli.codes import codes_app
 from savor.cli.common import fail, out, session_for, settings
@@ -33,6 +33,15 @@ app.add_typer(study_app, name="study")
 app.add_typer(codes_app, name="codes")
 app.add_typer(token_app, name="token")
 app.add_typer(push_app, name="push")
+
+
+@app.callback()
+def _owner_only_files(ctx: typer.Context) -> None:
+    # The database and keys hold the study secrets that key every pseudonym: whatever a
+    # command creates is the owner's alone. Restored on exit for callers such as tests.
+    previous = filemodes.private_umask()
+    ctx.call_on_close(lambda: os.umask(previous))
+
 
 SHUTDOWN_GRACE_SECONDS = 8  # within Docker's 10 s between its stop signal and its kill
 

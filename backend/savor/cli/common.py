@@ -2,12 +2,14 @@
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import typer
 from pydantic import ValidationError
 from rich.console import Console
 from sqlmodel import Session
 
+from savor import filemodes
 from savor.config import Settings
 from savor.db import make_engine
 from savor.errors import AppError
@@ -21,11 +23,17 @@ err = Console(stderr=True, soft_wrap=True)
 
 def settings() -> Settings:
     try:
-        return Settings()
+        found = Settings()
     except ValidationError as exc:
         for error in exc.errors():
             err.print(f"[red]Setting {'.'.join(map(str, error['loc']))}: {error['msg']}[/red]")
         raise typer.Exit(2) from exc
+    database = found.resolved_database_url.removeprefix("sqlite:///")
+    for warning in filemodes.loose_permissions(
+        found.data_dir, Path(database) if found.is_sqlite else None
+    ):
+        err.print(f"[yellow]Warning: {warning}[/yellow]")
+    return found
 
 
 def fail(message: str, code: int = 1) -> typer.Exit:

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from savor import migrate
+from savor import filemodes, migrate
 from savor.cli.common import fail, out, settings
 from savor.db import make_engine
 
@@ -43,7 +43,9 @@ def db_backup(
     source = found.resolved_database_url.removeprefix("sqlite:///")
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     target = to or found.data_dir / "backups" / f"savor-{stamp}.db"
-    target.parent.mkdir(parents=True, exist_ok=True)
+    filemodes.make_private_dir(target.parent)
+    target.touch(mode=0o600)
+    target.chmod(0o600)  # a copy of every study secret, even where --to names an old file
     with sqlite3.connect(source) as src, sqlite3.connect(target) as dst:
         src.backup(dst)  # SQLite's online backup: a consistent copy beside live writers
     out.print(f"Backup written to {target}")

@@ -3,14 +3,15 @@
 Runs in the writer thread (see `savor.writer`), inside the transaction that commits the
 records. The request drafted each record from in-memory snapshots; here, read fresh for the
 whole set, is what must be exact when it is stored: the token still stands and she has not
-left, her time zone (for the local date), the study's active protocol version, whether a
-record with the same client id already exists, and each prompt's state. Each draft is
-answered on its own, with the stored record or the error it met.
+left, her time zone (for the local date), the study's active protocol version, whether she
+agreed to staff alerts (no alert is raised otherwise), whether a record with the same client
+id already exists, and each prompt's state. Each draft is answered on its own, with the
+stored record or the error it met.
 """
 
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -58,6 +59,7 @@ class _Holder:
     timezone: str
     withdrawn_at: datetime | None
     protocol_version: int
+    agreed_features: dict[str, bool]
 
 
 @dataclass
@@ -120,6 +122,9 @@ def _settle(
         return public, False
     if holder.protocol_version != draft.protocol_version:
         raise StaleProtocolError()
+    if draft.alert_staff and not holder.agreed_features.get("staff_alerts", False):
+        # Drafted from a copy of her that may be out of date: she never agreed to be watched.
+        draft = replace(draft, alert_staff=False)
     prompt = None
     if draft.prompt_id is not None:
         prompt = _claim(connection, draft, prompts.get(draft.prompt_id))
@@ -137,6 +142,7 @@ _HOLDERS = (
         Participant.timezone,
         Participant.withdrawn_at,
         Study.active_protocol_version,
+        Participant.agreed_features,
     )
     .join(Participant, col(Participant.id) == ParticipantToken.participant_id)
     .join(Study, col(Study.id) == Participant.study_id)

@@ -1,5 +1,6 @@
 """The study protocol: a versioned YAML document, validated with one clear message per mistake."""
 
+import json
 from datetime import time
 from typing import Annotated, Any, Literal
 
@@ -8,12 +9,14 @@ from pydantic import Field, field_validator, model_validator
 from savor import content_loader
 from savor.content_loader import ContentError
 from savor.content_schema import Frozen, Localized
-from savor.urls import outbound_url_problem
+from savor.urls import link_url_problem
 
 SLUG_PATTERN = r"^[a-z0-9][a-z0-9-]{1,62}[a-z0-9]$"
 LANGUAGES = ("en", "es")
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 ALL_DAYS: list[Weekday] = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+# The default protocol is 3 KB; every phone downloads the protocol with the help page.
+MAX_DOCUMENT_BYTES = 256 * 1024
 
 
 class ProtocolError(ContentError):
@@ -101,7 +104,7 @@ class CrisisResource(Frozen):
     @classmethod
     def _well_formed(cls, value: str | None) -> str | None:
         # Shown to her as a link: a malformed address would be a dead end in a crisis.
-        if value is not None and (problem := outbound_url_problem(value)) is not None:
+        if value is not None and (problem := link_url_problem(value)) is not None:
             raise ValueError(f"the url {problem}")
         return value
 
@@ -156,10 +159,23 @@ def parse_protocol(source: str) -> ProtocolDocument:
     try:
         data = content_loader.read_yaml(source)
     except ContentError as exc:
-        raise ProtocolError([f"the protocol is {p.message}" for p in exc.found]) from exc
+        # "the protocol is not valid YAML at ...", "the protocol uses a YAML anchor ..."
+        raise ProtocolError([f"the protocol {_verb(p.message)}" for p in exc.found]) from exc
     if not isinstance(data, dict):
         raise ProtocolError(["the protocol must be a YAML mapping (key: value lines)"])
+    size = len(json.dumps(data, default=str))
+    if size > MAX_DOCUMENT_BYTES:
+        raise ProtocolError(
+            [
+                f"the protocol is {size // 1024} KB once read, more than the "
+                f"{MAX_DOCUMENT_BYTES // 1024} KB allowed; shorten it"
+            ]
+        )
     try:
         return content_loader.validate(ProtocolDocument, data)
     except ContentError as exc:
         raise ProtocolError([f"{p.place or 'protocol'}: {p.message}" for p in exc.found]) from exc
+
+
+def _verb(message: str) -> str:
+    return f"is {message}" if message.startswith("not valid YAML") else message
