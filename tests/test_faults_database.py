@@ -31,8 +31,8 @@ from savor.db import close_session, make_engine
 from savor.ema.models import Response, ResponseItem
 from savor.errors import database_error_response
 from savor.main import create_app
-from savor.practices.content import default_catalog
 from savor.practices.models import PracticeSession
+from savor.practices.shipped import default_catalog
 from tests.conftest import TEST_SECRET
 from tests.factories import make_participant
 from tests.servers import free_port, stop

@@ -25,7 +25,7 @@ from savor.notify.jobs import build_jobs, make_sender
 from savor.notify.scheduler import Job, start_scheduler
 from savor.notify.vapid import load_or_create_vapid_keys
 from savor.practices import routes as practices_routes
-from savor.practices.content import default_catalog
+from savor.practices.shipped import default_catalog
 from savor.ratelimit import FailureLimiter
 from savor.research import routes as research_routes
 from savor.research import webhook as research_webhook
