@@ -29,10 +29,10 @@ from savor.ratelimit import FailureLimiter
 from savor.research import routes as research_routes
 from savor.research import webhook as research_webhook
 from savor.security import SecurityMiddleware
+from savor.storing.process import WriterProcess
+from savor.storing.thread import WriteQueue
 from savor.studies import routes as studies_routes
 from savor.studies.snapshots import Snapshots
-from savor.writer import WriteQueue
-from savor.writer_process import WriterProcess
 
 # Nothing about her requests leaves the server, even where the host configures OpenTelemetry.
 NO_TELEMETRY: TelemetryConfig = {"tracing": False, "metrics": False, "logs": False}

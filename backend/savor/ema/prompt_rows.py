@@ -15,11 +15,11 @@ import psycopg
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
+from savor.bulk import RowEncoder
 from savor.ema import registry
 from savor.ema.models import Prompt
 from savor.ema.schedule import PlannedPrompt
 from savor.ids import new_id, new_ids_hex
-from savor.rowsql import RowEncoder
 from savor.studies.protocol import ProtocolDocument
 
 _TABLE = Prompt.__table__  # type: ignore[attr-defined]

@@ -20,10 +20,10 @@ from savor.practices.summary import (
     WeekTotals,
     build_summary,
 )
+from savor.storing.thread import Write, WriteQueue
 from savor.studies import service as studies_service
 from savor.studies.models import Participant, Study
 from savor.studies.protocol import ProtocolDocument
-from savor.writer import Write, WriteQueue
 
 CLOCK_SKEW = timedelta(minutes=5)
 CUSTOM_VARIANT = "custom"

@@ -9,8 +9,8 @@ from sqlmodel import Session, select
 from savor.clock import utcnow
 from savor.db import make_writer_engine
 from savor.errors import AppError
+from savor.storing.thread import WriteQueue
 from savor.studies.models import Study
-from savor.writer import WriteQueue
 from tests.factories import run_coroutine
 
 
@@ -134,7 +134,7 @@ def test_an_item_answered_with_an_error_is_raised_to_its_caller_alone(writer, en
 
 
 def test_a_write_kept_waiting_too_long_is_a_503_the_phone_retries(writer, monkeypatch):
-    monkeypatch.setattr("savor.writer.WAIT_SECONDS", 0.2)
+    monkeypatch.setattr("savor.storing.thread.WAIT_SECONDS", 0.2)
     busy, release = threading.Event(), threading.Event()
 
     def hold_the_writer() -> None:

@@ -8,7 +8,7 @@ core.
 
 The event loop keeps one set in flight: items that arrive while the process stores a set wait
 together and go as the next set, so sets grow with the load (group commit, as in
-`savor.writer`). An answer is read when the pipe is readable, on the loop itself: no thread
+`savor.storing.thread`). An answer is read when the pipe is readable, on the loop itself: no thread
 waits in between. A 2xx still means the record is committed.
 
 The process is forked from a small server process that has already imported the storing code
@@ -33,12 +33,12 @@ from typing import Any
 from sqlmodel import Session
 
 from savor.errors import AppError
-from savor.writer import as_a_set, not_saved, settle_all
+from savor.storing.thread import as_a_set, not_saved, settle_all
 
 log = logging.getLogger(__name__)
 
 # Imported once by the fork server, so every writer process starts with them in memory.
-PRELOAD = ["savor.ema.store", "savor.db", "savor.logs", "savor.writer"]
+PRELOAD = ["savor.ema.checkin_store", "savor.db", "savor.logs", "savor.storing.thread"]
 MAX_SET = 256
 CLOSE_SECONDS = 5  # for the last set to commit when the server stops
 Pending = tuple[Any, Any, asyncio.Future]

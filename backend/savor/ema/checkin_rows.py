@@ -11,14 +11,14 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.engine import Dialect
 
+from savor.bulk import RowEncoder
 from savor.ema.instruments import Instrument
 from savor.ema.models import Offer, OfferPublic, Response, ResponseItem, StaffAlert
 from savor.ids import new_id
 from savor.practices import progress
-from savor.rowsql import RowEncoder
 
 if TYPE_CHECKING:
-    from savor.ema.responses import Draft
+    from savor.ema.checkins import Draft
 
 RESPONSE_COLUMNS = (
     "id",

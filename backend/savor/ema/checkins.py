@@ -17,15 +17,15 @@ from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
 from savor import auth, idempotency
-from savor.ema import registry, store
+from savor.ema import checkin_store, registry
 from savor.ema.answers import crisis_items, validate_answers
 from savor.ema.instruments import Instrument, default_instruments
 from savor.ema.models import Offer, ResponseCreate, ResponsePublic
 from savor.ema.service import enabled_features
 from savor.errors import AppError
+from savor.storing.thread import WriteQueue
 from savor.studies.models import Participant
 from savor.studies.snapshots import ParticipantSnapshot, SignedIn, Snapshots, StudySnapshot
-from savor.writer import WriteQueue
 
 CLOCK_SKEW = timedelta(minutes=5)
 HIGH_ITEMS = ("C1", "S1")  # craving or stress: a breathing break is offered when high
@@ -97,12 +97,12 @@ async def _store(
     study = await snapshots.study(participant.study_id)
     record = draft(signed_in, participant, study, body, instrument, now)
     try:
-        return await writer.store(store.store_drafts, record)
-    except store.StaleProtocolError:
+        return await writer.store(checkin_store.store_drafts, record)
+    except checkin_store.StaleProtocolError:
         # The study moved to a new protocol since its snapshot; its rules decide the offers.
         study = await snapshots.study(participant.study_id, fresh=True)
         record = draft(signed_in, participant, study, body, instrument, now)
-        return await writer.store(store.store_drafts, record)
+        return await writer.store(checkin_store.store_drafts, record)
 
 
 async def instrument_asked(engine: Engine, instrument_id: str, version: str) -> Instrument:

@@ -12,7 +12,7 @@ from sqlalchemy.dialects import sqlite
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 
-from savor.rowsql import RowEncoder
+from savor.bulk import RowEncoder
 from savor.sqltypes import UTCDateTime
 
 TABLE = Table("t", MetaData(), Column("at", UTCDateTime), Column("other", UTCDateTime))

@@ -1,6 +1,6 @@
 """Check-ins stored as a set: a few statements for all waiting records, not a few for each.
 
-Runs in the writer thread (see `savor.writer`), inside the transaction that commits the
+Runs in the writer thread (see `savor.storing.thread`), inside the transaction that commits the
 records. The request drafted each record from in-memory snapshots; here, read fresh for the
 whole set, is what must be exact when it is stored: the token still stands and she has not
 left, her time zone (for the local date), the study's active protocol version, whether a
@@ -19,9 +19,8 @@ from sqlalchemy.engine import Connection
 from sqlmodel import Session, col
 
 from savor import auth, idempotency
+from savor.ema import checkin_rows, registry
 from savor.ema import prompts as ema_prompts
-from savor.ema import registry
-from savor.ema import rows as rows_sql
 from savor.ema.instruments import Instrument
 from savor.ema.models import (
     InstrumentVersion,
@@ -35,7 +34,7 @@ from savor.errors import AppError
 from savor.studies.models import Participant, ParticipantToken, Study
 
 if TYPE_CHECKING:
-    from savor.ema.responses import Draft
+    from savor.ema.checkins import Draft
 
 Stored = tuple[ResponsePublic, bool]
 
@@ -266,7 +265,7 @@ def _add(
         facts |= {"kind": prompt.kind, "protocol_version": prompt.protocol_version, "late": late}
     if holder.timezone != draft.timezone:
         facts["timezone"] = holder.timezone
-    prepared = rows_sql.prepare(draft, connection.dialect, **facts)
+    prepared = checkin_rows.prepare(draft, connection.dialect, **facts)
     instrument = draft.instrument
     rows.instruments[(instrument.id, instrument.version)] = instrument
     rows.responses.append(prepared.response)
@@ -299,10 +298,10 @@ def _insert(session: Session, connection: Connection, rows: _Rows) -> None:
         stored = connection.execute(
             _FINGERPRINT, {"instrument_id": instrument.id, "version": str(instrument.version)}
         ).scalar()
-        if stored != rows_sql.fingerprint(instrument):
+        if stored != checkin_rows.fingerprint(instrument):
             # Asked for the first time, or reworded without a new version (which it refuses).
             registry.register(session=session, instrument=instrument)
-    encode = rows_sql.encoders(connection.dialect)
+    encode = checkin_rows.encoders(connection.dialect)
     for encoder, values in (
         (encode.response, rows.responses),
         (encode.item, rows.items),

@@ -12,7 +12,7 @@ each item on its own (a result or an error), and if it raises, its items are run
 one so that a single bad item cannot sink the rest.
 
 Given a `WriterProcess`, batch writes from async routes (check-ins) are stored there instead,
-in the same way, on another core (see `savor.writer_process`); plain writes stay here.
+in the same way, on another core (see `savor.storing.process`); plain writes stay here.
 """
 
 import asyncio
@@ -30,7 +30,7 @@ from sqlmodel import Session
 from savor.errors import FOR_PHONE, RETRY_AFTER_SECONDS, AppError
 
 if TYPE_CHECKING:
-    from savor.writer_process import WriterProcess
+    from savor.storing.process import WriterProcess
 
 log = logging.getLogger(__name__)
 
@@ -55,7 +55,7 @@ class WriteQueue:
     ) -> None:
         self.engine = engine
         self.max_batch = max_batch
-        # Where async batch writes are stored when given (see savor.writer_process).
+        # Where async batch writes are stored when given (see savor.storing.process).
         self.process = process
         self._jobs: queue.Queue[Job | None] = queue.Queue()
         self._thread: threading.Thread | None = None

@@ -16,12 +16,12 @@ from sqlalchemy import func, text
 from sqlmodel import Session, col, select
 
 from savor.clock import utcnow
+from savor.ema.checkin_store import StaleProtocolError
 from savor.ema.instruments import default_instruments
 from savor.ema.models import Response, ResponseItem
-from savor.ema.store import StaleProtocolError
 from savor.errors import AppError
 from savor.main import create_app
-from savor.writer_process import WriterProcess, writer_lost
+from savor.storing.process import WriterProcess, writer_lost
 from tests.factories import make_participant
 
 WAIT_SECONDS = 10
