@@ -15,6 +15,7 @@ from savor.auth import hash_token
 from savor.clock import utcnow
 from savor.db import make_writer_engine
 from savor.ema import checkin_store, checkins
+from savor.ema.drafts import Draft
 from savor.ema.instruments import default_instruments
 from savor.ema.models import Response, ResponseCreate, StaffAlert
 from savor.storing.thread import WriteQueue
@@ -124,7 +125,7 @@ def test_a_new_protocol_applies_to_the_next_answer(client, session, settings):
     assert latest.protocol_version == 2
 
 
-def _draft(app, token_hash: str, signed_in_as: str, sent: dict | None = None) -> checkins.Draft:
+def _draft(app, token_hash: str, signed_in_as: str, sent: dict | None = None) -> Draft:
     snapshots = app.state.snapshots
     participant = run_coroutine(snapshots.participant(token_hash))
     study = run_coroutine(snapshots.study(participant.study_id))
@@ -180,7 +181,7 @@ def test_the_same_record_stored_by_two_processes_at_once_is_stored_once(
     outcomes: list[object] = []
     start = threading.Barrier(2)
 
-    def deliver(writer: WriteQueue, record: checkins.Draft) -> None:
+    def deliver(writer: WriteQueue, record: Draft) -> None:
         start.wait()
         outcomes.append(writer.submit_item(checkin_store.store_drafts, record))
 

@@ -7,18 +7,16 @@ writer reads fresh (a prompt's kind, version and lateness, a new time zone) laid
 import uuid
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlalchemy.engine import Dialect
 
 from savor.bulk import RowEncoder
+from savor.ema.drafts import Draft
 from savor.ema.instruments import Instrument
 from savor.ema.models import Offer, OfferPublic, Response, ResponseItem, StaffAlert
 from savor.ids import new_id
 from savor.practices import progress
-
-if TYPE_CHECKING:
-    from savor.ema.checkins import Draft
 
 RESPONSE_COLUMNS = (
     "id",
@@ -96,7 +94,7 @@ def fingerprint(instrument: Instrument) -> str:
     return known[1]
 
 
-def _response_row(draft: "Draft", response_id: uuid.UUID) -> dict[str, Any]:
+def _response_row(draft: Draft, response_id: uuid.UUID) -> dict[str, Any]:
     """Her response, unencoded, as a self-report in her snapshot's time zone."""
     instrument = draft.instrument
     return {
@@ -120,7 +118,7 @@ def _response_row(draft: "Draft", response_id: uuid.UUID) -> dict[str, Any]:
     }
 
 
-def prepare(draft: "Draft", dialect: Dialect, **facts: Any) -> Prepared:
+def prepare(draft: Draft, dialect: Dialect, **facts: Any) -> Prepared:
     """Her rows, encoded for `dialect`'s driver, with `facts` read fresh by the writer."""
     encode = encoders(dialect)
     instrument = draft.instrument

@@ -12,7 +12,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlalchemy import Table, bindparam, select, update
 from sqlalchemy.engine import Connection
@@ -21,6 +21,7 @@ from sqlmodel import Session, col
 from savor import auth, idempotency
 from savor.ema import checkin_rows, registry
 from savor.ema import prompts as ema_prompts
+from savor.ema.drafts import Draft
 from savor.ema.instruments import Instrument
 from savor.ema.models import (
     InstrumentVersion,
@@ -32,9 +33,6 @@ from savor.ema.models import (
 )
 from savor.errors import AppError
 from savor.studies.models import Participant, ParticipantToken, Study
-
-if TYPE_CHECKING:
-    from savor.ema.checkins import Draft
 
 Stored = tuple[ResponsePublic, bool]
 
@@ -82,7 +80,7 @@ def _table(model: Any) -> Table:
     return model.__table__
 
 
-def store_drafts(session: Session, drafts: Sequence["Draft"]) -> list[Stored | AppError]:
+def store_drafts(session: Session, drafts: Sequence[Draft]) -> list[Stored | AppError]:
     connection = session.connection()
     holders = _holders(connection, {d.token_hash for d in drafts})
     earlier = _earlier(connection, drafts)
@@ -100,7 +98,7 @@ def store_drafts(session: Session, drafts: Sequence["Draft"]) -> list[Stored | A
 
 def _settle(
     connection: Connection,
-    draft: "Draft",
+    draft: Draft,
     holders: dict[str, _Holder],
     earlier: dict[tuple[uuid.UUID, uuid.UUID], tuple[ResponsePublic, str]],
     prompts: dict[uuid.UUID, _PromptState],
@@ -162,7 +160,7 @@ def _holders(connection: Connection, token_hashes: set[str]) -> dict[str, _Holde
 
 
 def _earlier(
-    connection: Connection, drafts: Sequence["Draft"]
+    connection: Connection, drafts: Sequence[Draft]
 ) -> dict[tuple[uuid.UUID, uuid.UUID], tuple[ResponsePublic, str]]:
     """Records already stored under these client ids, as the API shows them, with digests."""
     client_ids = list({d.client_id for d in drafts})
@@ -221,7 +219,7 @@ def _prompts(connection: Connection, prompt_ids: set[uuid.UUID]) -> dict[uuid.UU
     return {row[0]: _PromptState(*row[1:]) for row in found}
 
 
-def _claim(connection: Connection, draft: "Draft", prompt: _PromptState | None) -> _PromptState:
+def _claim(connection: Connection, draft: Draft, prompt: _PromptState | None) -> _PromptState:
     """Mark her prompt answered; a prompt answers once, whoever asks first."""
     if prompt is None or prompt.participant_id != draft.participant_id:
         raise ema_prompts.unknown_prompt()
@@ -255,7 +253,7 @@ def _claim(connection: Connection, draft: "Draft", prompt: _PromptState | None) 
 def _add(
     connection: Connection,
     rows: _Rows,
-    draft: "Draft",
+    draft: Draft,
     holder: _Holder,
     prompt: _PromptState | None,
 ) -> ResponsePublic:

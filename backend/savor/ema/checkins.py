@@ -8,7 +8,6 @@ exact).
 """
 
 import uuid
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -19,6 +18,7 @@ from starlette.concurrency import run_in_threadpool
 from savor import auth, idempotency
 from savor.ema import checkin_store, registry
 from savor.ema.answers import crisis_items, validate_answers
+from savor.ema.drafts import Draft
 from savor.ema.instruments import Instrument, default_instruments
 from savor.ema.models import Offer, ResponseCreate, ResponsePublic
 from savor.ema.service import enabled_features
@@ -30,28 +30,6 @@ from savor.studies.snapshots import ParticipantSnapshot, SignedIn, Snapshots, St
 CLOCK_SKEW = timedelta(minutes=5)
 HIGH_ITEMS = ("C1", "S1")  # craving or stress: a breathing break is offered when high
 BREATHING_PRACTICE = "P03"
-
-
-@dataclass(frozen=True)
-class Draft:
-    """One answer set, checked and ready to store; what it assumed is checked again then."""
-
-    token_hash: str
-    participant_id: uuid.UUID
-    protocol_version: int
-    client_id: uuid.UUID
-    body_hash: str
-    prompt_id: uuid.UUID | None
-    instrument: Instrument
-    started_at: datetime | None
-    submitted_at: datetime
-    received_at: datetime
-    context: dict[str, Any]
-    answers: list[dict[str, Any]]
-    offers: list[tuple[str, str | None]]
-    crisis: list[str]
-    alert_staff: bool
-    timezone: str  # hers in the snapshot; the writer stores the one it reads
 
 
 async def save(
