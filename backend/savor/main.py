@@ -15,6 +15,7 @@ from sqlalchemy.engine import Engine
 from savor import health
 from savor.config import Settings, get_settings
 from savor.db import make_engine, make_writer_engine
+from savor.ema import checkin_store
 from savor.ema import routes as ema_routes
 from savor.ema.instruments import default_instruments
 from savor.errors import install_error_handlers
@@ -29,6 +30,7 @@ from savor.ratelimit import FailureLimiter
 from savor.research import routes as research_routes
 from savor.research import webhook as research_webhook
 from savor.security import SecurityMiddleware
+from savor.storing import Storer
 from savor.storing.process import WriterProcess
 from savor.storing.thread import WriteQueue
 from savor.studies import routes as studies_routes
@@ -53,6 +55,18 @@ def scheduled_jobs(app: FastAPI) -> list[Job]:
     ]
 
 
+def _checkin_storer(settings: Settings, writer: WriteQueue) -> Storer:
+    """Check-ins go to a writer process of their own (another core), or to the writer thread."""
+    if not settings.writer_process:
+        return writer
+    return WriterProcess(
+        settings.resolved_database_url,
+        preload=[checkin_store.__name__],
+        log_level=settings.log_level,
+        log_format=settings.log_format,
+    )
+
+
 @cache
 def _freeze_startup_objects() -> None:
     """Everything loaded at startup lives as long as the server: frozen, the collector stops
@@ -64,8 +78,7 @@ def _freeze_startup_objects() -> None:
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     settings: Settings = app.state.settings
-    if app.state.writer.process is not None:
-        app.state.writer.process.start()
+    app.state.checkin_storer.start()
     scheduler = None
     if settings.scheduler_enabled:
         scheduler = start_scheduler(
@@ -80,6 +93,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     finally:
         if scheduler is not None:
             scheduler.shutdown(wait=True)
+        app.state.checkin_storer.close()
         app.state.writer.close()
         app.state.writer.engine.dispose()
         app.state.engine.dispose()
@@ -92,10 +106,8 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.state.settings = settings
     app.state.engine = engine or make_engine(settings.resolved_database_url)
     url = settings.resolved_database_url
-    process = None
-    if settings.writer_process:
-        process = WriterProcess(url, log_level=settings.log_level, log_format=settings.log_format)
-    app.state.writer = WriteQueue(make_writer_engine(url), process=process)
+    app.state.writer = WriteQueue(make_writer_engine(url))
+    app.state.checkin_storer = _checkin_storer(settings, app.state.writer)
     app.state.snapshots = Snapshots(app.state.engine)
     app.state.enroll_limiter = FailureLimiter(
         max_failures=settings.enrollment_max_failures,

@@ -44,7 +44,7 @@ def _stored(session: Session, client_id: str) -> int:
 
 
 def _process(client: TestClient) -> WriterProcess:
-    process = client.app.state.writer.process  # type: ignore[attr-defined]
+    process = client.app.state.checkin_storer  # type: ignore[attr-defined]
     assert isinstance(process, WriterProcess)
     return process
 

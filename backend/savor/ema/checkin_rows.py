@@ -1,7 +1,7 @@
-"""The rows one answer set stores, built and encoded for the driver by the writer.
+"""The rows one answer set stores, built and encoded for the driver by the check-in storer.
 
 Built from her draft as a self-report in her snapshot's time zone, with the few facts the
-writer reads fresh (a prompt's kind, version and lateness, a new time zone) laid over it.
+storer reads fresh (a prompt's kind, version and lateness, a new time zone) laid over it.
 """
 
 import uuid
@@ -119,7 +119,7 @@ def _response_row(draft: Draft, response_id: uuid.UUID) -> dict[str, Any]:
 
 
 def prepare(draft: Draft, dialect: Dialect, **facts: Any) -> Prepared:
-    """Her rows, encoded for `dialect`'s driver, with `facts` read fresh by the writer."""
+    """Her rows, encoded for `dialect`'s driver, with `facts` read fresh by the storer."""
     encode = encoders(dialect)
     instrument = draft.instrument
     response_id = new_id()

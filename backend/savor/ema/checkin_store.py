@@ -1,11 +1,12 @@
 """Check-ins stored as a set: a few statements for all waiting records, not a few for each.
 
-Runs in the writer thread (see `savor.storing.thread`), inside the transaction that commits the
-records. The request drafted each record from in-memory snapshots; here, read fresh for the
-whole set, is what must be exact when it is stored: the token still stands and she has not
-left, her time zone (for the local date), the study's active protocol version, whether a
-record with the same client id already exists, and each prompt's state. Each draft is
-answered on its own, with the stored record or the error it met.
+Runs where the check-in storer stores its sets (the writer process, or the writer thread:
+see `savor.storing`), inside the transaction that commits the records. The request drafted
+each record from in-memory snapshots; here, read fresh for the whole set, is what must be
+exact when it is stored: the token still stands and she has not left, her time zone (for the
+local date), the study's active protocol version, whether a record with the same client id
+already exists, and each prompt's state. Each draft is answered on its own, with the stored
+record or the error it met.
 """
 
 import uuid
@@ -125,7 +126,7 @@ def _settle(
     return public, True
 
 
-# Built once: the writer runs these for every set, and building a statement costs more than
+# Built once: the storer runs these for every set, and building a statement costs more than
 # SQLite takes to answer it.
 _HOLDERS = (
     select(

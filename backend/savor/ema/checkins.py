@@ -1,10 +1,10 @@
-"""Her answers: checked in memory, stored exactly once by the writer, never dropped.
+"""Her answers: checked in memory, stored exactly once by the check-in storer, never dropped.
 
 A check-in is the request this service sees most, often in bursts when a phone's offline
 outbox drains. The request checks everything it can without the database (her snapshot, her
-study's protocol, the instrument she saw) and drafts the record; `ema.store` then builds the
-rows of every waiting draft and stores them in one set (see there for what it re-reads to stay
-exact).
+study's protocol, the instrument she saw) and drafts the record (`ema.drafts`); the storer
+(`savor.storing`) hands every waiting draft to `ema.checkin_store`, which builds their rows and
+stores them in one set (see there for what it re-reads to stay exact).
 """
 
 import uuid
@@ -23,7 +23,7 @@ from savor.ema.instruments import Instrument, default_instruments
 from savor.ema.models import Offer, ResponseCreate, ResponsePublic
 from savor.ema.service import enabled_features
 from savor.errors import AppError
-from savor.storing.thread import WriteQueue
+from savor.storing import Storer
 from savor.studies.models import Participant
 from savor.studies.snapshots import ParticipantSnapshot, SignedIn, Snapshots, StudySnapshot
 
@@ -35,7 +35,7 @@ BREATHING_PRACTICE = "P03"
 async def save(
     *,
     snapshots: Snapshots,
-    writer: WriteQueue,
+    storer: Storer,
     signed_in: SignedIn,
     body: ResponseCreate,
     now: datetime,
@@ -47,7 +47,7 @@ async def save(
     try:
         try:
             return await _store(
-                snapshots, writer, signed_in, signed_in.participant, body, instrument, now
+                snapshots, storer, signed_in, signed_in.participant, body, instrument, now
             )
         except AppError as error:
             if error.code != "invalid_answers":
@@ -56,7 +56,7 @@ async def save(
         participant = await snapshots.participant(signed_in.token_hash, fresh=True)
         if participant is None:
             raise auth.signed_out()
-        return await _store(snapshots, writer, signed_in, participant, body, instrument, now)
+        return await _store(snapshots, storer, signed_in, participant, body, instrument, now)
     except AppError as error:
         if error.code in ("invalid_token", "withdrawn"):
             snapshots.forget_token(signed_in.token_hash)
@@ -65,7 +65,7 @@ async def save(
 
 async def _store(
     snapshots: Snapshots,
-    writer: WriteQueue,
+    storer: Storer,
     signed_in: SignedIn,
     participant: ParticipantSnapshot,
     body: ResponseCreate,
@@ -75,12 +75,12 @@ async def _store(
     study = await snapshots.study(participant.study_id)
     record = draft(signed_in, participant, study, body, instrument, now)
     try:
-        return await writer.store(checkin_store.store_drafts, record)
+        return await storer.store(checkin_store.store_drafts, record)
     except checkin_store.StaleProtocolError:
         # The study moved to a new protocol since its snapshot; its rules decide the offers.
         study = await snapshots.study(participant.study_id, fresh=True)
         record = draft(signed_in, participant, study, body, instrument, now)
-        return await writer.store(checkin_store.store_drafts, record)
+        return await storer.store(checkin_store.store_drafts, record)
 
 
 async def instrument_asked(engine: Engine, instrument_id: str, version: str) -> Instrument:
@@ -106,7 +106,7 @@ def draft(
 ) -> Draft:
     """Check the answer set against what she was asked (every problem named at once).
 
-    Its rows are built by the writer (`ema.store`), which has a core of its own.
+    Its rows are built by the storer (`ema.checkin_store`), which may have a core of its own.
     """
     answers = [
         {"item_id": a.item_id, "value": a.value, "declined": a.declined} for a in body.answers

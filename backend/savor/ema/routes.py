@@ -102,7 +102,7 @@ async def create_response(
     # Async, and no database read on the way in: the busiest route waits on no thread.
     stored, created = await ema_checkins.save(
         snapshots=request.app.state.snapshots,
-        writer=request.app.state.writer,
+        storer=request.app.state.checkin_storer,
         signed_in=who,
         body=body,
         now=utcnow(),

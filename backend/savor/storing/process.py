@@ -7,8 +7,8 @@ over between the two threads waits for the lock. In a process of its own it runs
 core.
 
 The event loop keeps one set in flight: items that arrive while the process stores a set wait
-together and go as the next set, so sets grow with the load (group commit, as in
-`savor.storing.thread`). An answer is read when the pipe is readable, on the loop itself: no thread
+together and go as the next set, so sets grow with the load (group commit, as the writer
+thread does). An answer is read when the pipe is readable, on the loop itself: no thread
 waits in between. A 2xx still means the record is committed.
 
 The process is forked from a small server process that has already imported the storing code
@@ -33,12 +33,14 @@ from typing import Any
 from sqlmodel import Session
 
 from savor.errors import AppError
-from savor.storing.thread import as_a_set, not_saved, settle_all
+from savor.storing import sets
+from savor.storing.sets import BatchWrite, as_a_set, not_saved, settle_all
 
 log = logging.getLogger(__name__)
 
-# Imported once by the fork server, so every writer process starts with them in memory.
-PRELOAD = ["savor.ema.checkin_store", "savor.db", "savor.logs", "savor.storing.thread"]
+# Imported once by the fork server, so every writer process starts with them in memory; the
+# server adds the modules of the handlers it will hand over (`preload`).
+PRELOAD = ("savor.db", "savor.logs", "savor.storing.sets")
 MAX_SET = 256
 CLOSE_SECONDS = 5  # for the last set to commit when the server stops
 Pending = tuple[Any, Any, asyncio.Future]
@@ -52,9 +54,15 @@ class WriterProcess:
     """A child process storing sets of items for one event loop, one set at a time."""
 
     def __init__(
-        self, database_url: str, *, log_level: str = "INFO", log_format: str = "text"
+        self,
+        database_url: str,
+        *,
+        preload: Sequence[str] = (),
+        log_level: str = "INFO",
+        log_format: str = "text",
     ) -> None:
         self.database_url = database_url
+        self.preload = [*PRELOAD, *preload]
         self.log_level = log_level
         self.log_format = log_format
         self.started = 0  # processes started, restarts included
@@ -70,7 +78,7 @@ class WriterProcess:
         if self._process is None or not self._process.is_alive():
             self._discard()
             context = multiprocessing.get_context("forkserver")
-            context.set_forkserver_preload(PRELOAD)
+            context.set_forkserver_preload(self.preload)
             ours, theirs = context.Pipe()
             self._process = context.Process(
                 target=serve,
@@ -87,7 +95,11 @@ class WriterProcess:
     def pid(self) -> int | None:
         return None if self._process is None else self._process.pid
 
-    def store(self, handler: Any, item: Any) -> asyncio.Future:
+    async def store(self, handler: BatchWrite, item: Any) -> Any:
+        """Store `item` with `handler` in the next set; returns once it is committed."""
+        return await sets.outcome(self._waiter(handler, item))
+
+    def _waiter(self, handler: BatchWrite, item: Any) -> asyncio.Future:
         """A future for `item`'s outcome, stored by `handler` with the next set."""
         loop = asyncio.get_running_loop()
         if loop is not self._loop:
