@@ -11,7 +11,7 @@ from typing import Any
 
 from sqlalchemy.engine import Dialect
 
-from savor.bulk import RowEncoder
+from savor.bulk import BulkInsert
 from savor.ema.drafts import Draft
 from savor.ema.instruments import Instrument
 from savor.ema.models import Offer, OfferPublic, Response, ResponseItem, StaffAlert
@@ -52,16 +52,16 @@ ALERT_COLUMNS = ("id", "participant_id", "response_id", "items", "created_at")
 
 @dataclass(frozen=True)
 class Encoders:
-    response: RowEncoder
-    item: RowEncoder
-    offer: RowEncoder
-    alert: RowEncoder
+    response: BulkInsert
+    item: BulkInsert
+    offer: BulkInsert
+    alert: BulkInsert
 
 
 @lru_cache(maxsize=8)
 def encoders(dialect: Dialect) -> Encoders:
-    def encoder(model: Any, columns: tuple[str, ...]) -> RowEncoder:
-        return RowEncoder(model.__table__, columns, dialect)
+    def encoder(model: Any, columns: tuple[str, ...]) -> BulkInsert:
+        return BulkInsert(model.__table__, columns, dialect)
 
     return Encoders(
         response=encoder(Response, RESPONSE_COLUMNS),
