@@ -113,9 +113,9 @@ def _settle(
     key = (draft.participant_id, draft.client_id)
     if (found := earlier.get(key)) is not None:
         public, digest = found
-        if digest != draft.body_hash:
-            raise idempotency.reused("answer")
-        return public, False
+        return idempotency.replayed(
+            (public, False), stored_hash=digest, sent_hash=draft.body_hash, what="answer"
+        )
     if holder.protocol_version != draft.protocol_version:
         raise StaleProtocolError()
     prompt = None

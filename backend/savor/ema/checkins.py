@@ -22,7 +22,7 @@ from savor.ema.drafts import Draft
 from savor.ema.instruments import Instrument, default_instruments
 from savor.ema.models import Offer, ResponseCreate, ResponsePublic
 from savor.ema.service import enabled_features
-from savor.errors import AppError
+from savor.errors import AppError, please_check
 from savor.storing import Storer
 from savor.studies.models import Participant
 from savor.studies.snapshots import ParticipantSnapshot, SignedIn, Snapshots, StudySnapshot
@@ -123,8 +123,7 @@ def draft(
         )
     ]
     if fields:
-        summary = "; ".join(f"{f['field']}: {f['message']}" for f in fields)
-        raise AppError(422, "invalid_answers", f"Please check: {summary}", fields=fields)
+        raise please_check("invalid_answers", fields)
     crisis = crisis_items(instrument, answers)
     return Draft(
         token_hash=signed_in.token_hash,

@@ -8,7 +8,7 @@ from sqlmodel import Session, select
 
 from savor import idempotency
 from savor.ema import service as ema_service
-from savor.errors import AppError
+from savor.errors import AppError, please_check
 from savor.practices import progress
 from savor.practices.catalog import StudyCatalog, study_catalog
 from savor.practices.content import Practice
@@ -61,7 +61,10 @@ def _find(session: Session, participant: Participant, body: PracticeSessionCreat
 
 
 def _replayed(stored: PracticeSession, digest: str) -> tuple[PracticeSession, bool]:
-    return idempotency.replayed(stored, digest, "practice record"), False
+    replay = idempotency.replayed(
+        stored, stored_hash=stored.body_hash, sent_hash=digest, what="practice record"
+    )
+    return replay, False
 
 
 def _problems(
@@ -147,8 +150,7 @@ def record_session(
     )
     fields += pre.problems + post.problems
     if fields:
-        summary = "; ".join(f"{f['field']}: {f['message']}" for f in fields)
-        raise AppError(422, "invalid_practice_session", f"Please check: {summary}", fields=fields)
+        raise please_check("invalid_practice_session", fields)
     row = PracticeSession(
         **body.model_dump(exclude={"pre", "post", "pre_instrument", "post_instrument"}),
         participant_id=participant.id,
