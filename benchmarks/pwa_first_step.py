@@ -12,8 +12,10 @@ each button can be pressed.
 - warm: the same profile visited again once the service worker has cached the app.
 
 The unthrottled runs of the same flow are the baseline that gives each ratio. The network
-conditions are set on the service worker as well as on the page (see WorkerThrottle); the
-slower CPU applies to the page alone.
+conditions are set on the service worker as well as on the page (see WorkerThrottle): when it
+appears, again once its script has loaded, and before each visit; the slower CPU applies to
+the page alone. The machine's 1-minute load average is noted with each run, since other work
+on the same cores moves the figures.
 
     flock /tmp/savor-bench.lock .venv/bin/python -m benchmarks.pwa_first_step --runs 5
 """
@@ -28,6 +30,7 @@ import tempfile
 
 import httpx
 from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Error as PlaywrightError
 
 from benchmarks.common import free_port, start_server, stop_server
 from benchmarks.pwa_first_view import ARGS, CHROMIUM
@@ -100,42 +103,65 @@ class WorkerThrottle:
     """Slow 4G for service workers too: their fetches escape the page's network conditions.
 
     Playwright opens CDP sessions on pages only, so each worker is reached through the
-    browser's session and Target.sendMessageToTarget, as soon as Chromium starts it.
+    browser's session and Target.sendMessageToTarget. Conditions set as the worker appears
+    did not always take (about half the cold runs once measured its fetches unthrottled), so
+    they are sent again when its script has loaded (its target info changes) and by `again()`
+    before each visit and once the app is up.
     """
 
     def __init__(self, browser: Browser) -> None:
         self.on = False
+        self._sessions: dict[str, str] = {}
         self._session = browser.new_browser_cdp_session()
         self._session.on("Target.targetCreated", lambda event: self._slow(event["targetInfo"]))
+        self._session.on("Target.targetInfoChanged", lambda event: self._slow(event["targetInfo"]))
+        self._session.on(
+            "Target.targetDestroyed", lambda event: self._sessions.pop(event["targetId"], None)
+        )
         self._session.send("Target.setDiscoverTargets", {"discover": True})
+
+    def again(self) -> None:
+        for target in self._session.send("Target.getTargets")["targetInfos"]:
+            self._slow(target)
 
     def _slow(self, target: dict) -> None:
         if not self.on or target["type"] != "service_worker":
             return
-        attached = self._session.send(
-            "Target.attachToTarget", {"targetId": target["targetId"], "flatten": False}
-        )
-        for number, (method, params) in enumerate(
-            [("Network.enable", {}), ("Network.emulateNetworkConditions", SLOW_4G)]
-        ):
-            message = json.dumps({"id": number + 1, "method": method, "params": params})
-            self._session.send(
-                "Target.sendMessageToTarget",
-                {"sessionId": attached["sessionId"], "message": message},
-            )
+        try:
+            session = self._sessions.get(target["targetId"])
+            if session is None:
+                attached = self._session.send(
+                    "Target.attachToTarget", {"targetId": target["targetId"], "flatten": False}
+                )
+                session = self._sessions[target["targetId"]] = attached["sessionId"]
+            for number, (method, params) in enumerate(
+                [("Network.enable", {}), ("Network.emulateNetworkConditions", SLOW_4G)]
+            ):
+                message = json.dumps({"id": number + 1, "method": method, "params": params})
+                self._session.send(
+                    "Target.sendMessageToTarget", {"sessionId": session, "message": message}
+                )
+        except PlaywrightError:
+            # The worker stopped (the browser stops idle workers); the next one is caught anew.
+            self._sessions.pop(target["targetId"], None)
 
 
-def _first_step(page: Page, base: str, throttled: bool) -> dict[str, float]:
+def _first_step(
+    page: Page, workers: WorkerThrottle, base: str, throttled: bool
+) -> dict[str, float]:
     """Open the app and go to the breathing break's first step; the page's marks, in ms."""
     _throttle(page, throttled)
+    workers.again()
+    load = os.getloadavg()[0]
     page.goto(f"{base}/", wait_until="commit")
     _wait_for(page, "window.__marks.home")
+    workers.again()  # a worker installed by this visit has loaded its script by now
     page.locator('.tabs a[data-view="practices"]').click()
     page.locator('a.tile[href="#/practice/P03"]').click()
     page.locator('#setup button[type="submit"]').click()
     page.locator("#ratings #skip").click()
     _wait_for(page, "window.__marks.step")
-    return page.evaluate("window.__marks")
+    return {**page.evaluate("window.__marks"), "load": max(load, os.getloadavg()[0])}
 
 
 def _visit_pair(
@@ -152,12 +178,12 @@ def _visit_pair(
     page.goto(f"{base}/healthz")
     page.evaluate("t => import('/js/db.js').then(db => db.kv.set('token', t))", token)
     context.new_cdp_session(page).send("Network.clearBrowserCache")
-    cold = _first_step(page, base, throttled)
+    cold = _first_step(page, workers, base, throttled)
     _wait_for(
         page, "navigator.serviceWorker.controller && document.documentElement.dataset.offlineReady"
     )
     page.close()
-    warm = _first_step(context.new_page(), base, throttled)
+    warm = _first_step(context.new_page(), workers, base, throttled)
     context.close()
     return cold, warm
 
@@ -171,6 +197,8 @@ def _summary(name: str, runs: list[dict], baseline: list[dict] | None) -> None:
             ratio = statistics.median(times) / statistics.median([r[mark] for r in baseline])
             cell += f" (x{ratio:4.1f})"
         cells.append(cell)
+    loads = [r["load"] for r in runs]
+    cells.append(f"load {min(loads):.1f}-{max(loads):.1f}")
     print(f"{name:22} " + "  ".join(cells))
 
 

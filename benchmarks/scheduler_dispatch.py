@@ -128,6 +128,7 @@ def _settings(url: str, folder: str) -> tuple[Settings, VapidKeys]:
         database_url=url,
         secret_key="benchmark-secret-key-that-is-long-enough-0123456789",
         vapid_private_key=pem,
+        outbound_allow_loopback=True,  # the push service runs on this machine
         _env_file=None,  # type: ignore[call-arg]
     )
     return settings, VapidKeys.from_private_key(key)

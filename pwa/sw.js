@@ -1,57 +1,156 @@
-// Savor's service worker: the shell precached, pages and code network-first with a short
-// timeout, her practice content kept for offline use, audio cached with range requests.
-// Writes never pass through here: the page's outbox stores and sends them.
+// Savor's service worker: the app opens from its cache at once, whatever the network does.
+//
+// Versions: the server lists every file the app ships with its hash (/version.json, see
+// backend/savor/caching.py). Each version lives in its own cache, savor-shell-<version>, and
+// pages and code are always answered from the active one. A new version is downloaded behind
+// her (only the files that changed, each checked against its hash) and applied at a natural
+// pause: the next start, or when the page asks after a practice or check-in ends, and only if
+// no other window of the app is open. A version that fails to start is set aside and the last
+// good one comes back.
+//
+// Her data is not kept here: API answers go to the network, and the page keeps what it needs
+// offline in IndexedDB (js/keep.js). Only the study's recordings are cached here (the same
+// for everyone), and writes never pass through: the page's outbox stores and sends them.
 
-const VERSION = "v1";
-const SHELL_CACHE = `savor-shell-${VERSION}`;
-const DATA_CACHE = `savor-data-${VERSION}`;
-const AUDIO_CACHE = `savor-audio-${VERSION}`;
-const CACHES = [SHELL_CACHE, DATA_CACHE, AUDIO_CACHE];
-const TIMEOUT_MS = 3000;
-const VIEWS = [
-  "enroll",
-  "home",
-  "practices",
-  "player",
-  "setup",
-  "steps",
-  "checkin",
-  "form",
-  "offers",
-  "trends",
-  "charts",
-  "reflect",
-  "help",
-  "settings",
-  "notify",
-  "lock",
-];
-const SHELL = [
-  "/",
-  "/app.css",
-  "/manifest.webmanifest",
-  "/i18n/en.json",
-  "/i18n/es.json",
-  "/icons/icon-192.png",
-  "/icons/icon-512.png",
-  "/icons/icon-maskable-512.png",
-  "/js/main.js",
-  "/js/api.js",
-  "/js/db.js",
-  "/js/html.js",
-  "/js/i18n.js",
-  "/js/outbox.js",
-  "/js/router.js",
-  "/js/prompts.js",
-  "/js/bell.js",
-  ...VIEWS.map((name) => `/js/views/${name}.js`),
-];
+const MANIFEST = "/version.json";
+const META = "savor-meta";
+const SHELL = "savor-shell-";
+const AUDIO_CACHE = "savor-audio-v1";
+const STATE_KEY = "/state";
+const FILES_KEY = "/__files";
+
+// {active, previous, staged, trial, applied, bad: []}, kept in Cache Storage so it outlives
+// the worker (which the browser stops whenever it is idle).
+let state;
+let checking = null;
+
+async function loadState() {
+  if (!state) {
+    const saved = await (await caches.open(META)).match(STATE_KEY);
+    state = saved ? await saved.json() : {};
+    state.bad ??= [];
+  }
+  return state;
+}
+
+async function saveState() {
+  const body = JSON.stringify(state);
+  await (await caches.open(META)).put(STATE_KEY, new Response(body));
+}
+
+async function sha(buffer) {
+  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", buffer));
+  return [...digest].map((b) => b.toString(16).padStart(2, "0")).join("").slice(0, 16);
+}
+
+async function filesOf(version) {
+  if (!version) return {};
+  const found = await (await caches.open(SHELL + version)).match(FILES_KEY);
+  return found ? found.json() : {};
+}
+
+// Fetch the manifest; download a version not seen yet into its own cache. Returns it, or null.
+async function download() {
+  const response = await fetch(MANIFEST, { cache: "no-store" });
+  if (!response.ok) throw new Error(`manifest: HTTP ${response.status}`);
+  const { version, files } = await response.json();
+  await loadState();
+  if ([state.active, state.staged, ...state.bad].includes(version)) return null;
+  const name = SHELL + version;
+  const cache = await caches.open(name);
+  try {
+    const old = await caches.open(SHELL + state.active);
+    const oldFiles = await filesOf(state.active);
+    await Promise.all(
+      Object.entries(files).map(async ([path, hash]) => {
+        const same = oldFiles[path] === hash && (await old.match(path));
+        if (same) return cache.put(path, same);
+        // The address names the content, so the browser's cache may keep it for good.
+        const fresh = await fetch(`${path}?v=${hash}`);
+        if (!fresh.ok) throw new Error(`${path}: HTTP ${fresh.status}`);
+        const body = await fresh.arrayBuffer();
+        if ((await sha(body)) !== hash) throw new Error(`${path}: changed while downloading`);
+        const headers = { "Content-Type": fresh.headers.get("Content-Type") || "" };
+        return cache.put(path, new Response(body, { headers }));
+      }),
+    );
+    await cache.put(FILES_KEY, new Response(JSON.stringify(files)));
+  } catch (error) {
+    await caches.delete(name);
+    throw error;
+  }
+  return version;
+}
+
+// Look for a new version (at most one look at a time); tell open pages when one is ready.
+function check() {
+  checking ??= (async () => {
+    const version = await download();
+    if (!version) return;
+    await loadState();
+    if (!state.active) {
+      state.active = version;
+    } else {
+      if (state.staged) await caches.delete(SHELL + state.staged);
+      state.staged = version;
+    }
+    await saveState();
+    await tidy();
+    if (state.staged) await tellClients({ type: "update-ready" });
+  })()
+    .catch(() => null)
+    .finally(() => {
+      checking = null;
+    });
+  return checking;
+}
+
+async function otherWindows(except) {
+  const windows = await self.clients.matchAll({ type: "window" });
+  return windows.some((client) => client.id !== except);
+}
+
+// Make the staged version the active one; the last good one is kept until the new one starts.
+async function apply(except) {
+  await loadState();
+  if (!state.staged || (await otherWindows(except))) return false;
+  state.previous = state.active;
+  state.active = state.staged;
+  state.staged = null;
+  state.trial = state.active;
+  state.trialOpened = false;
+  state.applied = true;
+  await saveState();
+  return true;
+}
+
+// The version on trial never said it started: set it aside and bring the last good one back.
+async function rollBack() {
+  await loadState();
+  if (!state.trial || state.trial !== state.active || !state.previous) return false;
+  state.bad = [...state.bad, state.active].slice(-10);
+  await caches.delete(SHELL + state.active);
+  state.active = state.previous;
+  state.previous = null;
+  state.trial = null;
+  state.applied = false;
+  await saveState();
+  return true;
+}
+
+async function tidy() {
+  const keep = [state.active, state.previous, state.staged].filter(Boolean).map((v) => SHELL + v);
+  for (const name of await caches.keys()) {
+    // Earlier workers kept API answers (savor-data-v1) in plain text: those go too.
+    if (name !== META && name !== AUDIO_CACHE && !keep.includes(name)) await caches.delete(name);
+  }
+}
 
 self.addEventListener("install", (event) => {
   event.waitUntil(
     (async () => {
-      const cache = await caches.open(SHELL_CACHE);
-      await cache.addAll(SHELL.map((url) => new Request(url, { cache: "reload" })));
+      await loadState();
+      if (!state.active) await check();
       await self.skipWaiting();
     })(),
   );
@@ -60,12 +159,39 @@ self.addEventListener("install", (event) => {
 self.addEventListener("activate", (event) => {
   event.waitUntil(
     (async () => {
-      for (const name of await caches.keys()) {
-        if (!CACHES.includes(name)) await caches.delete(name);
-      }
+      await loadState();
+      if (state.active) await tidy();
       await self.clients.claim();
     })(),
   );
+});
+
+self.addEventListener("message", (event) => {
+  const { type } = event.data ?? {};
+  // Answers go back on the port the page sent along (see ask() in js/updates.js).
+  const reply = (answer) => event.ports[0]?.postMessage(answer);
+  const work = {
+    check: async () => {
+      await check();
+      reply({ ready: Boolean(state?.active), staged: Boolean(state?.staged) });
+    },
+    apply: async () => reply({ applied: await apply(event.source?.id) }),
+    broken: async () => reply({ rolledBack: await rollBack() }),
+    // The page started: the version on trial is good. Says once that an update was applied.
+    started: async () => {
+      await loadState();
+      const applied = Boolean(state.applied);
+      if (state.trial === state.active) state.trial = null;
+      state.applied = false;
+      if (state.previous && !state.trial) {
+        await caches.delete(SHELL + state.previous);
+        state.previous = null;
+      }
+      await saveState();
+      reply({ version: state.active, applied, staged: Boolean(state.staged) });
+    },
+  }[type];
+  if (work) event.waitUntil(work());
 });
 
 self.addEventListener("fetch", (event) => {
@@ -74,48 +200,46 @@ self.addEventListener("fetch", (event) => {
   if (request.method !== "GET" || url.origin !== self.location.origin) return;
   if (url.pathname.startsWith("/api/v1/audio/")) {
     event.respondWith(audio(request));
-  } else if (url.pathname === "/api/v1/push/public-key") {
-    return;
-  } else if (url.pathname.startsWith("/api/v1/")) {
-    event.respondWith(networkFirst(request, DATA_CACHE, request));
-  } else if (url.pathname.startsWith("/api/")) {
+  } else if (url.pathname.startsWith("/api/") || url.pathname === MANIFEST) {
     return;
   } else if (request.mode === "navigate") {
-    event.respondWith(networkFirst(request, SHELL_CACHE, "/"));
+    event.respondWith(open(event));
   } else {
-    event.respondWith(networkFirst(request, SHELL_CACHE, request));
+    event.respondWith(shell(request, url.pathname));
   }
 });
 
-// Try the network for a few seconds; keep what it returns; else answer from the cache.
-async function networkFirst(request, cacheName, cacheKey) {
-  const cache = await caches.open(cacheName);
-  const network = fetch(request).then(async (response) => {
-    if (response.ok && response.type === "basic") await cache.put(cacheKey, response.clone());
-    return response;
-  });
-  const timeout = new Promise((resolve) => setTimeout(resolve, TIMEOUT_MS));
-  try {
-    const first = await Promise.race([network, timeout]);
-    if (first) return first;
-  } catch {
-    // offline: fall through to the cache
+// A start of the app: a version on trial that was opened before and never said it started is
+// rolled back; then a staged version is applied if she has no other window of the app open.
+async function open(event) {
+  const path = new URL(event.request.url).pathname;
+  if (path !== "/" && path !== "/index.html") return shell(event.request, path);
+  await loadState();
+  if (state.trial && state.trialOpened) await rollBack();
+  if (state.staged) await apply(event.resultingClientId);
+  if (state.trial && !state.trialOpened) {
+    state.trialOpened = true;
+    await saveState();
   }
-  const cached = await cache.match(cacheKey, { ignoreSearch: cacheKey === "/" });
-  if (cached) return cached;
+  return shell(event.request, "/index.html");
+}
+
+async function shell(request, path) {
+  await loadState();
+  if (state.active) {
+    const found = await (await caches.open(SHELL + state.active)).match(path);
+    if (found) return found;
+  }
   try {
-    return await network;
+    return await fetch(request);
   } catch {
-    return offlineAnswer(request);
+    return Response.error();
   }
 }
 
-function offlineAnswer(request) {
+function offlineAnswer() {
   const body = JSON.stringify({ error: { code: "offline", message: "offline" } });
-  const json = { "Content-Type": "application/json" };
-  return request.url.includes("/api/")
-    ? new Response(body, { status: 503, headers: json })
-    : Response.error();
+  return new Response(body, { status: 503, headers: { "Content-Type": "application/json" } });
 }
 
 // Audio: the whole file is cached once; range requests are answered from that copy.
@@ -129,7 +253,7 @@ async function audio(request) {
       await cache.put(request.url, response.clone());
       whole = response;
     } catch {
-      return offlineAnswer(request);
+      return offlineAnswer();
     }
   }
   const range = /^bytes=(\d*)-(\d*)$/.exec(request.headers.get("range") || "");

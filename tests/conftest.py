@@ -102,14 +102,24 @@ def vapid_private_key() -> str:
     ).decode()
 
 
+# Fixtures that serve on this machine what the service posts to (push services, webhooks).
+LOOPBACK_SERVERS = {"push_service", "webhook_server"}
+
+
 @pytest.fixture
-def settings(database_url: str, tmp_path: Path, vapid_private_key: str) -> Settings:
+def settings(
+    request: pytest.FixtureRequest, database_url: str, tmp_path: Path, vapid_private_key: str
+) -> Settings:
+    # A test with a local push service or receiver lets outbound requests reach loopback, as
+    # SAVOR_OUTBOUND_ALLOW_LOOPBACK does for local development; every other test is strict.
+    loopback = not LOOPBACK_SERVERS.isdisjoint(request.fixturenames)
     return Settings(
         data_dir=tmp_path / "data",
         database_url=database_url,
         secret_key=TEST_SECRET,
         vapid_private_key=vapid_private_key,
         scheduler_enabled=False,
+        outbound_allow_loopback=loopback,
         _env_file=None,  # type: ignore[call-arg]
     )
 

@@ -9,7 +9,7 @@ from typing import Any, TypeVar
 from fastapi.testclient import TestClient
 from sqlmodel import Session, col, select
 
-from savor.auth import DEFAULT_SCOPES, Scope
+from savor.auth import ALL_BUT_FREE_TEXT, Scope
 from savor.clock import utcnow
 from savor.config import Settings
 from savor.ema.models import Prompt
@@ -48,7 +48,7 @@ def make_research_token(
     return research_service.create_research_token(
         session=session,
         study=study,
-        scopes=scopes if scopes is not None else DEFAULT_SCOPES,
+        scopes=scopes if scopes is not None else ALL_BUT_FREE_TEXT,
         label=label,
         now=utcnow(),
     )

@@ -1,13 +1,16 @@
 """The `savor` command on a SQLite data directory, as an operator would use it."""
 
 import json
+import os
 import sqlite3
+import stat
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
 from savor.cli import app
+from savor.notify.vapid import load_or_create_vapid_keys
 from savor.studies.service import default_protocol_source
 
 runner = CliRunner()
@@ -123,6 +126,58 @@ def test_token_create_with_scopes_and_list(data_dir):
     assert "export:read" in _run("token", "list", "--study", "demo")
 
 
+def _stored_scopes(token: str) -> set[str]:
+    from sqlmodel import Session
+
+    from savor.config import Settings
+    from savor.db import make_engine
+    from savor.research import service as research_service
+
+    engine = make_engine(Settings().resolved_database_url)
+    with Session(engine) as session:
+        found = research_service.find_research_token(session=session, token_or_id=token)
+        assert found is not None
+        scopes = set(found.scopes.split())
+    engine.dispose()
+    return scopes
+
+
+def test_token_create_without_scopes_can_only_read(data_dir):
+    from fastapi.testclient import TestClient
+
+    from savor.config import Settings
+    from savor.main import create_app
+
+    _demo()
+    token = _run("token", "create", "--study", "demo").removeprefix("Research token: ").strip()
+    assert _stored_scopes(token) == {
+        "studies:read",
+        "participants:read",
+        "export:read",
+        "audit:read",
+    }
+    with TestClient(create_app(Settings(scheduler_enabled=False))) as client:
+        response = client.put(
+            "/api/research/v1/studies/demo/protocol",
+            content=default_protocol_source(),
+            headers={"Authorization": f"Bearer {token}", "Content-Type": "application/yaml"},
+        )
+    assert response.status_code == 403
+    assert response.json()["error"]["code"] == "missing_scope"
+
+
+def test_token_create_help_names_the_default(data_dir):
+    help_text = " ".join(_run("token", "create", "--help").split())
+    assert "default: read-only" in help_text
+
+
+def test_the_demo_token_keeps_every_scope_but_free_text(data_dir):
+    from savor.auth import Scope
+
+    scopes = _stored_scopes(_demo()["research_token"])
+    assert scopes == {s.value for s in Scope} - {"export:free_text"}
+
+
 def test_token_create_refuses_an_unknown_scope(data_dir):
     _demo()
     result = runner.invoke(app, ["token", "create", "--study", "demo", "--scopes", "everything"])
@@ -141,3 +196,70 @@ def test_backup_is_a_readable_copy(data_dir, tmp_path: Path):
     _run("db", "backup", "--to", str(target))
     with sqlite3.connect(target) as copy:
         assert copy.execute("SELECT slug FROM study").fetchall() == [("demo",)]
+
+
+def test_codes_made_with_the_cli_are_audited(data_dir):
+    from sqlmodel import Session, select
+
+    from savor.config import Settings
+    from savor.db import make_engine
+    from savor.research.models import AuditEvent
+
+    _demo()
+    _run("codes", "create", "demo", "--count", "4")
+    engine = make_engine(Settings().resolved_database_url)
+    with Session(engine) as session:
+        events = session.exec(select(AuditEvent).where(AuditEvent.action == "codes.create")).all()
+        assert [(e.actor, e.detail) for e in events] == [("cli", {"count": 4})]
+    engine.dispose()
+
+
+def _mode(path: Path) -> int:
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+def test_a_fresh_data_directory_and_its_files_are_the_owners_alone(data_dir):
+    _demo()
+    load_or_create_vapid_keys(data_dir)
+    database = data_dir / "savor.db"
+    with sqlite3.connect(database) as connection:  # -wal and -shm exist while it is open
+        connection.execute("PRAGMA journal_mode=WAL")
+        connection.execute("CREATE TABLE probe (x)")
+        private = ["savor.db", "savor.db-wal", "savor.db-shm", "secret.key", "vapid_private.pem"]
+        assert {name: _mode(data_dir / name) for name in private} == dict.fromkeys(private, 0o600)
+    assert _mode(data_dir) == 0o700
+
+
+def test_the_command_leaves_the_callers_umask_as_it_was(data_dir):
+    before = os.umask(0o022)
+    try:
+        _run("db", "upgrade")
+        assert os.umask(0o022) == 0o022
+    finally:
+        os.umask(before)
+
+
+def test_a_backup_is_the_owners_alone(data_dir, tmp_path: Path):
+    _demo()
+    target = tmp_path / "copy.db"
+    target.write_bytes(b"")
+    target.chmod(0o644)
+    _run("db", "backup", "--to", str(target))
+    _run("db", "backup")
+    [default] = (data_dir / "backups").iterdir()
+    assert (_mode(target), _mode(default), _mode(data_dir / "backups")) == (0o600, 0o600, 0o700)
+
+
+def test_a_data_directory_others_can_read_is_reported_and_left_alone(data_dir):
+    data_dir.mkdir(mode=0o755)
+    data_dir.chmod(0o755)
+    output = _run("db", "upgrade")
+    assert f"chmod 700 {data_dir.resolve()}" in output
+    assert _mode(data_dir) == 0o755
+
+
+def test_a_database_others_can_read_is_reported(data_dir):
+    _demo()
+    database = data_dir / "savor.db"
+    database.chmod(0o644)
+    assert f"chmod 600 {database.resolve()}" in _run("study", "list")

@@ -32,3 +32,18 @@ def test_prune_forgets_clients_with_no_recent_failures():
     limiter.record_failure("a", now=T0)
     limiter.prune(now=T0 + timedelta(hours=1))
     assert limiter._failures == {}
+
+
+def test_any_locked_key_locks_the_attempt():
+    limiter = FailureLimiter(max_failures=2, window=timedelta(minutes=5))
+    limiter.record_failure(["client:a", "guess:x"], now=T0)
+    limiter.record_failure(["client:b", "guess:x"], now=T0)
+    assert limiter.retry_after(["client:c", "guess:x"], now=T0) is not None
+    assert limiter.retry_after(["client:a", "guess:y"], now=T0) is None
+
+
+def test_the_wait_is_the_longest_of_the_locked_keys():
+    limiter = FailureLimiter(max_failures=1, window=timedelta(minutes=5))
+    limiter.record_failure("a", now=T0)
+    limiter.record_failure("b", now=T0 + timedelta(minutes=2))
+    assert limiter.retry_after(["a", "b"], now=T0 + timedelta(minutes=3)) == 241

@@ -15,10 +15,12 @@ from savor.clock import utcnow
 from savor.db import SessionDep
 from savor.deps import client_key
 from savor.errors import AppError
+from savor.ratelimit import guess_keys
 from savor.studies.models import Participant, ParticipantToken, ResearchToken, Study
 
 PARTICIPANT_PREFIX = "svp_"
 RESEARCH_PREFIX = "svr_"
+GUESSED_PREFIX_CHARS = 8
 
 
 class Scope(StrEnum):
@@ -33,8 +35,11 @@ class Scope(StrEnum):
     ALERTS_MANAGE = "alerts:manage"
 
 
-# Free text can identify her, so it is never granted unless asked for by name.
-DEFAULT_SCOPES = [s for s in Scope if s is not Scope.EXPORT_FREE_TEXT]
+# A token made without naming scopes can only read: changing a protocol, deleting her data or
+# handling alerts is asked for by name, and so is free text, which can identify her.
+DEFAULT_SCOPES = [Scope.STUDIES_READ, Scope.PARTICIPANTS_READ, Scope.EXPORT_READ, Scope.AUDIT_READ]
+# What an operator's own token may do: everything but read free text.
+ALL_BUT_FREE_TEXT = [s for s in Scope if s is not Scope.EXPORT_FREE_TEXT]
 
 
 def new_token(prefix: str) -> tuple[str, str]:
@@ -90,24 +95,34 @@ def require_bearer(credentials: HTTPAuthorizationCredentials | None, who: str) -
     return credentials.credentials
 
 
-def refuse_guessers(request: Request) -> None:
-    request.app.state.token_limiter.refuse_if_locked(
-        client_key(request), now=utcnow(), what="tokens"
-    )
+def guessed_prefix(token: str) -> str | None:
+    """The start of a guessed token that failures are also counted under, across addresses."""
+    for prefix in (PARTICIPANT_PREFIX, RESEARCH_PREFIX):
+        if token.startswith(prefix):
+            return token[: len(prefix) + GUESSED_PREFIX_CHARS]
+    return None  # not even shaped like a token: it can never match one
 
 
-def count_failure(request: Request) -> None:
-    request.app.state.token_limiter.record_failure(client_key(request), now=utcnow())
+def refuse_unknown_token(request: Request, token: str) -> None:
+    """Count an unknown token, or 429 when its address or its prefix is already locked out.
+
+    Called only once the token was looked up and not found: a valid token is never refused,
+    even from an address that a guesser shares with her (every phone behind one proxy).
+    """
+    limiter = request.app.state.token_limiter
+    keys = guess_keys(client_key(request), guessed_prefix(token))
+    now = utcnow()
+    limiter.refuse_if_locked(keys, now=now, what="tokens")
+    limiter.record_failure(keys, now=now)
 
 
 def current_participant(
     request: Request, session: SessionDep, credentials: BearerDep
 ) -> Participant:
     token = require_bearer(credentials, "app")
-    refuse_guessers(request)
     row = token_holder(session, hash_token(token))
     if row is None:
-        count_failure(request)
+        refuse_unknown_token(request, token)
         raise signed_out()
     return row
 
@@ -157,37 +172,87 @@ class ResearchAccess:
     study: Study
 
 
-def research_access(
-    request: Request, session: SessionDep, credentials: ResearchBearerDep
-) -> ResearchAccess:
-    token = require_bearer(credentials, "research")
-    refuse_guessers(request)
+class Refusal(AppError):
+    """A research call turned away, with the token and its study when the token is known."""
+
+    def __init__(
+        self,
+        status_code: int,
+        code: str,
+        message: str,
+        *,
+        token: ResearchToken | None = None,
+        study: Study | None = None,
+    ) -> None:
+        headers = {"WWW-Authenticate": "Bearer"} if status_code == 401 else None
+        super().__init__(status_code, code, message, headers=headers)
+        self.token = token
+        self.study = study
+
+
+# Told of every refusal (with the study slug in the path, if any), so the research domain can
+# audit it; auth sits below that domain and cannot call it itself.
+RefusalHook = Callable[[Request, Refusal, str | None], None]
+
+
+def research_access(request: Request, session: Session, token: str) -> ResearchAccess:
     found = session.exec(
         select(ResearchToken, Study)
         .join(Study)
         .where(ResearchToken.token_hash == hash_token(token))
     ).first()
     if found is None:
-        count_failure(request)
-        raise AppError(401, "invalid_token", "This research token is not known.")
+        refuse_unknown_token(request, token)
+        raise Refusal(401, "invalid_token", "This research token is not known.")
     research_token, study = found
     if research_token.revoked_at is not None:
-        raise AppError(401, "token_revoked", "This research token was revoked. Ask for a new one.")
+        raise Refusal(
+            401,
+            "token_revoked",
+            "This research token was revoked. Ask for a new one.",
+            token=research_token,
+            study=study,
+        )
     return ResearchAccess(token=research_token, study=study)
 
 
-def require_scope(scope: Scope) -> Callable[..., ResearchAccess]:
+def check_scope(access: ResearchAccess, scope: Scope, slug: str | None) -> ResearchAccess:
+    if slug is not None and slug != access.study.slug:
+        raise Refusal(
+            403,
+            "wrong_study",
+            f"This token does not give access to study '{slug}'.",
+            token=access.token,
+            study=access.study,
+        )
+    if scope.value not in access.token.scopes.split():
+        raise Refusal(
+            403,
+            "missing_scope",
+            f"This token lacks the '{scope.value}' scope.",
+            token=access.token,
+            study=access.study,
+        )
+    return access
+
+
+def require_scope(
+    scope: Scope, *, on_refusal: RefusalHook | None = None
+) -> Callable[..., ResearchAccess]:
     """Dependency: a research token with `scope`, for the study named in the path if any."""
 
     def dependency(
-        access: Annotated[ResearchAccess, Depends(research_access)], slug: str | None = None
+        request: Request,
+        session: SessionDep,
+        credentials: ResearchBearerDep,
+        slug: str | None = None,
     ) -> ResearchAccess:
-        if slug is not None and slug != access.study.slug:
-            raise AppError(
-                403, "wrong_study", f"This token does not give access to study '{slug}'."
-            )
-        if scope.value not in access.token.scopes.split():
-            raise AppError(403, "missing_scope", f"This token lacks the '{scope.value}' scope.")
-        return access
+        token = require_bearer(credentials, "research")
+        try:
+            return check_scope(research_access(request, session, token), scope, slug)
+        except Refusal as refusal:
+            if on_refusal is not None:
+                on_refusal(request, refusal, slug)
+            raise
 
     return dependency

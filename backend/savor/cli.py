@@ -1,6 +1,7 @@
 """The `savor` command: serve, migrate, back up, and manage studies, codes and tokens."""
 
 import json
+import os
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -19,7 +20,7 @@ from rich.table import Table
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from savor import migrate
+from savor import filemodes, migrate, proxies
 from savor.auth import DEFAULT_SCOPES, parse_scopes
 from savor.clock import utcnow
 from savor.config import Settings
@@ -57,13 +58,27 @@ out = Console(soft_wrap=True)
 err = Console(stderr=True, soft_wrap=True)
 
 
+@app.callback()
+def _owner_only_files(ctx: typer.Context) -> None:
+    # The database and keys hold the study secrets that key every pseudonym: whatever a
+    # command creates is the owner's alone. Restored on exit for callers such as tests.
+    previous = filemodes.private_umask()
+    ctx.call_on_close(lambda: os.umask(previous))
+
+
 def _settings() -> Settings:
     try:
-        return Settings()
+        settings = Settings()
     except ValidationError as exc:
         for error in exc.errors():
             err.print(f"[red]Setting {'.'.join(map(str, error['loc']))}: {error['msg']}[/red]")
         raise typer.Exit(2) from exc
+    database = settings.resolved_database_url.removeprefix("sqlite:///")
+    for warning in filemodes.loose_permissions(
+        settings.data_dir, Path(database) if settings.is_sqlite else None
+    ):
+        err.print(f"[yellow]Warning: {warning}[/yellow]")
+    return settings
 
 
 def _fail(message: str, code: int = 1) -> typer.Exit:
@@ -94,9 +109,19 @@ def _study(session: Session, slug: str) -> Study:
 def serve(
     host: Annotated[str | None, typer.Option(help="address to listen on")] = None,
     port: Annotated[int | None, typer.Option(help="port to listen on")] = None,
+    trust_any_proxy: Annotated[
+        bool,
+        typer.Option(
+            help="accept FORWARDED_ALLOW_IPS=*: only when nothing but your proxy reaches the port"
+        ),
+    ] = False,
 ) -> None:
     """Bring the schema to head (unless SAVOR_MIGRATE_ON_START=false) and serve the API and app."""
     settings = _settings()
+    try:
+        trust = proxies.proxy_trust(os.environ.get(proxies.ENV_NAME), allow_any=trust_any_proxy)
+    except ValueError as exc:
+        raise _fail(str(exc), 2) from exc
     if host or port:
         settings = settings.model_copy(
             update={"host": host or settings.host, "port": port or settings.port}
@@ -106,6 +131,7 @@ def serve(
     from savor.main import create_app
 
     out.print(f"Serving Savor at {settings.public_url}/")
+    out.print(trust.describe())
     uvicorn.run(
         create_app(settings),
         host=settings.host,
@@ -114,6 +140,7 @@ def serve(
         # A request still waiting then gets its answer cut off, and the phone sends it again:
         # a stop (a deploy, `docker stop`) never hangs on one.
         timeout_graceful_shutdown=SHUTDOWN_GRACE_SECONDS,
+        **trust.uvicorn_options(),
     )
 
 
@@ -147,7 +174,9 @@ def db_backup(
     source = settings.resolved_database_url.removeprefix("sqlite:///")
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     target = to or settings.data_dir / "backups" / f"savor-{stamp}.db"
-    target.parent.mkdir(parents=True, exist_ok=True)
+    filemodes.make_private_dir(target.parent)
+    target.touch(mode=0o600)
+    target.chmod(0o600)  # a copy of every study secret, even where --to names an old file
     with sqlite3.connect(source) as src, sqlite3.connect(target) as dst:
         src.backup(dst)  # SQLite's online backup: a consistent copy beside live writers
     out.print(f"Backup written to {target}")
@@ -212,6 +241,7 @@ def codes_create(
 ) -> None:
     """Create single-use enrollment codes; they are shown only this once."""
     settings = _settings()
+    now = utcnow()
     with _session(settings) as session:
         found = _study(session, study)
         expiry = (
@@ -224,8 +254,16 @@ def codes_create(
             count=count,
             expires_in_days=expiry,
             pepper=settings.pepper(),
-            now=utcnow(),
+            now=now,
         )
+        research_service.record(
+            session=session,
+            study=found,
+            action="codes.create",
+            now=now,
+            detail={"count": len(created)},
+        )
+        session.commit()
     links = [f"{settings.public_url}/?code={code}" for code in created]
     if as_json:
         out.print_json(json.dumps({"study": study, "codes": created, "links": links}))
@@ -238,7 +276,12 @@ def codes_create(
 def token_create(
     study: Annotated[str, typer.Option(help="study slug")],
     scopes: Annotated[
-        list[str] | None, typer.Option(help="scope names; default: all but free text")
+        list[str] | None,
+        typer.Option(
+            help="scope names; default: read-only (studies:read participants:read export:read "
+            "audit:read); name protocol:write, codes:write, participants:delete, alerts:manage "
+            "or export:free_text to grant them"
+        ),
     ] = None,
     label: Annotated[str, typer.Option(help="who or what uses it")] = "",
 ) -> None:

@@ -3,10 +3,12 @@
 import secrets
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field, SecretStr, field_validator, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from savor import filemodes, outbound
 
 SECRET_KEY_FILE = "secret.key"
 MIN_SECRET_LENGTH = 32
@@ -43,6 +45,15 @@ class Settings(BaseSettings):
     )
     push_ttl_seconds: int = Field(default=45 * 60, ge=0, le=7 * 24 * 3600)
     push_timeout_seconds: float = Field(default=10.0, gt=0, le=60)
+    push_hosts: Annotated[tuple[str, ...], NoDecode] = Field(
+        default=(),
+        description="more push service hosts, comma-separated: host names or *.suffix patterns",
+    )
+    outbound_allow_loopback: bool = Field(
+        default=False,
+        description="only for tests and local development: lets push endpoints and webhooks "
+        "point at this machine; never set in production",
+    )
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     log_format: Literal["text", "json"] = "text"
     pwa_dir: Path = Path(__file__).resolve().parents[2] / "pwa"
@@ -50,6 +61,9 @@ class Settings(BaseSettings):
     enrollment_max_failures: int = Field(default=5, ge=1, le=100)
     enrollment_lockout_seconds: int = Field(default=300, ge=1, le=86400)
     token_max_failures: int = Field(default=30, ge=1, le=10000)
+    api_docs: bool = Field(
+        default=False, description="serve interactive API docs at /docs (from this server only)"
+    )
 
     @field_validator("log_level", mode="before")
     @classmethod
@@ -64,6 +78,19 @@ class Settings(BaseSettings):
         if not value.startswith(("http://", "https://")):
             raise ValueError("SAVOR_BASE_URL must start with http:// or https://")
         return value.rstrip("/")
+
+    @field_validator("push_hosts", mode="before")
+    @classmethod
+    def _push_host_patterns(cls, value: object) -> object:
+        if isinstance(value, str):
+            value = [part.strip().lower() for part in value.split(",") if part.strip()]
+        for pattern in value if isinstance(value, list | tuple) else ():
+            if not isinstance(pattern, str) or not outbound.HOST_PATTERN.match(pattern):
+                raise ValueError(
+                    f"SAVOR_PUSH_HOSTS: {pattern!r} is not a host name or a *.suffix pattern "
+                    "(for example push.example.org,*.push.example.net)"
+                )
+        return value
 
     @model_validator(mode="after")
     def _shared_secret_for_shared_database(self) -> "Settings":
@@ -99,6 +126,14 @@ class Settings(BaseSettings):
         return self.base_url or f"http://{self.host}:{self.port}"
 
     @property
+    def outbound_policy(self) -> outbound.Policy:
+        """Where push messages and webhook posts may go (savor.outbound)."""
+        return outbound.Policy(
+            push_hosts=outbound.PUSH_HOSTS + self.push_hosts,
+            allow_loopback=self.outbound_allow_loopback,
+        )
+
+    @property
     def is_sqlite(self) -> bool:
         return self.resolved_database_url.startswith("sqlite")
 
@@ -108,7 +143,7 @@ class Settings(BaseSettings):
             return self.secret_key.get_secret_value().encode()
         path = self.data_dir / SECRET_KEY_FILE
         if not path.exists():
-            self.data_dir.mkdir(parents=True, exist_ok=True)
+            filemodes.make_private_dir(self.data_dir)
             path.touch(mode=0o600)
             path.write_text(secrets.token_urlsafe(48))
         return path.read_text().strip().encode()

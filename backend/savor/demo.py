@@ -7,8 +7,9 @@ from datetime import datetime
 
 from sqlmodel import Session
 
-from savor.auth import DEFAULT_SCOPES
+from savor.auth import ALL_BUT_FREE_TEXT
 from savor.config import Settings
+from savor.filemodes import make_private_dir
 from savor.research import service as research_service
 from savor.studies import service as studies_service
 
@@ -35,7 +36,7 @@ def _load_saved(settings: Settings) -> dict:
 def _save(settings: Settings, info: DemoInfo) -> None:
     # Plain-text demo secrets stay beside the demo database, readable by its owner only.
     path = settings.data_dir / DEMO_FILE
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    make_private_dir(settings.data_dir)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w") as handle:
         json.dump(asdict(info), handle, indent=2)
@@ -67,8 +68,9 @@ def ensure_demo(*, session: Session, settings: Settings, now: datetime) -> DemoI
     token = saved.get("research_token", "")
     found = token and research_service.find_research_token(session=session, token_or_id=token)
     if not found or found.revoked_at is not None or found.study_id != study.id:
+        # The operator's own demo: its token may do all a researcher's could ask for.
         token = research_service.create_research_token(
-            session=session, study=study, scopes=DEFAULT_SCOPES, label="demo", now=now
+            session=session, study=study, scopes=ALL_BUT_FREE_TEXT, label="demo", now=now
         )
     info = DemoInfo(
         study=study.slug,

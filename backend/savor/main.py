@@ -12,7 +12,8 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.telemetry import TelemetryConfig
 from sqlalchemy.engine import Engine
 
-from savor import health
+from savor import apidocs, health
+from savor.caching import CachingMiddleware
 from savor.config import Settings, get_settings
 from savor.db import make_engine, make_writer_engine
 from savor.ema import checkin_store
@@ -51,7 +52,9 @@ def scheduled_jobs(app: FastAPI) -> list[Job]:
     return [
         prune_enroll_failures,
         *build_jobs(engine=app.state.engine, send=sender),
-        *research_webhook.build_jobs(engine=app.state.engine),
+        *research_webhook.build_jobs(
+            engine=app.state.engine, policy=app.state.settings.outbound_policy
+        ),
     ]
 
 
@@ -102,7 +105,15 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
 def create_app(settings: Settings | None = None, engine: Engine | None = None) -> FastAPI:
     settings = settings or get_settings()
     configure_logging(level=settings.log_level, fmt=settings.log_format)
-    app = FastAPI(title="Savor", version="0.1.0", lifespan=lifespan, telemetry=NO_TELEMETRY)
+    # FastAPI's own docs pages load Swagger UI from a CDN: ours come from apidocs, when asked.
+    app = FastAPI(
+        title="Savor",
+        version="0.1.0",
+        lifespan=lifespan,
+        telemetry=NO_TELEMETRY,
+        docs_url=None,
+        redoc_url=None,
+    )
     app.state.settings = settings
     app.state.engine = engine or make_engine(settings.resolved_database_url)
     url = settings.resolved_database_url
@@ -124,6 +135,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     )
     install_error_handlers(app)
     app.add_middleware(RequestLogMiddleware)
+    app.add_middleware(CachingMiddleware, pwa_dir=settings.pwa_dir)
     # Cheap phones on patchy data plans: the app shell and JSON go out compressed.
     app.add_middleware(GZipMiddleware, minimum_size=500)
     app.add_middleware(SecurityMiddleware)
@@ -134,6 +146,8 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.include_router(practices_routes.router)
     app.include_router(notify_routes.router)
     app.include_router(research_routes.router)
+    if settings.api_docs:
+        apidocs.install(app)
     if settings.pwa_dir.is_dir():
         app.mount("/", StaticFiles(directory=settings.pwa_dir, html=True), name="pwa")
     return app

@@ -1,14 +1,33 @@
-"""Slows down guessing: too many failures from one client lock it out for a while."""
+"""Slows down guessing: too many failures under one key lock that key out for a while.
+
+A failure counts under the client's address and under what was guessed (the start of a token
+or code): behind a proxy every phone may share an address, and one guesser may use many.
+"""
 
 import threading
 from collections import deque
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from savor.errors import AppError
 
+Keys = str | Sequence[str]
+
+
+def guess_keys(client: str, guessed: str | None) -> list[str]:
+    """The keys one failure counts under: the client's address and, when known, the guess."""
+    keys = [f"client:{client}"]
+    if guessed:
+        keys.append(f"guess:{guessed}")
+    return keys
+
+
+def _as_list(keys: Keys) -> Sequence[str]:
+    return [keys] if isinstance(keys, str) else keys
+
 
 class FailureLimiter:
-    """In-process sliding window of failures per client key.
+    """In-process sliding window of failures per key.
 
     Each replica keeps its own window, so N replicas allow N times the attempts; with 40-bit
     codes that still leaves guessing hopeless, and it needs no shared store.
@@ -26,17 +45,21 @@ class FailureLimiter:
             failures.popleft()
         return failures
 
-    def retry_after(self, key: str, *, now: datetime) -> int | None:
-        """Seconds until `key` may try again, or None when it may try now."""
+    def retry_after(self, keys: Keys, *, now: datetime) -> int | None:
+        """Seconds until none of `keys` is over its limit, or None when it may try now."""
+        waits = []
         with self._lock:
-            failures = self._recent(key, now)
-            if len(failures) < self.max_failures:
-                return None
-            return max(1, int((failures[0] + self.window - now).total_seconds()) + 1)
+            for key in _as_list(keys):
+                failures = self._recent(key, now)
+                if len(failures) >= self.max_failures:
+                    # The wait ends when enough of the oldest failures have aged out.
+                    oldest = failures[len(failures) - self.max_failures]
+                    waits.append(max(1, int((oldest + self.window - now).total_seconds()) + 1))
+        return max(waits, default=None)
 
-    def refuse_if_locked(self, key: str, *, now: datetime, what: str) -> None:
-        """A 429 with Retry-After when `key` must wait; `what` names what did not work."""
-        wait = self.retry_after(key, now=now)
+    def refuse_if_locked(self, keys: Keys, *, now: datetime, what: str) -> None:
+        """A 429 with Retry-After when any of `keys` must wait; `what` names what did not work."""
+        wait = self.retry_after(keys, now=now)
         if wait is not None:
             raise AppError(
                 429,
@@ -45,11 +68,12 @@ class FailureLimiter:
                 headers={"Retry-After": str(wait)},
             )
 
-    def record_failure(self, key: str, *, now: datetime) -> None:
+    def record_failure(self, keys: Keys, *, now: datetime) -> None:
         with self._lock:
-            failures = self._recent(key, now)
-            failures.append(now)
-            self._failures[key] = failures
+            for key in _as_list(keys):
+                failures = self._recent(key, now)
+                failures.append(now)
+                self._failures[key] = failures
 
     def prune(self, *, now: datetime) -> None:
         with self._lock:

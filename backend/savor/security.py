@@ -15,13 +15,6 @@ APP_CSP = (
     "font-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; "
     "frame-ancestors 'none'"
 )
-# FastAPI's interactive docs load Swagger UI from its CDN with an inline bootstrap script.
-DOCS_CSP = (
-    "default-src 'self'; script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; "
-    "style-src 'self' https://cdn.jsdelivr.net; img-src 'self' data: https://fastapi.tiangolo.com; "
-    "frame-ancestors 'none'"
-)
-DOCS_PATHS = ("/docs", "/redoc")
 COMMON = [
     (b"x-content-type-options", b"nosniff"),
     (b"referrer-policy", b"no-referrer"),
@@ -52,13 +45,12 @@ class SecurityMiddleware:
                 await _too_large(send, self.max_body_bytes)
                 return
             receive = replay
-        csp = DOCS_CSP if scope["path"].startswith(DOCS_PATHS) else APP_CSP
         https = scope.get("scheme") == "https"
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = list(message.get("headers", []))
-                headers += [*COMMON, (b"content-security-policy", csp.encode())]
+                headers += [*COMMON, (b"content-security-policy", APP_CSP.encode())]
                 if https:
                     headers.append((b"strict-transport-security", b"max-age=31536000"))
                 message["headers"] = headers

@@ -1,12 +1,15 @@
-"""Addresses the service sends data to: well formed, and encrypted unless on this machine."""
+"""Addresses shown to people as links: well formed, and encrypted unless on this machine.
+
+Where the service itself sends data is decided by savor.outbound.
+"""
 
 from urllib.parse import urlsplit
 
 LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 
 
-def outbound_url_problem(value: str) -> str | None:
-    """Why `value` cannot receive data from us, or None when it can."""
+def link_url_problem(value: str) -> str | None:
+    """Why `value` is not a usable link, or None when it is."""
     try:
         url = urlsplit(value)
         url.port  # noqa: B018  (parsing the port is what rejects a malformed one)

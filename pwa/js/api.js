@@ -1,11 +1,21 @@
-// The only module that knows the server's URLs. Reads go straight to the network (the service
-// worker answers from its cache when offline); writes are described here and sent by the outbox.
+// The only module that knows the server's URLs. What she needs to open the app and start a
+// practice is kept on the phone (keep.js) and shown at once, then refreshed behind her; her
+// open check-ins come from the network first; her trends only from the network. Writes are
+// described here and sent by the outbox.
 
 import { kv } from "./db.js";
 import { language } from "./i18n.js";
+import * as keep from "./keep.js";
 
 const BASE = "/api/v1";
 const TIMEOUT_MS = 8000;
+// A screen drawn again within this time does not ask the server again.
+const REFRESH_MS = 30_000;
+const refreshedAt = new Map();
+const FRESH_WAIT_MS = 3000;
+const WAITED = Symbol("waited");
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms, WAITED));
+const changes = new EventTarget();
 let token;
 
 export class ApiError extends Error {
@@ -54,12 +64,61 @@ async function call(method, path, body) {
   }
 }
 
-async function read(path) {
-  // The language is part of the address so the offline cache keeps each language apart.
-  const sep = path.includes("?") ? "&" : "?";
-  const { status, body } = await call("GET", `${path}${sep}lang=${language()}`);
+async function get(address) {
+  const { status, body } = await call("GET", address);
   if (status < 200 || status >= 300) throw new ApiError(status, body);
   return body;
+}
+
+async function getAndKeep(address) {
+  const body = await get(address);
+  await keep.set(address, body);
+  refreshedAt.set(address, Date.now());
+  return body;
+}
+
+// How a read uses what the phone keeps:
+// - "kept": what is kept, at once, refreshed behind her (a change is announced, see onChange);
+// - "fresh": the network first, what is kept when there is no connection;
+// - "network": the network only, nothing kept.
+// The language is part of the address so each language is kept apart.
+const addressOf = (path) => `${path}${path.includes("?") ? "&" : "?"}lang=${language()}`;
+
+async function read(path, mode = "network") {
+  const address = addressOf(path);
+  if (mode === "network") return get(address);
+  if (mode === "fresh") {
+    // A slow connection is waited for a few seconds, then what is kept is shown.
+    const network = getAndKeep(address);
+    const first = await Promise.race([network.catch((error) => error), sleep(FRESH_WAIT_MS)]);
+    const offline = first === WAITED || (first instanceof ApiError && first.status === 0);
+    if (!offline) {
+      if (first instanceof ApiError) throw first;
+      return first;
+    }
+    const kept = await keep.get(address);
+    return kept === undefined ? network : kept;
+  }
+  const kept = await keep.get(address);
+  if (kept === undefined) return getAndKeep(address);
+  if (navigator.onLine && Date.now() - (refreshedAt.get(address) ?? 0) > REFRESH_MS) {
+    refreshedAt.set(address, Date.now());
+    getAndKeep(address)
+      .then((body) => {
+        if (JSON.stringify(body) !== JSON.stringify(kept)) {
+          changes.dispatchEvent(new CustomEvent("change", { detail: path }));
+        }
+      })
+      .catch(() => null);
+  }
+  return kept;
+}
+
+// Called with the path (e.g. "/prompts") when a refresh behind her brought something new.
+export function onChange(listener) {
+  const handler = (event) => listener(event.detail);
+  changes.addEventListener("change", handler);
+  return () => changes.removeEventListener("change", handler);
 }
 
 async function now(method, path, body) {
@@ -69,18 +128,26 @@ async function now(method, path, body) {
 }
 
 export const enroll = (body) => now("POST", "/enroll", body);
-export const me = () => read("/me");
-export const program = () => read("/program");
-export const practices = () => read("/practices");
-export const practice = (id) => read(`/practices/${encodeURIComponent(id)}`);
-export const instrument = (id) => read(`/instruments/${encodeURIComponent(id)}`);
-export const prompts = () => read("/prompts");
-export const summary = () => read("/me/summary");
-export const help = () => read("/help");
+// Her settings and status: Home shows the kept ones at once; other screens ask first.
+export const me = (mode = "fresh") => read("/me", mode);
+export const program = (mode = "kept") => read("/program", mode);
+export const practices = (mode = "kept") => read("/practices", mode);
+export const practice = (id, mode = "kept") => read(`/practices/${encodeURIComponent(id)}`, mode);
+export const instrument = (id, mode = "kept") =>
+  read(`/instruments/${encodeURIComponent(id)}`, mode);
+// A check-in just sent to her must be there when she opens the app from the notification.
+export const prompts = (mode = "fresh") => read("/prompts", mode);
+export const summary = () => read("/me/summary", "network");
+// The study's crisis resources and contact: nothing about her, and needed most when offline.
+export const help = (mode = "kept") => read("/help", mode);
 export const pushKey = () => now("GET", "/push/public-key");
 export const subscribePush = (subscription) => now("POST", "/push-subscriptions", subscription);
 export const unsubscribePush = (endpoint) => now("DELETE", "/push-subscriptions", { endpoint });
-export const withdraw = () => now("POST", "/me/withdraw");
+export async function withdraw() {
+  const changed = await now("POST", "/me/withdraw");
+  await keep.set(addressOf("/me"), changed);
+  return changed;
+}
 
 // Writes, as records the outbox stores and sends in order.
 export const writes = {
@@ -116,16 +183,16 @@ export const INSTRUMENTS = [
   "end_of_day",
 ];
 
+// Fetch and keep everything she may need offline (her trends are not kept).
 export async function warm(audioLanguage) {
-  const list = await practices();
-  const details = await Promise.all(list.map((p) => practice(p.id).catch(() => null)));
+  const list = await practices("fresh");
+  const details = await Promise.all(list.map((p) => practice(p.id, "fresh").catch(() => null)));
   await Promise.all([
-    me(),
-    program(),
-    summary(),
-    prompts().catch(() => null),
-    help().catch(() => null),
-    ...INSTRUMENTS.map((id) => instrument(id).catch(() => null)),
+    me("fresh"),
+    program("fresh"),
+    prompts("fresh").catch(() => null),
+    help("fresh").catch(() => null),
+    ...INSTRUMENTS.map((id) => instrument(id, "fresh").catch(() => null)),
   ]);
   const audio = details
     .filter((p) => p?.unlocked)

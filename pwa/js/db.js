@@ -2,7 +2,15 @@
 // is awaited inside it (an awaited fetch would let the transaction close under us).
 
 const NAME = "savor";
-const VERSION = 1;
+const VERSION = 2;
+const STORES = {
+  kv: undefined,
+  outbox: { keyPath: "seq", autoIncrement: true },
+  kept: { keyPath: "id" },
+  journal: { keyPath: "id" },
+  // Study content and her own few settings, for offline use (js/keep.js).
+  data: undefined,
+};
 let opening;
 
 function request(req) {
@@ -17,10 +25,9 @@ function open() {
     const req = indexedDB.open(NAME, VERSION);
     req.onupgradeneeded = () => {
       const db = req.result;
-      db.createObjectStore("kv");
-      db.createObjectStore("outbox", { keyPath: "seq", autoIncrement: true });
-      db.createObjectStore("kept", { keyPath: "id" });
-      db.createObjectStore("journal", { keyPath: "id" });
+      for (const [name, options] of Object.entries(STORES)) {
+        if (!db.objectStoreNames.contains(name)) db.createObjectStore(name, options);
+      }
     };
     req.onsuccess = () => resolve(req.result);
     req.onerror = () => reject(req.error);
@@ -94,5 +101,5 @@ export const kv = {
 };
 
 export async function wipe() {
-  for (const name of ["kv", "outbox", "kept", "journal"]) await clear(name);
+  for (const name of Object.keys(STORES)) await clear(name);
 }

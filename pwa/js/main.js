@@ -6,11 +6,13 @@ import { $, $$, html, render } from "./html.js";
 import * as i18n from "./i18n.js";
 import * as outbox from "./outbox.js";
 import { OPEN_VIEWS, go, parse } from "./router.js";
+import * as updates from "./updates.js";
 
 const main = $("#main");
 const app = { me: null, locked: false, exited: false, lockAfterMs: 5 * 60_000 };
 let cleanup = null;
 let generation = 0;
+let shown = null;
 let statusTimer;
 let lastActive = Date.now();
 let hiddenAt = null;
@@ -37,9 +39,9 @@ async function setLanguage(lang) {
   prepareOffline();
 }
 
-async function loadMe() {
+async function loadMe(mode) {
   try {
-    app.me = await api.me();
+    app.me = await api.me(mode);
   } catch (error) {
     if (error.status === 401) await api.setToken(null);
   }
@@ -55,6 +57,9 @@ function viewFor(route) {
   return route.name;
 }
 
+// A new version waits while she is in a practice or a check-in, and comes when she leaves it.
+const BUSY = new Set(["player", "checkin"]);
+
 function markTab(view) {
   const tab = { player: "practices", trends: "home" }[view] ?? view;
   for (const link of $$(".tabs a")) {
@@ -68,6 +73,9 @@ async function show() {
   const id = ++generation;
   const route = parse();
   const name = viewFor(route);
+  const left = shown;
+  shown = name;
+  if (BUSY.has(left) && !BUSY.has(name) && (await updates.applyNow())) return;
   cleanup?.();
   cleanup = null;
   document.body.dataset.view = name;
@@ -89,11 +97,10 @@ async function show() {
   main.dataset.route = location.hash || "#/";
   main.removeAttribute("aria-busy");
   if (show.focusNext) scrollTo(0, 0);
+  // One title for every screen: titles land in the browser's history, which others may see.
+  document.title = i18n.t("app.name");
   const heading = $("h1", main);
-  if (heading) {
-    document.title = `${heading.textContent} · ${i18n.t("app.name")}`;
-    if (show.focusNext) heading.focus();
-  }
+  if (heading && show.focusNext) heading.focus();
   show.focusNext = true;
 }
 
@@ -123,17 +130,8 @@ function checkIdle() {
   if (app.hasPin && !app.locked && Date.now() - lastActive > app.lockAfterMs) lock();
 }
 
-function tick() {
-  const now = new Date();
-  $("#clock-time").textContent = i18n.formatTime(now);
-  $("#clock-date").textContent = i18n.formatDate(now, {
-    weekday: "long",
-    month: "long",
-    day: "numeric",
-  });
-}
-
-// One tap to a plain clock: the view is cleared, sound stops, and the app locks if it has a PIN.
+// One tap away to a plain clock, replacing this page in the history so Back does not return
+// into the app: the view is cleared and sound stops first.
 function quickExit() {
   cleanup?.();
   cleanup = null;
@@ -141,19 +139,9 @@ function quickExit() {
   main.replaceChildren();
   $("#status").textContent = "";
   app.exited = true;
-  if (app.hasPin) app.locked = true;
   document.body.dataset.exit = "1";
   document.title = i18n.t("exit.title");
-  history.replaceState(null, "", "#/");
-  tick();
-  $("#neutral").hidden = false;
-}
-
-function comeBack() {
-  app.exited = false;
-  $("#neutral").hidden = true;
-  delete document.body.dataset.exit;
-  show();
+  location.replace(`/clock.html?lang=${i18n.language()}`);
 }
 
 function showNetwork() {
@@ -169,14 +157,24 @@ async function prepareOffline() {
       setTimeout(resolve, 5000);
     });
   }
-  if (!navigator.serviceWorker.controller) return;
+  if (!navigator.serviceWorker.controller || !(await updates.check())) return;
   if (await api.warm(i18n.language()).catch(() => false)) {
     document.documentElement.dataset.offlineReady = i18n.language();
   }
 }
 
+// In-app links replace the current history entry instead of adding one (see router.go).
+function follow(event) {
+  const link = event.target.closest?.('a[href^="#/"]');
+  if (!link || event.defaultPrevented || event.button !== 0) return;
+  if (event.metaKey || event.ctrlKey || event.shiftKey || event.altKey) return;
+  event.preventDefault();
+  go(link.getAttribute("href"));
+}
+
 function listen() {
   window.addEventListener("hashchange", show);
+  document.addEventListener("click", follow);
   window.addEventListener("online", async () => {
     showNetwork();
     await outbox.flush();
@@ -194,7 +192,7 @@ function listen() {
   for (const type of ["pointerdown", "keydown"]) document.addEventListener(type, touch, true);
   setInterval(checkIdle, 15_000);
   $("#quick-exit").addEventListener("click", quickExit);
-  $("#neutral-clock").addEventListener("click", comeBack);
+  updates.listen();
   navigator.serviceWorker?.addEventListener("message", (event) => {
     if (event.data?.type === "flush") outbox.flush();
   });
@@ -212,10 +210,13 @@ async function start() {
   listen();
   navigator.serviceWorker?.register("/sw.js").catch(() => null);
   await show();
+  if (await updates.started()) status(i18n.t("update.applied"));
   if (api.hasToken()) {
     navigator.storage?.persist?.().catch(() => null);
     await outbox.flush();
     prepareOffline();
+  } else if (navigator.onLine) {
+    updates.check();
   }
 }
 

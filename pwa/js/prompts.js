@@ -16,9 +16,10 @@ export function today() {
   return isoNow().slice(0, 10);
 }
 
-export async function openPrompts() {
+// mode: see api.js read(); Home shows the kept list at once, check-in screens ask first.
+export async function openPrompts(mode = "fresh") {
   const answered = new Set((await kv.get("answeredPrompts")) ?? []);
-  const list = await api.prompts().catch(() => []);
+  const list = await api.prompts(mode).catch(() => []);
   const now = Date.now();
   return (Array.isArray(list) ? list : []).filter(
     (p) => !answered.has(p.id) && (!p.expires_at || Date.parse(p.expires_at) > now),

@@ -26,8 +26,10 @@ export function parse(hash = location.hash) {
   return { name: "home", params: [], query };
 }
 
+// Each screen replaces the one before in the browser's history, so the history never shows a
+// trail of the screens she visited (and Back leaves the app rather than walking through it).
 export function go(path) {
   const hash = `#/${path.replace(/^#?\/?/, "")}`;
-  if (location.hash === hash) window.dispatchEvent(new HashChangeEvent("hashchange"));
-  else location.hash = hash;
+  history.replaceState(null, "", hash);
+  window.dispatchEvent(new HashChangeEvent("hashchange"));
 }

@@ -37,6 +37,7 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+PWA = Path(__file__).resolve().parents[2] / "pwa"
 PHONE = {"width": 390, "height": 844}
 
 
@@ -117,7 +118,13 @@ class LiveServer:
 
 
 @pytest.fixture
-def live_server(tmp_path: Path, sqlite_template: Path) -> Iterator[LiveServer]:
+def pwa_dir() -> Path:
+    """The app the live server ships; a test that deploys new versions gives it a copy."""
+    return PWA
+
+
+@pytest.fixture
+def live_server(tmp_path: Path, sqlite_template: Path, pwa_dir: Path) -> Iterator[LiveServer]:
     data_dir = tmp_path / "data"
     data_dir.mkdir()
     shutil.copy(sqlite_template, data_dir / "savor.db")
@@ -129,6 +136,7 @@ def live_server(tmp_path: Path, sqlite_template: Path) -> Iterator[LiveServer]:
         port=port,
         secret_key=TEST_SECRET,
         scheduler_enabled=False,
+        pwa_dir=pwa_dir,
         _env_file=None,  # type: ignore[call-arg]
     )
     app = create_app(settings)

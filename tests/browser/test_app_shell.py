@@ -78,10 +78,34 @@ def test_quick_exit_shows_a_plain_clock(live_server: LiveServer, phone: Page):
     phone.get_by_role("button", name="Quick exit").click()
     expect(phone).to_have_title("Clock")
     expect(phone.get_by_text("tired and proud")).to_have_count(0)
-    expect(phone.get_by_role("link", name="Get help")).to_be_hidden()
-    assert phone.url.endswith("#/")
+    expect(phone.get_by_role("link", name="Get help")).to_have_count(0)
+    assert "#" not in phone.url
     phone.locator("#neutral-clock").click()
     expect(phone.get_by_role("heading", level=1)).to_have_text("Hello")
+
+
+def test_history_shows_no_trail_of_screens_and_quick_exit_leaves_it(
+    live_server: LiveServer, phone: Page
+):
+    enroll(phone, live_server)
+    phone.goto("about:blank")
+    phone.goto(live_server.url + "/")
+    expect(phone.get_by_role("heading", level=1)).to_have_text("Hello")
+    opened = phone.evaluate("history.length")
+    nav = phone.get_by_role("navigation")
+    for tab, heading in [("Practice", "Practices"), ("Reflect", "Reflect"), ("Settings", "")]:
+        nav.get_by_role("link", name=tab).click()
+        expect(phone.get_by_role("heading", level=1)).to_have_text(heading or tab)
+        assert phone.title() == "Savor"
+    phone.get_by_role("link", name="Get help").click()
+    expect(phone.get_by_role("heading", level=1)).to_have_text("Get help now")
+    assert phone.title() == "Savor"
+    assert phone.evaluate("history.length") == opened
+    phone.get_by_role("button", name="Quick exit").click()
+    expect(phone).to_have_title("Clock")
+    assert phone.evaluate("history.length") == opened
+    phone.go_back()
+    assert phone.url == "about:blank"
 
 
 def test_app_pin_locks_but_never_hides_help(
@@ -123,20 +147,6 @@ def test_journal_never_leaves_the_phone_and_deletes_in_one_tap(
     phone.get_by_role("button", name=re.compile(r"^Delete \w{3}, ")).click()
     expect(phone.get_by_text("worried about money")).to_have_count(0)
     expect(phone.get_by_text("No notes yet.")).to_be_visible()
-
-
-def test_the_service_worker_precaches_every_file_the_app_ships():
-    source = (PWA / "sw.js").read_text(encoding="utf-8")
-    views = re.search(r"const VIEWS = \[(.*?)\];", source, re.S).group(1)
-    shell = re.search(r"const SHELL = \[(.*?)\];", source, re.S).group(1)
-    listed = {f"/js/views/{name}.js" for name in re.findall(r'"([a-z]+)"', views)}
-    listed |= set(re.findall(r'"(/[^"$]*)"', shell)) - {"/"}
-    shipped = {
-        "/" + path.relative_to(PWA).as_posix()
-        for path in PWA.rglob("*")
-        if path.is_file() and path.name not in {"index.html", "sw.js", "apple-touch-icon.png"}
-    }
-    assert shipped == listed
 
 
 def test_help_works_before_joining_and_without_a_connection(

@@ -6,10 +6,11 @@ from savor.ema.models import PushSubscription
 from savor.studies.models import Participant
 from tests.browser.conftest import LiveServer, enroll, new_phone
 
-# Headless Chromium has no push service; this stands in for the browser's, as a phone's would.
+# Headless Chromium has no push service; this stands in for the browser's, as a phone's would
+# (an endpoint on Chrome's push service: others are refused; the scheduler is off here).
 FAKE_PUSH = """
 const fake = {
-  endpoint: 'https://push.example.test/send/abc123',
+  endpoint: 'https://fcm.googleapis.com/fcm/send/abc123',
   toJSON() {
     const p256dh = 'BNcRdreALRFXTkOOUHK1EtK2wtaz5Ry4YfYCA_0QTpQtUbVlUls0VJXg7A8u-'
       + 'Ts1XbjhazAkj7I99e8QcYP7DkM';
@@ -50,7 +51,7 @@ def test_reminders_are_explained_then_subscribed(
     reminders.get_by_role("button", name="Turn on reminders").click()
     expect(reminders).to_contain_text("Reminders are on.")
     [subscription] = live_server.rows(PushSubscription)
-    assert subscription.endpoint == "https://push.example.test/send/abc123"
+    assert subscription.endpoint == "https://fcm.googleapis.com/fcm/send/abc123"
     reminders.get_by_role("button", name="Turn off reminders").click()
     expect(reminders).to_contain_text("Reminders are off.")
     assert live_server.rows(PushSubscription) == []

@@ -195,6 +195,21 @@ def test_high_craving_offers_the_breathing_break(client, session, settings):
     assert session.exec(select(Offer)).one().decided_at is not None
 
 
+def test_a_withdrawn_mother_can_no_longer_decide_an_offer(client, session, settings):
+    headers, _ = make_participant(client, session, settings)
+    offer_id = _post(client, headers, _body(answers=_answers(C1=7))).json()["offers"][0]["id"]
+    client.post("/api/v1/me/withdraw", headers=headers)
+
+    decided = client.post(
+        f"/api/v1/offers/{offer_id}", headers=headers, json={"outcome": "accepted"}
+    )
+
+    assert decided.status_code == 403
+    assert decided.json()["error"]["code"] == "withdrawn"
+    stored = session.exec(select(Offer)).one()
+    assert (stored.outcome, stored.decided_at) == ("offered", None)
+
+
 def test_very_high_craving_shows_crisis_help_without_alerting_staff_by_default(
     client, session, settings
 ):
@@ -205,14 +220,14 @@ def test_very_high_craving_shows_crisis_help_without_alerting_staff_by_default(
     assert session.exec(select(StaffAlert)).all() == []
 
 
-def test_staff_alert_when_the_study_turns_it_on(client, session, settings):
-    headers, _ = make_participant(client, session, settings)
+def test_staff_alert_when_she_joined_a_study_that_turns_it_on(client, session, settings):
     source = (
         default_protocol_source()
         .replace("study: demo", "study: pilot")
         .replace("staff_alerts: false", "staff_alerts: true")
     )
     studies_service.apply_protocol(session=session, source=source, now=utcnow())
+    headers, _ = make_participant(client, session, settings)
     _post(client, headers, _body(answers=_answers(S1=9)))
     alert = session.exec(select(StaffAlert)).one()
     assert alert.items == ["S1"]

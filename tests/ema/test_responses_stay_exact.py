@@ -111,18 +111,30 @@ def test_her_new_stage_is_asked_about_without_a_refusal(client, session, setting
 
 
 def test_a_new_protocol_applies_to_the_next_answer(client, session, settings):
+    watched = default_protocol_source().replace("study: demo", "study: pilot")
+    watched = watched.replace("staff_alerts: false", "staff_alerts: true")
+    studies_service.apply_protocol(session=session, source=watched, now=utcnow())
     headers, participant = make_participant(client, session, settings)
     _cached(client, headers)
-    source = (
-        default_protocol_source()
-        .replace("study: demo", "study: pilot")
-        .replace("staff_alerts: false", "staff_alerts: true")
-    )
-    studies_service.apply_protocol(session=session, source=source, now=utcnow())
+    unwatched = watched.replace("staff_alerts: true", "staff_alerts: false")
+    studies_service.apply_protocol(session=session, source=unwatched, now=utcnow())
     assert _post(client, headers, _body(S1=9)).status_code == 201
-    assert session.exec(select(StaffAlert)).one().items == ["S1"]
+    assert session.exec(select(StaffAlert)).all() == []  # turned off: no alert, at once
     latest = max(_stored(session, participant), key=lambda r: r.received_at)
     assert latest.protocol_version == 2
+
+
+def test_no_alert_for_her_when_her_row_says_she_never_agreed_to_it(
+    client, session, settings, engine
+):
+    watched = default_protocol_source().replace("study: demo", "study: pilot")
+    watched = watched.replace("staff_alerts: false", "staff_alerts: true")
+    studies_service.apply_protocol(session=session, source=watched, now=utcnow())
+    headers, participant = make_participant(client, session, settings)
+    _cached(client, headers)  # her snapshot still says she agreed
+    _change(engine, Participant, participant.id, agreed_features={"staff_alerts": False})
+    assert _post(client, headers, _body(S1=9)).json()["crisis"] is True
+    assert session.exec(select(StaffAlert)).all() == []
 
 
 def _draft(app, token_hash: str, signed_in_as: str, sent: dict | None = None) -> Draft:

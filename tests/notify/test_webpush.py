@@ -11,6 +11,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from py_vapid import jwt
 
+from savor.guarded_http import GuardedSession
 from savor.notify.vapid import VAPID_KEY_FILE, VapidKeys, b64url_decode, load_or_create_vapid_keys
 from savor.notify.webpush import (
     BACKOFF_CAP_SECONDS,
@@ -20,10 +21,12 @@ from savor.notify.webpush import (
     parse_retry_after,
     send_push,
 )
+from savor.outbound import Policy
 from tests.notify.push_service import PushService, b64url
 
 SUBJECT = "mailto:research@savor.example.org"
 NOW = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
+LOOPBACK = Policy(allow_loopback=True)  # the push service of these tests runs on this machine
 
 
 @pytest.fixture(scope="module")
@@ -41,7 +44,16 @@ def pem(key: ec.EllipticCurvePrivateKey) -> str:
 
 def send(subscription: dict, keys: VapidKeys, timeout: float = 2.0) -> PushResult:
     payload = neutral_payload("prompt", "7f1c", "en")
-    return send_push(subscription, payload, keys=keys, subject=SUBJECT, ttl=600, timeout=timeout)
+    with GuardedSession(LOOPBACK) as session:
+        return send_push(
+            subscription,
+            payload,
+            keys=keys,
+            subject=SUBJECT,
+            ttl=600,
+            timeout=timeout,
+            session=session,
+        )
 
 
 def closed_port() -> int:
@@ -115,7 +127,16 @@ def test_push_is_received_with_valid_vapid_and_decrypts_to_the_payload(
     browser = push_service.subscribe()
     payload = neutral_payload("reminder", "5d2a", "es")
 
-    result = send_push(browser.to_json(), payload, keys=keys, subject=SUBJECT, ttl=900, timeout=2.0)
+    with GuardedSession(LOOPBACK) as session:
+        result = send_push(
+            browser.to_json(),
+            payload,
+            keys=keys,
+            subject=SUBJECT,
+            ttl=900,
+            timeout=2.0,
+            session=session,
+        )
 
     assert (result.outcome, result.status) == ("sent", 201)
     assert push_service.refusals == []
@@ -162,7 +183,7 @@ def test_a_clock_set_back_gets_a_token_signed_for_its_own_time(keys: VapidKeys) 
 def test_many_pushes_to_one_service_share_its_connection_and_token(
     push_service: PushService, keys: VapidKeys
 ) -> None:
-    session = requests.Session()
+    session = GuardedSession(LOOPBACK)
     browsers = [push_service.subscribe().to_json() for _ in range(3)]
     payload = neutral_payload("prompt", "7f1c", "en")
 

@@ -104,3 +104,25 @@ def test_export_shifts_her_dates_when_the_protocol_says_so(client, session):
     assert ana["enrolled_at_utc"] == utc_text(enrolled)
     assert ana["enrolled_at_local"].endswith("T09:00:00.000-06:00")
     assert datetime.fromisoformat(ana["enrolled_at_local"]).weekday() == 6  # a Sunday, as then
+
+
+def test_export_keeps_shifting_her_dates_when_she_joined_under_shifting(client, session):
+    f = fixture.build(session)  # the study's protocol has date shifting off now
+    f.ana.agreed_features = {"date_shift_exports": True}
+    session.add(f.ana)
+    session.commit()
+    token = make_research_token(session, f.study)
+    body = client.get(
+        "/api/research/v1/studies/pilot/export/participants", headers=bearer(token)
+    ).text
+    rows = {r["language"]: r for r in csv.DictReader(io.StringIO(body))}
+    weeks = shift_weeks(study_secret=f.study.secret, participant_id=f.ana.id)
+    enrolled = datetime(2026, 3, 1, 15, 0, tzinfo=UTC) - timedelta(weeks=weeks)
+    assert rows["en"]["enrolled_at_utc"] == utc_text(enrolled)
+    assert rows["es"]["enrolled_at_utc"] == utc_text(f.bea.enrolled_at)  # she joined without
+
+
+def test_the_anonymizer_shifts_those_it_is_told_of_even_with_the_study_switch_off():
+    anonymizer = Anonymizer(study_secret="s" * 64, shift_dates=False, shifted=frozenset({ID}))
+    assert anonymizer.person(ID)[1] == shift_weeks(study_secret="s" * 64, participant_id=ID)
+    assert anonymizer.person(uuid.uuid4())[1] == 0

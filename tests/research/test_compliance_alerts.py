@@ -44,10 +44,10 @@ def test_compliance_route_shows_pseudonyms_not_ids(client, session, settings):
 
 
 def test_alerts_are_listed_and_acknowledged_once(client, session, settings):
-    headers, _ = make_participant(client, session, settings)
     source = default_protocol_source().replace("study: demo", "study: pilot")
     source = source.replace("staff_alerts: false", "staff_alerts: true")
     studies_service.apply_protocol(session=session, source=source, now=utcnow())
+    headers, _ = make_participant(client, session, settings)
     answer = {"item_id": "C1", "value": 10, "declined": False}
     client.post(
         "/api/v1/responses",

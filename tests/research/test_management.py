@@ -3,6 +3,7 @@
 import csv
 import io
 
+import pytest
 from sqlmodel import col, select
 
 from savor.auth import Scope
@@ -10,10 +11,11 @@ from savor.ema.models import Prompt, Response, ResponseItem
 from savor.practices.models import PracticeSession
 from savor.research.models import AuditEvent
 from savor.studies import service as studies_service
-from savor.studies.models import Participant, ParticipantToken
+from savor.studies.models import Participant, ParticipantToken, Protocol
 from savor.studies.pseudonym import pseudonym
 from tests.factories import bearer, make_participant, make_research_token, make_study, prompts_of
 from tests.research import fixture
+from tests.studies.test_protocol import alias_bomb
 
 BASE = "/api/research/v1/studies/pilot"
 YAML = {"Content-Type": "application/yaml"}
@@ -64,6 +66,18 @@ def test_yaml_that_does_not_parse_says_where(client, session):
     assert "line" in response.json()["error"]["message"]
 
 
+def test_a_protocol_that_reuses_yaml_anchors_is_refused_and_not_stored(client, session):
+    study = make_study(session)
+    token = make_research_token(session, study)
+    source = alias_bomb(studies_service.protocol_source_for(slug="pilot", name="Pilot study"))
+    response = _put_protocol(client, token, source)
+    assert response.status_code == 422
+    assert "YAML anchor or alias" in response.json()["error"]["message"]
+    session.expire_all()
+    assert studies_service.get_study(session=session, slug="pilot").active_protocol_version == 1
+    assert len(session.exec(select(Protocol)).all()) == 1
+
+
 def test_a_protocol_for_another_study_is_refused(client, session):
     token = make_research_token(session, make_study(session))
     source = studies_service.protocol_source_for(slug="other-site", name="Other")
@@ -112,6 +126,21 @@ def test_participants_are_listed_under_pseudonyms_with_week_and_compliance(
     assert (row["status"], row["program_week"]) == ("active", 1)
     assert set(row["compliance"]) >= {"due", "completed", "late", "expired", "rate"}
     assert str(participant.id) not in str(row)
+
+
+@pytest.mark.parametrize("route", ["participants", "compliance"])
+def test_participants_come_by_pseudonym_never_in_the_order_they_joined(
+    client, session, settings, route
+):
+    joined = [make_participant(client, session, settings)[1] for _ in range(6)]
+    study = studies_service.get_study(session=session, slug="pilot")
+    token = make_research_token(session, study)
+    body = client.get(f"{BASE}/{route}", headers=bearer(token)).json()
+    rows = body if route == "participants" else body["participants"]
+    listed = [row["pseudonym"] for row in rows]
+    assert listed == sorted(
+        pseudonym(study_secret=study.secret, participant_id=p.id) for p in joined
+    )
 
 
 def _count(session, model, **where) -> int:
@@ -207,3 +236,11 @@ def test_codebook_as_csv_has_a_row_per_item(client, session):
         "postpartum",
         "10",
     )
+
+
+@pytest.mark.parametrize("before", ["0001-01-01T00:00:00+14:00", "9999-12-31T23:59:59-14:00"])
+def test_the_audit_refuses_a_before_no_clock_can_mean(client, session, before):
+    token = make_research_token(session, make_study(session))
+    answer = client.get(f"{BASE}/audit", params={"before": before}, headers=bearer(token))
+    assert answer.status_code == 422
+    assert answer.json()["error"]["fields"][0]["field"] == "before"

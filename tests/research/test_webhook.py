@@ -3,14 +3,21 @@
 import hashlib
 import hmac
 import json
+import socket
+import threading
+from collections.abc import Iterator
 from datetime import timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import httpx
 import pytest
 
 from savor.clock import utcnow
 from savor.ema.models import StaffAlert
+from savor.guarded_http import GuardedTransport
+from savor.outbound import Policy
 from savor.research import webhook
+from savor.research.models import WebhookDelivery
 from savor.studies.pseudonym import pseudonym
 from tests.factories import bearer, make_research_token, make_study
 from tests.research import fixture
@@ -141,6 +148,12 @@ def test_removing_the_webhook_stops_the_posts(client, session, study):
         ("http://alerts.example.org/savor", "must use https"),
         ("https://[broken/savor", "is not a well-formed URL"),
         ("https:///no-host", "must be an https URL with a host"),
+        ("http://localhost:8080/hook", "is this machine"),
+        ("https://[::1]:8443/hook", "is this machine"),
+        ("https://[::ffff:127.0.0.1]/hook", "is this machine"),
+        ("https://127.0.0.1/hook", "is this machine"),
+        ("https://10.0.0.1/hook", "is a private, link-local or reserved address"),
+        ("https://169.254.169.254/latest", "is a private, link-local or reserved address"),
     ],
 )
 def test_a_webhook_address_that_cannot_safely_receive_alerts_is_refused(
@@ -153,3 +166,68 @@ def test_a_webhook_address_that_cannot_safely_receive_alerts_is_refused(
     )
     assert response.status_code == 422
     assert problem in response.json()["error"]["message"]
+
+
+def test_a_webhook_host_resolving_to_a_private_address_is_not_posted_to(
+    client, session, study, monkeypatch: pytest.MonkeyPatch
+):
+    _set(client, session, study)
+    alert = _alert(session, study)
+    real_getaddrinfo = socket.getaddrinfo
+
+    def rebound(host, port, *args, **kwargs):
+        if host == "alerts.example.org":
+            return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", ("169.254.169.254", port))]
+        return real_getaddrinfo(host, port, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", rebound)
+    receiver = Receiver()
+    transport = GuardedTransport(Policy(), httpx.MockTransport(receiver))
+    with httpx.Client(transport=transport) as http:
+        assert webhook.deliver_alerts(session=session, client=http, now=utcnow()) == 0
+    assert receiver.requests == []
+    delivery = session.get_one(WebhookDelivery, alert.id)
+    session.refresh(delivery)
+    assert delivery.delivered_at is None
+    assert "not contacted" in (delivery.last_error or "")
+
+
+class _Redirecting(BaseHTTPRequestHandler):
+    def do_POST(self) -> None:
+        self.server.paths.append(self.path)  # type: ignore[attr-defined]
+        self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        self.send_response(302 if self.path == "/hook" else 200)
+        self.send_header("Location", "/elsewhere")
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def log_message(self, *args) -> None:
+        pass
+
+
+@pytest.fixture
+def webhook_server() -> Iterator[ThreadingHTTPServer]:
+    """A study's receiver on this machine that answers /hook with a redirect to /elsewhere."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Redirecting)
+    server.paths = []  # type: ignore[attr-defined]
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield server
+    server.shutdown()
+    server.server_close()
+    thread.join()
+
+
+def test_a_redirect_from_the_webhook_is_not_followed(
+    client, session, settings, study, webhook_server
+):
+    token = make_research_token(session, study.study)
+    url = f"http://127.0.0.1:{webhook_server.server_address[1]}/hook"
+    response = client.put(f"{BASE}/webhook", json={"url": url}, headers=bearer(token))
+    assert response.status_code == 200, response.text
+    alert = _alert(session, study)
+    with webhook.client(settings.outbound_policy) as http:
+        assert http.follow_redirects is False
+        assert webhook.deliver_alerts(session=session, client=http, now=utcnow()) == 0
+    assert webhook_server.paths == ["/hook"]  # type: ignore[attr-defined]
+    assert session.get_one(WebhookDelivery, alert.id).last_error == "HTTP 302"

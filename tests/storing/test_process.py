@@ -1,6 +1,7 @@
 """Check-ins stored by a writer process of their own: each set committed there before the
 phone hears back, and a process that dies or cannot write loses nothing and doubles nothing."""
 
+import asyncio
 import os
 import pickle
 import resource
@@ -11,6 +12,7 @@ import uuid
 from pathlib import Path
 
 import pytest
+import uvloop
 from fastapi.testclient import TestClient
 from sqlalchemy import func, text
 from sqlmodel import Session, col, select
@@ -179,3 +181,27 @@ def test_a_shipped_instrument_crosses_by_name_and_any_other_whole():
     crossed = pickle.loads(pickle.dumps(earlier))
     assert crossed == earlier and crossed is not earlier
     assert crossed.fingerprint == earlier.fingerprint
+
+
+def _echo(_session: Session, items: list) -> list:
+    """A handler storing nothing: each item comes back as its own outcome."""
+    return items
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_a_set_and_an_answer_of_several_megabytes_cross_on_uvloop(settings):
+    # uvloop makes every pipe it watches non-blocking, as the server runs: a hand-over larger
+    # than the socket's buffer must wait for room, not fail.
+    process = WriterProcess(settings.resolved_database_url)
+    large = os.urandom(8 * 1024 * 1024)
+
+    async def hand_over() -> list:
+        return await asyncio.gather(process.store(_echo, large), process.store(_echo, b"next"))
+
+    try:
+        answers = uvloop.run(hand_over())
+    finally:
+        process.close()
+
+    assert answers == [large, b"next"]
+    assert (process.started, process.sets) == (1, 2)

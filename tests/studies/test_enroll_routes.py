@@ -1,13 +1,16 @@
 """POST /api/v1/enroll: codes that work, codes that don't, and guessing slowed down."""
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
 from savor.clock import utcnow
 from savor.config import Settings
-from savor.studies.models import EnrollmentCode, Participant
+from savor.errors import AppError
+from savor.studies import service as studies_service
+from savor.studies.models import EnrollmentCode, EnrollRequest, Participant
 from tests.factories import make_code, make_study
 
 
@@ -68,7 +71,7 @@ def test_invalid_time_zone_is_refused_without_using_up_the_code(client, session,
     response = _enroll(client, code, timezone="Central Time")
     assert response.status_code == 422
     assert response.json()["error"]["code"] == "invalid_timezone"
-    assert session.exec(select(EnrollmentCode)).one().used_at is None
+    assert session.exec(select(EnrollmentCode)).one().used_on is None
     assert _enroll(client, code).status_code == 201
 
 
@@ -99,7 +102,7 @@ def test_repeated_wrong_codes_are_refused_for_a_while(client, session, settings:
     assert response.status_code == 429
     assert int(response.headers["Retry-After"]) > 0
     assert response.json()["error"]["code"] == "too_many_attempts"
-    assert session.exec(select(EnrollmentCode)).one().used_at is None
+    assert session.exec(select(EnrollmentCode)).one().used_on is None
 
 
 def test_honest_mistakes_do_not_count_as_guessing(client, session, settings: Settings):
@@ -123,6 +126,8 @@ def test_participant_table_has_no_identifying_columns():
         "stage",
         "enrolled_at",
         "withdrawn_at",
+        "agreed_features",  # the consent switches she agreed to (studies/consent.py)
+        "agreed_protocol_version",
         "seq",  # change position for incremental exports (research/cursor.py)
         "plan_key",  # a digest of her zone, hours and protocol (ema/planning.py)
         "planned_through",
@@ -135,3 +140,27 @@ def test_enrollment_stores_only_her_settings(client, session: Session, settings)
     participant = session.exec(select(Participant)).one()
     assert participant.timezone == "America/Los_Angeles"
     assert participant.enrolled_at.tzinfo is not None
+
+
+def test_a_used_code_keeps_only_the_day_not_the_moment_she_joined(client, session, settings):
+    code = make_code(session, settings, make_study(session))
+    joined = _enroll(client, code).json()["participant"]["enrolled_at"]
+    session.expire_all()
+    used = session.exec(select(EnrollmentCode)).one()
+    assert used.used_on == datetime.fromisoformat(joined).astimezone(UTC).date()
+    assert not {"used_at", "used"} & set(EnrollmentCode.__table__.columns.keys())  # type: ignore[attr-defined]
+
+
+def test_of_two_phones_claiming_one_code_only_the_first_joins(engine, session, settings):
+    code = make_code(session, settings, make_study(session))
+    request = EnrollRequest(code=code, timezone="America/Chicago")
+    pepper = settings.pepper()
+    with Session(engine, expire_on_commit=False) as late:
+        seen = late.exec(select(EnrollmentCode)).one()
+        late.commit()
+        studies_service.enroll(session=session, request=request, pepper=pepper, now=utcnow())
+        assert seen.used_on is None  # the late phone still sees the code unused
+        with pytest.raises(AppError) as refused:
+            studies_service.enroll(session=late, request=request, pepper=pepper, now=utcnow())
+    assert refused.value.code == "code_used"
+    assert len(session.exec(select(Participant)).all()) == 1

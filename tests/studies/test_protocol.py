@@ -1,5 +1,7 @@
 """Protocol documents: the default is valid, and each mistake gets its own clear line."""
 
+import re
+
 import pytest
 
 from savor.studies.protocol import ProtocolError, parse_protocol
@@ -76,3 +78,40 @@ def test_a_malformed_crisis_link_is_refused():
         'url: "https://988lifeline.org"', 'url: "https://[988lifeline.org"'
     )
     assert any("is not a well-formed URL" in p for p in _problems(source))
+
+
+def alias_bomb(source: str, copies: int = 500) -> str:
+    """One anchored mapping reused by hundreds of crisis resources: small text, huge document."""
+    resources = "".join(
+        f'  - {{id: r{i}, name: *contact, description: *contact, phone: "988"}}\n'
+        for i in range(copies)
+    )
+    return source.replace("contact:\n", "contact: &contact\n").replace(
+        "crisis_resources:\n", "crisis_resources:\n" + resources
+    )
+
+
+def test_yaml_anchors_and_aliases_are_refused_naming_the_line():
+    source = default_protocol_source()
+    line = source.splitlines().index("contact:") + 1
+    with pytest.raises(ProtocolError) as caught:
+        parse_protocol(alias_bomb(source))
+    assert caught.value.problems == [
+        f"the protocol uses a YAML anchor or alias (&name / *name) at line {line}; "
+        "write each value out instead"
+    ]
+
+
+def test_a_protocol_too_large_once_read_is_refused():
+    long_text = "x" * 1000
+    resources = "".join(
+        f'  - {{id: r{i}, name: {{en: "{long_text}", es: "{long_text}"}}, phone: "988"}}\n'
+        for i in range(150)
+    )
+    source = default_protocol_source().replace(
+        "crisis_resources:\n", "crisis_resources:\n" + resources
+    )
+    [problem] = _problems(source)
+    assert re.fullmatch(
+        r"the protocol is 3\d\d KB once read, more than the 256 KB allowed; shorten it", problem
+    )

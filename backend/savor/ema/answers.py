@@ -145,6 +145,13 @@ def _hidden(item: Item) -> str:
     return f"was not shown, so it cannot be answered: it depends on {source} being {wanted}"
 
 
+def facts_asked(instrument: Instrument) -> set[str]:
+    """The facts about her day (a check-in's `context`) that some item's show_if asks for."""
+    return {
+        item.show_if.context for item in instrument.items if item.show_if and item.show_if.context
+    }
+
+
 def crisis_items(instrument: Instrument, answers: Sequence[Answer]) -> list[str]:
     """Ids of the items whose answer reached the item's crisis threshold, in instrument order."""
     values = _given(answers)

@@ -1,6 +1,7 @@
 """What the check-in storer reads fresh for a whole set before storing it: who holds each
-token (and whether she has left, her time zone, her study's protocol version), records already
-stored under the same client ids, and the state of the prompts answered.
+token (whether she has left, her time zone, her study's protocol version, the features she
+agreed to), records already stored under the same client ids, and the state of the prompts
+answered.
 """
 
 import uuid
@@ -26,6 +27,7 @@ class Holder:
     timezone: str
     withdrawn_at: datetime | None
     protocol_version: int
+    agreed_features: dict[str, bool]
 
 
 @dataclass
@@ -49,6 +51,7 @@ _HOLDERS = (
         Participant.timezone,
         Participant.withdrawn_at,
         Study.active_protocol_version,
+        Participant.agreed_features,
     )
     .join(Participant, col(Participant.id) == ParticipantToken.participant_id)
     .join(Study, col(Study.id) == Participant.study_id)

@@ -4,14 +4,14 @@ Runs where the check-in storer stores its sets (the writer process, or the write
 see `savor.storing`), inside the transaction that commits the records. The request drafted
 each record from in-memory snapshots; here, read fresh for the whole set, is what must be
 exact when it is stored: the token still stands and she has not left, her time zone (for the
-local date), the study's active protocol version, whether a record with the same client id
-already exists, and each prompt's state. Each draft is answered on its own, with the stored
-record or the error it met.
+local date), the study's active protocol version, whether she agreed to staff alerts (no
+alert is raised otherwise), whether a record with the same client id already exists, and each
+prompt's state. Each draft is answered on its own, with the stored record or the error it met.
 """
 
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from sqlalchemy import Table, bindparam, select, update
@@ -98,6 +98,9 @@ def _recheck_and_add(
         )
     if holder.protocol_version != draft.protocol_version:
         raise StaleProtocolError()
+    if draft.alert_staff and not holder.agreed_features.get("staff_alerts", False):
+        # Drafted from a copy of her that may be out of date: she never agreed to be watched.
+        draft = replace(draft, alert_staff=False)
     prompt = None
     if draft.prompt_id is not None:
         prompt = _claim(connection, draft, prompts.get(draft.prompt_id))

@@ -17,13 +17,14 @@ from starlette.concurrency import run_in_threadpool
 
 from savor import auth, idempotency
 from savor.ema import checkin_store, registry
-from savor.ema.answers import crisis_items, validate_answers
+from savor.ema.answers import crisis_items, facts_asked, validate_answers
 from savor.ema.drafts import Draft
 from savor.ema.instruments import Instrument, default_instruments
 from savor.ema.models import Offer, ResponseCreate, ResponsePublic
 from savor.ema.service import enabled_features
 from savor.errors import AppError, please_check
 from savor.storing import Storer
+from savor.studies import consent
 from savor.studies.models import Participant
 from savor.studies.snapshots import ParticipantSnapshot, SignedIn, Snapshots, StudySnapshot
 
@@ -112,16 +113,18 @@ def draft(
         {"item_id": a.item_id, "value": a.value, "declined": a.declined} for a in body.answers
     ]
     document = study.document
+    features = consent.features_for(participant, document)
     fields = _time_problems(body, participant.enrolled_at, now) + [
         {"field": f"answers.{e.item_id}", "message": e.message}
         for e in validate_answers(
             instrument,
             answers,
-            features=enabled_features(document),
+            features=enabled_features(features),
             audience=participant.stage,
             context=body.context,
         )
     ]
+    fields += _fact_problems(body, instrument)
     if fields:
         raise please_check("invalid_answers", fields)
     crisis = crisis_items(instrument, answers)
@@ -140,7 +143,7 @@ def draft(
         answers=answers,
         offers=_offers(answers, crisis, study),
         crisis=crisis,
-        alert_staff=bool(crisis) and document.features.staff_alerts,
+        alert_staff=bool(crisis) and features.staff_alerts,
         timezone=participant.timezone,
     )
 
@@ -154,6 +157,17 @@ def _time_problems(body: ResponseCreate, enrolled_at: datetime, now: datetime) -
     if body.started_at and body.started_at > body.submitted_at:
         problems.append({"field": "started_at", "message": "is after submitted_at"})
     return problems
+
+
+def _fact_problems(body: ResponseCreate, instrument: Instrument) -> list[dict]:
+    # Only the names its items ask for are kept: anything else (a name, a note) has no place.
+    asked = facts_asked(instrument)
+    known = ", ".join(sorted(asked)) or "none"
+    return [
+        {"field": f"context.{name}", "message": f"{instrument.id} asks for no such fact ({known})"}
+        for name in body.context
+        if name not in asked
+    ]
 
 
 def _offers(

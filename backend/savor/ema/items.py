@@ -15,6 +15,12 @@ from savor.studies.protocol import Features
 
 RATING_MIN, RATING_MAX = 0, 10
 TEXT_MAX_CHARS = 2000
+# Bounds on any answer's value, checked before its item is known: a list far longer than any
+# item's options, a choice key longer than an item id, or a number no scale reaches cannot be
+# an answer, and would only make a check-in heavy to read, echo back or store.
+MAX_CHOICES = 50
+CHOICE_MAX_CHARS = 40
+MAX_NUMBER = 10**15
 # Only a flag the protocol can switch on may gate an item, or the item could never be asked.
 FEATURE_FLAGS = frozenset(n for n, f in Features.model_fields.items() if f.annotation is bool)
 # Facts the server knows about her day; a misspelt name would hide an item for ever.
@@ -142,6 +148,27 @@ class Item(Frozen):
                     return "must be some text (decline instead of sending it empty)"
                 too_long = len(value) > TEXT_MAX_CHARS
                 return f"must be at most {TEXT_MAX_CHARS} characters" if too_long else None
+
+
+def shape_problem(value: Any) -> str | None:
+    """Why `value` cannot answer any item at all, or None when some item might take it."""
+    if isinstance(value, list):
+        if len(value) > MAX_CHOICES:
+            return f"must list at most {MAX_CHOICES} choices"
+        for choice in value:
+            if isinstance(choice, str) and len(choice) > CHOICE_MAX_CHARS:
+                return f"a choice is at most {CHOICE_MAX_CHARS} characters"
+            if isinstance(choice, list) or shape_problem(choice) is not None:
+                return "a list of choices holds only choice keys"
+        return None
+    if isinstance(value, str):
+        too_long = len(value) > TEXT_MAX_CHARS
+        return f"must be at most {TEXT_MAX_CHARS} characters" if too_long else None
+    if _is_int(value) and abs(value) > MAX_NUMBER:
+        return "is too large a number for any answer"
+    if value is None or isinstance(value, bool | int | float):
+        return None
+    return "must be a number, true or false, some text, or a list of choices"
 
 
 def _is_int(value: Any) -> bool:

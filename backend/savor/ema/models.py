@@ -2,14 +2,17 @@
 
 import uuid
 from datetime import date, datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import AwareDatetime, BaseModel
+from pydantic import BaseModel, StringConstraints, field_validator
 from pydantic import Field as PlainField
+from pydantic_core import PydanticCustomError
 from sqlalchemy import JSON, BigInteger, Column, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from savor.clock import utcnow
+from savor.ema.items import shape_problem
+from savor.phone_time import PhoneTime
 from savor.sqltypes import UTCDateTime
 
 PromptStatus = Literal[
@@ -150,10 +153,23 @@ class PushSubscription(SQLModel, table=True):
 
 # The check-in's own shapes are plain pydantic models: it is the busiest route, and SQLModel's
 # constructor (needed only for tables) doubled the cost of reading a body with eight answers.
+# Every part of a check-in is bounded here, before it is read further: whatever fits in a
+# request body, what reaches the writer is a few kilobytes.
+MAX_CONTEXT_FACTS = 8
+FactName = Annotated[str, StringConstraints(max_length=40)]
+
+
 class AnswerIn(BaseModel):
     item_id: str = PlainField(max_length=40)
-    value: Any = None
+    value: Any = None  # its item, known later, says what it may be (see ema.answers)
     declined: bool = False
+
+    @field_validator("value")
+    @classmethod
+    def _answer_sized(cls, value: Any) -> Any:
+        if (problem := shape_problem(value)) is not None:
+            raise PydanticCustomError("answer_shape", problem)
+        return value
 
 
 class ResponseCreate(BaseModel):
@@ -161,10 +177,22 @@ class ResponseCreate(BaseModel):
     prompt_id: uuid.UUID | None = None
     instrument_id: str = PlainField(max_length=40)
     instrument_version: str = PlainField(max_length=20)
-    started_at: AwareDatetime | None = None
-    submitted_at: AwareDatetime
+    started_at: PhoneTime | None = None
+    submitted_at: PhoneTime
     answers: list[AnswerIn] = PlainField(max_length=100)
-    context: dict[str, bool] = PlainField(default_factory=dict)
+    # Facts about her day that an item's show_if may ask (ema.items CONTEXT_FLAGS); the
+    # instrument's own names are checked with the answers.
+    context: dict[FactName, bool] = PlainField(default_factory=dict)
+
+    @field_validator("context", mode="before")
+    @classmethod
+    def _few_facts(cls, context: Any) -> Any:
+        # Counted before each name is read, so thousands of names are one error, not thousands.
+        if isinstance(context, dict) and len(context) > MAX_CONTEXT_FACTS:
+            raise PydanticCustomError(
+                "too_many_facts", "may hold at most {most} facts", {"most": MAX_CONTEXT_FACTS}
+            )
+        return context
 
 
 class OfferPublic(BaseModel):

@@ -19,6 +19,7 @@ from savor.ema.models import (
     ResponsePublic,
 )
 from savor.practices import service as practices_service
+from savor.studies import consent
 from savor.studies.models import Participant
 from savor.studies.protocol import ProtocolDocument
 from savor.studies.snapshots import SignedInParticipant
@@ -28,7 +29,7 @@ router = APIRouter(prefix="/api/v1", tags=["check-ins"])
 
 def _context(session, participant: Participant) -> tuple[ProtocolDocument, set[str]]:
     _, document, _ = practices_service.context_for(session=session, participant=participant)
-    return document, ema_service.enabled_features(document)
+    return document, ema_service.enabled_features(consent.features_for(participant, document))
 
 
 def _prompt_view(prompt: Prompt, participant: Participant, features: set[str]) -> dict:
@@ -114,7 +115,7 @@ async def create_response(
 
 @router.post("/offers/{offer_id}", response_model=OfferPublic)
 def update_offer(
-    offer_id: uuid.UUID, body: OfferDecision, participant: CurrentParticipant, session: SessionDep
+    offer_id: uuid.UUID, body: OfferDecision, participant: ActiveParticipant, session: SessionDep
 ) -> OfferPublic:
     """Whether she took up a suggestion (a breathing break, crisis help)."""
     offer = ema_checkins.decide_offer(

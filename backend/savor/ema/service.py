@@ -16,9 +16,10 @@ from savor.ema.models import Prompt, Response, ResponseItem, StaffAlert
 from savor.errors import AppError
 from savor.notify import service as notify_service
 from savor.practices.summary import TRACKED, Rating
+from savor.studies import consent
 from savor.studies import service as studies_service
 from savor.studies.models import Participant, Study
-from savor.studies.protocol import ProtocolDocument
+from savor.studies.protocol import Features, ProtocolDocument
 
 
 @dataclass
@@ -29,8 +30,9 @@ class CheckedRatings:
     problems: list[dict[str, str]] = field(default_factory=list)
 
 
-def enabled_features(document: ProtocolDocument) -> set[str]:
-    return {name for name, on in document.features.model_dump().items() if on is True}
+def enabled_features(features: Features) -> set[str]:
+    """The switches that are on, from her own features (`studies.consent.features_for`)."""
+    return {name for name, on in features.model_dump().items() if on is True}
 
 
 def checked_ratings(
@@ -56,7 +58,7 @@ def checked_ratings(
     errors = ema_answers.validate_answers(
         instrument,
         plain,
-        features=enabled_features(document),
+        features=enabled_features(consent.features_for(participant, document)),
         audience=participant.stage,
         context={},
     )
@@ -103,13 +105,7 @@ def compliance_overview(
     *, session: Session, study: Study, now: datetime
 ) -> tuple[Compliance, list[tuple[Participant, Compliance]]]:
     """The study's compliance and each participant's, from one read of the study's prompts."""
-    participants = list(
-        session.exec(
-            select(Participant)
-            .where(Participant.study_id == study.id)
-            .order_by(col(Participant.enrolled_at))
-        )
-    )
+    participants = list(session.exec(select(Participant).where(Participant.study_id == study.id)))
     fates = _fates(session, [p.id for p in participants])
     overall = compliance([f for found in fates.values() for f in found], now=now)
     return overall, [(p, compliance(fates[p.id], now=now)) for p in participants]

@@ -5,14 +5,13 @@ import socket
 import urllib.request
 from datetime import datetime, timedelta
 
-import requests
-from requests.adapters import HTTPAdapter
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from savor.config import Settings
 from savor.ema import planning as ema_planning
 from savor.ema import prompts as ema_prompts
+from savor.guarded_http import GuardedSession
 from savor.notify import dispatch, fanout
 from savor.notify.scheduler import Job, in_own_lane
 from savor.notify.vapid import VapidKeys
@@ -25,10 +24,10 @@ PLAN_EVERY = timedelta(minutes=10)
 def make_sender(settings: Settings, keys: VapidKeys) -> dispatch.Sender:
     # One connection pool per push service host, as wide as the sending pool, shared by the
     # sending threads: most mothers' phones share a few push services.
-    connections = requests.Session()
-    adapter = HTTPAdapter(pool_connections=8, pool_maxsize=fanout.PUSH_WORKERS)
-    connections.mount("https://", adapter)
-    connections.mount("http://", adapter)
+    # Each connection goes only to a checked address of a push service (savor.outbound).
+    connections = GuardedSession(
+        settings.outbound_policy, pool_connections=8, pool_maxsize=fanout.PUSH_WORKERS
+    )
     # Looking the environment up on every request (requests' trust_env) was a fifth of each
     # push's time: the CA bundle is read once here, and the lookup stays only for a proxy,
     # whose no_proxy list has to be matched against each push service.

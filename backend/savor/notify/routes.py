@@ -5,6 +5,7 @@ from fastapi import APIRouter, Request, Response
 from savor.auth import ActiveParticipant, CurrentParticipant
 from savor.clock import utcnow
 from savor.db import SessionDep
+from savor.deps import SettingsDep
 from savor.ema.models import SubscriptionIn, SubscriptionRemove
 from savor.notify import service as notify_service
 
@@ -19,11 +20,19 @@ def read_push_public_key(request: Request) -> dict[str, str]:
 
 @router.post("/push-subscriptions", status_code=201)
 def create_push_subscription(
-    body: SubscriptionIn, participant: ActiveParticipant, session: SessionDep, response: Response
+    body: SubscriptionIn,
+    participant: ActiveParticipant,
+    session: SessionDep,
+    settings: SettingsDep,
+    response: Response,
 ) -> dict[str, str]:
     """Remember this device for notifications (sending it again is harmless)."""
     _, created = notify_service.save_subscription(
-        session=session, participant=participant, body=body, now=utcnow()
+        session=session,
+        participant=participant,
+        body=body,
+        policy=settings.outbound_policy,
+        now=utcnow(),
     )
     if not created:
         response.status_code = 200

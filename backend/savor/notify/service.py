@@ -7,21 +7,27 @@ from sqlmodel import Session, col, delete, select
 from savor.ema.models import PushSubscription, SubscriptionIn
 from savor.errors import AppError
 from savor.notify.webpush import validate_subscription
+from savor.outbound import Policy, push_endpoint_problem
 from savor.studies.models import Participant
-from savor.urls import outbound_url_problem
 
 
 def save_subscription(
-    *, session: Session, participant: Participant, body: SubscriptionIn, now: datetime
+    *,
+    session: Session,
+    participant: Participant,
+    body: SubscriptionIn,
+    policy: Policy,
+    now: datetime,
 ) -> tuple[PushSubscription, bool]:
-    """Store or refresh a subscription; returns it and whether it is new."""
+    """Store or refresh a subscription to a push service `policy` allows; returns it and
+    whether it is new."""
     try:
         validate_subscription(body.model_dump())
     except ValueError as exc:
         message = f"This push subscription is not usable: {exc}."
         raise AppError(422, "invalid_subscription", message) from exc
-    if (problem := outbound_url_problem(body.endpoint)) is not None:
-        raise AppError(422, "invalid_subscription", f"The push endpoint {problem}.")
+    if (problem := push_endpoint_problem(body.endpoint, policy)) is not None:
+        raise AppError(422, "invalid_subscription", f"{problem}.")
     row = session.exec(
         select(PushSubscription).where(PushSubscription.endpoint == body.endpoint)
     ).first()

@@ -12,6 +12,8 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from py_vapid import Vapid
 
+from savor.filemodes import make_private_dir
+
 VAPID_KEY_FILE = "vapid_private.pem"
 TOKEN_SECONDS = 12 * 3600  # push services refuse tokens valid for more than 24 h
 # A signed token is reused for this long: signing every message cost as much as encrypting
@@ -115,7 +117,7 @@ def load_or_create_vapid_keys(data_dir: Path, private_key_pem: str | None = None
         return VapidKeys.from_private_key(parse_private_key(private_key_pem))
     path = data_dir / VAPID_KEY_FILE
     if not path.exists():
-        data_dir.mkdir(parents=True, exist_ok=True)
+        make_private_dir(data_dir)
         keys = VapidKeys.from_private_key(ec.generate_private_key(ec.SECP256R1()))
         try:
             fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)

@@ -19,7 +19,9 @@ import requests
 from py_vapid import VapidException
 from pywebpush import WebPushException, webpush
 
+from savor import outbound
 from savor.clock import utcnow
+from savor.guarded_http import GuardedSession
 from savor.notify.vapid import VapidKeys, b64url_decode
 
 Outcome = Literal["sent", "gone", "retry", "rejected"]
@@ -91,12 +93,24 @@ def send_push(
     subject: str,
     ttl: int,
     timeout: float,
-    session: requests.Session | None = None,
+    session: GuardedSession | None = None,
 ) -> PushResult:
     """Encrypt (aes128gcm), sign (VAPID) and POST one message; never raises for a failed send.
 
-    A shared `session` keeps connections to each push service open between messages.
+    A shared `session` keeps connections to each push service open between messages; its
+    policy says where they may go (savor.outbound), the strict one when none is given.
     """
+    if session is None:
+        with GuardedSession(outbound.Policy()) as own:
+            return send_push(
+                subscription,
+                payload,
+                keys=keys,
+                subject=subject,
+                ttl=ttl,
+                timeout=timeout,
+                session=own,
+            )
     check_subject(subject)
     if ttl < 0:
         raise ValueError("ttl must be >= 0 seconds")
@@ -104,6 +118,9 @@ def send_push(
         validate_subscription(subscription)
     except ValueError as exc:
         return PushResult("rejected", None, f"invalid subscription: {exc}")
+    # Subscriptions stored before the policy (or a setting) changed are checked again here.
+    if problem := outbound.push_endpoint_problem(subscription["endpoint"], session.policy):
+        return PushResult("rejected", None, _short(problem))
     now = utcnow()
     parts = urlsplit(subscription["endpoint"])
     audience = f"{parts.scheme}://{parts.netloc}"
@@ -124,6 +141,8 @@ def send_push(
         if exc.response is None:
             return PushResult("rejected", None, _short(exc.message))
         response = exc.response
+    except outbound.Refused as exc:
+        return PushResult("rejected", None, _short(f"not contacted: {exc}"))
     except VapidException as exc:
         return PushResult("rejected", None, _short(f"cannot sign for this endpoint: {exc}"))
     except requests.Timeout:

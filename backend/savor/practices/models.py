@@ -4,11 +4,12 @@ import uuid
 from datetime import date, datetime
 from typing import Any, Literal
 
-from pydantic import AwareDatetime, field_validator
+from pydantic import field_validator
 from sqlalchemy import JSON, BigInteger, Column, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from savor.clock import utcnow
+from savor.phone_time import PhoneTime
 from savor.sqltypes import UTCDateTime
 
 Trigger = Literal["self", "prompt", "rule"]
@@ -67,8 +68,8 @@ class PracticeSessionCreate(PracticeSessionBase):
     practice_version: str = Field(max_length=12, schema_extra={"pattern": r"^[0-9a-f]{12}$"})
     trigger: Trigger = "self"
     rule: str | None = Field(default=None, max_length=40, schema_extra={"pattern": r"^[a-z0-9_]+$"})
-    started_at: AwareDatetime
-    ended_at: AwareDatetime | None = None
+    started_at: PhoneTime
+    ended_at: PhoneTime | None = None
     pre_instrument: str | None = Field(default=None, max_length=40)
     pre: list[Answer] | None = Field(default=None, description="null when she skipped it")
     post_instrument: str | None = Field(default=None, max_length=40)

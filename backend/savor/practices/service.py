@@ -3,6 +3,7 @@
 import uuid
 from datetime import datetime, timedelta
 
+from sqlalchemy import Uuid, column, table
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
@@ -27,6 +28,11 @@ from savor.studies.protocol import ProtocolDocument
 
 CLOCK_SKEW = timedelta(minutes=5)
 CUSTOM_VARIANT = "custom"
+# A session done for a check-in names that prompt by id, as a foreign key would. The prompt
+# table is ema's, a domain above this one that practices may not import, and whose it is is all
+# this needs to know: the two columns that say so, read through SQL core. (Composing the check
+# from above would pass a hook through the app into this one query, for no more safety.)
+PROMPTS = table("prompt", column("id", Uuid()), column("participant_id", Uuid()))
 
 
 def context_for(
@@ -103,6 +109,19 @@ def _problems(
     return [{"field": f, "message": m} for f, m in problems]
 
 
+def _is_her_prompt(session: Session, participant: Participant, prompt_id: uuid.UUID) -> bool:
+    query = select(PROMPTS.c.id).where(
+        PROMPTS.c.id == prompt_id, PROMPTS.c.participant_id == participant.id
+    )
+    return session.exec(query).first() is not None
+
+
+def unknown_prompt() -> AppError:
+    # As ema answers for a check-in (ema.prompts.unknown_prompt): the same whether it does not
+    # exist or is another mother's, so nothing can be probed.
+    return AppError(404, "unknown_prompt", "This check-in was not found.")
+
+
 def _insert_once(row: PracticeSession) -> Write:
     def write(session: Session) -> PracticeSession:
         # Serialized in the writer: a second delivery of the same record finds the first.
@@ -151,6 +170,8 @@ def record_session(
     fields += pre.problems + post.problems
     if fields:
         raise please_check("invalid_practice_session", fields)
+    if body.prompt_id is not None and not _is_her_prompt(session, participant, body.prompt_id):
+        raise unknown_prompt()
     row = PracticeSession(
         **body.model_dump(exclude={"pre", "post", "pre_instrument", "post_instrument"}),
         participant_id=participant.id,

@@ -7,6 +7,7 @@ from fastapi import APIRouter
 from savor.auth import ResearchAccess
 from savor.clock import utcnow
 from savor.db import SessionDep
+from savor.deps import SettingsDep
 from savor.ema import service as ema_service
 from savor.ema.models import StaffAlert
 from savor.errors import AppError
@@ -63,11 +64,18 @@ def _webhook_view(hook: StudyWebhook, *, with_secret: bool) -> WebhookPublic:
 
 @router.put("/studies/{slug}/webhook", response_model=WebhookPublic)
 def update_webhook(
-    slug: str, body: WebhookUpdate, access: AlertsManager, session: SessionDep
+    slug: str,
+    body: WebhookUpdate,
+    access: AlertsManager,
+    session: SessionDep,
+    settings: SettingsDep,
 ) -> WebhookPublic:
     """Post new alerts to this URL, signed with a new secret shown once (scope alerts:manage)."""
     now = utcnow()
-    hook = webhook.set_webhook(session=session, study=access.study, url=body.url, now=now)
+    policy = settings.outbound_policy
+    hook = webhook.set_webhook(
+        session=session, study=access.study, url=body.url, policy=policy, now=now
+    )
     view = _webhook_view(hook, with_secret=True)
     audit(session, access, "webhook.set", now, {"url": body.url})
     return view

@@ -102,6 +102,8 @@ class Anonymizer:
 
     study_secret: str
     shift_dates: bool
+    # Those whose dates move even while the study's switch is off: they joined under it.
+    shifted: frozenset[uuid.UUID] = frozenset()
     _people: dict[uuid.UUID, tuple[str, int]] = field(default_factory=dict)
     _keyed: _Keyed = field(init=False, repr=False, compare=False)
     _prefixes: dict[str, bytes] = field(default_factory=dict, repr=False, compare=False)
@@ -116,7 +118,7 @@ class Anonymizer:
             name = pseudonym(study_secret=self.study_secret, participant_id=participant_id)
             weeks = (
                 shift_weeks(study_secret=self.study_secret, participant_id=participant_id)
-                if self.shift_dates
+                if self.shift_dates or participant_id in self.shifted
                 else 0
             )
             found = self._people[participant_id] = (name, weeks)

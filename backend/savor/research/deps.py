@@ -3,20 +3,39 @@
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import Depends
+from fastapi import Depends, Request
 from sqlmodel import Session
 
-from savor.auth import ResearchAccess, Scope, require_scope
+from savor.auth import Refusal, ResearchAccess, Scope, require_scope
+from savor.clock import utcnow
 from savor.research import service as research_service
 
-StudiesReader = Annotated[ResearchAccess, Depends(require_scope(Scope.STUDIES_READ))]
-ProtocolWriter = Annotated[ResearchAccess, Depends(require_scope(Scope.PROTOCOL_WRITE))]
-CodesWriter = Annotated[ResearchAccess, Depends(require_scope(Scope.CODES_WRITE))]
-ParticipantsReader = Annotated[ResearchAccess, Depends(require_scope(Scope.PARTICIPANTS_READ))]
-ParticipantsDeleter = Annotated[ResearchAccess, Depends(require_scope(Scope.PARTICIPANTS_DELETE))]
-ExportReader = Annotated[ResearchAccess, Depends(require_scope(Scope.EXPORT_READ))]
-AuditReader = Annotated[ResearchAccess, Depends(require_scope(Scope.AUDIT_READ))]
-AlertsManager = Annotated[ResearchAccess, Depends(require_scope(Scope.ALERTS_MANAGE))]
+
+def record_refusal(request: Request, refusal: Refusal, slug: str | None) -> None:
+    """Audit a refused call in a session of its own: the request's is never committed."""
+    with Session(request.app.state.engine) as session:
+        research_service.record_refusal(
+            session=session,
+            refusal=refusal,
+            slug=slug,
+            path=request.url.path,
+            method=request.method,
+            now=utcnow(),
+        )
+
+
+def _scoped(scope: Scope) -> object:
+    return Depends(require_scope(scope, on_refusal=record_refusal))
+
+
+StudiesReader = Annotated[ResearchAccess, _scoped(Scope.STUDIES_READ)]
+ProtocolWriter = Annotated[ResearchAccess, _scoped(Scope.PROTOCOL_WRITE)]
+CodesWriter = Annotated[ResearchAccess, _scoped(Scope.CODES_WRITE)]
+ParticipantsReader = Annotated[ResearchAccess, _scoped(Scope.PARTICIPANTS_READ)]
+ParticipantsDeleter = Annotated[ResearchAccess, _scoped(Scope.PARTICIPANTS_DELETE)]
+ExportReader = Annotated[ResearchAccess, _scoped(Scope.EXPORT_READ)]
+AuditReader = Annotated[ResearchAccess, _scoped(Scope.AUDIT_READ)]
+AlertsManager = Annotated[ResearchAccess, _scoped(Scope.ALERTS_MANAGE)]
 
 
 def audit(

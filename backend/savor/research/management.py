@@ -105,7 +105,8 @@ def participant_statuses(
 def _statuses(
     study: Study, rows: list[tuple[Participant, Compliance]], now: datetime
 ) -> list[ParticipantCompliance]:
-    return [
+    # By pseudonym: in enrollment order, a list of who joined when would name each row.
+    statuses = [
         ParticipantCompliance(
             pseudonym=pseudonym(study_secret=study.secret, participant_id=p.id),
             status="withdrawn" if p.withdrawn_at else "active",
@@ -116,6 +117,7 @@ def _statuses(
         )
         for p, c in rows
     ]
+    return sorted(statuses, key=lambda s: s.pseudonym)
 
 
 def find_participant(*, session: Session, study: Study, name: str) -> Participant:

@@ -7,12 +7,12 @@ names; every read and every change leaves an audit event.
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
-from pydantic import AwareDatetime
 
 from savor.clock import utcnow
 from savor.db import SessionDep
 from savor.deps import SettingsDep
 from savor.errors import AppError
+from savor.phone_time import BoundedTime
 from savor.research import alert_routes, management
 from savor.research import service as research_service
 from savor.research.deps import (
@@ -152,7 +152,7 @@ def read_audit(
     access: AuditReader,
     session: SessionDep,
     limit: Annotated[int, Query(ge=1, le=management.AUDIT_PAGE_MAX)] = 100,
-    before: AwareDatetime | None = None,
+    before: BoundedTime | None = None,
 ) -> list[AuditEventPublic]:
     """Who read or changed what and when, newest first; page with `before` (scope audit:read)."""
     events = management.audit_events(

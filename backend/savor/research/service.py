@@ -1,5 +1,6 @@
 """Research tokens, the audit trail, and study overviews for researchers."""
 
+import logging
 import uuid
 from datetime import datetime
 from typing import Any
@@ -7,10 +8,16 @@ from typing import Any
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from savor.auth import RESEARCH_PREFIX, Scope, hash_token, new_token
+from savor.auth import RESEARCH_PREFIX, Refusal, Scope, hash_token, new_token
 from savor.errors import AppError
 from savor.research.models import AuditEvent, StudyPublic
 from savor.studies.models import Participant, ResearchToken, Study
+
+log = logging.getLogger(__name__)
+REFUSED = "access.refused"
+UNKNOWN_TOKEN = "unknown-token"
+# Another study's auditors learn that a token tried, never which study's or whose it was.
+FOREIGN_TOKEN = "token-of-another-study"
 
 
 def create_research_token(
@@ -64,9 +71,10 @@ def record(
     now: datetime,
     token: ResearchToken | None = None,
     detail: dict[str, Any] | None = None,
+    actor: str | None = None,
 ) -> None:
     """Append an audit event in the caller's transaction, committed with it."""
-    actor = f"token:{token.label or token.id}" if token else "cli"
+    actor = actor or (f"token:{token.label or token.id}" if token else "cli")
     session.add(
         AuditEvent(
             study_id=study.id,
@@ -77,6 +85,42 @@ def record(
             at=now,
         )
     )
+
+
+def record_refusal(
+    *,
+    session: Session,
+    refusal: Refusal,
+    slug: str | None,
+    path: str,
+    method: str,
+    now: datetime,
+) -> None:
+    """Audit a refused research call on each study it concerns, and commit at once.
+
+    A known token's refusal goes on its own study; a call naming another study that exists is
+    recorded there too. With no study to record it on, a log line says what was refused.
+    """
+    detail = {"reason": refusal.code, "path": path, "method": method}
+    named = None
+    if slug is not None and (refusal.study is None or slug != refusal.study.slug):
+        named = session.exec(select(Study).where(Study.slug == slug)).first()
+    if refusal.study is not None:
+        record(
+            session=session,
+            study=refusal.study,
+            token=refusal.token,
+            action=REFUSED,
+            now=now,
+            detail=detail,
+        )
+    if named is not None:
+        actor = UNKNOWN_TOKEN if refusal.token is None else FOREIGN_TOKEN
+        record(session=session, study=named, action=REFUSED, now=now, detail=detail, actor=actor)
+    if refusal.study is None and named is None:
+        log.warning("research call refused (%s): %s %s", refusal.code, method, path)
+        return
+    session.commit()
 
 
 def study_public(*, session: Session, study: Study) -> StudyPublic:

@@ -20,7 +20,10 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
+from savor import outbound
 from savor.ema.models import StaffAlert
+from savor.errors import AppError
+from savor.guarded_http import GuardedTransport
 from savor.notify.scheduler import Job
 from savor.research.anonymize import utc_text
 from savor.research.models import StudyWebhook, WebhookDelivery
@@ -47,8 +50,13 @@ def payload(*, pseudonym: str, at: datetime) -> bytes:
     return json.dumps({"pseudonym": pseudonym, "rule": RULE, "at": utc_text(at)}).encode()
 
 
-def set_webhook(*, session: Session, study: Study, url: str, now: datetime) -> StudyWebhook:
+def set_webhook(
+    *, session: Session, study: Study, url: str, policy: outbound.Policy, now: datetime
+) -> StudyWebhook:
     """Point the study's alerts at `url` with a new secret; alerts from now on are posted."""
+    # Alerts carry pseudonyms: never in clear text, never into our own network.
+    if (problem := outbound.webhook_problem(url, policy)) is not None:
+        raise AppError(422, "invalid_webhook", f"{problem}.")
     hook = session.get(StudyWebhook, study.id) or StudyWebhook(
         study_id=study.id, url=url, secret=""
     )
@@ -119,6 +127,8 @@ def _post(client: httpx.Client, hook: StudyWebhook, study: Study, body: bytes, n
         answer = client.post(hook.url, content=body, headers=headers)
     except httpx.HTTPError as exc:
         return type(exc).__name__
+    except outbound.Refused as exc:
+        return f"not contacted: {exc}"
     return None if answer.is_success else f"HTTP {answer.status_code}"
 
 
@@ -148,9 +158,15 @@ def deliver_alerts(*, session: Session, client: httpx.Client, now: datetime) -> 
     return delivered
 
 
-def build_jobs(*, engine: Engine) -> list[Job]:
+def client(policy: outbound.Policy) -> httpx.Client:
+    """Posts only to checked addresses of the webhook's host, and never follows a redirect."""
+    transport = GuardedTransport(policy)
+    return httpx.Client(timeout=TIMEOUT_SECONDS, transport=transport, follow_redirects=False)
+
+
+def build_jobs(*, engine: Engine, policy: outbound.Policy) -> list[Job]:
     def deliver_webhooks(now: datetime) -> None:
-        with Session(engine) as session, httpx.Client(timeout=TIMEOUT_SECONDS) as client:
-            deliver_alerts(session=session, client=client, now=now)
+        with Session(engine) as session, client(policy) as http:
+            deliver_alerts(session=session, client=http, now=now)
 
     return [deliver_webhooks]

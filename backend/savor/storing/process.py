@@ -8,8 +8,9 @@ core.
 
 The event loop keeps one set in flight: items that arrive while the process stores a set wait
 together and go as the next set, so sets grow with the load (group commit, as the writer
-thread does). An answer is read when the pipe is readable, on the loop itself: no thread
-waits in between. A 2xx still means the record is committed.
+thread does). A set is written as the pipe takes it and its answer read as it arrives, on
+the loop itself (`savor.frames`): no thread waits in between, and no size of set or answer
+makes the loop wait or the hand-over fail. A 2xx still means the record is committed.
 
 The process is forked from a small server process that has already imported the storing code
 (multiprocessing's "forkserver"), so starting one costs milliseconds and never forks a server
@@ -23,6 +24,7 @@ import contextlib
 import gc
 import logging
 import multiprocessing
+import os
 import pickle
 import signal
 from collections import deque
@@ -33,6 +35,7 @@ from typing import Any
 from sqlmodel import Session
 
 from savor.errors import AppError
+from savor.frames import FrameReader, framed
 from savor.storing import sets
 from savor.storing.sets import BatchWrite, as_a_set, not_saved, settle_all
 
@@ -43,6 +46,7 @@ log = logging.getLogger(__name__)
 PRELOAD = ("savor.db", "savor.logs", "savor.storing.sets")
 MAX_SET = 256
 CLOSE_SECONDS = 5  # for the last set to commit when the server stops
+READ_BYTES = 256 * 1024
 Pending = tuple[Any, Any, asyncio.Future]
 
 
@@ -72,6 +76,8 @@ class WriterProcess:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._waiting: deque[Pending] = deque()
         self._in_flight: list[Pending] = []
+        self._outgoing: memoryview | None = None  # what the pipe has yet to take of a set
+        self._incoming = FrameReader()
 
     def start(self) -> None:
         """Start the process now rather than on the first check-in (which would wait for it)."""
@@ -88,6 +94,8 @@ class WriterProcess:
             )
             self._process.start()
             theirs.close()
+            # Whatever the event loop does with it, this end never blocks (see savor.frames).
+            os.set_blocking(ours.fileno(), False)
             self._pipe = ours
             self.started += 1
 
@@ -153,33 +161,80 @@ class WriterProcess:
             if not taken:
                 continue
             try:
+                message = framed((handler, [item for _, item, _ in taken]))
+            except Exception:  # nothing was written: the process stays in step
+                log.exception("a set of %d items could not be pickled", len(taken))
+                self._fail(taken, writer_lost())
+                continue
+            try:
                 self.start()
                 assert self._pipe is not None and self._loop is not None
-                self._loop.add_reader(self._pipe.fileno(), self._on_answer)
-                self._pipe.send((handler, [item for _, item, _ in taken]))
+                self._loop.add_reader(self._pipe.fileno(), self._on_readable)
             except Exception as error:
                 log.exception("could not hand %d items to the writer process", len(taken))
                 self._lost()
                 self._fail(taken, error if isinstance(error, AppError) else writer_lost())
                 continue
-            self._in_flight = taken
+            self._in_flight, self._outgoing = taken, memoryview(message)
             self.sets += 1
+            if not self._write_some():
+                log.error("the writer process ended before it took a set of %d", len(taken))
+                self._ended()
 
-    def _on_answer(self) -> None:
+    def _write_some(self) -> bool:
+        """Write what the pipe takes now, the rest when it is writable; False if it is gone."""
+        assert self._pipe is not None and self._loop is not None and self._outgoing is not None
+        fd = self._pipe.fileno()
+        try:
+            written = os.write(fd, self._outgoing)
+        except BlockingIOError:
+            written = 0
+        except OSError:
+            return False
+        self._outgoing = self._outgoing[written:]
+        if len(self._outgoing):
+            self._loop.add_writer(fd, self._on_writable)
+        else:
+            self._outgoing = None
+            self._loop.remove_writer(fd)
+        return True
+
+    def _on_writable(self) -> None:
+        if not self._write_some():
+            log.error("the writer process ended while it took a set")
+            self._ended()
+            self._send_next()
+
+    def _ended(self) -> None:
+        done, self._in_flight = self._in_flight, []
+        self._lost()
+        self._fail(done, writer_lost())
+
+    def _on_readable(self) -> None:
         assert self._pipe is not None and self._loop is not None
+        try:
+            chunk = os.read(self._pipe.fileno(), READ_BYTES)
+        except BlockingIOError:
+            return
+        except OSError:
+            chunk = b""
+        if not chunk:
+            log.error("the writer process ended while it stored %d items", len(self._in_flight))
+            self._ended()
+            self._send_next()
+            return
+        self._incoming.feed(chunk)
         status: str
         payload: Any
         try:
-            status, payload = self._pipe.recv()
-        except (EOFError, OSError):
-            log.error("the writer process ended while it stored %d items", len(self._in_flight))
-            self._lost()
-            status, payload = "failed", writer_lost()
-        except Exception as unreadable:  # read whole, so the pipe is still in step
+            whole, answer = self._incoming.message()
+        except Exception as unreadable:  # taken off whole, so the pipe is still in step
             log.exception("an answer from the writer process could not be read")
-            status, payload = "failed", unreadable
-        if self._pipe is not None:  # None once a lost process was discarded
-            self._loop.remove_reader(self._pipe.fileno())
+            whole, answer = True, ("failed", unreadable)
+        if not whole:
+            return  # the rest is on its way
+        status, payload = answer
+        self._loop.remove_reader(self._pipe.fileno())
         done, self._in_flight = self._in_flight, []
         try:
             if status == "failed":
@@ -197,6 +252,7 @@ class WriterProcess:
     def _lost(self) -> None:
         if self._loop is not None and self._pipe is not None and not self._loop.is_closed():
             self._loop.remove_reader(self._pipe.fileno())
+            self._loop.remove_writer(self._pipe.fileno())
         if self._process is not None and self._process.is_alive():
             self._process.kill()
         self._discard()
@@ -210,7 +266,7 @@ class WriterProcess:
     def _discard(self) -> None:
         if self._pipe is not None:
             self._pipe.close()
-        self._pipe = None
+        self._pipe, self._outgoing, self._incoming = None, None, FrameReader()
         if self._process is not None and not self._process.is_alive():
             self._process.join()
         self._process = None

@@ -51,7 +51,8 @@ class EnrollmentCode(SQLModel, table=True):
     code_hash: str = Field(max_length=64, unique=True)
     created_at: datetime = _created_at()
     expires_at: datetime = Field(sa_type=UTCDateTime)
-    used_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # Only the day: a use time would match her enrolled_at and tie a printed code list to her.
+    used_on: date | None = None
 
 
 class ParticipantBase(SQLModel):
@@ -70,6 +71,12 @@ class Participant(ParticipantBase, table=True):
     study_id: uuid.UUID = Field(foreign_key="study.id", index=True, ondelete="CASCADE")
     enrolled_at: datetime = _created_at()
     withdrawn_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # The switches she agreed to when she joined, and under which protocol version (see
+    # studies/consent.py); a later protocol turns none of them on for her without a new yes.
+    agreed_features: dict[str, bool] = Field(
+        default_factory=dict, sa_column=Column(JSON, nullable=False, server_default="{}")
+    )
+    agreed_protocol_version: int | None = None
     # What her prompts were last planned from, and the last local day planned then; while the
     # key still matches, the daily run only adds the days that are new (see ema/planning.py).
     plan_key: str | None = Field(default=None, max_length=16)

@@ -1,5 +1,6 @@
 """The study protocol: a versioned YAML document, validated with one clear message per mistake."""
 
+import json
 import re
 from datetime import time
 from typing import Annotated, Any, Literal
@@ -7,12 +8,14 @@ from typing import Annotated, Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from savor.urls import outbound_url_problem
+from savor.urls import link_url_problem
 
 SLUG_PATTERN = r"^[a-z0-9][a-z0-9-]{1,62}[a-z0-9]$"
 LANGUAGES = ("en", "es")
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 ALL_DAYS: list[Weekday] = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+# The default protocol is 3 KB; every phone downloads the protocol with the help page.
+MAX_DOCUMENT_BYTES = 256 * 1024
 
 
 class ProtocolError(ValueError):
@@ -110,7 +113,7 @@ class CrisisResource(Strict):
     @classmethod
     def _well_formed(cls, value: str | None) -> str | None:
         # Shown to her as a link: a malformed address would be a dead end in a crisis.
-        if value is not None and (problem := outbound_url_problem(value)) is not None:
+        if value is not None and (problem := link_url_problem(value)) is not None:
             raise ValueError(f"the url {problem}")
         return value
 
@@ -167,16 +170,48 @@ def _location(loc: tuple[int | str, ...]) -> str:
     return path or "protocol"
 
 
+class _Reused(yaml.YAMLError):
+    def __init__(self, line: int) -> None:
+        super().__init__(f"anchor or alias at line {line}")
+        self.line = line
+
+
+class _NoAliasLoader(yaml.SafeLoader):
+    """A SafeLoader that refuses anchors and aliases: one anchor reused 500 times turned a
+    39 KB upload into a 10 MB document that every phone then downloaded."""
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        event = self.peek_event()
+        if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None) is not None:
+            raise _Reused(event.start_mark.line + 1)
+        return super().compose_node(parent, index)
+
+
 def parse_protocol(source: str) -> ProtocolDocument:
     """Parse and validate YAML text; raise ProtocolError listing every mistake found."""
     try:
-        data = yaml.safe_load(source)
+        data = yaml.load(source, Loader=_NoAliasLoader)  # a SafeLoader: plain data only
+    except _Reused as exc:
+        raise ProtocolError(
+            [
+                f"the protocol uses a YAML anchor or alias (&name / *name) at line {exc.line}; "
+                "write each value out instead"
+            ]
+        ) from exc
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
         raise ProtocolError([f"the protocol is not valid YAML{where}"]) from exc
     if not isinstance(data, dict):
         raise ProtocolError(["the protocol must be a YAML mapping (key: value lines)"])
+    size = len(json.dumps(data, default=str))
+    if size > MAX_DOCUMENT_BYTES:
+        raise ProtocolError(
+            [
+                f"the protocol is {size // 1024} KB once read, more than the "
+                f"{MAX_DOCUMENT_BYTES // 1024} KB allowed; shorten it"
+            ]
+        )
     try:
         return ProtocolDocument.model_validate(data)
     except ValidationError as exc:

@@ -8,6 +8,8 @@ from savor.db import SessionDep
 from savor.deps import ClientKeyDep, EnrollLimiterDep, SettingsDep
 from savor.ema import service as ema_service
 from savor.errors import AppError
+from savor.ratelimit import guess_keys
+from savor.studies import codes
 from savor.studies import service as studies_service
 from savor.studies.models import (
     EnrollRequest,
@@ -21,6 +23,14 @@ router = APIRouter(prefix="/api/v1", tags=["participant"])
 
 # Failures that suggest guessing; a bad time zone or language is an honest mistake.
 _GUESSING_CODES = {"malformed_code", "unknown_code", "code_used", "code_expired"}
+# Wrong codes also count under their first symbols, so guessers on many addresses who close in
+# on one code are slowed down too.
+GUESSED_CODE_CHARS = 4
+
+
+def code_guess_keys(client: str, raw_code: str) -> list[str]:
+    normalized = codes.normalize_code(raw_code)
+    return guess_keys(client, normalized[:GUESSED_CODE_CHARS] if normalized else None)
 
 
 @router.post("/enroll", response_model=EnrollResponse, status_code=201)
@@ -33,14 +43,17 @@ def create_enrollment(
 ) -> EnrollResponse:
     """Join a study with a code from the study team."""
     now = utcnow()
-    limiter.refuse_if_locked(client, now=now, what="codes")
+    keys = code_guess_keys(client, body.code)
+    # A locked client waits before any code is even looked at, so waiting is never a way to
+    # test codes.
+    limiter.refuse_if_locked(keys, now=now, what="codes")
     try:
         token, participant = studies_service.enroll(
             session=session, request=body, pepper=settings.pepper(), now=now
         )
     except AppError as error:
         if error.code in _GUESSING_CODES:
-            limiter.record_failure(client, now=now)
+            limiter.record_failure(keys, now=now)
         raise
     ema_service.plan_for(session=session, participant=participant, now=now)
     public = studies_service.participant_public(session=session, participant=participant)

@@ -4,7 +4,7 @@ import json
 import re
 import secrets
 import uuid
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from importlib import resources
 from typing import Any
@@ -14,7 +14,7 @@ from sqlmodel import Session, col, select
 
 from savor.auth import PARTICIPANT_PREFIX, new_token
 from savor.errors import AppError
-from savor.studies import codes
+from savor.studies import codes, consent
 from savor.studies.models import (
     EnrollmentCode,
     EnrollRequest,
@@ -161,7 +161,7 @@ def code_is_usable(*, session: Session, code: str, pepper: bytes, now: datetime)
             )
         ).first()
     )
-    return bool(row) and row.used_at is None and row.expires_at > now
+    return bool(row) and row.used_on is None and row.expires_at > now
 
 
 def _claim_code(*, session: Session, raw: str, pepper: bytes, now: datetime) -> EnrollmentCode:
@@ -182,7 +182,7 @@ def _claim_code(*, session: Session, raw: str, pepper: bytes, now: datetime) -> 
         raise AppError(
             404, "unknown_code", "We could not find that code. Please check each letter."
         )
-    if row.used_at is not None:
+    if row.used_on is not None:
         raise AppError(
             409, "code_used", "This code was already used. Ask the study team for a new one."
         )
@@ -193,8 +193,8 @@ def _claim_code(*, session: Session, raw: str, pepper: bytes, now: datetime) -> 
     # Conditional update: of two phones racing with one code, exactly one wins.
     claimed = session.execute(
         update(EnrollmentCode)
-        .where(col(EnrollmentCode.id) == row.id, col(EnrollmentCode.used_at).is_(None))
-        .values(used_at=now)
+        .where(col(EnrollmentCode.id) == row.id, col(EnrollmentCode.used_on).is_(None))
+        .values(used_on=now.astimezone(UTC).date())
     )
     if claimed.rowcount != 1:  # type: ignore[attr-defined]
         session.rollback()
@@ -210,8 +210,16 @@ def enroll(
     timezone = validate_timezone(request.timezone)
     language = normalize_language(request.language)
     code = _claim_code(session=session, raw=request.code, pepper=pepper, now=now)
+    study = session.get_one(Study, code.study_id)
+    # What the app told her when she joined is what she agreed to: the protocol active now.
+    document = protocol_document(session=session, study=study)
     participant = Participant(
-        study_id=code.study_id, timezone=timezone, language=language, enrolled_at=now
+        study_id=study.id,
+        timezone=timezone,
+        language=language,
+        enrolled_at=now,
+        agreed_features=consent.agreed_features(document.features),
+        agreed_protocol_version=study.active_protocol_version,
     )
     token, token_hash = new_token(PARTICIPANT_PREFIX)
     session.add(participant)
@@ -225,7 +233,8 @@ def enroll(
 
 def participant_public(*, session: Session, participant: Participant) -> ParticipantPublic:
     study = session.get_one(Study, participant.study_id)
-    features = protocol_document(session=session, study=study).features
+    document = protocol_document(session=session, study=study)
+    features = consent.features_for(participant, document)
     return ParticipantPublic(
         study=study.slug,
         timezone=participant.timezone,
@@ -291,5 +300,5 @@ def help_for(*, session: Session, participant: Participant) -> HelpView:
             )
             for r in document.crisis_resources
         ],
-        staff_alerts=document.features.staff_alerts,
+        staff_alerts=consent.features_for(participant, document).staff_alerts,
     )

@@ -10,7 +10,7 @@ record drafted from an outdated copy is drafted again.
 import asyncio
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated, Generic, TypeVar
@@ -39,6 +39,7 @@ class ParticipantSnapshot:
     stage: str | None
     enrolled_at: datetime
     withdrawn_at: datetime | None
+    agreed_features: Mapping[str, bool]  # what she agreed to (studies/consent.py)
 
 
 @dataclass(frozen=True)
@@ -138,6 +139,7 @@ class Snapshots:
                 stage=row.stage,
                 enrolled_at=row.enrolled_at,
                 withdrawn_at=row.withdrawn_at,
+                agreed_features=dict(row.agreed_features),
             )
 
     def _read_study(self, study_id: uuid.UUID) -> StudySnapshot:
@@ -160,11 +162,10 @@ class SignedIn:
 async def signed_in(request: Request, credentials: auth.BearerDep) -> SignedIn:
     """The participant API's sign-in for async routes: no thread, no query when she is known."""
     token = auth.require_bearer(credentials, "app")
-    auth.refuse_guessers(request)
     token_hash = auth.hash_token(token)
     participant = await request.app.state.snapshots.participant(token_hash)
     if participant is None:
-        auth.count_failure(request)
+        auth.refuse_unknown_token(request, token)
         raise auth.signed_out()
     if participant.withdrawn_at is not None:
         raise auth.withdrawn()

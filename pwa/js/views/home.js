@@ -71,14 +71,24 @@ async function keepTimezone(me) {
   }
 }
 
+// What Home shows comes from what the phone keeps; a refresh that brings news draws it again.
+const WATCHED = new Set(["/prompts", "/program", "/practices", "/me"]);
+
 export default async function home(root, ctx) {
+  await draw(root, ctx);
+  return api.onChange((path) => {
+    if (WATCHED.has(path)) draw(root, ctx);
+  });
+}
+
+async function draw(root, ctx) {
   const { t } = ctx;
   const [program, list, me] = await Promise.all([
     api.program().catch(() => null),
     api.practices().catch(() => []),
-    ctx.loadMe(),
+    ctx.loadMe("kept"),
   ]);
-  const prompts = me?.status === "active" ? await openPrompts() : [];
+  const prompts = me?.status === "active" ? await openPrompts("kept") : [];
   const titles = Object.fromEntries(list.map((p) => [p.id, p]));
   const hidden = Boolean(await kv.get("hideProgress"));
   const [pending, kept] = await Promise.all([outbox.pending(), outbox.kept()]);
@@ -97,7 +107,7 @@ export default async function home(root, ctx) {
   );
   $("#toggle-progress", root)?.addEventListener("click", async () => {
     await kv.set("hideProgress", !hidden);
-    await home(root, ctx);
+    await draw(root, ctx);
     $("#toggle-progress", root)?.focus();
   });
   keepTimezone(me);

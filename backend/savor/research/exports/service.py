@@ -109,14 +109,22 @@ def plan_export(*, session: Session, study: Study, request: ExportRequest, base_
     features = _features(session, study)
     until = max(request.since, cursor.horizon(session))
     people = session.exec(
-        select(Participant.id, Participant.timezone).where(Participant.study_id == study.id)
-    )
+        select(Participant.id, Participant.timezone, Participant.agreed_features).where(
+            Participant.study_id == study.id
+        )
+    ).all()
+    # Shifting only protects: she keeps it if she joined under it, whatever the study says now.
+    shifted = frozenset(i for i, _, agreed in people if agreed.get("date_shift_exports"))
     scope = sources.Scope(
         study_id=study.id,
         since=request.since,
         until=until,
-        people=dict(people.all()),
-        anonymizer=Anonymizer(study_secret=study.secret, shift_dates=features.date_shift_exports),
+        people={i: timezone for i, timezone, _ in people},
+        anonymizer=Anonymizer(
+            study_secret=study.secret,
+            shift_dates=features.date_shift_exports,
+            shifted=shifted,
+        ),
         free_text=request.free_text,
         item_types=codebook.item_types(),
     )
