@@ -9,7 +9,7 @@ core.
 The event loop keeps one set in flight: items that arrive while the process stores a set wait
 together and go as the next set, so sets grow with the load (group commit, as the writer
 thread does). A set is written as the pipe takes it and its answer read as it arrives, on
-the loop itself (`savor.frames`): no thread waits in between, and no size of set or answer
+the loop itself (`savor.storing.frames`): no thread waits in between, and no size of set or answer
 makes the loop wait or the hand-over fail. A 2xx still means the record is committed.
 
 The process is forked from a small server process that has already imported the storing code
@@ -35,8 +35,8 @@ from typing import Any
 from sqlmodel import Session
 
 from savor.errors import AppError
-from savor.frames import FrameReader, framed
 from savor.storing import sets
+from savor.storing.frames import FrameReader, framed
 from savor.storing.sets import BatchWrite, as_a_set, not_saved, settle_all
 
 log = logging.getLogger(__name__)
@@ -94,7 +94,7 @@ class WriterProcess:
             )
             self._process.start()
             theirs.close()
-            # Whatever the event loop does with it, this end never blocks (see savor.frames).
+            # Whatever the event loop does with it, this end never blocks (see savor.storing.frames).
             os.set_blocking(ours.fileno(), False)
             self._pipe = ours
             self.started += 1
