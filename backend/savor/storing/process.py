@@ -21,29 +21,25 @@ set starts a new process.
 
 import asyncio
 import contextlib
-import gc
 import logging
 import multiprocessing
 import os
-import pickle
-import signal
 from collections import deque
 from collections.abc import Sequence
 from multiprocessing.connection import Connection
 from typing import Any
 
-from sqlmodel import Session
-
 from savor.errors import AppError
 from savor.storing import sets
+from savor.storing.child import serve
 from savor.storing.frames import FrameReader, framed
-from savor.storing.sets import BatchWrite, as_a_set, not_saved, settle_all
+from savor.storing.sets import BatchWrite, not_saved, settle_all
 
 log = logging.getLogger(__name__)
 
 # Imported once by the fork server, so every writer process starts with them in memory; the
 # server adds the modules of the handlers it will hand over (`preload`).
-PRELOAD = ("savor.db", "savor.logs", "savor.storing.sets")
+PRELOAD = ("savor.db", "savor.logs", "savor.storing.child")
 MAX_SET = 256
 CLOSE_SECONDS = 5  # for the last set to commit when the server stops
 READ_BYTES = 256 * 1024
@@ -94,7 +90,7 @@ class WriterProcess:
             )
             self._process.start()
             theirs.close()
-            # Whatever the event loop does with it, this end never blocks (see savor.storing.frames).
+            # Whatever the event loop does with it, this end never blocks (see `frames`).
             os.set_blocking(ours.fileno(), False)
             self._pipe = ours
             self.started += 1
@@ -270,44 +266,3 @@ class WriterProcess:
         if self._process is not None and not self._process.is_alive():
             self._process.join()
         self._process = None
-
-
-def serve(pipe: Connection, database_url: str, log_level: str, log_format: str) -> None:
-    """The child's loop: store each set it is handed in one transaction and answer it."""
-    from savor.db import make_writer_engine
-    from savor.logs import configure_logging
-
-    # Ctrl-C in a terminal reaches the whole process group: the server decides when to stop.
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    # A file that may not grow (a size limit, a quota) is a full disk: an error to answer
-    # with a 503, not a signal that ends the process.
-    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
-    configure_logging(level=log_level, fmt=log_format)
-    engine = make_writer_engine(database_url)
-    gc.freeze()  # what is loaded by now lives as long as the process: no collection rescans it
-    try:
-        while True:
-            try:
-                message = pipe.recv()
-            except (EOFError, OSError):
-                return  # the server is gone
-            if message is None:
-                return
-            handler, items = message
-            try:
-                with Session(engine, expire_on_commit=False) as session:
-                    outcomes = as_a_set(session, handler, items)
-                    session.commit()
-                answer: tuple[str, Any] = ("stored", outcomes)
-            except Exception as error:
-                log.exception("storing a set of %d items failed", len(items))
-                answer = ("failed", error)
-            try:
-                pipe.send(answer)
-            except (pickle.PicklingError, TypeError, AttributeError) as unsendable:
-                # Not acknowledged, so the phones send the set again; what did commit is then
-                # found by its client id.
-                log.error("the answer to a set could not be sent back: %s", unsendable)
-                pipe.send(("failed", RuntimeError(f"the writer could not answer: {unsendable}")))
-    finally:
-        engine.dispose()
