@@ -308,7 +308,7 @@ def fill(phone: TestClient, make: Callable[[], dict], path: str) -> tuple[list[d
 @pytest.fixture
 def client_writing_here(settings: Settings, engine: Engine) -> Iterator[TestClient]:
     """A server that writes check-ins in its own process too, so one cap covers every write
-    (the writer process is capped in tests/test_writer_process.py)."""
+    (the writer process is capped in tests/storing/test_process.py)."""
     app = create_app(settings.model_copy(update={"writer_process": False}), engine)
     with TestClient(app) as client:
         yield client
