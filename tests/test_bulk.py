@@ -13,6 +13,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 
 from savor.bulk import BulkInsert, copy_text
+from savor.db import make_engine
 from savor.sqltypes import UTCDateTime
 
 TABLE = Table("t", MetaData(), Column("at", UTCDateTime), Column("other", UTCDateTime))
@@ -93,9 +94,18 @@ def test_a_duplicate_is_an_integrity_error_on_either_database(engine, odd_table)
         encoder.insert(connection, [row])
 
 
-def test_copy_lines_read_back_exactly_and_a_duplicate_is_an_integrity_error(engine, odd_table):
-    if engine.dialect.name != "postgresql":
-        pytest.skip("COPY text is PostgreSQL's")
+@pytest.fixture
+def postgres_table(postgres_url: str) -> Iterator[tuple[Engine, Table]]:
+    """The odd table on PostgreSQL alone: COPY text is PostgreSQL's."""
+    engine = make_engine(postgres_url)
+    ODD.create(engine)
+    yield engine, ODD
+    ODD.drop(engine)
+    engine.dispose()
+
+
+def test_copy_lines_read_back_exactly_and_a_duplicate_is_an_integrity_error(postgres_table):
+    engine, odd_table = postgres_table
     bulk = BulkInsert(odd_table, COLUMNS, engine.dialect)
     first, second = uuid.uuid4(), uuid.uuid4()
     note, value = "tab\there, line\nbreak, back\\slash, «ñ»", copy_text('{"a": [1]}')
