@@ -5,7 +5,7 @@ import yaml
 
 from savor.clock import utcnow
 from savor.practices.catalog import checked_protocol
-from savor.practices.content import default_catalog
+from savor.practices.shipped import default_catalog
 from savor.studies import service as studies_service
 from savor.studies.protocol import ProtocolError
 from savor.studies.service import default_protocol_source

@@ -10,9 +10,10 @@ from functools import lru_cache
 
 from pydantic import ValidationError
 
-from savor.practices.content import Practice, Program, default_catalog
-from savor.studies.protocol import Program as ProtocolProgram
-from savor.studies.protocol import ProtocolDocument, ProtocolError, parse_protocol
+from savor.practices.content import Practice
+from savor.practices.program import Program
+from savor.practices.shipped import default_catalog
+from savor.studies.protocol import ProgramSettings, ProtocolDocument, ProtocolError, parse_protocol
 
 AudioKey = tuple[str, str, str]  # practice id, variant key, language
 
@@ -40,7 +41,7 @@ class StudyCatalog:
         return None
 
 
-def _extra_practices(program: ProtocolProgram) -> tuple[dict[str, Practice], list[str]]:
+def _extra_practices(program: ProgramSettings) -> tuple[dict[str, Practice], list[str]]:
     shipped = default_catalog().practices
     extras: dict[str, Practice] = {}
     problems: list[str] = []
@@ -59,7 +60,7 @@ def _extra_practices(program: ProtocolProgram) -> tuple[dict[str, Practice], lis
     return extras, problems
 
 
-def program_problems(program: ProtocolProgram) -> list[str]:
+def program_problems(program: ProgramSettings) -> list[str]:
     """Mistakes in a protocol's program section, one line each, naming where they are."""
     shipped = default_catalog().practices
     extras, problems = _extra_practices(program)
@@ -95,7 +96,7 @@ def checked_protocol(source: str) -> ProtocolDocument:
 
 @lru_cache(maxsize=64)
 def _build(program_json: str) -> StudyCatalog:
-    program = ProtocolProgram.model_validate_json(program_json)
+    program = ProgramSettings.model_validate_json(program_json)
     shipped = default_catalog()
     extras, _ = _extra_practices(program)
     practices = {
@@ -109,6 +110,6 @@ def _build(program_json: str) -> StudyCatalog:
     )
 
 
-def study_catalog(program: ProtocolProgram) -> StudyCatalog:
+def study_catalog(program: ProgramSettings) -> StudyCatalog:
     """Built once per distinct program section: protocols change rarely, reads are constant."""
     return _build(json.dumps(program.model_dump(mode="json"), sort_keys=True))
