@@ -9,6 +9,7 @@ import signal
 import threading
 import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -199,7 +200,9 @@ def test_a_set_and_an_answer_of_several_megabytes_cross_on_uvloop(settings):
         return await asyncio.gather(process.store(_echo, large), process.store(_echo, b"next"))
 
     try:
-        answers = uvloop.run(hand_over())
+        # In a thread of its own: the browser tests' Playwright leaves a loop running here.
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            answers = pool.submit(uvloop.run, hand_over()).result()
     finally:
         process.close()
 
