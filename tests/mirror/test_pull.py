@@ -10,9 +10,9 @@ from savor import mirror
 from savor.clock import utcnow
 from savor.mirror import files
 from savor.mirror.pull import DATASETS
-from tests.factories import bearer
 from tests.mirror.conftest import Live, newest_participant, planned_checkin
 from tests.mirror.phones import Phone, fresh_export, mirrored
+from tests.mirror.through import CutAfterFirstChunk, Through
 
 
 def _pull(live: Live, directory: Path, transport=None) -> mirror.PullReport:
@@ -103,33 +103,6 @@ def test_pulls_while_phones_keep_answering_end_equal_to_a_fresh_export(live, tmp
     assert during >= 2, "the pulls did not overlap the answers"
 
 
-class _Through(httpx.BaseTransport):
-    """The real network, except where `answer` answers a request itself."""
-
-    def __init__(self, answer) -> None:
-        self.real = httpx.HTTPTransport()
-        self.answer = answer
-
-    def handle_request(self, request: httpx.Request) -> httpx.Response:
-        made = self.answer(request)
-        return made if made is not None else self.real.handle_request(request)
-
-    def close(self) -> None:
-        self.real.close()
-
-
-class _CutAfterFirstChunk(httpx.SyncByteStream):
-    def __init__(self, stream) -> None:
-        self.stream = stream
-
-    def __iter__(self):
-        yield next(iter(self.stream))
-        raise httpx.ReadError("the connection dropped")
-
-    def close(self) -> None:
-        self.stream.close()
-
-
 def test_a_pull_cut_off_in_its_second_dataset_is_completed_by_the_next(live, tmp_path):
     phone = live.phone()
     phone.checkin(stress=4, craving=3)
@@ -140,11 +113,11 @@ def test_a_pull_cut_off_in_its_second_dataset_is_completed_by_the_next(live, tmp
             return None
         whole = real.handle_request(request)
         return httpx.Response(
-            whole.status_code, headers=whole.headers, stream=_CutAfterFirstChunk(whole.stream)
+            whole.status_code, headers=whole.headers, stream=CutAfterFirstChunk(whole.stream)
         )
 
     with pytest.raises(mirror.MirrorError, match="pull again to continue"):
-        _pull(live, tmp_path, transport=_Through(cut_prompts))
+        _pull(live, tmp_path, transport=Through(cut_prompts))
     state = files.read_state(tmp_path, url=live.url, study="pilot")
     assert list(state["datasets"]) == ["responses"]
     assert not (tmp_path / "prompts.csv").exists()
@@ -185,7 +158,7 @@ def test_a_second_pull_on_the_same_folder_refuses_while_the_first_runs(live, tmp
         inside.set()
         assert release.wait(30)
 
-    first = threading.Thread(target=_pull, args=(live, tmp_path, _Through(hold)))
+    first = threading.Thread(target=_pull, args=(live, tmp_path, Through(hold)))
     first.start()
     assert inside.wait(30)
     try:
@@ -210,4 +183,3 @@ def test_a_refused_token_says_so_and_writes_nothing(live, tmp_path):
             url=live.url, token="svr_wrong", study="pilot", directory=tmp_path, now=utcnow()
         )
     assert not list(tmp_path.glob("*.csv"))
-    assert bearer  # the helpers' import stays used
