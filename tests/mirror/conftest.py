@@ -5,6 +5,7 @@ import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,7 @@ import uvicorn
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
+from savor.clock import utcnow
 from savor.config import Settings
 from savor.ema.models import Prompt
 from savor.main import create_app
@@ -32,10 +34,16 @@ class Live:
     token_file: Path
     phones: list[Phone] = field(default_factory=list)
 
-    def phone(self, timezone: str = "America/Chicago") -> Phone:
-        """A phone enrolled with a fresh code of the study 'pilot'."""
+    def phone(self, timezone: str = "America/Chicago", *, days_ago: int = 0) -> Phone:
+        """A phone enrolled with a fresh code of the study 'pilot' (`days_ago` days back)."""
         phone = Phone(self.url, self.code(), timezone)
         self.phones.append(phone)
+        if days_ago:
+            with Session(self.engine) as session:
+                her = session.get_one(Participant, newest_participant(self.engine))
+                her.enrolled_at = utcnow() - timedelta(days=days_ago)
+                session.add(her)
+                session.commit()
         return phone
 
     def code(self) -> str:

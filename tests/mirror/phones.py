@@ -27,11 +27,19 @@ class Phone:
         self.http.headers.update(bearer(enrolled.json()["token"]))
 
     def checkin(
-        self, *, stress: int, craving: int, at: datetime | None = None, prompt_id: str | None = None
+        self,
+        *,
+        stress: int,
+        craving: int,
+        at: datetime | None = None,
+        prompt_id: str | None = None,
+        triggers: list[str] | None = None,
     ) -> None:
         """A check-in of her own (hard_moment), or her answer to a prompt (momentary)."""
         at = at or utcnow() - timedelta(minutes=1)
         answers = [{"item_id": "S1", "value": stress}, {"item_id": "C1", "value": craving}]
+        if triggers:
+            answers.append({"item_id": "TRG", "value": triggers})
         body = {
             "client_id": str(uuid.uuid4()),
             "prompt_id": prompt_id,
