@@ -146,17 +146,10 @@ def _pull_dataset(
             next_since = server.export(name, entry.get("since", 0) if key else 0, pulled.take)
             if next_since is None:
                 kept = "; the mirrored file is kept as it was" if target.exists() else ""
-                return DatasetReport(
-                    name, 0, entry.get("rows", 0), f"not offered by the server{kept}"
-                )
-            if key and pulled.count == 0 and target.exists() and not deleted:
-                header, count = _header(target), entry.get("rows", 0)
-            else:
-                spool.seek(0)
-                columns = pulled.columns
-                if not columns and not target.exists():
-                    columns = server.header(name, next_since)
-                header, count = _rewrite(target, columns, spool, pulled, deleted)
+                rows_kept = entry.get("rows", 0)
+                return DatasetReport(name, 0, rows_kept, f"not offered by the server{kept}")
+            spool.seek(0)
+            header, count = _apply(server, target, pulled, next_since, deleted, entry)
     finally:
         scratch.unlink(missing_ok=True)
     entry |= {
@@ -166,14 +159,38 @@ def _pull_dataset(
         "columns": header,
         "kinds": {column: sorted(found) for column, found in kinds.items()},
     }
+    _record(directory, state, name, entry, offered)
+    note = "" if key else "no key known: fetched whole each time"
+    return DatasetReport(name, pulled.count, count, note)
+
+
+def _apply(
+    server: Server,
+    target: Path,
+    pulled: _Pulled,
+    next_since: int,
+    deleted: set[str],
+    entry: dict[str, Any],
+) -> tuple[list[str], int]:
+    """The dataset's file with what was pulled; returns its header and row count."""
+    if pulled.key and pulled.count == 0 and target.exists() and not deleted:
+        return _header(target), entry.get("rows", 0)  # nothing changed: the file stays
+    columns = pulled.columns
+    if not columns and not target.exists():  # an empty dataset still gets its header
+        columns = server.header(target.stem, next_since)
+    return _rewrite(target, columns, pulled, deleted)
+
+
+def _record(
+    directory: Path, state: dict, name: str, entry: dict[str, Any], offered: dict | None
+) -> None:
+    """The data package, then the state: both only once the data file is in place."""
     state["datasets"][name] = entry
     document = packaging.build(
         study=state["study"], url=state["url"], datasets=state["datasets"], server=offered
     )
     files.write_json(directory / packaging.PACKAGE, document)
     files.write_state(directory, state)
-    note = "" if key else "no key known: fetched whole each time"
-    return DatasetReport(name, pulled.count, count, note)
 
 
 def _header(target: Path) -> list[str]:
@@ -182,7 +199,7 @@ def _header(target: Path) -> list[str]:
 
 
 def _rewrite(
-    target: Path, columns: list[str], spool: IO[str], pulled: _Pulled, deleted: set[str]
+    target: Path, columns: list[str], pulled: _Pulled, deleted: set[str]
 ) -> tuple[list[str], int]:
     """Write the dataset's CSV anew in place of the old; returns its header and row count."""
     count, old_header = 0, []
@@ -199,7 +216,7 @@ def _rewrite(
             header=header,
             old_header=old_header,
             old_rows=old_rows,
-            new_rows=(json.loads(line) for line in spool),
+            new_rows=(json.loads(line) for line in pulled.spool),
             replaced=pulled.keys if pulled.key else None,
             key=pulled.key or (),
             deleted=deleted,
