@@ -16,6 +16,7 @@ from savor import apidocs, health
 from savor.caching import CachingMiddleware
 from savor.config import Settings, get_settings
 from savor.db import make_engine, make_writer_engine
+from savor.ema import checkin_store
 from savor.ema import routes as ema_routes
 from savor.ema.instruments import default_instruments
 from savor.errors import install_error_handlers
@@ -25,15 +26,16 @@ from savor.notify.jobs import build_jobs, make_sender
 from savor.notify.scheduler import Job, start_scheduler
 from savor.notify.vapid import load_or_create_vapid_keys
 from savor.practices import routes as practices_routes
-from savor.practices.content import default_catalog
+from savor.practices.shipped import default_catalog
 from savor.ratelimit import FailureLimiter
 from savor.research import routes as research_routes
 from savor.research import webhook as research_webhook
 from savor.security import SecurityMiddleware
+from savor.storing import Storer
+from savor.storing.process import WriterProcess
+from savor.storing.thread import WriteQueue
 from savor.studies import routes as studies_routes
 from savor.studies.snapshots import Snapshots
-from savor.writer import WriteQueue
-from savor.writer_process import WriterProcess
 
 # Nothing about her requests leaves the server, even where the host configures OpenTelemetry.
 NO_TELEMETRY: TelemetryConfig = {"tracing": False, "metrics": False, "logs": False}
@@ -56,6 +58,18 @@ def scheduled_jobs(app: FastAPI) -> list[Job]:
     ]
 
 
+def _checkin_storer(settings: Settings, writer: WriteQueue) -> Storer:
+    """Check-ins go to a writer process of their own (another core), or to the writer thread."""
+    if not settings.writer_process:
+        return writer
+    return WriterProcess(
+        settings.resolved_database_url,
+        preload=[checkin_store.__name__],
+        log_level=settings.log_level,
+        log_format=settings.log_format,
+    )
+
+
 @cache
 def _freeze_startup_objects() -> None:
     """Everything loaded at startup lives as long as the server: frozen, the collector stops
@@ -67,8 +81,7 @@ def _freeze_startup_objects() -> None:
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     settings: Settings = app.state.settings
-    if app.state.writer.process is not None:
-        app.state.writer.process.start()
+    app.state.checkin_storer.start()
     scheduler = None
     if settings.scheduler_enabled:
         scheduler = start_scheduler(
@@ -83,6 +96,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     finally:
         if scheduler is not None:
             scheduler.shutdown(wait=True)
+        app.state.checkin_storer.close()
         app.state.writer.close()
         app.state.writer.engine.dispose()
         app.state.engine.dispose()
@@ -103,10 +117,8 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.state.settings = settings
     app.state.engine = engine or make_engine(settings.resolved_database_url)
     url = settings.resolved_database_url
-    process = None
-    if settings.writer_process:
-        process = WriterProcess(url, log_level=settings.log_level, log_format=settings.log_format)
-    app.state.writer = WriteQueue(make_writer_engine(url), process=process)
+    app.state.writer = WriteQueue(make_writer_engine(url))
+    app.state.checkin_storer = _checkin_storer(settings, app.state.writer)
     app.state.snapshots = Snapshots(app.state.engine)
     app.state.enroll_limiter = FailureLimiter(
         max_failures=settings.enrollment_max_failures,

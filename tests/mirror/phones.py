@@ -10,7 +10,7 @@ import httpx
 
 from savor.clock import utcnow
 from savor.mirror.rows import KEYS
-from savor.practices.content import default_catalog
+from savor.practices.shipped import default_catalog
 from tests.factories import bearer
 
 Table = dict[tuple[str, ...], dict[str, str]]

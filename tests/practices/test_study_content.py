@@ -4,7 +4,7 @@ import pytest
 import yaml
 
 from savor.clock import utcnow
-from savor.practices.content import default_catalog
+from savor.practices.shipped import default_catalog
 from savor.studies import service as studies_service
 from savor.studies.protocol import ProtocolError, parse_protocol
 from savor.studies.service import default_protocol_source

@@ -7,10 +7,12 @@ from typing import TYPE_CHECKING
 
 from pydantic import ValidationError
 
-from savor.practices.content import Practice, Program, default_catalog
+from savor.practices.content import Practice
+from savor.practices.program import Program
+from savor.practices.shipped import default_catalog
 
 if TYPE_CHECKING:
-    from savor.studies.protocol import Program as ProtocolProgram
+    from savor.studies.protocol import ProgramSettings
 
 AudioKey = tuple[str, str, str]  # practice id, variant key, language
 
@@ -38,7 +40,7 @@ class StudyCatalog:
         return None
 
 
-def _extra_practices(program: "ProtocolProgram") -> tuple[dict[str, Practice], list[str]]:
+def _extra_practices(program: "ProgramSettings") -> tuple[dict[str, Practice], list[str]]:
     shipped = default_catalog().practices
     extras: dict[str, Practice] = {}
     problems: list[str] = []
@@ -57,7 +59,7 @@ def _extra_practices(program: "ProtocolProgram") -> tuple[dict[str, Practice], l
     return extras, problems
 
 
-def program_problems(program: "ProtocolProgram") -> list[str]:
+def program_problems(program: "ProgramSettings") -> list[str]:
     """Mistakes in a protocol's program section, one line each, naming where they are."""
     shipped = default_catalog().practices
     extras, problems = _extra_practices(program)
@@ -81,9 +83,9 @@ def program_problems(program: "ProtocolProgram") -> list[str]:
 
 @lru_cache(maxsize=64)
 def _build(program_json: str) -> StudyCatalog:
-    from savor.studies.protocol import Program as ProtocolProgram
+    from savor.studies.protocol import ProgramSettings
 
-    program = ProtocolProgram.model_validate_json(program_json)
+    program = ProgramSettings.model_validate_json(program_json)
     shipped = default_catalog()
     extras, _ = _extra_practices(program)
     practices = {
@@ -97,6 +99,6 @@ def _build(program_json: str) -> StudyCatalog:
     )
 
 
-def study_catalog(program: "ProtocolProgram") -> StudyCatalog:
+def study_catalog(program: "ProgramSettings") -> StudyCatalog:
     """Built once per distinct program section: protocols change rarely, reads are constant."""
     return _build(json.dumps(program.model_dump(mode="json"), sort_keys=True))

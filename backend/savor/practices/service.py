@@ -9,7 +9,7 @@ from sqlmodel import Session, select
 
 from savor import idempotency
 from savor.ema import service as ema_service
-from savor.errors import AppError
+from savor.errors import AppError, please_check
 from savor.practices import progress
 from savor.practices.catalog import StudyCatalog, study_catalog
 from savor.practices.content import Practice
@@ -21,10 +21,10 @@ from savor.practices.summary import (
     WeekTotals,
     build_summary,
 )
+from savor.storing.thread import Write, WriteQueue
 from savor.studies import service as studies_service
 from savor.studies.models import Participant, Study
 from savor.studies.protocol import ProtocolDocument
-from savor.writer import Write, WriteQueue
 
 CLOCK_SKEW = timedelta(minutes=5)
 CUSTOM_VARIANT = "custom"
@@ -67,7 +67,10 @@ def _find(session: Session, participant: Participant, body: PracticeSessionCreat
 
 
 def _replayed(stored: PracticeSession, digest: str) -> tuple[PracticeSession, bool]:
-    return idempotency.replayed(stored, digest, "practice record"), False
+    replay = idempotency.replayed(
+        stored, stored_hash=stored.body_hash, sent_hash=digest, what="practice record"
+    )
+    return replay, False
 
 
 def _problems(
@@ -166,8 +169,7 @@ def record_session(
     )
     fields += pre.problems + post.problems
     if fields:
-        summary = "; ".join(f"{f['field']}: {f['message']}" for f in fields)
-        raise AppError(422, "invalid_practice_session", f"Please check: {summary}", fields=fields)
+        raise please_check("invalid_practice_session", fields)
     if body.prompt_id is not None and not _is_her_prompt(session, participant, body.prompt_id):
         raise unknown_prompt()
     row = PracticeSession(

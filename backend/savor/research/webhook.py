@@ -132,7 +132,10 @@ def _post(client: httpx.Client, hook: StudyWebhook, study: Study, body: bytes, n
     return None if answer.is_success else f"HTTP {answer.status_code}"
 
 
-def _settle(session: Session, alert_id: uuid.UUID, error: str | None, now: datetime) -> None:
+def _record_attempt(
+    session: Session, alert_id: uuid.UUID, error: str | None, now: datetime
+) -> None:
+    """Count the attempt: delivered, or the error kept and the next try backed off."""
     row = session.get_one(WebhookDelivery, alert_id)
     session.refresh(row)
     row.attempts += 1
@@ -153,7 +156,7 @@ def deliver_alerts(*, session: Session, client: httpx.Client, now: datetime) -> 
             continue
         name = pseudonym(study_secret=study.secret, participant_id=participant.id)
         error = _post(client, hook, study, payload(pseudonym=name, at=alert.created_at), now)
-        _settle(session, alert.id, error, now)
+        _record_attempt(session, alert.id, error, now)
         delivered += error is None
     return delivered
 

@@ -14,7 +14,7 @@ from fhir.resources.R4B.questionnaireresponse import QuestionnaireResponse
 
 from savor.ema.instruments import Instrument, Item
 from savor.ema.items import RATING_MAX, RATING_MIN
-from savor.research.exports.responses import Answer, Answered
+from savor.research.exports.answer_rows import Answer, Answered
 
 SD = "http://hl7.org/fhir/StructureDefinition/"
 ITEM_TYPES = {
