@@ -71,6 +71,7 @@ def live(settings: Settings, tmp_path: Path) -> Iterator[Live]:
         token = make_research_token(session, make_study(session))
     token_file = tmp_path / "token"
     token_file.write_text(token + "\n")
+    token_file.chmod(0o600)
     live = Live(f"http://127.0.0.1:{port}", settings, engine, token_file)
     try:
         yield live

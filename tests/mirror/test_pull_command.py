@@ -33,6 +33,7 @@ def test_pull_prints_what_came_and_never_the_token(live, tmp_path):
     assert "responses" in result.output and "participants" in result.output
     assert "no deletions yet" in result.output
     assert live.token_file.read_text().strip() not in result.output
+    assert "Warning" not in result.output
     assert (tmp_path / "mirror" / "datapackage.json").exists()
 
 
@@ -72,3 +73,10 @@ def test_an_empty_token_file_is_refused_before_anything_is_sent(live, tmp_path):
     result = runner.invoke(app, _args(live, tmp_path / "mirror"))
     assert result.exit_code == 2
     assert "is empty" in result.output
+
+
+def test_a_token_file_others_can_read_is_warned_about(live, tmp_path):
+    live.token_file.chmod(0o644)
+    result = runner.invoke(app, _args(live, tmp_path / "mirror"))
+    assert result.exit_code == 0, result.output
+    assert "can be read by others than you" in result.output

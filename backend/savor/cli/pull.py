@@ -1,14 +1,18 @@
 """`savor pull`: a local mirror of a study's datasets, through the research API."""
 
+import os
 from pathlib import Path
 from typing import Annotated
 
+import httpx
 import typer
 from rich.table import Table
 
 from savor import mirror
-from savor.cli.common import fail, out
+from savor.cli.common import err, fail, out
 from savor.clock import utcnow
+
+LOOPBACK = {"localhost", "127.0.0.1", "::1"}
 
 
 def pull(
@@ -23,6 +27,8 @@ def pull(
     token = token_file.read_text(encoding="utf-8").strip()
     if not token:
         raise fail(f"{token_file} is empty: put the research token in it.", 2)
+    for warning in _warnings(url, token_file):
+        err.print(f"[yellow]Warning: {warning}[/yellow]")
     try:
         report = mirror.pull(url=url, token=token, study=study, directory=directory, now=utcnow())
     except mirror.MirrorError as exc:
@@ -37,3 +43,16 @@ def pull(
         out.print(f"Removed the rows of {report.deleted} participants deleted at their request.")
     source = "the server's data package" if report.server_package else "the values pulled"
     out.print(f"{directory}/datapackage.json describes every file; types from {source}.")
+
+
+def _warnings(url: str, token_file: Path) -> list[str]:
+    found = []
+    if os.name == "posix" and token_file.stat().st_mode & 0o077:
+        found.append(f"{token_file} can be read by others than you: chmod 600 it.")
+    try:
+        host = httpx.URL(url).host
+    except httpx.InvalidURL:
+        host = ""
+    if url.startswith("http://") and host not in LOOPBACK:
+        found.append("the token travels unencrypted over http://; use https://.")
+    return found
