@@ -1,27 +1,22 @@
-"""Every table, imported in one place so metadata is complete for Alembic and tests."""
+"""Every table, imported here from the domain that owns it, so the metadata Alembic and the
+tests read is complete."""
 
-from savor.ema.models import (
-    InstrumentVersion,
-    Offer,
-    Prompt,
-    PushSubscription,
-    Response,
-    ResponseItem,
-    StaffAlert,
-)
+from savor.ema.alerts import StaffAlert
+from savor.ema.models import InstrumentVersion, Offer, Prompt, Response, ResponseItem
+from savor.notify.models import PushSubscription
 from savor.practices.models import PracticeSession
-from savor.research.models import AuditEvent
-from savor.studies.models import (
-    EnrollmentCode,
-    Participant,
-    ParticipantToken,
-    Protocol,
+from savor.research.models import (
+    AuditEvent,
+    ChangeCounter,
     ResearchToken,
-    Study,
+    StudyWebhook,
+    WebhookDelivery,
 )
+from savor.studies.models import EnrollmentCode, Participant, ParticipantToken, Protocol, Study
 
 __all__ = [
     "AuditEvent",
+    "ChangeCounter",
     "EnrollmentCode",
     "InstrumentVersion",
     "Offer",
@@ -36,4 +31,6 @@ __all__ = [
     "ResponseItem",
     "StaffAlert",
     "Study",
+    "StudyWebhook",
+    "WebhookDelivery",
 ]

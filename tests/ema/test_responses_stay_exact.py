@@ -11,18 +11,19 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, select
 
-from savor.auth import hash_token
 from savor.clock import utcnow
 from savor.db import make_writer_engine
 from savor.ema import checkin_store, checkins
+from savor.ema.alerts import StaffAlert
 from savor.ema.drafts import Draft
 from savor.ema.instruments import default_instruments
-from savor.ema.models import Response, ResponseCreate, StaffAlert
+from savor.ema.models import Response, ResponseCreate
+from savor.ema.snapshots import SignedIn
 from savor.storing.thread import WriteQueue
 from savor.studies import service as studies_service
 from savor.studies.models import Participant, ParticipantToken
 from savor.studies.service import default_protocol_source
-from savor.studies.snapshots import SignedIn
+from savor.tokens import hash_token
 from tests.factories import make_participant, run_coroutine
 
 

@@ -8,6 +8,7 @@ from rich.table import Table
 
 from savor.cli.common import err, fail, out, session_for, settings
 from savor.clock import utcnow
+from savor.practices.catalog import checked_protocol
 from savor.research import service as research_service
 from savor.studies import service as studies_service
 from savor.studies.protocol import ProtocolError
@@ -22,6 +23,7 @@ def study_create(
     """Create a study with the default protocol."""
     with session_for(settings()) as session:
         try:
+            checked_protocol(studies_service.protocol_source_for(slug=slug, name=name))
             study = studies_service.create_study(
                 session=session, slug=slug, name=name, now=utcnow()
             )
@@ -51,9 +53,11 @@ def study_list() -> None:
 def study_apply(protocol: Annotated[Path, typer.Argument(exists=True, dir_okay=False)]) -> None:
     """Store PROTOCOL.yaml as its study's next protocol version (creating the study if new)."""
     with session_for(settings()) as session:
+        source = protocol.read_text("utf-8")
         try:
+            checked_protocol(source)
             study, changed = studies_service.apply_protocol(
-                session=session, source=protocol.read_text("utf-8"), now=utcnow()
+                session=session, source=source, now=utcnow()
             )
         except ProtocolError as exc:
             err.print(f"[red]{protocol} has {len(exc.problems)} problem(s):[/red]")

@@ -5,10 +5,10 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from savor.auth import DEFAULT_SCOPES, parse_scopes
 from savor.cli.common import fail, out, session_for, settings, study_by_slug
 from savor.clock import utcnow
 from savor.research import service as research_service
+from savor.research.access import DEFAULT_SCOPES, parse_scopes
 
 token_app = typer.Typer(help="Research tokens.", no_args_is_help=True)
 

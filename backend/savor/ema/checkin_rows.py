@@ -12,9 +12,10 @@ from typing import Any
 from sqlalchemy.engine import Dialect
 
 from savor.bulk import BulkInsert
+from savor.ema.alerts import StaffAlert
 from savor.ema.drafts import Draft
 from savor.ema.instruments import Instrument
-from savor.ema.models import Offer, OfferPublic, Response, ResponseItem, StaffAlert
+from savor.ema.models import Offer, OfferPublic, Response, ResponseItem
 from savor.ids import new_id
 from savor.practices import progress
 

@@ -18,7 +18,7 @@ from sqlalchemy import Table, bindparam, select, update
 from sqlalchemy.engine import Connection
 from sqlmodel import Session
 
-from savor import auth, idempotency
+from savor import idempotency
 from savor.ema import checkin_reads, checkin_rows, registry
 from savor.ema import prompts as ema_prompts
 from savor.ema.checkin_reads import Holder, PromptState
@@ -30,6 +30,7 @@ from savor.ema.models import (
     ResponsePublic,
 )
 from savor.errors import AppError
+from savor.studies import signin
 
 Stored = tuple[ResponsePublic, bool]
 
@@ -87,9 +88,9 @@ def _recheck_and_add(
 ) -> Stored:
     holder = holders.get(draft.token_hash)
     if holder is None or holder.participant_id != draft.participant_id:
-        raise auth.signed_out()
+        raise signin.signed_out()
     if holder.withdrawn_at is not None:
-        raise auth.withdrawn()
+        raise signin.withdrawn()
     key = (draft.participant_id, draft.client_id)
     if (found := earlier.get(key)) is not None:
         public, digest = found

@@ -15,18 +15,18 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
-from savor import auth, idempotency
+from savor import idempotency
 from savor.ema import checkin_store, registry
 from savor.ema.answers import crisis_items, facts_asked, validate_answers
 from savor.ema.drafts import Draft
 from savor.ema.instruments import Instrument, default_instruments
 from savor.ema.models import Offer, ResponseCreate, ResponsePublic
 from savor.ema.service import enabled_features
+from savor.ema.snapshots import ParticipantSnapshot, SignedIn, Snapshots, StudySnapshot
 from savor.errors import AppError, please_check
 from savor.storing import Storer
-from savor.studies import consent
+from savor.studies import consent, signin
 from savor.studies.models import Participant
-from savor.studies.snapshots import ParticipantSnapshot, SignedIn, Snapshots, StudySnapshot
 
 CLOCK_SKEW = timedelta(minutes=5)
 HIGH_ITEMS = ("C1", "S1")  # craving or stress: a breathing break is offered when high
@@ -56,7 +56,7 @@ async def save(
         # Her stage, and so the items she is asked, may have changed since her snapshot.
         participant = await snapshots.participant(signed_in.token_hash, fresh=True)
         if participant is None:
-            raise auth.signed_out()
+            raise signin.signed_out()
         return await _store(snapshots, storer, signed_in, participant, body, instrument, now)
     except AppError as error:
         if error.code in ("invalid_token", "withdrawn"):

@@ -1,7 +1,7 @@
 """Check-in instruments: questionnaires read from YAML and checked before anyone is asked them.
 
 One file per instrument under `content/instruments`, named by its id. The items live in
-`savor.ema.items` and the checks on answers in `savor.ema.answers`; both are re-exported here.
+`savor.ema.items` and the checks on answers in `savor.ema.answers`.
 """
 
 from __future__ import annotations
@@ -19,23 +19,7 @@ from pydantic import Field, StringConstraints, computed_field, field_validator, 
 from savor import content_loader
 from savor.content_loader import ContentError, Problem
 from savor.content_schema import Localized
-from savor.ema.answers import ItemError, crisis_items, items_for, shown_items, validate_answers
 from savor.ema.items import CheckInContent, Item
-
-# Callers need only this module; the item model and answer checks live next door.
-__all__ = [
-    "Instrument",
-    "InstrumentError",
-    "Item",
-    "ItemError",
-    "crisis_items",
-    "default_instruments",
-    "items_for",
-    "load_instruments",
-    "parse_instrument",
-    "shown_items",
-    "validate_answers",
-]
 
 INSTRUMENTS_DIR = Path(__file__).resolve().parent.parent / "content" / "instruments"
 InstrumentId = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,39}$")]

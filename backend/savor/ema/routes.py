@@ -4,7 +4,6 @@ import uuid
 
 from fastapi import APIRouter, Request, Response
 
-from savor.auth import ActiveParticipant, CurrentParticipant
 from savor.clock import utcnow
 from savor.db import SessionDep
 from savor.ema import checkins as ema_checkins
@@ -18,11 +17,12 @@ from savor.ema.models import (
     ResponseCreate,
     ResponsePublic,
 )
+from savor.ema.snapshots import SignedInParticipant
 from savor.practices import service as practices_service
 from savor.studies import consent
 from savor.studies.models import Participant
 from savor.studies.protocol import ProtocolDocument
-from savor.studies.snapshots import SignedInParticipant
+from savor.studies.signin import ActiveParticipant, CurrentParticipant
 
 router = APIRouter(prefix="/api/v1", tags=["check-ins"])
 

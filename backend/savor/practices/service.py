@@ -8,12 +8,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from savor import idempotency
-from savor.ema import service as ema_service
 from savor.errors import AppError, please_check
 from savor.practices import progress
 from savor.practices.catalog import StudyCatalog, study_catalog
 from savor.practices.content import Practice
 from savor.practices.models import PracticeSession, PracticeSessionCreate
+from savor.practices.ratings import FeelingRatings, RatingsCheck
 from savor.practices.summary import (
     Rating,
     SessionFacts,
@@ -141,6 +141,7 @@ def record_session(
     writer: WriteQueue,
     participant: Participant,
     body: PracticeSessionCreate,
+    check_ratings: RatingsCheck,
     now: datetime,
 ) -> tuple[PracticeSession, bool]:
     """Store a practice session once; a replay returns the stored one (created=False)."""
@@ -151,7 +152,7 @@ def record_session(
     study, document, catalog = context_for(session=session, participant=participant)
     practice = visible_practice(catalog, body.practice_id, participant.stage)
     fields = _problems(body, practice, participant, now)
-    pre = ema_service.checked_ratings(
+    pre = check_ratings(
         instrument_id=body.pre_instrument,
         allowed=practice.ema.pre,
         answers=body.pre,
@@ -159,7 +160,7 @@ def record_session(
         document=document,
         participant=participant,
     )
-    post = ema_service.checked_ratings(
+    post = check_ratings(
         instrument_id=body.post_instrument,
         allowed=practice.ema.post,
         answers=body.post,
@@ -248,10 +249,12 @@ def _summary(
     )
 
 
-def summary_for(*, session: Session, participant: Participant, now: datetime) -> SummaryView:
+def summary_for(
+    *, session: Session, participant: Participant, feelings: FeelingRatings, now: datetime
+) -> SummaryView:
     facts = _facts(session, participant)
     # Check-ins and before-practice ratings both say how she felt, before any practice changed it.
-    ratings = ema_service.feeling_ratings(session=session, participant=participant) + [
+    ratings = feelings(session=session, participant=participant) + [
         Rating(local_date=f.local_date, item_id=item, value=value)
         for f in facts
         for item, value in f.pre.items()

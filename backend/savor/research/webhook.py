@@ -21,10 +21,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from savor import outbound
-from savor.ema.models import StaffAlert
+from savor.ema.alerts import StaffAlert
 from savor.errors import AppError
 from savor.guarded_http import GuardedTransport
-from savor.notify.scheduler import Job
+from savor.jobs import Job
 from savor.research.anonymize import utc_text
 from savor.research.models import StudyWebhook, WebhookDelivery
 from savor.studies.models import Participant, Study

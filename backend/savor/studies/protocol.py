@@ -143,16 +143,6 @@ class ProtocolDocument(Frozen):
             raise ValueError(f"schedules use instruments not listed in 'instruments': {missing}")
         return self
 
-    @model_validator(mode="after")
-    def _practices_exist(self) -> "ProtocolDocument":
-        # Imported here: the practice catalog is content the protocol refers to, not a base.
-        from savor.practices.catalog import program_problems
-
-        problems = program_problems(self.program)
-        if problems:
-            raise ValueError("; ".join(problems))
-        return self
-
 
 def parse_protocol(source: str) -> ProtocolDocument:
     """Parse and validate YAML text; raise ProtocolError listing every mistake found."""

@@ -20,7 +20,8 @@ from savor.research.exports import answer_rows, sources
 from savor.research.exports.fhir import bundle_chunks
 from savor.research.exports.service import ExportRequest, Plan, plan_export
 from savor.research.exports.writers import Page, as_groups, csv_chunks, ndjson_chunks, row_count
-from savor.studies.models import Participant, ResearchToken, Study
+from savor.research.models import ResearchToken
+from savor.studies.models import Participant, Study
 
 TABLES: dict[str, Any] = {
     "responses": Response,
