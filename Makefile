@@ -16,8 +16,10 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet -e .
 	touch $@
 
+# The analysis extra (pandas, statsmodels) runs the analyst's script in the tests; the service
+# itself never installs it.
 $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet -e '.[test]'
+	$(BIN)/pip install --quiet -e '.[test,analysis]'
 	touch $(VENV)/.installed $@
 
 run: $(VENV)/.installed
@@ -31,12 +33,12 @@ browser:
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 
 test: $(VENV)/.installed-test browser
-	$(BIN)/ruff check backend tests migrations benchmarks scripts
+	$(BIN)/ruff check backend tests migrations benchmarks scripts examples
 	$(BIN)/pytest
 
 lint: $(VENV)/.installed-test
-	$(BIN)/ruff check backend tests migrations benchmarks scripts
-	$(BIN)/ruff format --check backend tests migrations benchmarks scripts
+	$(BIN)/ruff check backend tests migrations benchmarks scripts examples
+	$(BIN)/ruff format --check backend tests migrations benchmarks scripts examples
 
 # wrk loads the server for the ingest benchmark; figures go to benchmarks/RESULTS.md by hand.
 bench: $(VENV)/.installed-test browser

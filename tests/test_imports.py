@@ -15,8 +15,9 @@ import savor
 SAVOR = Path(savor.__file__).parent
 DOMAINS = ["studies", "practices", "ema", "notify", "research"]
 # Packages that are no domain and import none: content is data (YAML) read by the domains,
-# apidocs serves the API docs, storing commits records for every domain.
-BASE_PACKAGES = {"content", "apidocs", "storing"}
+# apidocs serves the API docs, storing commits records for every domain, mirror is a client
+# of the research API (`savor pull`) that reads it over HTTP only.
+BASE_PACKAGES = {"content", "apidocs", "storing", "mirror"}
 # Modules and packages (cli) above every domain; every other top-level module is base.
 COMPOSING = {"main", "cli", "models", "ticker", "membership", "demo"}
 
