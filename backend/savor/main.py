@@ -29,6 +29,8 @@ from savor.practices.content import default_catalog
 from savor.ratelimit import FailureLimiter
 from savor.research import routes as research_routes
 from savor.research import webhook as research_webhook
+from savor.research.staff import routes as staff_routes
+from savor.research.staff import team_routes as staff_team_routes
 from savor.security import SecurityMiddleware
 from savor.studies import routes as studies_routes
 from savor.studies.snapshots import Snapshots
@@ -45,6 +47,7 @@ def scheduled_jobs(app: FastAPI) -> list[Job]:
     def prune_enroll_failures(now: datetime) -> None:
         limiter.prune(now=now)
         app.state.token_limiter.prune(now=now)
+        app.state.staff_limiter.prune(now=now)
 
     sender = make_sender(app.state.settings, app.state.vapid_keys)
     return [
@@ -121,6 +124,9 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.state.token_limiter = FailureLimiter(
         max_failures=settings.token_max_failures, window=timedelta(minutes=5)
     )
+    # Staff passwords and codes: a few tries per account and per address, then a wait; an
+    # account that keeps failing is locked until an admin unlocks it (research/staff).
+    app.state.staff_limiter = FailureLimiter(max_failures=5, window=timedelta(minutes=15))
     install_error_handlers(app)
     app.add_middleware(RequestLogMiddleware)
     app.add_middleware(CachingMiddleware, pwa_dir=settings.pwa_dir)
@@ -134,6 +140,8 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.include_router(practices_routes.router)
     app.include_router(notify_routes.router)
     app.include_router(research_routes.router)
+    app.include_router(staff_routes.router)
+    app.include_router(staff_team_routes.router)
     if settings.api_docs:
         apidocs.install(app)
     if settings.pwa_dir.is_dir():

@@ -11,6 +11,13 @@ from savor.ema.models import (
 )
 from savor.practices.models import PracticeSession
 from savor.research.models import AuditEvent
+from savor.research.staff.models import (
+    StaffAccount,
+    StaffRecoveryCode,
+    StaffSession,
+    StaffSetupLink,
+    StaffStudyRole,
+)
 from savor.studies.models import (
     EnrollmentCode,
     Participant,
@@ -34,6 +41,11 @@ __all__ = [
     "ResearchToken",
     "Response",
     "ResponseItem",
+    "StaffAccount",
     "StaffAlert",
+    "StaffRecoveryCode",
+    "StaffSession",
+    "StaffSetupLink",
+    "StaffStudyRole",
     "Study",
 ]
