@@ -31,6 +31,8 @@ from savor.notify.vapid import VapidKeys
 from savor.research import service as research_service
 from savor.research.exports import run as export_run
 from savor.research.exports import service as export_service
+from savor.research.staff import service as staff_service
+from savor.research.staff.roles import StaffRole
 from savor.studies import service as studies_service
 from savor.studies.models import Study
 from savor.studies.protocol import ProtocolError
@@ -45,10 +47,12 @@ db_app = typer.Typer(help="Database schema and backups.", no_args_is_help=True)
 study_app = typer.Typer(help="Studies and their protocols.", no_args_is_help=True)
 codes_app = typer.Typer(help="Enrollment codes.", no_args_is_help=True)
 token_app = typer.Typer(help="Research tokens.", no_args_is_help=True)
+staff_app = typer.Typer(help="Staff accounts of study teams.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(study_app, name="study")
 app.add_typer(codes_app, name="codes")
 app.add_typer(token_app, name="token")
+app.add_typer(staff_app, name="staff")
 push_app = typer.Typer(help="Web Push signing keys.", no_args_is_help=True)
 app.add_typer(push_app, name="push")
 
@@ -324,6 +328,90 @@ def token_list(study: Annotated[str, typer.Option(help="study slug")]) -> None:
                 f"{token.revoked_at:%Y-%m-%d %H:%M}" if token.revoked_at else "",
             )
         out.print(table)
+
+
+@staff_app.command("create")
+def staff_create(
+    email: str,
+    study: Annotated[str, typer.Option(help="study slug")],
+    role: Annotated[StaffRole, typer.Option(help="her role in this study")],
+    name: Annotated[str, typer.Option(help="her name as the team sees it")] = "",
+) -> None:
+    """Give a person a role in a study (the first admin, say) and print her setup link."""
+    settings = _settings()
+    now = utcnow()
+    with _session(settings) as session:
+        found = _study(session, study)
+        account, token = staff_service.invite(
+            session=session,
+            email=email,
+            display_name=name or email.split("@")[0],
+            study=found,
+            role=role,
+            by="cli",
+            now=now,
+        )
+        staff_service.record(
+            session=session,
+            actor="cli",
+            action="staff.invite",
+            now=now,
+            study=found,
+            role=None,
+            detail={"email": account.email, "granted_role": role.value},
+        )
+        session.commit()
+    out.print(f"{account.email} is {role.value} of {study}.")
+    if token:
+        hours = int(staff_service.SETUP_LINK_LIFETIME.total_seconds() // 3600)
+        out.print(f"Setup link (works once, for {hours} hours; give it to her yourself):")
+        out.print(staff_service.setup_url(settings.public_url, token))
+
+
+@staff_app.command("unlock")
+def staff_unlock(email: str) -> None:
+    """Unlock an account locked after too many failed sign-ins."""
+    with _session(_settings()) as session:
+        account = staff_service.find_account(session=session, email=email)
+        if account is None:
+            raise _fail(f"No staff account for {email}.")
+        now = utcnow()
+        staff_service.set_locked(session=session, account=account, locked=False, now=now)
+        for found, role in staff_service.roles_of(session=session, account=account):
+            staff_service.record(
+                session=session,
+                actor="cli",
+                action="staff.unlock",
+                now=now,
+                study=found,
+                role=None,
+                detail={"email": account.email, "her_role": role},
+            )
+        session.commit()
+    out.print(f"{account.email} can sign in again.")
+
+
+@staff_app.command("two-factor")
+def staff_two_factor(
+    study: Annotated[str, typer.Option(help="study slug")],
+    required: Annotated[bool, typer.Option("--required/--optional")] = True,
+) -> None:
+    """Whether the study's team must sign in with a code from an authenticator app."""
+    with _session(_settings()) as session:
+        found = _study(session, study)
+        found.staff_two_factor = required
+        session.add(found)
+        staff_service.record(
+            session=session,
+            actor="cli",
+            action="staff.two_factor",
+            now=utcnow(),
+            study=found,
+            role=None,
+            detail={"required": required},
+        )
+        session.commit()
+    out.print(f"Two-factor sign-in for {study}: {'required' if required else 'optional'}.")
 
 
 def _write_export(plan: export_service.Plan, study: Study, session: Session, to: Path) -> None:
