@@ -132,7 +132,7 @@ def _invited(session, settings):
 
 
 def test_the_setup_link_enrolls_the_app_and_returns_recovery_codes_once(client, session, settings):
-    account, token = _invited(session, settings)
+    _, token = _invited(session, settings)
     offer = client.post(f"{BASE}/staff/setup/offer", json={"token": token}).json()
     assert offer["email"] == "bo@site.example.org" and offer["two_factor_required"]
     assert offer["qr_svg"].startswith("<svg") and offer["totp_secret"] in offer["otpauth_uri"]
