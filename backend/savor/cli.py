@@ -360,8 +360,9 @@ def staff_create(
             role=None,
             detail={"email": account.email, "granted_role": role.value},
         )
+        email = account.email
         session.commit()
-    out.print(f"{account.email} is {role.value} of {study}.")
+    out.print(f"{email} is {role.value} of {study}.")
     if token:
         hours = int(staff_service.SETUP_LINK_LIFETIME.total_seconds() // 3600)
         out.print(f"Setup link (works once, for {hours} hours; give it to her yourself):")
@@ -387,8 +388,9 @@ def staff_unlock(email: str) -> None:
                 role=None,
                 detail={"email": account.email, "her_role": role},
             )
+        email = account.email
         session.commit()
-    out.print(f"{account.email} can sign in again.")
+    out.print(f"{email} can sign in again.")
 
 
 @staff_app.command("two-factor")
