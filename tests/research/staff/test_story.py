@@ -60,17 +60,17 @@ def test_first_admin_signs_in_invites_a_coordinator_and_both_are_audited(data_di
         invite = {"email": "bo@site.example.org", "display_name": "Bo", "role": "coordinator"}
         invited = ana.post(f"{BASE}/studies/pilot/staff", json=invite, headers=csrf)
         assert invited.status_code == 201
-        with TestClient(ana.app) as bo:
-            bo_app = _set_up(bo, invited.json()["setup_link"])
-            _sign_in(bo, "bo@site.example.org", bo_app)
-            assert (
-                bo.post(
-                    f"{BASE}/studies/pilot/enrollment-codes",
-                    json={"count": 1},
-                    headers={"X-CSRF-Token": bo.cookies["savor_csrf"]},
-                ).status_code
-                == 201
-            )
+        # Her own browser, on the same running server (started once, by ana's client).
+        bo = TestClient(ana.app)
+        bo_app = _set_up(bo, invited.json()["setup_link"])
+        _sign_in(bo, "bo@site.example.org", bo_app)
+        codes = bo.post(
+            f"{BASE}/studies/pilot/enrollment-codes",
+            json={"count": 1},
+            headers={"X-CSRF-Token": bo.cookies["savor_csrf"]},
+        )
+        assert codes.status_code == 201
+        bo.close()
         audit = ana.get(f"{BASE}/studies/pilot/audit").json()
     done = {(e["actor"], e["action"], e["detail"].get("role")) for e in audit}
     assert ("cli", "staff.invite", None) in done
