@@ -31,9 +31,8 @@ from benchmarks.common import postgres_database
 from benchmarks.scheduler_dispatch import measure_dispatch
 from savor import migrate
 from savor.db import make_engine
+from savor.ema.jobs import build_jobs
 from savor.ema.models import Prompt
-from savor.notify.jobs import build_jobs
-from savor.notify.webpush import PushResult
 from savor.studies import service as studies_service
 from savor.studies.models import Participant
 
@@ -94,10 +93,6 @@ def add_participants(engine: Engine, count: int) -> None:
             connection.execute(insert(Participant), rows[start : start + INSERT_CHUNK])
 
 
-def _no_push(subscription: object, payload: object) -> PushResult:
-    raise AssertionError("planning sends nothing")
-
-
 def prompt_count(engine: Engine) -> int:
     with engine.connect() as connection:
         return connection.execute(select(func.count()).select_from(Prompt)).scalar_one()
@@ -128,7 +123,7 @@ def measure_planning(kind: str, size: int) -> None:
     with fresh_database(kind) as url:
         engine = make_engine(url)
         add_participants(engine, size)
-        jobs = build_jobs(engine=engine, send=_no_push)
+        jobs = build_jobs(engine=engine)
         [plan_ahead] = [job for job in jobs if job.__name__ == "plan_ahead"]
         runs = [("first plan", T0), ("next day", T0 + timedelta(days=1))]
         runs.append(("unchanged", T0 + timedelta(days=1, minutes=10)))

@@ -28,14 +28,16 @@ from sqlmodel import Session, col
 
 from savor.config import Settings
 from savor.db import make_engine
-from savor.ema.models import Prompt, PushSubscription
+from savor.ema import jobs as ema_jobs
+from savor.ema.models import Prompt
 from savor.notify import fanout
 from savor.notify.jobs import build_jobs, make_sender
-from savor.notify.scheduler import start_scheduler
+from savor.notify.models import PushSubscription
 from savor.notify.vapid import VapidKeys
 from savor.notify.webpush import neutral_payload
 from savor.studies import service as studies_service
 from savor.studies.models import Participant
+from savor.ticker import start_scheduler
 
 MOTHERS = 1_000
 WAIT_SECONDS = 120
@@ -159,7 +161,8 @@ def measure_dispatch(kind: str, url: str) -> None:
         # The next tick at least 5 s away, on the minute grid the ticks keep.
         due = datetime.fromtimestamp((time.time() + 5) // interval * interval + interval, UTC)
         ours = _seed(engine, browsers, due)
-        jobs = [job for job in build_jobs(engine=engine, send=send) if job.__name__ != "plan_ahead"]
+        expire = [job for job in ema_jobs.build_jobs(engine=engine) if job.__name__ == "expire"]
+        jobs = [*build_jobs(engine=engine, send=send), *expire]
         scheduler = start_scheduler(jobs, interval_seconds=interval)
         deadline = time.time() + WAIT_SECONDS + (due.timestamp() - time.time())
         while _sent(engine) < MOTHERS and time.time() < deadline:

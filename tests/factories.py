@@ -9,11 +9,11 @@ from typing import Any, TypeVar
 from fastapi.testclient import TestClient
 from sqlmodel import Session, col, select
 
-from savor.auth import ALL_BUT_FREE_TEXT, Scope
 from savor.clock import utcnow
 from savor.config import Settings
 from savor.ema.models import Prompt
 from savor.research import service as research_service
+from savor.research.access import ALL_BUT_FREE_TEXT, TokenScope
 from savor.studies import service as studies_service
 from savor.studies.models import Participant, Study
 
@@ -43,7 +43,7 @@ def make_code(
 
 
 def make_research_token(
-    session: Session, study: Study, scopes: list[Scope] | None = None, label: str = "analyst"
+    session: Session, study: Study, scopes: list[TokenScope] | None = None, label: str = "analyst"
 ) -> str:
     return research_service.create_research_token(
         session=session,

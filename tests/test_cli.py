@@ -105,6 +105,16 @@ def test_apply_lists_every_problem(data_dir, tmp_path: Path):
     assert "program.weeks" in result.output
 
 
+def test_apply_refuses_a_practice_that_does_not_exist(data_dir, tmp_path: Path):
+    _run("db", "upgrade")
+    protocol = tmp_path / "hides.yaml"
+    source = default_protocol_source().replace("hidden_practices: []", "hidden_practices: [P42]")
+    protocol.write_text(source)
+    result = runner.invoke(app, ["study", "apply", str(protocol)])
+    assert result.exit_code == 1
+    assert "program.hidden_practices: no practice P42" in result.output
+
+
 def test_codes_create_prints_codes_and_links(data_dir):
     _demo()
     output = json.loads(_run("codes", "create", "demo", "--count", "4", "--json"))
@@ -172,10 +182,10 @@ def test_token_create_help_names_the_default(data_dir):
 
 
 def test_the_demo_token_keeps_every_scope_but_free_text(data_dir):
-    from savor.auth import Scope
+    from savor.research.access import TokenScope
 
     scopes = _stored_scopes(_demo()["research_token"])
-    assert scopes == {s.value for s in Scope} - {"export:free_text"}
+    assert scopes == {s.value for s in TokenScope} - {"export:free_text"}
 
 
 def test_token_create_refuses_an_unknown_scope(data_dir):

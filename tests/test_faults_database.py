@@ -31,8 +31,8 @@ from savor.db import close_session, make_engine
 from savor.ema.models import Response, ResponseItem
 from savor.errors import database_error_response
 from savor.main import create_app
-from savor.practices.content import default_catalog
 from savor.practices.models import PracticeSession
+from savor.practices.shipped import default_catalog
 from tests.conftest import TEST_SECRET
 from tests.factories import make_participant
 from tests.servers import free_port, stop
@@ -308,7 +308,7 @@ def fill(phone: TestClient, make: Callable[[], dict], path: str) -> tuple[list[d
 @pytest.fixture
 def client_writing_here(settings: Settings, engine: Engine) -> Iterator[TestClient]:
     """A server that writes check-ins in its own process too, so one cap covers every write
-    (the writer process is capped in tests/test_writer_process.py)."""
+    (the writer process is capped in tests/storing/test_process.py)."""
     app = create_app(settings.model_copy(update={"writer_process": False}), engine)
     with TestClient(app) as client:
         yield client

@@ -12,8 +12,8 @@ from sqlmodel import select
 from savor.clock import utcnow
 from savor.ema.models import Response
 from savor.phone_time import PhoneTime
-from savor.practices.content import default_catalog
 from savor.practices.models import PracticeSession
+from savor.practices.shipped import default_catalog
 from tests.factories import make_participant
 
 BEYOND = ["0001-01-01T00:00:00+14:00", "9999-12-31T23:59:59-14:00"]

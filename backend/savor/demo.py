@@ -7,10 +7,11 @@ from datetime import datetime
 
 from sqlmodel import Session
 
-from savor.auth import ALL_BUT_FREE_TEXT
 from savor.config import Settings
 from savor.filemodes import make_private_dir
+from savor.practices.catalog import checked_protocol
 from savor.research import service as research_service
+from savor.research.access import ALL_BUT_FREE_TEXT
 from savor.studies import service as studies_service
 
 DEMO_SLUG = "demo"
@@ -46,6 +47,7 @@ def ensure_demo(*, session: Session, settings: Settings, now: datetime) -> DemoI
     """The demo study, unused codes and a live research token, creating only what is missing."""
     study = studies_service.get_study(session=session, slug=DEMO_SLUG)
     if study is None:
+        checked_protocol(studies_service.protocol_source_for(slug=DEMO_SLUG, name=DEMO_NAME))
         study = studies_service.create_study(
             session=session, slug=DEMO_SLUG, name=DEMO_NAME, now=now
         )

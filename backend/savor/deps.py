@@ -6,7 +6,7 @@ from fastapi import Depends, Request
 
 from savor.config import Settings
 from savor.ratelimit import FailureLimiter
-from savor.writer import WriteQueue
+from savor.storing.thread import WriteQueue
 
 
 def get_app_settings(request: Request) -> Settings:

@@ -57,6 +57,12 @@ def _restore_error(cls: type[AppError], args: tuple[Any, ...], state: dict[str, 
     return error
 
 
+def please_check(code: str, fields: list[dict[str, str]]) -> AppError:
+    """The 422 naming every field problem at once, in the words a person can act on."""
+    summary = "; ".join(f"{f['field']}: {f['message']}" for f in fields)
+    return AppError(422, code, f"Please check: {summary}", fields=fields)
+
+
 def error_body(code: str, message: str, fields: list[dict[str, str]] | None = None) -> dict:
     error: dict[str, Any] = {"code": code, "message": message}
     if fields:
@@ -90,11 +96,11 @@ async def _http_error(_request: Request, exc: Exception) -> JSONResponse:
     return JSONResponse(error_body(code, message), exc.status_code, headers=exc.headers)
 
 
-async def _validation_error(_request: Request, exc: Exception) -> JSONResponse:
+async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
-    fields = validation_fields(list(exc.errors()))
-    summary = "; ".join(f"{f['field']}: {f['message']}" for f in fields)
-    return JSONResponse(error_body("invalid_input", f"Please check: {summary}", fields), 422)
+    return await _app_error(
+        request, please_check("invalid_input", validation_fields(list(exc.errors())))
+    )
 
 
 # SQLite's extended code and PostgreSQL's SQLSTATE for a full disk, and the OS's own words.

@@ -18,6 +18,7 @@ class ClientRecord(Protocol):
 
 
 R = TypeVar("R", bound=ClientRecord)
+T = TypeVar("T")
 
 
 def body_hash(body: BaseModel) -> str:
@@ -36,14 +37,15 @@ def find(
     ).first()
 
 
-def replayed(stored: R, digest: str, what: str) -> R:
-    """The stored record for an identical replay; a 409 when the id was used for another."""
-    if stored.body_hash != digest:
-        raise reused(what)
+def replayed(stored: T, *, stored_hash: str, sent_hash: str, what: str) -> T:
+    """The one rule for a client id sent again: `stored` (as the caller shows it) when the
+    same body was sent, a 409 when the id was used for a different `what`."""
+    if stored_hash != sent_hash:
+        raise _reused(what)
     return stored
 
 
-def reused(what: str) -> AppError:
+def _reused(what: str) -> AppError:
     return AppError(
         409, "client_id_reused", f"A different {what} was already saved with this client_id."
     )

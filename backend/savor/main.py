@@ -3,7 +3,7 @@
 import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import datetime, timedelta
+from datetime import timedelta
 from functools import cache
 
 from fastapi import FastAPI
@@ -12,51 +12,46 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.telemetry import TelemetryConfig
 from sqlalchemy.engine import Engine
 
-from savor import apidocs, health
+from savor import apidocs, health, membership, ticker
 from savor.caching import CachingMiddleware
 from savor.config import Settings, get_settings
 from savor.db import make_engine, make_writer_engine
+from savor.ema import checkin_store
 from savor.ema import routes as ema_routes
+from savor.ema import service as ema_service
 from savor.ema.instruments import default_instruments
+from savor.ema.snapshots import Snapshots
 from savor.errors import install_error_handlers
 from savor.logs import RequestLogMiddleware, configure_logging
 from savor.notify import routes as notify_routes
-from savor.notify.jobs import build_jobs, make_sender
-from savor.notify.scheduler import Job, start_scheduler
 from savor.notify.vapid import load_or_create_vapid_keys
 from savor.practices import routes as practices_routes
-from savor.practices.content import default_catalog
+from savor.practices.ratings import Ratings
+from savor.practices.shipped import default_catalog
 from savor.ratelimit import FailureLimiter
 from savor.research import routes as research_routes
-from savor.research import webhook as research_webhook
 from savor.research.staff import routes as staff_routes
 from savor.research.staff import team_routes as staff_team_routes
 from savor.security import SecurityMiddleware
+from savor.storing import Storer
+from savor.storing.process import WriterProcess
+from savor.storing.thread import WriteQueue
 from savor.studies import routes as studies_routes
-from savor.studies.snapshots import Snapshots
-from savor.writer import WriteQueue
-from savor.writer_process import WriterProcess
 
 # Nothing about her requests leaves the server, even where the host configures OpenTelemetry.
 NO_TELEMETRY: TelemetryConfig = {"tracing": False, "metrics": False, "logs": False}
 
 
-def scheduled_jobs(app: FastAPI) -> list[Job]:
-    limiter: FailureLimiter = app.state.enroll_limiter
-
-    def prune_enroll_failures(now: datetime) -> None:
-        limiter.prune(now=now)
-        app.state.token_limiter.prune(now=now)
-        app.state.staff_limiter.prune(now=now)
-
-    sender = make_sender(app.state.settings, app.state.vapid_keys)
-    return [
-        prune_enroll_failures,
-        *build_jobs(engine=app.state.engine, send=sender),
-        *research_webhook.build_jobs(
-            engine=app.state.engine, policy=app.state.settings.outbound_policy
-        ),
-    ]
+def _checkin_storer(settings: Settings, writer: WriteQueue) -> Storer:
+    """Check-ins go to a writer process of their own (another core), or to the writer thread."""
+    if not settings.writer_process:
+        return writer
+    return WriterProcess(
+        settings.resolved_database_url,
+        preload=[checkin_store.__name__],
+        log_level=settings.log_level,
+        log_format=settings.log_format,
+    )
 
 
 @cache
@@ -70,12 +65,11 @@ def _freeze_startup_objects() -> None:
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     settings: Settings = app.state.settings
-    if app.state.writer.process is not None:
-        app.state.writer.process.start()
+    app.state.checkin_storer.start()
     scheduler = None
     if settings.scheduler_enabled:
-        scheduler = start_scheduler(
-            scheduled_jobs(app), interval_seconds=settings.scheduler_interval_seconds
+        scheduler = ticker.start_scheduler(
+            ticker.scheduled_jobs(app), interval_seconds=settings.scheduler_interval_seconds
         )
     # The shipped content is read now, not by the first requests after a restart.
     default_catalog()
@@ -86,6 +80,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     finally:
         if scheduler is not None:
             scheduler.shutdown(wait=True)
+        app.state.checkin_storer.close()
         app.state.writer.close()
         app.state.writer.engine.dispose()
         app.state.engine.dispose()
@@ -106,11 +101,13 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.state.settings = settings
     app.state.engine = engine or make_engine(settings.resolved_database_url)
     url = settings.resolved_database_url
-    process = None
-    if settings.writer_process:
-        process = WriterProcess(url, log_level=settings.log_level, log_format=settings.log_format)
-    app.state.writer = WriteQueue(make_writer_engine(url), process=process)
+    app.state.writer = WriteQueue(make_writer_engine(url))
+    app.state.checkin_storer = _checkin_storer(settings, app.state.writer)
     app.state.snapshots = Snapshots(app.state.engine)
+    # Practices asks ema, which sits above it, to check and read her ratings.
+    app.state.ratings = Ratings(
+        check=ema_service.checked_ratings, feelings=ema_service.feeling_ratings
+    )
     app.state.enroll_limiter = FailureLimiter(
         max_failures=settings.enrollment_max_failures,
         window=timedelta(seconds=settings.enrollment_lockout_seconds),
@@ -136,6 +133,8 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     # Routes match in order: check-ins, the busiest by far, are tried first.
     app.include_router(ema_routes.router)
     app.include_router(health.router)
+    # Her membership first: with it the participant paths keep the order they always had.
+    app.include_router(membership.router)
     app.include_router(studies_routes.router)
     app.include_router(practices_routes.router)
     app.include_router(notify_routes.router)

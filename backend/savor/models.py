@@ -1,16 +1,17 @@
-"""Every table, imported in one place so metadata is complete for Alembic and tests."""
+"""Every table, imported here from the domain that owns it, so the metadata Alembic and the
+tests read is complete."""
 
-from savor.ema.models import (
-    InstrumentVersion,
-    Offer,
-    Prompt,
-    PushSubscription,
-    Response,
-    ResponseItem,
-    StaffAlert,
-)
+from savor.ema.alerts import StaffAlert
+from savor.ema.models import InstrumentVersion, Offer, Prompt, Response, ResponseItem
+from savor.notify.models import PushSubscription
 from savor.practices.models import PracticeSession
-from savor.research.models import AuditEvent
+from savor.research.models import (
+    AuditEvent,
+    ChangeCounter,
+    ResearchToken,
+    StudyWebhook,
+    WebhookDelivery,
+)
 from savor.research.staff.models import (
     StaffAccount,
     StaffRecoveryCode,
@@ -18,17 +19,11 @@ from savor.research.staff.models import (
     StaffSetupLink,
     StaffStudyRole,
 )
-from savor.studies.models import (
-    EnrollmentCode,
-    Participant,
-    ParticipantToken,
-    Protocol,
-    ResearchToken,
-    Study,
-)
+from savor.studies.models import EnrollmentCode, Participant, ParticipantToken, Protocol, Study
 
 __all__ = [
     "AuditEvent",
+    "ChangeCounter",
     "EnrollmentCode",
     "InstrumentVersion",
     "Offer",
@@ -48,4 +43,6 @@ __all__ = [
     "StaffSetupLink",
     "StaffStudyRole",
     "Study",
+    "StudyWebhook",
+    "WebhookDelivery",
 ]

@@ -2,7 +2,7 @@
 
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
-from savor.ema.models import PushSubscription
+from savor.notify.models import PushSubscription
 from savor.studies.models import Participant
 from tests.browser.conftest import LiveServer, enroll, new_phone
 

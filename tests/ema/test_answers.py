@@ -4,15 +4,8 @@ from typing import Any
 
 import pytest
 
-from savor.ema.instruments import (
-    Instrument,
-    ItemError,
-    crisis_items,
-    default_instruments,
-    parse_instrument,
-    shown_items,
-    validate_answers,
-)
+from savor.ema.answers import ItemError, crisis_items, shown_items, validate_answers
+from savor.ema.instruments import Instrument, default_instruments, parse_instrument
 
 
 def answer(item_id: str, value: Any = None, *, declined: bool = False) -> dict[str, Any]:

@@ -8,11 +8,11 @@ from typing import Any
 import pytest
 import yaml
 
+from savor.ema.answers import items_for
 from savor.ema.instruments import (
     INSTRUMENTS_DIR,
     InstrumentError,
     default_instruments,
-    items_for,
     load_instruments,
 )
 from savor.ema.items import FEATURE_FLAGS

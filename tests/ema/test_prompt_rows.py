@@ -7,7 +7,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 
 from savor.ema.models import Prompt
-from savor.ema.prompt_rows import NewPrompts, _copy_text
+from savor.ema.prompt_rows import NewPrompts
 from savor.ema.schedule import PlannedPrompt
 from savor.studies import service as studies_service
 from savor.studies.models import Study
@@ -67,12 +67,3 @@ def test_a_prompt_stored_twice_is_an_integrity_error(client, session, settings):
     with pytest.raises(IntegrityError):
         NewPrompts(session, document, 1).insert((her_id, plan) for plan in _plans()[:1])
     session.rollback()
-
-
-@pytest.mark.parametrize("text", ["plain", "tab\there", "new\nline", "back\\slash", "cr\r"])
-def test_copy_text_escapes_what_copy_would_read_as_a_separator(text):
-    escaped = _copy_text(text)
-
-    assert "\t" not in escaped and "\n" not in escaped and "\r" not in escaped
-    unescaped = escaped.replace("\\t", "\t").replace("\\n", "\n").replace("\\r", "\r")
-    assert unescaped.replace("\\\\", "\\") == text

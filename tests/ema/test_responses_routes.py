@@ -7,13 +7,13 @@ from datetime import timedelta
 from sqlmodel import select
 
 from savor.clock import utcnow
+from savor.ema.alerts import StaffAlert
 from savor.ema.models import (
     InstrumentVersion,
     Offer,
     Prompt,
     Response,
     ResponseItem,
-    StaffAlert,
 )
 from savor.studies import service as studies_service
 from savor.studies.service import default_protocol_source

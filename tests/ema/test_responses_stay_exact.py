@@ -11,17 +11,19 @@ from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, select
 
-from savor.auth import hash_token
 from savor.clock import utcnow
 from savor.db import make_writer_engine
-from savor.ema import responses, store
+from savor.ema import checkin_store, checkins
+from savor.ema.alerts import StaffAlert
+from savor.ema.drafts import Draft
 from savor.ema.instruments import default_instruments
-from savor.ema.models import Response, ResponseCreate, StaffAlert
+from savor.ema.models import Response, ResponseCreate
+from savor.ema.snapshots import SignedIn
+from savor.storing.thread import WriteQueue
 from savor.studies import service as studies_service
 from savor.studies.models import Participant, ParticipantToken
 from savor.studies.service import default_protocol_source
-from savor.studies.snapshots import SignedIn
-from savor.writer import WriteQueue
+from savor.tokens import hash_token
 from tests.factories import make_participant, run_coroutine
 
 
@@ -136,14 +138,14 @@ def test_no_alert_for_her_when_her_row_says_she_never_agreed_to_it(
     assert session.exec(select(StaffAlert)).all() == []
 
 
-def _draft(app, token_hash: str, signed_in_as: str, sent: dict | None = None) -> responses.Draft:
+def _draft(app, token_hash: str, signed_in_as: str, sent: dict | None = None) -> Draft:
     snapshots = app.state.snapshots
     participant = run_coroutine(snapshots.participant(token_hash))
     study = run_coroutine(snapshots.study(participant.study_id))
     body = ResponseCreate.model_validate(sent or _body(S1=2))
     instrument = default_instruments()["momentary"]
     signed_in = SignedIn(token_hash=signed_in_as, participant=participant)
-    return responses.draft(signed_in, participant, study, body, instrument, utcnow())
+    return checkins.draft(signed_in, participant, study, body, instrument, utcnow())
 
 
 def test_one_refused_draft_leaves_the_rest_of_its_set_stored(client, app, session, settings):
@@ -151,7 +153,7 @@ def test_one_refused_draft_leaves_the_rest_of_its_set_stored(client, app, sessio
     token_hash = hash_token(headers["Authorization"].removeprefix("Bearer "))
     good, stranger = _draft(app, token_hash, token_hash), _draft(app, token_hash, "0" * 64)
     with Session(app.state.writer.engine) as own:
-        outcomes = store.store_drafts(own, [good, stranger, good])
+        outcomes = checkin_store.store_drafts(own, [good, stranger, good])
         own.commit()
     assert outcomes[0][1] is True
     assert outcomes[1].code == "invalid_token"
@@ -192,9 +194,9 @@ def test_the_same_record_stored_by_two_processes_at_once_is_stored_once(
     outcomes: list[object] = []
     start = threading.Barrier(2)
 
-    def deliver(writer: WriteQueue, record: responses.Draft) -> None:
+    def deliver(writer: WriteQueue, record: Draft) -> None:
         start.wait()
-        outcomes.append(writer.submit_item(store.store_drafts, record))
+        outcomes.append(writer.submit_item(checkin_store.store_drafts, record))
 
     threads = [
         threading.Thread(target=deliver, args=pair) for pair in zip(writers, records, strict=True)

@@ -8,10 +8,13 @@ import pytest
 from sqlmodel import Session, select
 
 from savor.clock import utcnow
+from savor.ema import jobs as ema_jobs
 from savor.ema import prompts as ema_prompts
-from savor.ema.models import Prompt, PushSubscription
+from savor.ema.models import Prompt
 from savor.notify import dispatch
-from savor.notify.jobs import build_jobs, make_sender
+from savor.notify import jobs as notify_jobs
+from savor.notify.jobs import make_sender
+from savor.notify.models import PushSubscription
 from savor.notify.webpush import PushResult, neutral_payload
 from tests.factories import first_due, make_participant, prompts_of
 from tests.notify.test_webpush import closed_port
@@ -160,7 +163,10 @@ def test_the_scheduler_jobs_plan_send_and_expire(
     headers, participant = make_participant(client, session, settings)
     _subscribe(client, headers, push_service)
     prompt, now = first_due(session, participant)
-    jobs = build_jobs(engine=engine, send=sender)
+    jobs = [
+        *notify_jobs.build_jobs(engine=engine, send=sender),
+        *ema_jobs.build_jobs(engine=engine),
+    ]
     for job in jobs:
         job(now)
     assert len(push_service.received) == 1

@@ -3,9 +3,10 @@
 import threading
 import time
 
+from savor.jobs import in_own_lane
 from savor.notify import fanout
-from savor.notify.scheduler import in_own_lane, start_scheduler
 from savor.notify.webpush import PushResult
+from savor.ticker import start_scheduler
 
 
 def test_every_message_is_sent_once_and_answered():

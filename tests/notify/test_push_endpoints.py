@@ -5,8 +5,8 @@ import socket
 import pytest
 from sqlmodel import select
 
-from savor.ema.models import PushSubscription
 from savor.notify import dispatch
+from savor.notify.models import PushSubscription
 from savor.notify.webpush import neutral_payload
 from tests.factories import first_due, make_participant
 from tests.notify.push_service import PushService

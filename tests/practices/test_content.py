@@ -8,13 +8,16 @@ import pytest
 import yaml
 from pydantic import ValidationError
 
-from savor.practices import content
-from savor.practices.content import ContentError, LocalizedText, Practice, Program
+from savor.content_loader import ContentError
+from savor.content_schema import Localized
+from savor.practices import content, shipped
+from savor.practices.content import Practice
+from savor.practices.program import Program, load_program
 
 PRACTICE_DIR = content.CONTENT_DIR / "practices"
 PROGRAM_FILE = content.CONTENT_DIR / "program.yaml"
 EXPECTED_IDS = sorted({f"P{n:02d}" for n in range(1, 13)} | {"T01"})
-SAFE_SLEEP = LocalizedText(
+SAFE_SLEEP = Localized(
     en="If you feel drowsy, place your baby on their back in their own safe sleep space.",
     es="Si sientes sueño, acuesta a tu bebé boca arriba en su propio espacio seguro para dormir.",
 )
@@ -46,7 +49,7 @@ def practices() -> dict[str, Practice]:
 
 @pytest.fixture(scope="module")
 def program(practices: dict[str, Practice]) -> Program:
-    return content.load_program(practices)
+    return load_program(practices)
 
 
 def _raw(path: Path) -> Any:
@@ -59,7 +62,7 @@ def _write(directory: Path, data: dict[str, Any], name: str | None = None) -> Pa
     return path
 
 
-def _texts(practice: Practice) -> list[LocalizedText]:
+def _texts(practice: Practice) -> list[Localized]:
     texts = [practice.title, practice.summary, *[o.label for o in practice.options]]
     texts += [practice.before_start] if practice.before_start else []
     for variant in practice.variants:
@@ -68,7 +71,7 @@ def _texts(practice: Practice) -> list[LocalizedText]:
     return texts
 
 
-def _program_texts(program: Program) -> list[LocalizedText]:
+def _program_texts(program: Program) -> list[Localized]:
     return [t for w in program.weeks for t in (w.theme, w.lesson, w.daily_goal)]
 
 
@@ -115,7 +118,7 @@ def test_every_step_has_english_and_spanish_text(practices: dict[str, Practice])
 
 def test_a_missing_translation_is_rejected() -> None:
     with pytest.raises(ValidationError):
-        LocalizedText(en="Breathe.", es="   ")
+        Localized(en="Breathe.", es="   ")
 
 
 def test_every_variant_adds_up_exactly(practices: dict[str, Practice]) -> None:
@@ -344,7 +347,7 @@ def test_a_missing_practice_in_the_program_is_rejected(
     path = tmp_path / "program.yaml"
     path.write_text(yaml.safe_dump(data, allow_unicode=True), "utf-8")
     with pytest.raises(ContentError, match="program week 2 unlocks P99: no such practice"):
-        content.load_program(practices, path)
+        load_program(practices, path)
 
 
 def test_week_one_unlocks_the_first_practices(program: Program) -> None:
@@ -377,5 +380,21 @@ def test_each_week_has_a_short_lesson_and_goals(program: Program) -> None:
 
 
 def test_default_catalog_is_read_once() -> None:
-    assert content.default_catalog() is content.default_catalog()
-    assert content.default_catalog().program.week(1).number == 1
+    assert shipped.default_catalog() is shipped.default_catalog()
+    assert shipped.default_catalog().program.week(1).number == 1
+
+
+def test_every_broken_practice_file_is_reported_at_once(tmp_path: Path) -> None:
+    first, second = _raw(PRACTICE_DIR / "P01.yaml"), _raw(PRACTICE_DIR / "P03.yaml")
+    first["variants"][0]["steps"][0]["seconds"] = -1
+    del second["title"]["es"]
+    _write(tmp_path, first)
+    _write(tmp_path, second)
+
+    with pytest.raises(ContentError) as caught:
+        content.load_practices(tmp_path)
+
+    assert caught.value.problems == [
+        "P01.yaml: variants[0].steps[0].seconds: Input should be greater than or equal to 0",
+        "P03.yaml: title.es: Field required",
+    ]

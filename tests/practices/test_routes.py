@@ -3,7 +3,7 @@
 from datetime import timedelta
 
 from savor.clock import utcnow
-from savor.practices.content import default_catalog
+from savor.practices.shipped import default_catalog
 from tests.factories import make_participant
 
 

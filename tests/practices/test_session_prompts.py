@@ -7,8 +7,8 @@ from sqlalchemy import func
 from sqlmodel import select
 
 from savor.clock import utcnow
-from savor.practices.content import default_catalog
 from savor.practices.models import PracticeSession
+from savor.practices.shipped import default_catalog
 from tests.factories import make_participant, prompts_of
 
 

@@ -6,8 +6,8 @@ from datetime import timedelta
 from sqlmodel import select
 
 from savor.clock import utcnow
-from savor.practices.content import default_catalog
 from savor.practices.models import PracticeSession
+from savor.practices.shipped import default_catalog
 from tests.factories import make_participant
 
 

@@ -4,9 +4,10 @@ import pytest
 import yaml
 
 from savor.clock import utcnow
-from savor.practices.content import default_catalog
+from savor.practices.catalog import checked_protocol
+from savor.practices.shipped import default_catalog
 from savor.studies import service as studies_service
-from savor.studies.protocol import ProtocolError, parse_protocol
+from savor.studies.protocol import ProtocolError
 from savor.studies.service import default_protocol_source
 from tests.factories import make_participant, make_study
 
@@ -51,21 +52,21 @@ def test_study_practice_appears_and_unlocks_in_its_week(client, session, setting
 
 def test_protocol_naming_a_missing_practice_is_refused():
     with pytest.raises(ProtocolError) as caught:
-        parse_protocol(_protocol(hidden_practices=["P42"]))
+        checked_protocol(_protocol(hidden_practices=["P42"]))
     assert caught.value.problems == ["protocol: program.hidden_practices: no practice P42"]
 
 
 def test_audio_for_an_unknown_variant_is_refused():
     audio = [{"practice": "P01", "variant": "7min", "language": "en", "file": "p01.mp3"}]
     with pytest.raises(ProtocolError) as caught:
-        parse_protocol(_protocol(audio=audio))
+        checked_protocol(_protocol(audio=audio))
     assert "P01 has no variant 7min" in caught.value.problems[0]
 
 
 def test_study_practice_with_a_taken_id_is_refused():
     clash = _own_practice() | {"id": "P01"}
     with pytest.raises(ProtocolError) as caught:
-        parse_protocol(_protocol(extra_practices=[{"unlock_week": 2, "practice": clash}]))
+        checked_protocol(_protocol(extra_practices=[{"unlock_week": 2, "practice": clash}]))
     assert "practice id P01 is already taken" in caught.value.problems[0]
 
 

@@ -2,9 +2,9 @@
 
 from sqlmodel import select
 
-from savor.auth import Scope
 from savor.clock import utcnow
 from savor.research import service as research_service
+from savor.research.access import TokenScope
 from savor.research.models import AuditEvent
 from tests.factories import bearer, enroll, make_code, make_research_token, make_study
 
@@ -48,7 +48,7 @@ def test_revoked_token_is_refused(client, session):
 
 def test_token_without_the_scope_is_refused(client, session):
     study = make_study(session)
-    token = make_research_token(session, study, scopes=[Scope.EXPORT_READ])
+    token = make_research_token(session, study, scopes=[TokenScope.EXPORT_READ])
     response = client.get("/api/research/v1/studies/pilot", headers=bearer(token))
     assert response.status_code == 403
     assert "studies:read" in response.json()["error"]["message"]

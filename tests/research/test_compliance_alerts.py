@@ -2,9 +2,9 @@
 
 from datetime import timedelta
 
-from savor.auth import Scope
 from savor.clock import utcnow
 from savor.ema import service as ema_service
+from savor.research.access import TokenScope
 from savor.studies import service as studies_service
 from savor.studies.service import default_protocol_source
 from tests.factories import bearer, make_participant, make_research_token, prompts_of
@@ -75,6 +75,6 @@ def test_alerts_are_listed_and_acknowledged_once(client, session, settings):
 def test_alerts_need_their_own_scope(client, session, settings):
     make_participant(client, session, settings)
     study = studies_service.get_study(session=session, slug="pilot")
-    token = make_research_token(session, study, scopes=[Scope.STUDIES_READ])
+    token = make_research_token(session, study, scopes=[TokenScope.STUDIES_READ])
     response = client.get("/api/research/v1/studies/pilot/alerts", headers=bearer(token))
     assert response.status_code == 403

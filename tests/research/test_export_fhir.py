@@ -4,7 +4,7 @@ import json
 
 from fhir.resources.R4B.bundle import Bundle
 
-from savor.auth import DEFAULT_SCOPES, Scope
+from savor.research.access import DEFAULT_SCOPES, TokenScope
 from tests.factories import bearer, make_research_token
 from tests.research import fixture
 from tests.research.expected import EXPORT, get, names
@@ -43,7 +43,9 @@ def test_fhir_is_only_for_responses(client, study, token):
 
 
 def test_fhir_free_text_is_a_string_answer_when_allowed(client, session, study):
-    allowed = make_research_token(session, study.study, [*DEFAULT_SCOPES, Scope.EXPORT_FREE_TEXT])
+    allowed = make_research_token(
+        session, study.study, [*DEFAULT_SCOPES, TokenScope.EXPORT_FREE_TEXT]
+    )
     body = json.loads(get(client, allowed, "responses", format="fhir"))
     Bundle.model_validate(body)
     ref = names(study)["journal"]

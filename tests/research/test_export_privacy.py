@@ -4,7 +4,7 @@ import uuid
 
 import pytest
 
-from savor.auth import DEFAULT_SCOPES, Scope
+from savor.research.access import DEFAULT_SCOPES, TokenScope
 from savor.studies.models import Participant
 from savor.studies.pseudonym import pseudonym
 from tests.factories import make_research_token, make_study
@@ -14,7 +14,9 @@ from tests.research.expected import get, read_csv
 
 def test_free_text_needs_its_own_scope(client, session, study, token):
     assert fixture.FREE_TEXT.encode() not in get(client, token, "responses")
-    allowed = make_research_token(session, study.study, [*DEFAULT_SCOPES, Scope.EXPORT_FREE_TEXT])
+    allowed = make_research_token(
+        session, study.study, [*DEFAULT_SCOPES, TokenScope.EXPORT_FREE_TEXT]
+    )
     rows = read_csv(get(client, allowed, "responses"))
     [j1] = [r for r in rows if r["item_id"] == "J1"]
     assert (j1["value"], j1["item_position"]) == (fixture.FREE_TEXT, "0")
@@ -37,7 +39,9 @@ EVERY_EXPORT = [
 
 @pytest.mark.parametrize(("dataset", "params"), EVERY_EXPORT)
 def test_no_internal_id_token_or_secret_in_any_byte(client, session, study, dataset, params):
-    allowed = make_research_token(session, study.study, [*DEFAULT_SCOPES, Scope.EXPORT_FREE_TEXT])
+    allowed = make_research_token(
+        session, study.study, [*DEFAULT_SCOPES, TokenScope.EXPORT_FREE_TEXT]
+    )
     body = get(client, allowed, dataset, **params)
     forbidden = [str(i) for i in study.internal_ids()] + [i.hex for i in study.internal_ids()]
     forbidden += [allowed, study.study.secret]

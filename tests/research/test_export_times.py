@@ -10,7 +10,7 @@ from sqlalchemy.dialects import sqlite
 from sqlmodel import Session
 
 from savor.research.anonymize import local_text, utc_text
-from savor.research.exports.responses import _times
+from savor.research.exports.driver import time_texts
 from savor.sqltypes import UTCDateTime
 from tests.research.expected import get, read_csv
 from tests.research.fixture import Fixture
@@ -47,8 +47,8 @@ def test_fast_times_match_the_plain_path(
     at = instant.replace(tzinfo=UTC)
     expected = _plain(at, zone, weeks)
     shift = timedelta(weeks=weeks)
-    assert _times(STORED(at), ZoneInfo(zone), shift) == expected
-    assert _times(at.astimezone(session), ZoneInfo(zone), shift) == expected
+    assert time_texts(STORED(at), ZoneInfo(zone), shift) == expected
+    assert time_texts(at.astimezone(session), ZoneInfo(zone), shift) == expected
 
 
 @settings(max_examples=200, deadline=None)
@@ -63,11 +63,11 @@ def test_times_stored_in_other_iso_shapes_match_too(
     expected = _plain(at.replace(microsecond=int(fraction.ljust(6, "0"))), zone, 0)
     for mark in ".,":
         raw = text + mark + fraction if digits else text
-        assert _times(raw, ZoneInfo(zone), timedelta(0)) == expected
+        assert time_texts(raw, ZoneInfo(zone), timedelta(0)) == expected
 
 
 def test_missing_times_stay_missing() -> None:
-    assert _times(None, ZoneInfo("UTC"), timedelta(0)) == (None, None)
+    assert time_texts(None, ZoneInfo("UTC"), timedelta(0)) == (None, None)
 
 
 # Stored and read back through each database: LMT seconds, a DST edge, the last microsecond.

@@ -6,9 +6,9 @@ import io
 import pytest
 from sqlmodel import col, select
 
-from savor.auth import Scope
 from savor.ema.models import Prompt, Response, ResponseItem
 from savor.practices.models import PracticeSession
+from savor.research.access import TokenScope
 from savor.research.models import AuditEvent
 from savor.studies import service as studies_service
 from savor.studies.models import Participant, ParticipantToken, Protocol
@@ -57,6 +57,17 @@ def test_an_invalid_protocol_lists_every_problem(client, session):
     messages = " ".join(f["message"] for f in fields)
     assert len(fields) == 2
     assert "per_day" in messages and "weeks" in messages
+
+
+def test_a_protocol_hiding_a_practice_that_does_not_exist_is_refused(client, session):
+    token = make_research_token(session, make_study(session))
+    source = studies_service.protocol_source_for(slug="pilot", name="Pilot study")
+    source = source.replace("hidden_practices: []", "hidden_practices: [P42]")
+    response = _put_protocol(client, token, source)
+    assert response.status_code == 422
+    assert response.json()["error"]["fields"] == [
+        {"field": "protocol", "message": "protocol: program.hidden_practices: no practice P42"}
+    ]
 
 
 def test_yaml_that_does_not_parse_says_where(client, session):
@@ -208,7 +219,7 @@ def test_the_audit_pages_back_with_before(client, session):
 
 
 def test_codebook_lists_every_item_with_wording_in_both_languages(client, session):
-    token = make_research_token(session, make_study(session), [Scope.STUDIES_READ])
+    token = make_research_token(session, make_study(session), [TokenScope.STUDIES_READ])
     book = client.get(f"{BASE}/codebook", headers=bearer(token)).json()
     momentary = next(i for i in book["instruments"] if i["id"] == "momentary")
     s1 = next(i for i in momentary["items"] if i["id"] == "S1")
@@ -224,7 +235,7 @@ def test_codebook_lists_every_item_with_wording_in_both_languages(client, sessio
 
 
 def test_codebook_as_csv_has_a_row_per_item(client, session):
-    token = make_research_token(session, make_study(session), [Scope.STUDIES_READ])
+    token = make_research_token(session, make_study(session), [TokenScope.STUDIES_READ])
     response = client.get(f"{BASE}/codebook", params={"format": "csv"}, headers=bearer(token))
     rows = list(csv.DictReader(io.StringIO(response.text)))
     e3 = next(r for r in rows if (r["instrument_id"], r["item_id"]) == ("end_of_day", "E3"))

@@ -4,9 +4,9 @@ import logging
 
 from sqlmodel import Session, select
 
-from savor.auth import Scope
 from savor.clock import utcnow
 from savor.research import service as research_service
+from savor.research.access import TokenScope
 from savor.research.models import AuditEvent
 from savor.studies.models import Study
 from tests.factories import bearer, make_research_token, make_study
@@ -26,7 +26,7 @@ def _refusals(engine) -> list[tuple[str, str, dict]]:
 
 def test_a_missing_scope_is_audited_on_the_tokens_study(client, engine, session):
     study = make_study(session)
-    token = make_research_token(session, study, scopes=[Scope.EXPORT_READ], label="r-script")
+    token = make_research_token(session, study, scopes=[TokenScope.EXPORT_READ], label="r-script")
     response = client.get("/api/research/v1/studies/pilot", headers=bearer(token))
     assert response.status_code == 403
     assert _refusals(engine) == [

@@ -5,9 +5,9 @@ import uuid
 
 import pytest
 
-from savor.auth import Scope
 from savor.clock import utcnow
 from savor.research import service as research_service
+from savor.research.access import TokenScope
 from savor.studies import service as studies_service
 from tests.factories import bearer, enroll, make_code, make_research_token, make_study
 
@@ -17,63 +17,69 @@ PROTOCOL = studies_service.protocol_source_for(slug="pilot", name="Pilot study")
 
 # (method, path as routed, path to call, scope, request body)
 ROUTES = [
-    ("GET", "/studies", "/studies", Scope.STUDIES_READ, None),
-    ("GET", "/studies/{slug}", "/studies/pilot", Scope.STUDIES_READ, None),
-    ("PUT", "/studies/{slug}/protocol", "/studies/pilot/protocol", Scope.PROTOCOL_WRITE, PROTOCOL),
+    ("GET", "/studies", "/studies", TokenScope.STUDIES_READ, None),
+    ("GET", "/studies/{slug}", "/studies/pilot", TokenScope.STUDIES_READ, None),
+    (
+        "PUT",
+        "/studies/{slug}/protocol",
+        "/studies/pilot/protocol",
+        TokenScope.PROTOCOL_WRITE,
+        PROTOCOL,
+    ),
     (
         "POST",
         "/studies/{slug}/enrollment-codes",
         "/studies/pilot/enrollment-codes",
-        Scope.CODES_WRITE,
+        TokenScope.CODES_WRITE,
         {"count": 1},
     ),
     (
         "GET",
         "/studies/{slug}/participants",
         "/studies/pilot/participants",
-        Scope.PARTICIPANTS_READ,
+        TokenScope.PARTICIPANTS_READ,
         None,
     ),
     (
         "DELETE",
         "/studies/{slug}/participants/{pseudonym}",
         "/studies/pilot/participants/PAAAAAAAAAA",
-        Scope.PARTICIPANTS_DELETE,
+        TokenScope.PARTICIPANTS_DELETE,
         None,
     ),
     (
         "GET",
         "/studies/{slug}/compliance",
         "/studies/pilot/compliance",
-        Scope.PARTICIPANTS_READ,
+        TokenScope.PARTICIPANTS_READ,
         None,
     ),
-    ("GET", "/studies/{slug}/audit", "/studies/pilot/audit", Scope.AUDIT_READ, None),
-    ("GET", "/studies/{slug}/codebook", "/studies/pilot/codebook", Scope.STUDIES_READ, None),
+    ("GET", "/studies/{slug}/audit", "/studies/pilot/audit", TokenScope.AUDIT_READ, None),
+    ("GET", "/studies/{slug}/codebook", "/studies/pilot/codebook", TokenScope.STUDIES_READ, None),
     (
         "GET",
         "/studies/{slug}/export/{dataset}",
         "/studies/pilot/export/responses",
-        Scope.EXPORT_READ,
+        TokenScope.EXPORT_READ,
         None,
     ),
-    ("GET", "/studies/{slug}/alerts", "/studies/pilot/alerts", Scope.ALERTS_MANAGE, None),
+    ("GET", "/studies/{slug}/alerts", "/studies/pilot/alerts", TokenScope.ALERTS_MANAGE, None),
     (
         "POST",
         "/studies/{slug}/alerts/{alert_id}/acknowledge",
         f"/studies/pilot/alerts/{ALERT}/acknowledge",
-        Scope.ALERTS_MANAGE,
+        TokenScope.ALERTS_MANAGE,
         None,
     ),
     (
         "PUT",
         "/studies/{slug}/webhook",
         "/studies/pilot/webhook",
-        Scope.ALERTS_MANAGE,
+        TokenScope.ALERTS_MANAGE,
         {"url": "https://alerts.example.org/hook"},
     ),
-    ("GET", "/studies/{slug}/webhook", "/studies/pilot/webhook", Scope.ALERTS_MANAGE, None),
-    ("DELETE", "/studies/{slug}/webhook", "/studies/pilot/webhook", Scope.ALERTS_MANAGE, None),
+    ("GET", "/studies/{slug}/webhook", "/studies/pilot/webhook", TokenScope.ALERTS_MANAGE, None),
+    ("DELETE", "/studies/{slug}/webhook", "/studies/pilot/webhook", TokenScope.ALERTS_MANAGE, None),
 ]
 IDS = [f"{method} {routed}" for method, routed, *_ in ROUTES]
 
@@ -104,7 +110,7 @@ def test_the_matrix_covers_every_research_route(client):
 @pytest.mark.parametrize(("method", "routed", "path", "scope", "body"), ROUTES, ids=IDS)
 def test_a_token_of_another_study_gets_nothing(client, session, method, routed, path, scope, body):
     make_study(session, slug="pilot")
-    other = make_research_token(session, make_study(session, slug="other-site"), list(Scope))
+    other = make_research_token(session, make_study(session, slug="other-site"), list(TokenScope))
     response = _call(client, method, path, other, body)
     if routed == "/studies":
         assert [s["slug"] for s in response.json()] == ["other-site"]
@@ -115,7 +121,9 @@ def test_a_token_of_another_study_gets_nothing(client, session, method, routed, 
 
 @pytest.mark.parametrize(("method", "routed", "path", "scope", "body"), ROUTES, ids=IDS)
 def test_a_token_without_the_scope_is_refused(client, session, method, routed, path, scope, body):
-    lacking = make_research_token(session, make_study(session), [s for s in Scope if s != scope])
+    lacking = make_research_token(
+        session, make_study(session), [s for s in TokenScope if s != scope]
+    )
     response = _call(client, method, path, lacking, body)
     assert response.status_code == 403
     assert response.json()["error"] == {
@@ -136,7 +144,7 @@ def test_a_participant_token_is_refused(
 
 @pytest.mark.parametrize(("method", "routed", "path", "scope", "body"), ROUTES, ids=IDS)
 def test_a_revoked_token_is_refused(client, session, method, routed, path, scope, body):
-    token = make_research_token(session, make_study(session), list(Scope))
+    token = make_research_token(session, make_study(session), list(TokenScope))
     stored = research_service.find_research_token(session=session, token_or_id=token)
     assert stored is not None
     research_service.revoke_research_token(session=session, token=stored, now=utcnow())

@@ -13,7 +13,7 @@ import httpx
 import pytest
 
 from savor.clock import utcnow
-from savor.ema.models import StaffAlert
+from savor.ema.alerts import StaffAlert
 from savor.guarded_http import GuardedTransport
 from savor.outbound import Policy
 from savor.research import webhook

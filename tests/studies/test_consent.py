@@ -10,7 +10,7 @@ import pytest
 from sqlmodel import select
 
 from savor.clock import utcnow
-from savor.ema.models import StaffAlert
+from savor.ema.alerts import StaffAlert
 from savor.research import webhook
 from savor.studies import consent
 from savor.studies import service as studies_service

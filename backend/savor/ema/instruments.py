@@ -1,7 +1,7 @@
 """Check-in instruments: questionnaires read from YAML and checked before anyone is asked them.
 
 One file per instrument under `content/instruments`, named by its id. The items live in
-`savor.ema.items` and the checks on answers in `savor.ema.answers`; both are re-exported here.
+`savor.ema.items` and the checks on answers in `savor.ema.answers`.
 """
 
 from __future__ import annotations
@@ -14,48 +14,24 @@ from functools import cache
 from pathlib import Path
 from typing import Annotated, Any
 
-import yaml
-from pydantic import (
-    Field,
-    StringConstraints,
-    ValidationError,
-    computed_field,
-    field_validator,
-    model_validator,
-)
+from pydantic import Field, StringConstraints, computed_field, field_validator, model_validator
 
-from savor.ema.answers import ItemError, crisis_items, items_for, shown_items, validate_answers
-from savor.ema.items import Frozen, Item, Localized
-
-# Callers need only this module; the item model and answer checks live next door.
-__all__ = [
-    "Instrument",
-    "InstrumentError",
-    "Item",
-    "ItemError",
-    "crisis_items",
-    "default_instruments",
-    "items_for",
-    "load_instruments",
-    "parse_instrument",
-    "shown_items",
-    "validate_answers",
-]
+from savor import content_loader
+from savor.content_loader import ContentError, Problem
+from savor.content_schema import Localized
+from savor.ema.items import CheckInContent, Item
 
 INSTRUMENTS_DIR = Path(__file__).resolve().parent.parent / "content" / "instruments"
 InstrumentId = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,39}$")]
 SEMVER = re.compile(r"^\d+\.\d+\.\d+$")
 
 
-class InstrumentError(ValueError):
-    """Instrument content that must not reach her; `problems` holds one line per mistake."""
-
-    def __init__(self, problems: list[str]) -> None:
-        super().__init__("; ".join(problems))
-        self.problems = problems
+class InstrumentError(ContentError):
+    """Instrument content that must not reach her; `problems` holds one line per mistake,
+    named by instrument and item rather than by file and list position."""
 
 
-class Instrument(Frozen):
+class Instrument(CheckInContent):
     id: InstrumentId
     version: int | str  # declared, and bumped when the wording changes
     title: Localized
@@ -117,8 +93,8 @@ def _instrument_problems(instrument: Instrument) -> Iterator[str]:
         earlier[item.id] = item
 
 
-def _describe(name: str, data: Mapping[str, Any], error: Mapping[str, Any]) -> str:
-    loc = tuple(error["loc"])
+def _describe(name: str, data: Mapping[str, Any], problem: Problem) -> str:
+    loc = problem.loc
     where = f"instrument {name}"
     items = data.get("items")
     if loc[:1] == ("items",) and len(loc) > 1 and isinstance(loc[1], int):
@@ -126,9 +102,8 @@ def _describe(name: str, data: Mapping[str, Any], error: Mapping[str, Any]) -> s
         item_id = raw.get("id") if isinstance(raw, dict) else None
         where += f", item {item_id or f'#{loc[1] + 1}'}"
         loc = loc[2:]
-    field = ".".join(str(part) for part in loc)
-    message = str(error["msg"]).removeprefix("Value error, ")
-    return f"{where}{f' {field}' if field else ''}: {message}"
+    field = content_loader.place(loc)
+    return f"{where}{f' {field}' if field else ''}: {problem.message}"
 
 
 def parse_instrument(data: Any, *, source: str) -> Instrument:
@@ -137,9 +112,9 @@ def parse_instrument(data: Any, *, source: str) -> Instrument:
         raise InstrumentError([f"{source}: an instrument must be a YAML mapping"])
     name = data["id"] if isinstance(data.get("id"), str) else source
     try:
-        return Instrument.model_validate(data)
-    except ValidationError as exc:
-        raise InstrumentError([_describe(name, data, e) for e in exc.errors()]) from exc
+        return content_loader.validate(Instrument, data)
+    except ContentError as exc:
+        raise InstrumentError([_describe(name, data, p) for p in exc.found]) from exc
 
 
 def _shared_item_problems(instruments: Mapping[str, Instrument]) -> Iterator[str]:
@@ -165,11 +140,9 @@ def load_instruments(directory: Path | None = None) -> dict[str, Instrument]:
     problems: list[str] = []
     for path in sorted(folder.glob("*.yaml")):
         try:
-            instrument = parse_instrument(yaml.safe_load(path.read_text("utf-8")), source=path.stem)
-        except yaml.YAMLError as exc:
-            problems.append(f"{path.name}: not valid YAML: {exc}")
-            continue
-        except InstrumentError as exc:
+            data = content_loader.read_yaml(path.read_text("utf-8"), file=path.name)
+            instrument = parse_instrument(data, source=path.stem)
+        except ContentError as exc:
             problems += exc.problems
             continue
         if instrument.id != path.stem:

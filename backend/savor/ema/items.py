@@ -9,8 +9,9 @@ import math
 from collections.abc import Iterator
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import Field, StringConstraints, ValidationInfo, field_validator, model_validator
 
+from savor.content_schema import Audience, Localized, StrictFrozen
 from savor.studies.protocol import Features
 
 RATING_MIN, RATING_MAX = 0, 10
@@ -29,9 +30,7 @@ CONTEXT_FLAGS = frozenset({"practiced_today"})
 ItemType = Literal[
     "rating", "likert", "yes_no", "single_choice", "multiple_choice", "number", "text"
 ]
-Audience = Literal["all", "pregnant", "postpartum"]
 ItemId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z][A-Za-z0-9_]{0,39}$")]
-NonEmpty = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 Scalar = bool | int | float | str
 
 # Fields that belong to one kind of item: those it needs, and those it may have.
@@ -46,17 +45,16 @@ _MAY_HAVE = {"rating": ("crisis_threshold", "alternative")}
 _TYPED_FIELDS = {f for fields in (*_NEEDS.values(), *_MAY_HAVE.values()) for f in fields}
 
 
-class Frozen(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+class CheckInContent(StrictFrozen):
+    """Check-in content: answers are checked against it, so nothing is coerced, and its
+    wording gets a message that names the language missing."""
 
-
-class Localized(Frozen):
-    en: NonEmpty
-    es: NonEmpty
-
-    @model_validator(mode="before")
+    @field_validator("*", mode="before")
     @classmethod
-    def _both_languages(cls, data: Any) -> Any:
+    def _both_languages(cls, data: Any, info: ValidationInfo) -> Any:
+        field = cls.model_fields[info.field_name or ""]
+        if field.annotation not in _WORDED or (data is None and not field.is_required()):
+            return data
         if not isinstance(data, dict):
             raise ValueError("needs text in English and Spanish, as {en: ..., es: ...}")
         if missing := [lang for lang in ("en", "es") if not data.get(lang)]:
@@ -64,7 +62,10 @@ class Localized(Frozen):
         return data
 
 
-class Option(Frozen):
+_WORDED = (Localized, Localized | None)
+
+
+class Option(CheckInContent):
     key: ItemId | None = None  # what a single or multiple choice answer carries
     value: int | None = None  # what a likert answer carries; the options' order is the scale's
     label: Localized
@@ -72,7 +73,7 @@ class Option(Frozen):
     exclusive: bool = False
 
 
-class ShowIf(Frozen):
+class ShowIf(CheckInContent):
     item: str | None = None
     context: str | None = None
     equals: Scalar | None = None
@@ -97,7 +98,7 @@ class ShowIf(Frozen):
         return any(type(value) is type(v) and value == v for v in self.values)
 
 
-class Item(Frozen):
+class Item(CheckInContent):
     id: ItemId
     type: ItemType
     text: Localized

@@ -1,4 +1,4 @@
-"""Prompts and their fate, answers as sent, offers made from answers, staff alerts, devices."""
+"""Prompts and their fate, answers as sent, and offers made from answers."""
 
 import uuid
 from datetime import date, datetime
@@ -126,31 +126,6 @@ class Offer(SQLModel, table=True):
     decided_at: datetime | None = _at()
 
 
-class StaffAlert(SQLModel, table=True):
-    __tablename__ = "staff_alert"
-
-    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
-    participant_id: uuid.UUID = Field(foreign_key="participant.id", index=True, ondelete="CASCADE")
-    response_id: uuid.UUID = Field(foreign_key="response.id", ondelete="CASCADE")
-    items: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
-    created_at: datetime = Field(sa_type=UTCDateTime)
-    acknowledged_at: datetime | None = _at()
-    acknowledged_by: str | None = Field(default=None, max_length=100)
-
-
-class PushSubscription(SQLModel, table=True):
-    __tablename__ = "push_subscription"
-
-    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
-    participant_id: uuid.UUID = Field(foreign_key="participant.id", index=True, ondelete="CASCADE")
-    endpoint: str = Field(max_length=1000, unique=True)
-    p256dh: str = Field(max_length=200)
-    auth: str = Field(max_length=100)
-    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
-    last_success_at: datetime | None = _at()
-    failures: int = 0
-
-
 # The check-in's own shapes are plain pydantic models: it is the busiest route, and SQLModel's
 # constructor (needed only for tables) doubled the cost of reading a body with eight answers.
 # Every part of a check-in is bounded here, before it is read further: whatever fits in a
@@ -217,12 +192,3 @@ class ResponsePublic(BaseModel):
 
 class OfferDecision(SQLModel):
     outcome: Literal["accepted", "declined"]
-
-
-class SubscriptionIn(SQLModel):
-    endpoint: str = Field(max_length=1000)
-    keys: dict[str, str]
-
-
-class SubscriptionRemove(SQLModel):
-    endpoint: str = Field(max_length=1000)

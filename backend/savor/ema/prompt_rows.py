@@ -1,25 +1,23 @@
-"""New prompt rows, written the way each database takes many of them fastest.
+"""New prompt rows, written the way each database takes many of them fastest (`savor.bulk`).
 
 Planning writes a day for every participant at once, hundreds of thousands of rows. On
-PostgreSQL they stream into one COPY as text while they are still being derived, so the server
-stores the first rows while the next are worked out; elsewhere they go in as multi-row inserts
-of values encoded by the columns' own converters.
+PostgreSQL they stream into one COPY as text lines built here while they are still being
+derived, so the server stores the first rows while the next are worked out; elsewhere they go
+in as multi-row inserts of values encoded by the columns' own converters.
 """
 
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from datetime import date
 from typing import Any
 
-import psycopg
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
+from savor.bulk import BulkInsert, copy_text
 from savor.ema import registry
 from savor.ema.models import Prompt
 from savor.ema.schedule import PlannedPrompt
 from savor.ids import new_id, new_ids_hex
-from savor.rowsql import RowEncoder
 from savor.studies.protocol import ProtocolDocument
 
 _TABLE = Prompt.__table__  # type: ignore[attr-defined]
@@ -45,16 +43,8 @@ _COLUMNS = (
 )
 # Thousands of rows share each of these values: converted once each.
 _REPEATED = ("participant_id", "local_date", "scheduled_at", "expires_at", "remind_at")
-_COPY = f"COPY prompt ({', '.join(_COLUMNS)}) FROM STDIN"
 _COPY_CHUNK = 500  # lines handed to the driver at once
 Plans = Iterable[tuple[uuid.UUID, PlannedPrompt]]  # (her id, her planned prompt)
-
-
-def _copy_text(value: str) -> str:
-    """A value as COPY's text format reads it back unchanged."""
-    return (
-        value.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
-    )
 
 
 class NewPrompts:
@@ -77,12 +67,15 @@ class NewPrompts:
         IntegrityError, whatever the database.
         """
         connection = self.session.connection()
+        # Made per call: what it remembers of the repeated values lasts one planning run.
+        bulk = BulkInsert(_TABLE, _COLUMNS, connection.dialect, repeated=_REPEATED)
         if connection.dialect.name == "postgresql":
-            return self._copy(connection, plans)
-        rows = [self._values(her_id, plan) for her_id, plan in plans]
+            counted = _Counted()
+            bulk.copy_lines(connection, counted.with_ids(self._copy_chunks(plans)))
+            return counted.lines
+        rows = [bulk.encode(self._values(her_id, plan)) for her_id, plan in plans]
         if rows:
-            encoder = RowEncoder(_TABLE, _COLUMNS, connection.dialect, repeated=_REPEATED)
-            encoder.insert(connection, [encoder.encode(row) for row in rows])
+            bulk.insert(connection, rows)
         return len(rows)
 
     def _values(self, her_id: uuid.UUID, plan: PlannedPrompt) -> dict[str, Any]:
@@ -106,12 +99,13 @@ class NewPrompts:
             "pushed": 0,
         }
 
-    def _copy(self, connection: Any, plans: Plans) -> int:
+    def _copy_chunks(self, plans: Plans) -> Iterator[list[str]]:
+        """Prompts' COPY lines, but their ids (`_Counted` draws a chunk's at once)."""
         # Text lines built here cost a fraction of psycopg's per-value adaptation; everything
         # a schedule shares is escaped once.
         shared = {
             schedule_id: "\t".join(
-                (_copy_text(schedule_id), *map(_copy_text, values), str(self.protocol_version))
+                (copy_text(schedule_id), *map(copy_text, values), str(self.protocol_version))
             )
             for schedule_id, values in self.schedules.items()
         }
@@ -124,32 +118,32 @@ class NewPrompts:
                 found = texts[moment] = moment.isoformat()
             return found
 
-        def write(copy: psycopg.Copy, lines: list[str]) -> int:
-            ids = new_ids_hex(len(lines))
-            copy.write("".join([f"{made}\t{line}" for made, line in zip(ids, lines, strict=True)]))
-            return len(lines)
+        lines: list[str] = []
+        last_id, her = None, ""
+        for her_id, plan in plans:
+            if her_id != last_id:
+                last_id, her = her_id, her_id.hex
+            remind = r"\N" if plan.remind_at is None else text(plan.remind_at)
+            lines.append(
+                f"{her}\t{shared[plan.schedule_id]}\t{text(plan.local_date)}\t"
+                f"{plan.slot}\t{text(plan.scheduled_at)}\t{text(plan.expires_at)}\t"
+                f"{remind}\tscheduled\tf\t0\t0\n"
+            )
+            if len(lines) >= _COPY_CHUNK:
+                yield lines
+                lines = []
+        if lines:
+            yield lines
 
-        cursor = connection.connection.driver_connection.cursor()
-        count = 0
-        try:
-            with cursor, cursor.copy(_COPY) as copy:
-                lines: list[str] = []  # each but its id, which a chunk draws at once
-                last_id, her = None, ""
-                for her_id, plan in plans:
-                    if her_id != last_id:
-                        last_id, her = her_id, her_id.hex
-                    remind = r"\N" if plan.remind_at is None else text(plan.remind_at)
-                    lines.append(
-                        f"{her}\t{shared[plan.schedule_id]}\t{text(plan.local_date)}\t"
-                        f"{plan.slot}\t{text(plan.scheduled_at)}\t{text(plan.expires_at)}\t"
-                        f"{remind}\tscheduled\tf\t0\t0\n"
-                    )
-                    if len(lines) >= _COPY_CHUNK:
-                        count += write(copy, lines)
-                        lines = []
-                if lines:
-                    count += write(copy, lines)
-        except psycopg.IntegrityError as exc:
-            # Raised as SQLAlchemy would for any other statement, so callers catch one kind.
-            raise IntegrityError(_COPY, None, exc) from exc
-        return count
+
+class _Counted:
+    """Each chunk's lines given new ids, drawn at once, and counted."""
+
+    def __init__(self) -> None:
+        self.lines = 0
+
+    def with_ids(self, chunks: Iterable[list[str]]) -> Iterator[str]:
+        for chunk in chunks:
+            self.lines += len(chunk)
+            ids = new_ids_hex(len(chunk))
+            yield "".join([f"{made}\t{line}" for made, line in zip(ids, chunk, strict=True)])

@@ -4,12 +4,11 @@ import uuid
 
 from fastapi import APIRouter, Request, Response
 
-from savor.auth import ActiveParticipant, CurrentParticipant
 from savor.clock import utcnow
 from savor.db import SessionDep
+from savor.ema import checkins as ema_checkins
 from savor.ema import prompts as ema_prompts
 from savor.ema import registry
-from savor.ema import responses as ema_responses
 from savor.ema import service as ema_service
 from savor.ema.models import (
     OfferDecision,
@@ -18,11 +17,12 @@ from savor.ema.models import (
     ResponseCreate,
     ResponsePublic,
 )
+from savor.ema.snapshots import SignedInParticipant
 from savor.practices import service as practices_service
 from savor.studies import consent
 from savor.studies.models import Participant
 from savor.studies.protocol import ProtocolDocument
-from savor.studies.snapshots import SignedInParticipant
+from savor.studies.signin import ActiveParticipant, CurrentParticipant
 
 router = APIRouter(prefix="/api/v1", tags=["check-ins"])
 
@@ -101,9 +101,9 @@ async def create_response(
 ) -> ResponsePublic:
     """Save her answers; the same record sent again returns it unchanged (200)."""
     # Async, and no database read on the way in: the busiest route waits on no thread.
-    stored, created = await ema_responses.save(
+    stored, created = await ema_checkins.save(
         snapshots=request.app.state.snapshots,
-        writer=request.app.state.writer,
+        storer=request.app.state.checkin_storer,
         signed_in=who,
         body=body,
         now=utcnow(),
@@ -118,7 +118,7 @@ def update_offer(
     offer_id: uuid.UUID, body: OfferDecision, participant: ActiveParticipant, session: SessionDep
 ) -> OfferPublic:
     """Whether she took up a suggestion (a breathing break, crisis help)."""
-    offer = ema_responses.decide_offer(
+    offer = ema_checkins.decide_offer(
         session=session,
         participant=participant,
         offer_id=offer_id,

@@ -1,7 +1,5 @@
 """Check-in answers checked against the exact instrument version she was shown."""
 
-import uuid
-from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -12,22 +10,13 @@ from savor.ema import planning as ema_planning
 from savor.ema import prompts as ema_prompts
 from savor.ema.compliance import Compliance, PromptFate, compliance
 from savor.ema.instruments import default_instruments
-from savor.ema.models import Prompt, Response, ResponseItem, StaffAlert
-from savor.errors import AppError
-from savor.notify import service as notify_service
+from savor.ema.models import Prompt, Response, ResponseItem
+from savor.practices.ratings import CheckedRatings
 from savor.practices.summary import TRACKED, Rating
 from savor.studies import consent
 from savor.studies import service as studies_service
 from savor.studies.models import Participant, Study
 from savor.studies.protocol import Features, ProtocolDocument
-
-
-@dataclass
-class CheckedRatings:
-    instrument: str | None = None
-    version: str | None = None
-    answers: list[dict[str, Any]] | None = None
-    problems: list[dict[str, str]] = field(default_factory=list)
 
 
 def enabled_features(features: Features) -> set[str]:
@@ -80,9 +69,8 @@ def plan_for(*, session: Session, participant: Participant, now: datetime) -> in
 
 
 def stop_for(*, session: Session, participant: Participant, now: datetime) -> None:
-    """She withdrew: no more prompts and no more notifications to her devices."""
+    """She withdrew: no more prompts."""
     ema_prompts.cancel_future(session=session, participant=participant, now=now)
-    notify_service.remove_all(session=session, participant=participant)
 
 
 def _fates(session: Session, participant_ids: list) -> dict:
@@ -109,42 +97,6 @@ def compliance_overview(
     fates = _fates(session, [p.id for p in participants])
     overall = compliance([f for found in fates.values() for f in found], now=now)
     return overall, [(p, compliance(fates[p.id], now=now)) for p in participants]
-
-
-def alerts_for(
-    *, session: Session, study: Study, open_only: bool
-) -> list[tuple[StaffAlert, Participant]]:
-    query = (
-        select(StaffAlert, Participant)
-        .join(Participant, col(Participant.id) == StaffAlert.participant_id)
-        .where(Participant.study_id == study.id)
-        .order_by(col(StaffAlert.created_at))
-    )
-    if open_only:
-        query = query.where(col(StaffAlert.acknowledged_at).is_(None))
-    return list(session.exec(query).all())
-
-
-def acknowledge_alert(
-    *, session: Session, study: Study, alert_id: uuid.UUID, by: str, now: datetime
-) -> tuple[StaffAlert, Participant]:
-    found = next(
-        (
-            pair
-            for pair in alerts_for(session=session, study=study, open_only=False)
-            if pair[0].id == alert_id
-        ),
-        None,
-    )
-    if found is None:
-        raise AppError(404, "unknown_alert", "There is no such alert in this study.")
-    alert, participant = found
-    if alert.acknowledged_at is None:
-        alert.acknowledged_at, alert.acknowledged_by = now, by
-        session.add(alert)
-        session.commit()
-        session.refresh(alert)
-    return alert, participant
 
 
 def feeling_ratings(*, session: Session, participant: Participant) -> list[Rating]:

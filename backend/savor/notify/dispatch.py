@@ -18,8 +18,9 @@ from typing import Any
 from sqlalchemy import bindparam, delete, or_, update
 from sqlmodel import Session, col, select
 
-from savor.ema.models import Prompt, PushSubscription
+from savor.ema.models import Prompt
 from savor.notify import fanout
+from savor.notify.models import PushSubscription
 from savor.notify.webpush import PushResult, backoff_seconds, neutral_payload
 from savor.studies.models import Participant
 

@@ -1,24 +1,19 @@
-"""The scheduler's jobs: each a few lines that call services; all state lives in our tables."""
+"""Notify's job for the ticker: send due prompts, retries and reminders to her devices."""
 
 import os
 import socket
 import urllib.request
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from savor.config import Settings
-from savor.ema import planning as ema_planning
-from savor.ema import prompts as ema_prompts
 from savor.guarded_http import GuardedSession
+from savor.jobs import Job
 from savor.notify import dispatch, fanout
-from savor.notify.scheduler import Job, in_own_lane
 from savor.notify.vapid import VapidKeys
 from savor.notify.webpush import PushResult, send_push
-from savor.studies import service as studies_service
-
-PLAN_EVERY = timedelta(minutes=10)
 
 
 def make_sender(settings: Settings, keys: VapidKeys) -> dispatch.Sender:
@@ -51,21 +46,6 @@ def make_sender(settings: Settings, keys: VapidKeys) -> dispatch.Sender:
 
 def build_jobs(*, engine: Engine, send: dispatch.Sender) -> list[Job]:
     worker = f"{socket.gethostname()}:{os.getpid()}"
-    last_planned: list[datetime] = []
-
-    @in_own_lane
-    def plan_ahead(now: datetime) -> None:
-        if last_planned and now - last_planned[-1] < PLAN_EVERY:
-            return
-        with Session(engine) as session:
-            for study in studies_service.list_studies(session=session):
-                document = studies_service.protocol_document(session=session, study=study)
-                ema_planning.plan_study(session=session, study=study, document=document, now=now)
-        last_planned[:] = [now]
-
-    def expire(now: datetime) -> None:
-        with Session(engine) as session:
-            ema_prompts.expire_due(session=session, now=now)
 
     def send_due(now: datetime) -> None:
         with Session(engine) as session:
@@ -73,4 +53,4 @@ def build_jobs(*, engine: Engine, send: dispatch.Sender) -> list[Job]:
             dispatch.retry_pushes(session=session, worker=worker, send=send, now=now)
             dispatch.send_reminders(session=session, worker=worker, send=send, now=now)
 
-    return [send_due, expire, plan_ahead]
+    return [send_due]

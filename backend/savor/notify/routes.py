@@ -2,12 +2,12 @@
 
 from fastapi import APIRouter, Request, Response
 
-from savor.auth import ActiveParticipant, CurrentParticipant
 from savor.clock import utcnow
 from savor.db import SessionDep
 from savor.deps import SettingsDep
-from savor.ema.models import SubscriptionIn, SubscriptionRemove
 from savor.notify import service as notify_service
+from savor.notify.models import SubscriptionIn, SubscriptionRemove
+from savor.studies.signin import ActiveParticipant, CurrentParticipant
 
 router = APIRouter(prefix="/api/v1", tags=["notifications"])
 

@@ -4,8 +4,8 @@ from datetime import datetime
 
 from sqlmodel import Session, col, delete, select
 
-from savor.ema.models import PushSubscription, SubscriptionIn
 from savor.errors import AppError
+from savor.notify.models import PushSubscription, SubscriptionIn
 from savor.notify.webpush import validate_subscription
 from savor.outbound import Policy, push_endpoint_problem
 from savor.studies.models import Participant

@@ -1,16 +1,19 @@
-"""A study's view of the content: shipped practices, minus hidden, plus its own, with audio."""
+"""A study's view of the content: shipped practices, minus hidden, plus its own, with audio.
+
+A protocol's program names practices, so whether it holds together is for the catalog to say:
+`checked_protocol` is the protocol as parsed by studies, checked here against the practices.
+"""
 
 import json
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import TYPE_CHECKING
 
 from pydantic import ValidationError
 
-from savor.practices.content import Practice, Program, default_catalog
-
-if TYPE_CHECKING:
-    from savor.studies.protocol import Program as ProtocolProgram
+from savor.practices.content import Practice
+from savor.practices.program import Program
+from savor.practices.shipped import default_catalog
+from savor.studies.protocol import ProgramSettings, ProtocolDocument, ProtocolError, parse_protocol
 
 AudioKey = tuple[str, str, str]  # practice id, variant key, language
 
@@ -38,7 +41,7 @@ class StudyCatalog:
         return None
 
 
-def _extra_practices(program: "ProtocolProgram") -> tuple[dict[str, Practice], list[str]]:
+def _extra_practices(program: ProgramSettings) -> tuple[dict[str, Practice], list[str]]:
     shipped = default_catalog().practices
     extras: dict[str, Practice] = {}
     problems: list[str] = []
@@ -57,7 +60,7 @@ def _extra_practices(program: "ProtocolProgram") -> tuple[dict[str, Practice], l
     return extras, problems
 
 
-def program_problems(program: "ProtocolProgram") -> list[str]:
+def program_problems(program: ProgramSettings) -> list[str]:
     """Mistakes in a protocol's program section, one line each, naming where they are."""
     shipped = default_catalog().practices
     extras, problems = _extra_practices(program)
@@ -79,11 +82,21 @@ def program_problems(program: "ProtocolProgram") -> list[str]:
     return problems
 
 
+def checked_protocol(source: str) -> ProtocolDocument:
+    """A protocol from a person, parsed and its program checked against the practices.
+
+    Raises ProtocolError listing every problem; the program's come as one line about the
+    whole protocol, and only once the rest of it is valid.
+    """
+    document = parse_protocol(source)
+    if problems := program_problems(document.program):
+        raise ProtocolError([f"protocol: {'; '.join(problems)}"])
+    return document
+
+
 @lru_cache(maxsize=64)
 def _build(program_json: str) -> StudyCatalog:
-    from savor.studies.protocol import Program as ProtocolProgram
-
-    program = ProtocolProgram.model_validate_json(program_json)
+    program = ProgramSettings.model_validate_json(program_json)
     shipped = default_catalog()
     extras, _ = _extra_practices(program)
     practices = {
@@ -97,6 +110,6 @@ def _build(program_json: str) -> StudyCatalog:
     )
 
 
-def study_catalog(program: "ProtocolProgram") -> StudyCatalog:
+def study_catalog(program: ProgramSettings) -> StudyCatalog:
     """Built once per distinct program section: protocols change rarely, reads are constant."""
     return _build(json.dumps(program.model_dump(mode="json"), sort_keys=True))

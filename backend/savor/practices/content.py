@@ -1,4 +1,4 @@
-"""Practice scripts and the 8-week program, read from YAML and checked before anyone hears them.
+"""Practice scripts, read from YAML and checked before anyone hears them.
 
 Only the default variant spells out each step. Another variant may give just ``{n, seconds}``:
 any of ``key``, ``open``, ``text`` and ``alt`` it leaves out comes from the default variant's
@@ -10,72 +10,50 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterator, Mapping
-from functools import cache
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Annotated, Any, Literal, NamedTuple
+from typing import Annotated, Any, Literal
 
-import yaml
-from pydantic import (
-    BaseModel,
-    ConfigDict,
-    Field,
-    StringConstraints,
-    ValidationError,
-    ValidationInfo,
-    computed_field,
-    model_validator,
-)
+from pydantic import Field, StringConstraints, computed_field, model_validator
+
+from savor import content_loader
+from savor.content_loader import ContentError, Problem
+from savor.content_schema import Audience, Frozen, Localized, NonEmpty
 
 CONTENT_DIR = Path(__file__).resolve().parent.parent / "content"
 
-Audience = Literal["all", "pregnant", "postpartum"]
 Anchor = Literal["breath", "sounds", "hands", "feet"]
-NonEmpty = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 
 
-class ContentError(ValueError):
-    """Content on disk that must not reach a listener."""
-
-
-class _Frozen(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class LocalizedText(_Frozen):
-    en: NonEmpty
-    es: NonEmpty
-
-
-class Step(_Frozen):
+class Step(Frozen):
     n: int = Field(ge=1)
     seconds: int = Field(ge=0)
     key: str | None = None
     open: bool | None = None  # the ★ silent stretch, scaled between variants
-    text: LocalizedText | None = None
+    text: Localized | None = None
     # Wording for one practice option (e.g. P09 "apart") where the usual text would not fit.
-    alt: dict[str, LocalizedText] | None = None
+    alt: dict[str, Localized] | None = None
 
 
-class ResolvedStep(_Frozen):
+class ResolvedStep(Frozen):
     n: int
     key: str
     seconds: int
     open: bool
-    text: LocalizedText
-    alt: dict[str, LocalizedText]
+    text: Localized
+    alt: dict[str, Localized]
 
-    def text_for(self, option: str | None = None) -> LocalizedText:
+    def text_for(self, option: str | None = None) -> Localized:
         return self.alt.get(option, self.text) if option else self.text
 
 
-class AudioTrack(_Frozen):
+class AudioTrack(Frozen):
     language: Literal["en", "es"]
     voice: NonEmpty
     file: NonEmpty
 
 
-class Variant(_Frozen):
+class Variant(Frozen):
     key: str
     duration_s: int = Field(gt=0)
     default: bool = False
@@ -93,34 +71,34 @@ class Variant(_Frozen):
         return data
 
 
-class PracticeOption(_Frozen):
+class PracticeOption(Frozen):
     key: NonEmpty
-    label: LocalizedText
+    label: Localized
 
 
-class TraumaOptions(_Frozen):
+class TraumaOptions(Frozen):
     eyes_open_ok: bool
     anchors: list[Anchor] = Field(min_length=1)
 
 
-class EmaPlan(_Frozen):
+class EmaPlan(Frozen):
     pre: list[str]
     post: list[str]
 
 
-class TimerSettings(_Frozen):
+class TimerSettings(Frozen):
     interval_bell_min: list[int]
     start_delay_s: list[int]
     custom_min_minutes: int = Field(ge=1)
     custom_max_minutes: int = Field(ge=1)
 
 
-class Practice(_Frozen):
+class Practice(Frozen):
     id: Annotated[str, StringConstraints(pattern=r"^[A-Z][A-Z0-9]{1,15}$")]
     slug: Annotated[str, StringConstraints(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$")]
-    title: LocalizedText
-    summary: LocalizedText
-    before_start: LocalizedText | None = None
+    title: Localized
+    summary: Localized
+    before_start: Localized | None = None
     component: Literal["mindfulness", "reappraisal", "savoring"]
     tags: list[str]
     audience: list[Audience] = Field(min_length=1)
@@ -205,117 +183,31 @@ def _practice_problems(p: Practice) -> Iterator[str]:
         )
 
 
-class PracticeRef(_Frozen):
-    id: str
-    audience: Audience = "all"
-
-    @model_validator(mode="before")
-    @classmethod
-    def _bare_id(cls, data: Any) -> Any:
-        # Most references are for everyone, so the YAML may give just the id.
-        return {"id": data} if isinstance(data, str) else data
-
-    def shown_to(self, audience: Audience) -> bool:
-        return "all" in (self.audience, audience) or self.audience == audience
-
-
-class ProgramWeek(_Frozen):
-    number: int = Field(ge=1)
-    maintenance: bool = False
-    theme: LocalizedText
-    lesson: LocalizedText
-    daily_goal: LocalizedText
-    practice_days_goal: int = Field(ge=0, le=7)
-    daily_minutes_goal: int = Field(ge=0)
-    unlocks: list[PracticeRef] = Field(default_factory=list)
-    core: list[PracticeRef] = Field(min_length=1)
-    brief: list[PracticeRef] = Field(default_factory=list)
-
-    def core_for(self, audience: Audience) -> list[str]:
-        return [ref.id for ref in self.core if ref.shown_to(audience)]
-
-
-class Program(_Frozen):
-    weeks: list[ProgramWeek] = Field(min_length=1)
-
-    def week(self, number: int) -> ProgramWeek:
-        """Every week past the end is the last (maintenance) entry."""
-        return self.weeks[min(max(number, 1), len(self.weeks)) - 1]
-
-    def unlocked(self, number: int, audience: Audience) -> list[str]:
-        ids: list[str] = []
-        for week in self.weeks[: max(number, 0)]:
-            ids += [r.id for r in week.unlocks if r.shown_to(audience) and r.id not in ids]
-        return ids
-
-    @model_validator(mode="after")
-    def _check(self, info: ValidationInfo) -> Program:
-        # References are checked only when the catalog is passed in, as load_program always does.
-        practices = (info.context or {}).get("practices")
-        if problems := list(_program_problems(self, practices)):
-            raise ValueError("; ".join(problems))
-        return self
-
-
-def _program_problems(program: Program, practices: Mapping[str, Practice] | None) -> Iterator[str]:
-    numbers = [w.number for w in program.weeks]
-    if numbers != list(range(1, len(numbers) + 1)):
-        yield f"program: weeks must be numbered 1..{len(numbers)} in order, got {numbers}"
-    if [w.number for w in program.weeks if w.maintenance] != numbers[-1:]:
-        yield "program: the last week, and only the last, must be the maintenance entry"
-    unlocked: set[str] = set()
-    for week in program.weeks:
-        unlocked |= {ref.id for ref in week.unlocks}
-        for field, refs in (("unlocks", week.unlocks), ("core", week.core), ("brief", week.brief)):
-            for ref in refs:
-                where = f"program week {week.number} {field} {ref.id}"
-                practice = (practices or {}).get(ref.id)
-                if practices is not None and practice is None:
-                    yield f"{where}: no such practice"
-                elif practice and not {"all", ref.audience} & set(practice.audience):
-                    yield f"{where}: listed for {ref.audience}, but it is for {practice.audience}"
-                if ref.id not in unlocked:
-                    yield f"{where}: not unlocked by week {week.number}"
-
-
-def _read(path: Path, model: type[BaseModel], context: dict[str, Any] | None = None) -> Any:
-    try:
-        return model.model_validate(yaml.safe_load(path.read_text("utf-8")), context=context)
-    except yaml.YAMLError as exc:
-        raise ContentError(f"{path.name}: not valid YAML: {exc}") from exc
-    except ValidationError as exc:
-        details = "; ".join(
-            f"{'.'.join(map(str, e['loc'])) or model.__name__}: {e['msg']}" for e in exc.errors()
-        )
-        raise ContentError(f"{path.name}: {details}") from exc
-
-
 def load_practices(directory: Path | None = None) -> dict[str, Practice]:
+    """Every practice in `directory` (the shipped ones by default), or a ContentError listing
+    every mistake found in any of them."""
+    folder = directory or CONTENT_DIR / "practices"
     practices: dict[str, Practice] = {}
-    for path in sorted((directory or CONTENT_DIR / "practices").glob("*.yaml")):
-        practice: Practice = _read(path, Practice)
+    problems: list[Problem] = []
+    for path in sorted(folder.glob("*.yaml")):
+        try:
+            practice = content_loader.load(path, Practice)
+        except ContentError as exc:
+            problems += exc.found
+            continue
         # One file per id keeps ids unique; a copied file that kept its old id is caught here.
         if practice.id != path.stem:
-            raise ContentError(f"{path.name}: holds practice {practice.id}, expected {path.stem}")
-        if clash := next((p.id for p in practices.values() if p.slug == practice.slug), None):
-            raise ContentError(f"{path.name}: slug {practice.slug} is already used by {clash}")
-        practices[practice.id] = practice
-    if not practices:
-        raise ContentError(f"no practices found in {directory}")
+            problems.append(
+                Problem(path.name, (), f"holds practice {practice.id}, expected {path.stem}")
+            )
+        elif clash := next((p.id for p in practices.values() if p.slug == practice.slug), None):
+            problems.append(
+                Problem(path.name, (), f"slug {practice.slug} is already used by {clash}")
+            )
+        else:
+            practices[practice.id] = practice
+    if not practices and not problems:
+        problems.append(Problem("", (), f"no practices found in {folder}"))
+    if problems:
+        raise ContentError(problems)
     return practices
-
-
-def load_program(practices: Mapping[str, Practice], path: Path | None = None) -> Program:
-    return _read(path or CONTENT_DIR / "program.yaml", Program, {"practices": practices})
-
-
-class Catalog(NamedTuple):
-    practices: dict[str, Practice]
-    program: Program
-
-
-@cache
-def default_catalog() -> Catalog:
-    """The shipped content, read once: it only changes with a deploy."""
-    practices = load_practices()
-    return Catalog(practices, load_program(practices))

@@ -1,7 +1,9 @@
 """Content shaped for one mother: her language, her audience, her week."""
 
+from savor.content_schema import Localized
 from savor.practices.catalog import StudyCatalog
-from savor.practices.content import LocalizedText, Practice, ProgramWeek
+from savor.practices.content import Practice
+from savor.practices.program import ProgramWeek
 from savor.practices.schemas import (
     AudioView,
     OptionView,
@@ -14,7 +16,7 @@ from savor.practices.schemas import (
 )
 
 
-def _say(text: LocalizedText, language: str) -> str:
+def _say(text: Localized, language: str) -> str:
     return text.es if language == "es" else text.en
 
 

@@ -6,7 +6,6 @@ from pathlib import Path
 from fastapi import APIRouter, Response
 from fastapi.responses import FileResponse
 
-from savor.auth import ActiveParticipant, CurrentParticipant
 from savor.clock import utcnow
 from savor.db import SessionDep
 from savor.deps import SettingsDep, WriterDep
@@ -14,10 +13,12 @@ from savor.errors import AppError
 from savor.practices import present, progress
 from savor.practices import service as practices_service
 from savor.practices.models import PracticeSessionCreate, PracticeSessionPublic
+from savor.practices.ratings import RatingsDep
 from savor.practices.schemas import PracticeDetail, PracticeSummary, ProgramView, WeekProgress
 from savor.practices.summary import SummaryView
 from savor.studies import service as studies_service
 from savor.studies.protocol import AUDIO_FILE_PATTERN
+from savor.studies.signin import ActiveParticipant, CurrentParticipant
 
 router = APIRouter(prefix="/api/v1", tags=["practices"])
 
@@ -100,11 +101,17 @@ def create_practice_session(
     participant: ActiveParticipant,
     session: SessionDep,
     writer: WriterDep,
+    ratings: RatingsDep,
     response: Response,
 ) -> PracticeSessionPublic:
     """Save a practice she did; sending the same record again returns it unchanged (200)."""
     row, created = practices_service.record_session(
-        session=session, writer=writer, participant=participant, body=body, now=utcnow()
+        session=session,
+        writer=writer,
+        participant=participant,
+        body=body,
+        check_ratings=ratings.check,
+        now=utcnow(),
     )
     if not created:
         response.status_code = 200
@@ -112,9 +119,13 @@ def create_practice_session(
 
 
 @router.get("/me/summary", response_model=SummaryView)
-def read_summary(participant: CurrentParticipant, session: SessionDep) -> SummaryView:
+def read_summary(
+    participant: CurrentParticipant, session: SessionDep, ratings: RatingsDep
+) -> SummaryView:
     """Her own trends: practice days and minutes, feelings by day, before vs after."""
-    return practices_service.summary_for(session=session, participant=participant, now=utcnow())
+    return practices_service.summary_for(
+        session=session, participant=participant, feelings=ratings.feelings, now=utcnow()
+    )
 
 
 @router.get("/audio/{study}/{file}", response_class=FileResponse)

@@ -8,12 +8,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from savor import idempotency
-from savor.ema import service as ema_service
-from savor.errors import AppError
+from savor.errors import AppError, please_check
 from savor.practices import progress
 from savor.practices.catalog import StudyCatalog, study_catalog
 from savor.practices.content import Practice
 from savor.practices.models import PracticeSession, PracticeSessionCreate
+from savor.practices.ratings import FeelingRatings, RatingsCheck
 from savor.practices.summary import (
     Rating,
     SessionFacts,
@@ -21,10 +21,10 @@ from savor.practices.summary import (
     WeekTotals,
     build_summary,
 )
+from savor.storing.thread import Write, WriteQueue
 from savor.studies import service as studies_service
 from savor.studies.models import Participant, Study
 from savor.studies.protocol import ProtocolDocument
-from savor.writer import Write, WriteQueue
 
 CLOCK_SKEW = timedelta(minutes=5)
 CUSTOM_VARIANT = "custom"
@@ -67,7 +67,10 @@ def _find(session: Session, participant: Participant, body: PracticeSessionCreat
 
 
 def _replayed(stored: PracticeSession, digest: str) -> tuple[PracticeSession, bool]:
-    return idempotency.replayed(stored, digest, "practice record"), False
+    replay = idempotency.replayed(
+        stored, stored_hash=stored.body_hash, sent_hash=digest, what="practice record"
+    )
+    return replay, False
 
 
 def _problems(
@@ -138,6 +141,7 @@ def record_session(
     writer: WriteQueue,
     participant: Participant,
     body: PracticeSessionCreate,
+    check_ratings: RatingsCheck,
     now: datetime,
 ) -> tuple[PracticeSession, bool]:
     """Store a practice session once; a replay returns the stored one (created=False)."""
@@ -148,7 +152,7 @@ def record_session(
     study, document, catalog = context_for(session=session, participant=participant)
     practice = visible_practice(catalog, body.practice_id, participant.stage)
     fields = _problems(body, practice, participant, now)
-    pre = ema_service.checked_ratings(
+    pre = check_ratings(
         instrument_id=body.pre_instrument,
         allowed=practice.ema.pre,
         answers=body.pre,
@@ -156,7 +160,7 @@ def record_session(
         document=document,
         participant=participant,
     )
-    post = ema_service.checked_ratings(
+    post = check_ratings(
         instrument_id=body.post_instrument,
         allowed=practice.ema.post,
         answers=body.post,
@@ -166,8 +170,7 @@ def record_session(
     )
     fields += pre.problems + post.problems
     if fields:
-        summary = "; ".join(f"{f['field']}: {f['message']}" for f in fields)
-        raise AppError(422, "invalid_practice_session", f"Please check: {summary}", fields=fields)
+        raise please_check("invalid_practice_session", fields)
     if body.prompt_id is not None and not _is_her_prompt(session, participant, body.prompt_id):
         raise unknown_prompt()
     row = PracticeSession(
@@ -246,10 +249,12 @@ def _summary(
     )
 
 
-def summary_for(*, session: Session, participant: Participant, now: datetime) -> SummaryView:
+def summary_for(
+    *, session: Session, participant: Participant, feelings: FeelingRatings, now: datetime
+) -> SummaryView:
     facts = _facts(session, participant)
     # Check-ins and before-practice ratings both say how she felt, before any practice changed it.
-    ratings = ema_service.feeling_ratings(session=session, participant=participant) + [
+    ratings = feelings(session=session, participant=participant) + [
         Rating(local_date=f.local_date, item_id=item, value=value)
         for f in facts
         for item, value in f.pre.items()

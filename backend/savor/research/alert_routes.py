@@ -4,14 +4,14 @@ import uuid
 
 from fastapi import APIRouter
 
-from savor.auth import ResearchAccess
 from savor.clock import utcnow
 from savor.db import SessionDep
 from savor.deps import SettingsDep
-from savor.ema import service as ema_service
-from savor.ema.models import StaffAlert
+from savor.ema import alerts as ema_alerts
+from savor.ema.alerts import StaffAlert
 from savor.errors import AppError
 from savor.research import webhook
+from savor.research.access import ResearchAccess
 from savor.research.deps import AlertsManager, audit
 from savor.research.models import AlertPublic, StudyWebhook, WebhookPublic, WebhookUpdate
 from savor.studies.models import Participant
@@ -36,7 +36,7 @@ def read_alerts(
     slug: str, access: AlertsManager, session: SessionDep, open_only: bool = True
 ) -> list[AlertPublic]:
     """Staff alerts (when the protocol turns them on), oldest first (scope alerts:manage)."""
-    pairs = ema_service.alerts_for(session=session, study=access.study, open_only=open_only)
+    pairs = ema_alerts.alerts_for(session=session, study=access.study, open_only=open_only)
     views = [_alert_view(access, a, p) for a, p in pairs]
     audit(session, access, "alerts.read", utcnow(), {"open_only": open_only, "rows": len(views)})
     return views
@@ -49,7 +49,7 @@ def update_alert(
     """A coordinator has seen the alert and acted on it (scope alerts:manage)."""
     now = utcnow()
     by = access.actor.removeprefix("token:")
-    alert, participant = ema_service.acknowledge_alert(
+    alert, participant = ema_alerts.acknowledge_alert(
         session=session, study=access.study, alert_id=alert_id, by=by, now=now
     )
     view = _alert_view(access, alert, participant)

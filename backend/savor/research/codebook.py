@@ -8,8 +8,8 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from savor.ema.instruments import Instrument, Item, default_instruments
-from savor.ema.items import RATING_MAX, RATING_MIN
+from savor.ema.instruments import Instrument, default_instruments
+from savor.ema.items import RATING_MAX, RATING_MIN, Item
 from savor.ema.models import InstrumentVersion
 
 CSV_COLUMNS = [

@@ -6,9 +6,9 @@ from typing import Annotated, Any
 from fastapi import Depends, Request
 from sqlmodel import Session
 
-from savor.auth import Refusal, ResearchAccess, Scope, require_scope
 from savor.clock import utcnow
 from savor.research import service as research_service
+from savor.research.access import Refusal, ResearchAccess, TokenScope, require_scope
 from savor.research.staff.access import STAFF_SIGN_IN
 
 
@@ -25,18 +25,18 @@ def record_refusal(request: Request, refusal: Refusal, slug: str | None) -> None
         )
 
 
-def _scoped(scope: Scope) -> object:
+def _scoped(scope: TokenScope) -> object:
     return Depends(require_scope(scope, on_refusal=record_refusal, staff=STAFF_SIGN_IN))
 
 
-StudiesReader = Annotated[ResearchAccess, _scoped(Scope.STUDIES_READ)]
-ProtocolWriter = Annotated[ResearchAccess, _scoped(Scope.PROTOCOL_WRITE)]
-CodesWriter = Annotated[ResearchAccess, _scoped(Scope.CODES_WRITE)]
-ParticipantsReader = Annotated[ResearchAccess, _scoped(Scope.PARTICIPANTS_READ)]
-ParticipantsDeleter = Annotated[ResearchAccess, _scoped(Scope.PARTICIPANTS_DELETE)]
-ExportReader = Annotated[ResearchAccess, _scoped(Scope.EXPORT_READ)]
-AuditReader = Annotated[ResearchAccess, _scoped(Scope.AUDIT_READ)]
-AlertsManager = Annotated[ResearchAccess, _scoped(Scope.ALERTS_MANAGE)]
+StudiesReader = Annotated[ResearchAccess, _scoped(TokenScope.STUDIES_READ)]
+ProtocolWriter = Annotated[ResearchAccess, _scoped(TokenScope.PROTOCOL_WRITE)]
+CodesWriter = Annotated[ResearchAccess, _scoped(TokenScope.CODES_WRITE)]
+ParticipantsReader = Annotated[ResearchAccess, _scoped(TokenScope.PARTICIPANTS_READ)]
+ParticipantsDeleter = Annotated[ResearchAccess, _scoped(TokenScope.PARTICIPANTS_DELETE)]
+ExportReader = Annotated[ResearchAccess, _scoped(TokenScope.EXPORT_READ)]
+AuditReader = Annotated[ResearchAccess, _scoped(TokenScope.AUDIT_READ)]
+AlertsManager = Annotated[ResearchAccess, _scoped(TokenScope.ALERTS_MANAGE)]
 
 
 def audit(

@@ -11,6 +11,7 @@ from savor.ema import service as ema_service
 from savor.ema.compliance import Compliance
 from savor.errors import AppError
 from savor.practices import progress
+from savor.practices.catalog import checked_protocol
 from savor.research.models import (
     AuditEvent,
     ComplianceReport,
@@ -20,7 +21,7 @@ from savor.research.models import (
 )
 from savor.studies import service as studies_service
 from savor.studies.models import Participant, Study
-from savor.studies.protocol import ProtocolError, parse_protocol
+from savor.studies.protocol import ProtocolError
 from savor.studies.pseudonym import pseudonym
 
 AUDIT_PAGE_MAX = 1000
@@ -29,7 +30,7 @@ AUDIT_PAGE_MAX = 1000
 def apply_protocol(*, session: Session, study: Study, source: str, now: datetime) -> bool:
     """Store `source` as the study's next protocol version; False when nothing changed."""
     try:
-        document = parse_protocol(source)
+        document = checked_protocol(source)
     except ProtocolError as exc:
         raise AppError(
             422,

@@ -1,4 +1,4 @@
-"""Audit trail of research access, and what researchers see of a study."""
+"""Research tokens, the audit trail of what they did, and what researchers see of a study."""
 
 import uuid
 from datetime import datetime
@@ -10,6 +10,22 @@ from sqlmodel import Field, SQLModel
 from savor.clock import utcnow
 from savor.ema.compliance import Compliance
 from savor.sqltypes import UTCDateTime
+
+
+class ResearchToken(SQLModel, table=True):
+    __tablename__ = "research_token"
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    study_id: uuid.UUID = Field(foreign_key="study.id", index=True, ondelete="CASCADE")
+    label: str = Field(default="", max_length=100)
+    token_hash: str = Field(max_length=64, unique=True)
+    scopes: str = Field(max_length=500, description="space-separated scope names")
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+    revoked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # A person's own token (made while signed in) names her and always expires; tokens made
+    # on the command line belong to nobody and last until revoked.
+    staff_id: uuid.UUID | None = Field(default=None, foreign_key="staff_account.id", index=True)
+    expires_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
 class AuditEvent(SQLModel, table=True):

@@ -8,10 +8,11 @@ from typing import Any
 from sqlalchemy import func
 from sqlmodel import Session, col, select
 
-from savor.auth import RESEARCH_PREFIX, Refusal, Scope, hash_token, new_token
 from savor.errors import AppError
-from savor.research.models import AuditEvent, StudyPublic
-from savor.studies.models import Participant, ResearchToken, Study
+from savor.research.access import Refusal, TokenScope
+from savor.research.models import AuditEvent, ResearchToken, StudyPublic
+from savor.studies.models import Participant, Study
+from savor.tokens import RESEARCH_PREFIX, hash_token, new_token
 
 log = logging.getLogger(__name__)
 REFUSED = "access.refused"
@@ -21,7 +22,7 @@ FOREIGN_TOKEN = "token-of-another-study"
 
 
 def create_research_token(
-    *, session: Session, study: Study, scopes: list[Scope], label: str, now: datetime
+    *, session: Session, study: Study, scopes: list[TokenScope], label: str, now: datetime
 ) -> str:
     """A new token, returned once in plain text; the database keeps only its hash."""
     if not scopes:

@@ -21,10 +21,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from savor import outbound
-from savor.ema.models import StaffAlert
+from savor.ema.alerts import StaffAlert
 from savor.errors import AppError
 from savor.guarded_http import GuardedTransport
-from savor.notify.scheduler import Job
+from savor.jobs import Job
 from savor.research.anonymize import utc_text
 from savor.research.models import StudyWebhook, WebhookDelivery
 from savor.studies.models import Participant, Study
@@ -132,7 +132,10 @@ def _post(client: httpx.Client, hook: StudyWebhook, study: Study, body: bytes, n
     return None if answer.is_success else f"HTTP {answer.status_code}"
 
 
-def _settle(session: Session, alert_id: uuid.UUID, error: str | None, now: datetime) -> None:
+def _record_attempt(
+    session: Session, alert_id: uuid.UUID, error: str | None, now: datetime
+) -> None:
+    """Count the attempt: delivered, or the error kept and the next try backed off."""
     row = session.get_one(WebhookDelivery, alert_id)
     session.refresh(row)
     row.attempts += 1
@@ -153,7 +156,7 @@ def deliver_alerts(*, session: Session, client: httpx.Client, now: datetime) -> 
             continue
         name = pseudonym(study_secret=study.secret, participant_id=participant.id)
         error = _post(client, hook, study, payload(pseudonym=name, at=alert.created_at), now)
-        _settle(session, alert.id, error, now)
+        _record_attempt(session, alert.id, error, now)
         delivered += error is None
     return delivered
 

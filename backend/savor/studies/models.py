@@ -97,22 +97,6 @@ class ParticipantToken(SQLModel, table=True):
     revoked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
-class ResearchToken(SQLModel, table=True):
-    __tablename__ = "research_token"
-
-    id: uuid.UUID = _uuid_pk()
-    study_id: uuid.UUID = Field(foreign_key="study.id", index=True, ondelete="CASCADE")
-    label: str = Field(default="", max_length=100)
-    token_hash: str = Field(max_length=64, unique=True)
-    scopes: str = Field(max_length=500, description="space-separated scope names")
-    created_at: datetime = _created_at()
-    revoked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
-    # A person's own token (made while signed in) names her and always expires; tokens made
-    # on the command line belong to nobody and last until revoked.
-    staff_id: uuid.UUID | None = Field(default=None, foreign_key="staff_account.id", index=True)
-    expires_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
-
-
 Stage = Literal["pregnant", "postpartum", "other"]
 # Her wall-clock time of day has no UTC offset, which JSON Schema's "time" format demands.
 LocalTime = Annotated[

@@ -1,13 +1,14 @@
 """The study protocol: a versioned YAML document, validated with one clear message per mistake."""
 
 import json
-import re
 from datetime import time
 from typing import Annotated, Any, Literal
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 
+from savor import content_loader
+from savor.content_loader import ContentError
+from savor.content_schema import Frozen, Localized
 from savor.urls import link_url_problem
 
 SLUG_PATTERN = r"^[a-z0-9][a-z0-9-]{1,62}[a-z0-9]$"
@@ -18,27 +19,15 @@ ALL_DAYS: list[Weekday] = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 MAX_DOCUMENT_BYTES = 256 * 1024
 
 
-class ProtocolError(ValueError):
-    """A protocol that cannot be used; `problems` holds one readable line per mistake."""
-
-    def __init__(self, problems: list[str]) -> None:
-        super().__init__("; ".join(problems))
-        self.problems = problems
-
-
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class Localized(Strict):
-    en: str = Field(min_length=1)
-    es: str = Field(min_length=1)
+class ProtocolError(ContentError):
+    """A protocol that cannot be used; `problems` holds one readable line per mistake, worded
+    as the API has always answered them."""
 
 
 AUDIO_FILE_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,100}\.(mp3|m4a|aac|ogg|opus|wav)$"
 
 
-class AudioAttachment(Strict):
+class AudioAttachment(Frozen):
     """A recording for one variant; the file lives in DATA_DIR/audio/STUDY/."""
 
     practice: str
@@ -47,27 +36,29 @@ class AudioAttachment(Strict):
     file: str = Field(pattern=AUDIO_FILE_PATTERN)
 
 
-class ExtraPractice(Strict):
+class ExtraPractice(Frozen):
     """A study's own practice, in the same shape as the shipped ones."""
 
     unlock_week: int = Field(ge=1, le=52)
     practice: dict[str, Any]
 
 
-class Program(Strict):
+class ProgramSettings(Frozen):
+    """The protocol's say over the practice program: its length, what is hidden or added."""
+
     weeks: int = Field(default=8, ge=1, le=52)
-    hidden_practices: list[str] = []
-    audio: list[AudioAttachment] = []
-    extra_practices: list[ExtraPractice] = []
+    hidden_practices: list[str] = Field(default_factory=list)
+    audio: list[AudioAttachment] = Field(default_factory=list)
+    extra_practices: list[ExtraPractice] = Field(default_factory=list)
 
 
-class Schedule(Strict):
+class Schedule(Frozen):
     id: str = Field(pattern=r"^[a-z0-9_]{1,40}$")
     kind: Literal["random", "fixed", "end_of_day"]
     instrument: str = Field(min_length=1)
     per_day: int = Field(default=1, ge=1, le=12)
     min_spacing_minutes: int = Field(default=120, ge=0, le=720)
-    times: list[time] = []
+    times: list[time] = Field(default_factory=list)
     minutes_before_sleep: int = Field(default=60, ge=0, le=360)
     days: list[Weekday] = Field(default_factory=lambda: list(ALL_DAYS))
     program_days: tuple[int, int] | None = None
@@ -89,7 +80,7 @@ class Schedule(Strict):
         return self
 
 
-class Features(Strict):
+class Features(Frozen):
     sensitive_use_item: bool = False
     medication_item: bool = False
     free_text_to_server: bool = False
@@ -101,7 +92,7 @@ class Features(Strict):
     high_rating_threshold: int = Field(default=7, ge=0, le=10)
 
 
-class CrisisResource(Strict):
+class CrisisResource(Frozen):
     id: str = Field(pattern=r"^[a-z0-9_]{1,40}$")
     name: Localized
     description: Localized | None = None
@@ -124,14 +115,14 @@ class CrisisResource(Strict):
         return self
 
 
-class ProtocolDocument(Strict):
+class ProtocolDocument(Frozen):
     study: str = Field(pattern=SLUG_PATTERN)
     name: str = Field(min_length=1, max_length=200)
     languages: list[Literal["en", "es"]] = Field(default_factory=lambda: list(LANGUAGES))
     enrollment_code_days: int = Field(default=30, ge=1, le=365)
-    program: Program = Program()
+    program: ProgramSettings = ProgramSettings()
     instruments: list[str] = Field(default_factory=list)
-    schedules: list[Schedule] = []
+    schedules: list[Schedule] = Field(default_factory=list)
     features: Features = Features()
     contact: Localized
     crisis_resources: Annotated[list[CrisisResource], Field(min_length=1)]
@@ -152,56 +143,14 @@ class ProtocolDocument(Strict):
             raise ValueError(f"schedules use instruments not listed in 'instruments': {missing}")
         return self
 
-    @model_validator(mode="after")
-    def _practices_exist(self) -> "ProtocolDocument":
-        # Imported here: the practice catalog is content the protocol refers to, not a base.
-        from savor.practices.catalog import program_problems
-
-        problems = program_problems(self.program)
-        if problems:
-            raise ValueError("; ".join(problems))
-        return self
-
-
-def _location(loc: tuple[int | str, ...]) -> str:
-    path = ""
-    for part in loc:
-        path += f"[{part}]" if isinstance(part, int) else (f".{part}" if path else str(part))
-    return path or "protocol"
-
-
-class _Reused(yaml.YAMLError):
-    def __init__(self, line: int) -> None:
-        super().__init__(f"anchor or alias at line {line}")
-        self.line = line
-
-
-class _NoAliasLoader(yaml.SafeLoader):
-    """A SafeLoader that refuses anchors and aliases: one anchor reused 500 times turned a
-    39 KB upload into a 10 MB document that every phone then downloaded."""
-
-    def compose_node(self, parent: Any, index: Any) -> Any:
-        event = self.peek_event()
-        if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None) is not None:
-            raise _Reused(event.start_mark.line + 1)
-        return super().compose_node(parent, index)
-
 
 def parse_protocol(source: str) -> ProtocolDocument:
     """Parse and validate YAML text; raise ProtocolError listing every mistake found."""
     try:
-        data = yaml.load(source, Loader=_NoAliasLoader)  # a SafeLoader: plain data only
-    except _Reused as exc:
-        raise ProtocolError(
-            [
-                f"the protocol uses a YAML anchor or alias (&name / *name) at line {exc.line}; "
-                "write each value out instead"
-            ]
-        ) from exc
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        raise ProtocolError([f"the protocol is not valid YAML{where}"]) from exc
+        data = content_loader.read_yaml(source)
+    except ContentError as exc:
+        # "the protocol is not valid YAML at ...", "the protocol uses a YAML anchor ..."
+        raise ProtocolError([f"the protocol {_verb(p.message)}" for p in exc.found]) from exc
     if not isinstance(data, dict):
         raise ProtocolError(["the protocol must be a YAML mapping (key: value lines)"])
     size = len(json.dumps(data, default=str))
@@ -213,10 +162,10 @@ def parse_protocol(source: str) -> ProtocolDocument:
             ]
         )
     try:
-        return ProtocolDocument.model_validate(data)
-    except ValidationError as exc:
-        problems = [
-            f"{_location(tuple(e['loc']))}: {re.sub(r'^Value error, ', '', e['msg'])}"
-            for e in exc.errors()
-        ]
-        raise ProtocolError(problems) from exc
+        return content_loader.validate(ProtocolDocument, data)
+    except ContentError as exc:
+        raise ProtocolError([f"{p.place or 'protocol'}: {p.message}" for p in exc.found]) from exc
+
+
+def _verb(message: str) -> str:
+    return f"is {message}" if message.startswith("not valid YAML") else message

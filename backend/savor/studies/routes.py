@@ -1,91 +1,23 @@
-"""Participant API: enrollment and her own settings."""
+"""Participant API: her settings and study status, and where to find help.
+
+Joining, changing and leaving the study also plan or stop her prompts: those routes are
+composed above the domains, in savor/membership.py.
+"""
 
 from fastapi import APIRouter
 
-from savor.auth import ActiveParticipant, CurrentParticipant
-from savor.clock import utcnow
 from savor.db import SessionDep
-from savor.deps import ClientKeyDep, EnrollLimiterDep, SettingsDep
-from savor.ema import service as ema_service
-from savor.errors import AppError
-from savor.ratelimit import guess_keys
-from savor.studies import codes
 from savor.studies import service as studies_service
-from savor.studies.models import (
-    EnrollRequest,
-    EnrollResponse,
-    HelpView,
-    ParticipantPublic,
-    ParticipantUpdate,
-)
+from savor.studies.models import HelpView, ParticipantPublic
+from savor.studies.signin import CurrentParticipant
 
 router = APIRouter(prefix="/api/v1", tags=["participant"])
-
-# Failures that suggest guessing; a bad time zone or language is an honest mistake.
-_GUESSING_CODES = {"malformed_code", "unknown_code", "code_used", "code_expired"}
-# Wrong codes also count under their first symbols, so guessers on many addresses who close in
-# on one code are slowed down too.
-GUESSED_CODE_CHARS = 4
-
-
-def code_guess_keys(client: str, raw_code: str) -> list[str]:
-    normalized = codes.normalize_code(raw_code)
-    return guess_keys(client, normalized[:GUESSED_CODE_CHARS] if normalized else None)
-
-
-@router.post("/enroll", response_model=EnrollResponse, status_code=201)
-def create_enrollment(
-    body: EnrollRequest,
-    session: SessionDep,
-    settings: SettingsDep,
-    limiter: EnrollLimiterDep,
-    client: ClientKeyDep,
-) -> EnrollResponse:
-    """Join a study with a code from the study team."""
-    now = utcnow()
-    keys = code_guess_keys(client, body.code)
-    # A locked client waits before any code is even looked at, so waiting is never a way to
-    # test codes.
-    limiter.refuse_if_locked(keys, now=now, what="codes")
-    try:
-        token, participant = studies_service.enroll(
-            session=session, request=body, pepper=settings.pepper(), now=now
-        )
-    except AppError as error:
-        if error.code in _GUESSING_CODES:
-            limiter.record_failure(keys, now=now)
-        raise
-    ema_service.plan_for(session=session, participant=participant, now=now)
-    public = studies_service.participant_public(session=session, participant=participant)
-    return EnrollResponse(token=token, participant=public)
 
 
 @router.get("/me", response_model=ParticipantPublic)
 def read_me(participant: CurrentParticipant, session: SessionDep) -> ParticipantPublic:
     """Her settings and study status."""
     return studies_service.participant_public(session=session, participant=participant)
-
-
-@router.patch("/me", response_model=ParticipantPublic)
-def update_me(
-    body: ParticipantUpdate, participant: ActiveParticipant, session: SessionDep
-) -> ParticipantPublic:
-    """Change time zone, language, waking hours or stage."""
-    updated = studies_service.update_participant(
-        session=session, participant=participant, changes=body
-    )
-    # Her coming prompts follow her new zone or hours; what already happened stays as it was.
-    ema_service.plan_for(session=session, participant=updated, now=utcnow())
-    return studies_service.participant_public(session=session, participant=updated)
-
-
-@router.post("/me/withdraw", response_model=ParticipantPublic)
-def withdraw_me(participant: CurrentParticipant, session: SessionDep) -> ParticipantPublic:
-    """Leave the study; nothing more is collected."""
-    now = utcnow()
-    withdrawn = studies_service.withdraw(session=session, participant=participant, now=now)
-    ema_service.stop_for(session=session, participant=withdrawn, now=now)
-    return studies_service.participant_public(session=session, participant=withdrawn)
 
 
 @router.get("/help", response_model=HelpView)

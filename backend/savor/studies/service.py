@@ -12,7 +12,6 @@ from typing import Any
 from sqlalchemy import update
 from sqlmodel import Session, col, select
 
-from savor.auth import PARTICIPANT_PREFIX, new_token
 from savor.errors import AppError
 from savor.studies import codes, consent
 from savor.studies.models import (
@@ -33,6 +32,7 @@ from savor.studies.validation import (
     validate_timezone,
     validate_waking_window,
 )
+from savor.tokens import PARTICIPANT_PREFIX, new_token
 
 MAX_CODES_PER_BATCH = 1000
 
@@ -69,6 +69,8 @@ def apply_protocol(*, session: Session, source: str, now: datetime) -> tuple[Stu
     """Store `source` as the study's next protocol version, creating the study if new.
 
     Returns the study and whether anything changed: applying the same document twice is a no-op.
+    Whoever takes a protocol from a person first checks its program against the practices
+    (practices.catalog.checked_protocol); this checks only what studies itself knows.
     """
     document = parse_protocol(source)
     data: dict[str, Any] = document.model_dump(mode="json")

@@ -5,9 +5,8 @@ from datetime import timedelta
 from sqlmodel import select
 
 from savor.clock import utcnow
-from savor.research.models import AuditEvent
+from savor.research.models import AuditEvent, ResearchToken
 from savor.research.staff.roles import StaffRole
-from savor.studies.models import ResearchToken
 from tests.factories import bearer, make_research_token, make_study
 from tests.research.staff.helpers import BASE, add_staff, sign_in
 
@@ -101,3 +100,10 @@ def test_she_lists_and_revokes_her_own_tokens(client, session):
     client.cookies.clear()
     gone = client.get(f"{BASE}/studies/pilot", headers=bearer(made["token"]))
     assert gone.json()["error"]["code"] == "token_revoked"
+
+
+def test_a_label_with_control_characters_is_refused(client, session):
+    person = add_staff(session, make_study(session), StaffRole.INVESTIGATOR)
+    response = _make(client, sign_in(client, person), label="r\x00script")
+    assert response.status_code == 422
+    assert response.json()["error"]["code"] == "invalid_text"

@@ -160,3 +160,10 @@ def test_setup_refuses_a_short_password(client, session, settings):
     response = client.post(f"{BASE}/staff/setup", json={"token": token, "password": "short"})
     assert response.status_code == 422
     assert response.json()["error"]["code"] == "weak_password"
+
+
+def test_an_email_no_account_could_have_is_a_plain_refusal(client, session):
+    body = {"email": "ana\x00@site.example.org", "password": PASSWORD}
+    response = client.post(f"{BASE}/session", json=body)
+    assert response.status_code == 401
+    assert response.json()["error"]["code"] == "invalid_credentials"

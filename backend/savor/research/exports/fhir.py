@@ -12,9 +12,9 @@ from typing import Any
 from fhir.resources.R4B.questionnaire import Questionnaire
 from fhir.resources.R4B.questionnaireresponse import QuestionnaireResponse
 
-from savor.ema.instruments import Instrument, Item
-from savor.ema.items import RATING_MAX, RATING_MIN
-from savor.research.exports.responses import Answer, Answered
+from savor.ema.instruments import Instrument
+from savor.ema.items import RATING_MAX, RATING_MIN, Item
+from savor.research.exports.answer_rows import Answer, Answered
 
 SD = "http://hl7.org/fhir/StructureDefinition/"
 ITEM_TYPES = {

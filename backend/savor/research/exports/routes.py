@@ -6,11 +6,11 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, StreamingResponse
 from sqlalchemy.engine import Engine
 
-from savor.auth import Scope
 from savor.clock import utcnow
 from savor.db import SessionDep
 from savor.deps import SettingsDep
 from savor.research import codebook as research_codebook
+from savor.research.access import TokenScope
 from savor.research.deps import ExportReader, StudiesReader, audit
 from savor.research.exports import columns, run
 from savor.research.exports import service as exports
@@ -51,7 +51,7 @@ def read_export(
     ] = 0,
 ) -> StreamingResponse:
     """Stream a dataset; free text needs export:free_text too (scope export:read)."""
-    free_text = Scope.EXPORT_FREE_TEXT.value in access.scopes
+    free_text = TokenScope.EXPORT_FREE_TEXT.value in access.scopes
     request = exports.ExportRequest(
         dataset=dataset, format=format, shape=shape, since=since, free_text=free_text
     )

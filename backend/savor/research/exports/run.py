@@ -16,11 +16,12 @@ from savor.clock import utcnow
 from savor.ema.models import Prompt, Response
 from savor.practices.models import PracticeSession
 from savor.research import service as research_service
-from savor.research.exports import responses, sources
+from savor.research.exports import answer_rows, sources
 from savor.research.exports.fhir import bundle_chunks
 from savor.research.exports.service import ExportRequest, Plan, plan_export
 from savor.research.exports.writers import Page, as_groups, csv_chunks, ndjson_chunks, row_count
-from savor.studies.models import Participant, ResearchToken, Study
+from savor.research.models import ResearchToken
+from savor.studies.models import Participant, Study
 
 TABLES: dict[str, Any] = {
     "responses": Response,
@@ -94,8 +95,8 @@ def count_records(*, session: Session, plan: Plan) -> int:
     query = select(func.count()).select_from(table)
     if table is not Participant:
         query = query.join(Participant, col(Participant.id) == table.participant_id)
-    query = query.where(Participant.study_id == plan.scope.study_id)
-    window = (col(table.seq) >= plan.scope.since) & (col(table.seq) < plan.until)
+    query = query.where(Participant.study_id == plan.window.study_id)
+    window = (col(table.seq) >= plan.window.since) & (col(table.seq) < plan.until)
     return session.exec(query.where(window)).one()
 
 
@@ -121,18 +122,18 @@ def stream(
 
     with Session(engine) as session:
         if request.dataset == "responses":
-            batches = _counted(responses.answered(session, plan.scope), progress)
+            batches = _counted(answer_rows.answered(session, plan.window), progress)
             if request.format == "fhir":
                 answered = _counted(batches, add)  # one resource per answered check-in
                 yield from bundle_chunks(answered, instruments=plan.instruments, urls=plan.urls)
                 done(written[0])
                 return
             if request.shape == "wide":
-                pages = responses.wide_rows(batches, plan.columns)
+                pages = answer_rows.wide_rows(batches, plan.columns)
             else:
-                pages = responses.long_rows(batches)
+                pages = answer_rows.long_rows(batches)
         else:
-            records = _counted(SOURCES[request.dataset](session, plan.scope), progress)
+            records = _counted(SOURCES[request.dataset](session, plan.window), progress)
             pages = as_groups(records, plan.columns)
         writer = csv_chunks if request.format == "csv" else ndjson_chunks
         yield from writer(_tallied(pages, add), plan.columns)

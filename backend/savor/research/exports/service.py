@@ -42,14 +42,14 @@ class ExportRequest:
 class Plan:
     request: ExportRequest
     study: str
-    scope: sources.Scope
+    window: sources.ExportWindow
     columns: list[str]
     instruments: list[Instrument]
     urls: Urls
 
     @property
     def until(self) -> int:
-        return self.scope.until
+        return self.window.until
 
     def audit_detail(self) -> dict[str, Any]:
         """Which rows: the dataset and the exact window [since, until) that was read."""
@@ -115,7 +115,7 @@ def plan_export(*, session: Session, study: Study, request: ExportRequest, base_
     ).all()
     # Shifting only protects: she keeps it if she joined under it, whatever the study says now.
     shifted = frozenset(i for i, _, agreed in people if agreed.get("date_shift_exports"))
-    scope = sources.Scope(
+    window = sources.ExportWindow(
         study_id=study.id,
         since=request.since,
         until=until,
@@ -131,7 +131,7 @@ def plan_export(*, session: Session, study: Study, request: ExportRequest, base_
     return Plan(
         request=request,
         study=study.slug,
-        scope=scope,
+        window=window,
         columns=_columns(request, codebook, study, session),
         instruments=codebook.instruments,
         urls=Urls(base_url, study.slug),

@@ -19,14 +19,16 @@ from savor.research.anonymize import Anonymizer, date_text, local_text, utc_text
 from savor.research.cursor import pages
 from savor.studies.models import Participant
 
-Page = list[dict[str, Any]]
+# A page of a dataset's rows, each a dict by column name; writers.as_groups makes it a Page.
+Records = list[dict[str, Any]]
 PROMPT_TIMES = ("scheduled_at", "expires_at", "sent_at", "reminded_at", "opened_at")
 PROMPT_TIMES += ("completed_at", "expired_at", "cancelled_at")
 
 
 @dataclass(frozen=True)
-class Scope:
-    """What one export reads: whose rows, which window, and how they are disguised."""
+class ExportWindow:
+    """What one export reads: whose rows, which window of changes, and how they are
+    disguised."""
 
     study_id: Any
     since: int
@@ -61,13 +63,18 @@ def times(row: dict[str, Any], at: dict[str, Any], zone: str, weeks: int) -> Non
         row[f"{name}_local"] = local_text(value, zone, weeks)
 
 
+def _record(row: Row[Any], table: Any) -> Any:
+    """The table's object in a row of `select(table)`, by the name SQLAlchemy gives it."""
+    return getattr(row, table.__name__)
+
+
 def paged(
     session: Session,
-    scope: Scope,
+    window: ExportWindow,
     query: Select[Any],
     table: Any,
-    convert: Callable[[Row[Any]], dict[str, Any]],
-) -> Iterator[Page]:
+    convert: Callable[[Any], dict[str, Any]],
+) -> Iterator[Records]:
     """The study's rows of `table`, converted, a page at a time.
 
     The study is picked out here rather than in SQL on purpose: with a join on the study in
@@ -75,34 +82,33 @@ def paged(
     their rows for every page; without it, the only plan left walks the (seq, id) index in
     order and stops after a page, whatever the size of the export.
     """
-    window = {"seq": table.seq, "key": table.id, "since": scope.since, "until": scope.until}
-    for rows in pages(session, query, **window):
-        yield [convert(r) for r in rows if r[0].participant_id in scope.people]
+    keyset = {"seq": table.seq, "key": table.id, "since": window.since, "until": window.until}
+    for rows in pages(session, query, **keyset):
+        records = (_record(r, table) for r in rows)
+        yield [convert(r) for r in records if r.participant_id in window.people]
 
 
-def participants(session: Session, scope: Scope) -> Iterator[Page]:
+def participants(session: Session, window: ExportWindow) -> Iterator[Records]:
     # A study's own participants are few: filtering them in SQL costs nothing.
-    def convert(r: Row[Any]) -> dict[str, Any]:
-        p: Participant = r[0]
-        name, weeks = scope.anonymizer.person(p.id)
+    def convert(p: Participant) -> dict[str, Any]:
+        name, weeks = window.anonymizer.person(p.id)
         row = {"pseudonym": name, "status": "withdrawn" if p.withdrawn_at else "active"}
         at = {"enrolled_at": p.enrolled_at, "withdrawn_at": p.withdrawn_at}
         times(row, at, p.timezone, weeks)
         return {**row, "timezone": p.timezone, "language": p.language}
 
-    query = select(Participant).where(Participant.study_id == scope.study_id)
-    window = {"seq": Participant.seq, "key": Participant.id}
-    for rows in pages(session, query, since=scope.since, until=scope.until, **window):
-        yield [convert(r) for r in rows]
+    query = select(Participant).where(Participant.study_id == window.study_id)
+    keyset = {"seq": Participant.seq, "key": Participant.id}
+    for rows in pages(session, query, since=window.since, until=window.until, **keyset):
+        yield [convert(_record(r, Participant)) for r in rows]
 
 
-def prompts(session: Session, scope: Scope) -> Iterator[Page]:
-    def convert(r: Row[Any]) -> dict[str, Any]:
-        p: Prompt = r[0]
-        name, weeks = scope.anonymizer.person(p.participant_id)
+def prompts(session: Session, window: ExportWindow) -> Iterator[Records]:
+    def convert(p: Prompt) -> dict[str, Any]:
+        name, weeks = window.anonymizer.person(p.participant_id)
         row: dict[str, Any] = {
             "pseudonym": name,
-            "prompt_ref": scope.anonymizer.ref("Q", p.id),
+            "prompt_ref": window.anonymizer.ref("Q", p.id),
             "schedule_id": p.schedule_id,
             "prompt_kind": p.kind,
             "instrument_id": p.instrument_id,
@@ -112,22 +118,22 @@ def prompts(session: Session, scope: Scope) -> Iterator[Page]:
             "status": p.status,
             "answered_late": p.answered_late,
         }
-        zone = scope.people[p.participant_id]
+        zone = window.people[p.participant_id]
         times(row, {n: getattr(p, n) for n in PROMPT_TIMES}, zone, weeks)
         return {**row, "timezone": zone}
 
-    return paged(session, scope, select(Prompt), Prompt, convert)
+    return paged(session, window, select(Prompt), Prompt, convert)
 
 
 def ratings(
-    scope: Scope, prefix: str, instrument: str | None, version: str | None, answers: Any
+    window: ExportWindow, prefix: str, instrument: str | None, version: str | None, answers: Any
 ) -> dict[str, Any]:
     """Before/after answers as `pre_S1`-style columns and the ids she declined."""
     row: dict[str, Any] = {f"{prefix}_declined": None}
     declined = []
     for answer in answers or []:
         item_id = answer.get("item_id")
-        if not isinstance(item_id, str) or scope.withheld(instrument, version, item_id):
+        if not isinstance(item_id, str) or window.withheld(instrument, version, item_id):
             continue
         if answer.get("declined"):
             declined.append(item_id)
@@ -137,18 +143,18 @@ def ratings(
     return row
 
 
-def _practice_row(scope: Scope, s: PracticeSession, zone: str) -> dict[str, Any]:
-    name, weeks = scope.anonymizer.person(s.participant_id)
+def _practice_row(window: ExportWindow, s: PracticeSession, zone: str) -> dict[str, Any]:
+    name, weeks = window.anonymizer.person(s.participant_id)
     row: dict[str, Any] = {
         "pseudonym": name,
-        "session_ref": scope.anonymizer.ref("S", s.id),
+        "session_ref": window.anonymizer.ref("S", s.id),
         "practice_id": s.practice_id,
         "practice_version": s.practice_version,
         "variant": s.variant,
         "option": s.option,
         "trigger": s.trigger,
         "rule": s.rule,
-        "prompt_ref": scope.anonymizer.ref("Q", s.prompt_id),
+        "prompt_ref": window.anonymizer.ref("Q", s.prompt_id),
         "completed": s.completed,
         "seconds_practiced": s.seconds_practiced,
         "steps_completed": s.steps_completed,
@@ -161,12 +167,12 @@ def _practice_row(scope: Scope, s: PracticeSession, zone: str) -> dict[str, Any]
         column = f"{prefix}_instrument"
         instrument = row[column] = getattr(s, column)
         version = row[f"{column}_version"] = getattr(s, f"{column}_version")
-        row.update(ratings(scope, prefix, instrument, version, getattr(s, prefix)))
+        row.update(ratings(window, prefix, instrument, version, getattr(s, prefix)))
     return row
 
 
-def practice_sessions(session: Session, scope: Scope) -> Iterator[Page]:
-    def convert(r: Row[Any]) -> dict[str, Any]:
-        return _practice_row(scope, r[0], scope.people[r[0].participant_id])
+def practice_sessions(session: Session, window: ExportWindow) -> Iterator[Records]:
+    def convert(s: PracticeSession) -> dict[str, Any]:
+        return _practice_row(window, s, window.people[s.participant_id])
 
-    return paged(session, scope, select(PracticeSession), PracticeSession, convert)
+    return paged(session, window, select(PracticeSession), PracticeSession, convert)

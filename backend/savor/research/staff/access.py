@@ -7,17 +7,17 @@ from typing import Annotated
 from fastapi import Depends, Request
 from sqlmodel import Session
 
-from savor.auth import (
-    Refusal,
-    ResearchAccess,
-    Scope,
-    StaffActor,
-    StaffCookieDep,
-    StaffSignIn,
-)
 from savor.clock import utcnow
 from savor.db import SessionDep
 from savor.errors import AppError
+from savor.research.access import (
+    Refusal,
+    ResearchAccess,
+    StaffActor,
+    StaffCookieDep,
+    StaffSignIn,
+    TokenScope,
+)
 from savor.research.staff import service as staff_service
 from savor.research.staff import sessions
 from savor.research.staff.models import StaffAccount, StaffSession
@@ -59,7 +59,7 @@ def _no_role(account: StaffAccount, slug: str) -> Refusal:
 
 
 def by_session(
-    request: Request, session: Session, cookie: str, scope: Scope, slug: str | None
+    request: Request, session: Session, cookie: str, scope: TokenScope, slug: str | None
 ) -> ResearchAccess:
     """Her access to the study in the path, or to each of hers where her role has `scope`."""
     try:

@@ -5,11 +5,14 @@ from datetime import datetime, timedelta
 
 from sqlmodel import Session, col, select
 
-from savor.auth import RESEARCH_PREFIX, new_token, parse_scopes
 from savor.errors import AppError
+from savor.research.access import parse_scopes
+from savor.research.models import ResearchToken
+from savor.research.staff import service as staff_service
 from savor.research.staff.models import PersonalTokenPublic, StaffAccount
 from savor.research.staff.roles import scopes_of
-from savor.studies.models import ResearchToken, Study
+from savor.studies.models import Study
+from savor.tokens import RESEARCH_PREFIX, new_token
 
 
 def create(
@@ -42,7 +45,7 @@ def create(
     token, token_hash = new_token(RESEARCH_PREFIX)
     row = ResearchToken(
         study_id=study.id,
-        label=label.strip(),
+        label=staff_service.plain_text(label, "label"),
         token_hash=token_hash,
         scopes=" ".join(sorted(asked)),
         created_at=now,

@@ -2,7 +2,7 @@
 
 from enum import StrEnum
 
-from savor.auth import Scope
+from savor.research.access import TokenScope
 
 
 class StaffRole(StrEnum):
@@ -12,33 +12,35 @@ class StaffRole(StrEnum):
     ADMIN = "admin"
 
 
-ROLE_SCOPES: dict[StaffRole, frozenset[Scope]] = {
+ROLE_SCOPES: dict[StaffRole, frozenset[TokenScope]] = {
     # Reads everything, free text included, exports and reads the audit.
     StaffRole.INVESTIGATOR: frozenset(
         {
-            Scope.STUDIES_READ,
-            Scope.PARTICIPANTS_READ,
-            Scope.EXPORT_READ,
-            Scope.EXPORT_FREE_TEXT,
-            Scope.AUDIT_READ,
+            TokenScope.STUDIES_READ,
+            TokenScope.PARTICIPANTS_READ,
+            TokenScope.EXPORT_READ,
+            TokenScope.EXPORT_FREE_TEXT,
+            TokenScope.AUDIT_READ,
         }
     ),
     # Runs the study day to day: codes, participants (and deletion at her request), alerts;
     # never exports answers.
     StaffRole.COORDINATOR: frozenset(
         {
-            Scope.STUDIES_READ,
-            Scope.CODES_WRITE,
-            Scope.PARTICIPANTS_READ,
-            Scope.PARTICIPANTS_DELETE,
-            Scope.ALERTS_MANAGE,
+            TokenScope.STUDIES_READ,
+            TokenScope.CODES_WRITE,
+            TokenScope.PARTICIPANTS_READ,
+            TokenScope.PARTICIPANTS_DELETE,
+            TokenScope.ALERTS_MANAGE,
         }
     ),
     # Exports and the codebook (under studies:read), without free text.
-    StaffRole.DATA_MANAGER: frozenset({Scope.STUDIES_READ, Scope.EXPORT_READ}),
+    StaffRole.DATA_MANAGER: frozenset({TokenScope.STUDIES_READ, TokenScope.EXPORT_READ}),
     # The protocol, the staff and their tokens (staff routes check the role itself), and the
     # audit, to see who did what.
-    StaffRole.ADMIN: frozenset({Scope.STUDIES_READ, Scope.PROTOCOL_WRITE, Scope.AUDIT_READ}),
+    StaffRole.ADMIN: frozenset(
+        {TokenScope.STUDIES_READ, TokenScope.PROTOCOL_WRITE, TokenScope.AUDIT_READ}
+    ),
 }
 
 

@@ -3,10 +3,10 @@
 from fastapi import APIRouter, Request, Response
 from sqlmodel import select
 
-from savor.auth import STAFF_SESSION_COOKIE, StaffCookieDep, hash_token
 from savor.clock import utcnow
 from savor.db import SessionDep
 from savor.deps import ClientKeyDep
+from savor.research.access import STAFF_SESSION_COOKIE, StaffCookieDep
 from savor.research.staff import service as staff_service
 from savor.research.staff import sessions, totp
 from savor.research.staff.access import SignedInDep
@@ -20,6 +20,7 @@ from savor.research.staff.models import (
     StaffPublic,
     StaffSession,
 )
+from savor.tokens import hash_token
 
 router = APIRouter(prefix="/api/research/v1", tags=["staff"])
 CSRF_COOKIE = "savor_csrf"

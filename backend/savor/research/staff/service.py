@@ -7,7 +7,6 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from savor.auth import hash_token, new_token
 from savor.errors import AppError
 from savor.research import service as research_service
 from savor.research.staff import passwords, totp
@@ -21,10 +20,12 @@ from savor.research.staff.models import (
 )
 from savor.research.staff.roles import StaffRole
 from savor.studies.models import Study
+from savor.tokens import hash_token, new_token
 
 SETUP_PREFIX = "svl_"
 SETUP_LINK_LIFETIME = timedelta(hours=72)
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_EMAIL = re.compile(r"^[^@\s\x00-\x1f]+@[^@\s\x00-\x1f]+\.[^@\s\x00-\x1f]+$")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
 def normalize_email(email: str) -> str:
@@ -34,13 +35,23 @@ def normalize_email(email: str) -> str:
     return email
 
 
+def plain_text(value: str, what: str) -> str:
+    """A name or label without control characters (which no database column should hold)."""
+    value = value.strip()
+    if not value or _CONTROL.search(value):
+        raise AppError(422, "invalid_text", f"Please give the {what} as plain text.")
+    return value
+
+
 def staff_actor(account: StaffAccount) -> str:
     return f"staff:{account.email}"
 
 
 def find_account(*, session: Session, email: str) -> StaffAccount | None:
-    query = select(StaffAccount).where(StaffAccount.email == email.strip().lower())
-    return session.exec(query).first()
+    email = email.strip().lower()
+    if not _EMAIL.match(email):
+        return None  # nobody has it; and a NUL character would not even reach PostgreSQL
+    return session.exec(select(StaffAccount).where(StaffAccount.email == email)).first()
 
 
 def roles_of(*, session: Session, account: StaffAccount) -> list[tuple[Study, str]]:
@@ -154,7 +165,8 @@ def invite(
     email = normalize_email(email)
     account = find_account(session=session, email=email)
     if account is None:
-        account = StaffAccount(email=email, display_name=display_name.strip(), created_at=now)
+        name = plain_text(display_name, "name")
+        account = StaffAccount(email=email, display_name=name, created_at=now)
         session.add(account)
         session.flush()
     grant_role(session=session, account=account, study=study, role=role, by=by, now=now)

@@ -6,12 +6,12 @@ from datetime import datetime, timedelta
 
 from sqlmodel import Session, select
 
-from savor.auth import hash_token, new_token
 from savor.errors import AppError
 from savor.ratelimit import FailureLimiter
 from savor.research.staff import passwords, totp
 from savor.research.staff import service as staff_service
 from savor.research.staff.models import SignIn, StaffAccount, StaffRecoveryCode, StaffSession
+from savor.tokens import hash_token, new_token
 
 SESSION_PREFIX = "svs_"
 CSRF_PREFIX = "svc_"

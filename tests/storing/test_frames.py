@@ -7,7 +7,7 @@ import struct
 
 import pytest
 
-from savor.frames import FrameReader, framed
+from savor.storing.frames import FrameReader, framed
 
 
 def test_a_framed_message_is_what_a_connection_receives():

@@ -18,12 +18,12 @@ from sqlalchemy import func, text
 from sqlmodel import Session, col, select
 
 from savor.clock import utcnow
+from savor.ema.checkin_store import StaleProtocolError
 from savor.ema.instruments import default_instruments
 from savor.ema.models import Response, ResponseItem
-from savor.ema.store import StaleProtocolError
 from savor.errors import AppError
 from savor.main import create_app
-from savor.writer_process import WriterProcess, writer_lost
+from savor.storing.process import WriterProcess, writer_lost
 from tests.factories import make_participant
 
 WAIT_SECONDS = 10
@@ -46,7 +46,7 @@ def _stored(session: Session, client_id: str) -> int:
 
 
 def _process(client: TestClient) -> WriterProcess:
-    process = client.app.state.writer.process  # type: ignore[attr-defined]
+    process = client.app.state.checkin_storer  # type: ignore[attr-defined]
     assert isinstance(process, WriterProcess)
     return process
 

@@ -1,17 +1,41 @@
-"""The in-process ticker: a few lines per job, all state in our own tables or memory."""
+"""The in-process ticker: every domain's jobs, a few lines each, all state in our own tables
+or memory. It starts with the app (main.py's lifespan) and collects the jobs here."""
 
 import logging
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 from apscheduler.schedulers.background import BackgroundScheduler
+from fastapi import FastAPI
 
 from savor.clock import utcnow
+from savor.ema import jobs as ema_jobs
+from savor.jobs import Job, runs_in_own_lane
+from savor.notify import jobs as notify_jobs
+from savor.research import webhook as research_webhook
 
 log = logging.getLogger(__name__)
 
-Job = Callable[[datetime], None]
 TICKS_FROM = datetime(2026, 1, 1, tzinfo=UTC)
+
+
+def scheduled_jobs(app: FastAPI) -> list[Job]:
+    """Each domain's jobs, in the order a tick runs them."""
+    limiter = app.state.enroll_limiter
+
+    def prune_enroll_failures(now: datetime) -> None:
+        limiter.prune(now=now)
+        app.state.token_limiter.prune(now=now)
+        app.state.staff_limiter.prune(now=now)
+
+    sender = notify_jobs.make_sender(app.state.settings, app.state.vapid_keys)
+    return [
+        prune_enroll_failures,
+        *notify_jobs.build_jobs(engine=app.state.engine, send=sender),
+        *ema_jobs.build_jobs(engine=app.state.engine),
+        *research_webhook.build_jobs(
+            engine=app.state.engine, policy=app.state.settings.outbound_policy
+        ),
+    ]
 
 
 def run_jobs(jobs: list[Job], now: datetime) -> None:
@@ -23,21 +47,10 @@ def run_jobs(jobs: list[Job], now: datetime) -> None:
             log.exception("scheduled job %s failed", getattr(job, "__name__", job))
 
 
-def in_own_lane(job: Job) -> Job:
-    """Mark a job that may run long (planning a large study) to tick on its own, so it
-    never holds back the prompts that fall due meanwhile.
-
-    Its ticks fall half an interval after the main lane's: prompts fall due on whole minutes,
-    and a planning run starting on the same instant slowed down sending them.
-    """
-    job.own_lane = True  # type: ignore[attr-defined]
-    return job
-
-
 def start_scheduler(jobs: list[Job], *, interval_seconds: int) -> BackgroundScheduler:
     scheduler = BackgroundScheduler(timezone="UTC")
-    lanes = {"tick": [job for job in jobs if not getattr(job, "own_lane", False)]}
-    lanes |= {f"lane-{job.__name__}": [job] for job in jobs if getattr(job, "own_lane", False)}
+    lanes = {"tick": [job for job in jobs if not runs_in_own_lane(job)]}
+    lanes |= {f"lane-{job.__name__}": [job] for job in jobs if runs_in_own_lane(job)}
     for lane_id, lane in lanes.items():
         # One running tick per lane: a slow tick is skipped over, never stacked up. Ticks are
         # counted from midnight UTC, so with an interval that divides a minute one falls on

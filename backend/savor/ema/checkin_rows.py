@@ -1,24 +1,23 @@
-"""The rows one answer set stores, built and encoded for the driver by the writer.
+"""The rows one answer set stores, built and encoded for the driver by the check-in storer.
 
 Built from her draft as a self-report in her snapshot's time zone, with the few facts the
-writer reads fresh (a prompt's kind, version and lateness, a new time zone) laid over it.
+storer reads fresh (a prompt's kind, version and lateness, a new time zone) laid over it.
 """
 
 import uuid
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlalchemy.engine import Dialect
 
+from savor.bulk import BulkInsert
+from savor.ema.alerts import StaffAlert
+from savor.ema.drafts import Draft
 from savor.ema.instruments import Instrument
-from savor.ema.models import Offer, OfferPublic, Response, ResponseItem, StaffAlert
+from savor.ema.models import Offer, OfferPublic, Response, ResponseItem
 from savor.ids import new_id
 from savor.practices import progress
-from savor.rowsql import RowEncoder
-
-if TYPE_CHECKING:
-    from savor.ema.responses import Draft
 
 RESPONSE_COLUMNS = (
     "id",
@@ -54,16 +53,16 @@ ALERT_COLUMNS = ("id", "participant_id", "response_id", "items", "created_at")
 
 @dataclass(frozen=True)
 class Encoders:
-    response: RowEncoder
-    item: RowEncoder
-    offer: RowEncoder
-    alert: RowEncoder
+    response: BulkInsert
+    item: BulkInsert
+    offer: BulkInsert
+    alert: BulkInsert
 
 
 @lru_cache(maxsize=8)
 def encoders(dialect: Dialect) -> Encoders:
-    def encoder(model: Any, columns: tuple[str, ...]) -> RowEncoder:
-        return RowEncoder(model.__table__, columns, dialect)
+    def encoder(model: Any, columns: tuple[str, ...]) -> BulkInsert:
+        return BulkInsert(model.__table__, columns, dialect)
 
     return Encoders(
         response=encoder(Response, RESPONSE_COLUMNS),
@@ -96,7 +95,7 @@ def fingerprint(instrument: Instrument) -> str:
     return known[1]
 
 
-def _response_row(draft: "Draft", response_id: uuid.UUID) -> dict[str, Any]:
+def _response_row(draft: Draft, response_id: uuid.UUID) -> dict[str, Any]:
     """Her response, unencoded, as a self-report in her snapshot's time zone."""
     instrument = draft.instrument
     return {
@@ -120,8 +119,8 @@ def _response_row(draft: "Draft", response_id: uuid.UUID) -> dict[str, Any]:
     }
 
 
-def prepare(draft: "Draft", dialect: Dialect, **facts: Any) -> Prepared:
-    """Her rows, encoded for `dialect`'s driver, with `facts` read fresh by the writer."""
+def prepare(draft: Draft, dialect: Dialect, **facts: Any) -> Prepared:
+    """Her rows, encoded for `dialect`'s driver, with `facts` read fresh by the storer."""
     encode = encoders(dialect)
     instrument = draft.instrument
     response_id = new_id()

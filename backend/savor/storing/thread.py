@@ -9,10 +9,10 @@ Two kinds of write share the queue. A plain write is a function of the session a
 its own savepoint, so one failure touches no other. A batch write hands all waiting items of
 one kind to a single handler that stores them with a few set-based statements; it answers
 each item on its own (a result or an error), and if it raises, its items are run again one by
-one so that a single bad item cannot sink the rest.
+one so that a single bad item cannot sink the rest (`savor.storing.sets`).
 
-Given a `WriterProcess`, batch writes from async routes (check-ins) are stored there instead,
-in the same way, on another core (see `savor.writer_process`); plain writes stay here.
+It is the check-in storer too unless `main` picks the writer process
+(`savor.storing.process`), which stores sets the same way on another core.
 """
 
 import asyncio
@@ -22,41 +22,29 @@ import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future
 from concurrent.futures import TimeoutError as FutureTimeoutError
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from savor.errors import FOR_PHONE, RETRY_AFTER_SECONDS, AppError
-
-if TYPE_CHECKING:
-    from savor.writer_process import WriterProcess
+from savor.storing import sets
+from savor.storing.sets import BatchWrite, Waiter, alone, as_a_set, set_outcome, settle_all
 
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
-P = TypeVar("P")
 Write = Callable[[Session], T]
-# Answers items in order: each a result, or the exception that item met.
-BatchWrite = Callable[[Session, Sequence[Any]], Sequence[Any]]
-Waiter = Future | asyncio.Future
 Job = tuple[BatchWrite | None, Any, Waiter]
 MAX_BATCH = 256
-WAIT_SECONDS = 30.0
 
 
 class WriteQueue:
-    def __init__(
-        self,
-        engine: Engine,
-        *,
-        max_batch: int = MAX_BATCH,
-        process: "WriterProcess | None" = None,
-    ) -> None:
+    """The writer thread: plain writes (`submit`) and sets (`submit_item`, `store`), each
+    group of them in one commit."""
+
+    def __init__(self, engine: Engine, *, max_batch: int = MAX_BATCH) -> None:
         self.engine = engine
         self.max_batch = max_batch
-        # Where async batch writes are stored when given (see savor.writer_process).
-        self.process = process
         self._jobs: queue.Queue[Job | None] = queue.Queue()
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
@@ -71,37 +59,29 @@ class WriteQueue:
         future: Future = Future()
         self._enqueue((handler, item, future))
         try:
-            return future.result(timeout=WAIT_SECONDS)
+            return future.result(timeout=sets.WAIT_SECONDS)
         except FutureTimeoutError:
-            raise _too_slow() from None
+            raise sets.too_slow() from None
 
     async def store(self, handler: BatchWrite, item: Any) -> Any:
         """`submit_item` for async routes: the event loop waits without holding a thread."""
-        if self.process is not None:
-            future = self.process.store(handler, item)
-        else:
-            future = asyncio.get_running_loop().create_future()
-            self._enqueue((handler, item, future))
-        try:
-            async with asyncio.timeout(WAIT_SECONDS):
-                return await future
-        except TimeoutError:
-            raise _too_slow() from None
+        future = asyncio.get_running_loop().create_future()
+        self._enqueue((handler, item, future))
+        return await sets.outcome(future)
 
     def close(self) -> None:
         with self._lock:
             if self._thread is not None:
                 self._jobs.put(None)
-                self._thread.join(timeout=WAIT_SECONDS)
+                self._thread.join(timeout=sets.WAIT_SECONDS)
                 self._thread = None
-        if self.process is not None:
-            self.process.close()
 
     def _enqueue(self, job: Job) -> None:
-        self._ensure_started()
+        self.start()
         self._jobs.put(job)
 
-    def _ensure_started(self) -> None:
+    def start(self) -> None:
+        """Start the thread, if it is not running; the first write starts it as well."""
         with self._lock:
             if self._thread is None:
                 self._thread = threading.Thread(target=self._run, name="savor-writer", daemon=True)
@@ -138,7 +118,7 @@ class WriteQueue:
                 for handler, jobs in groups.items():
                     items = [item for _, item, _ in jobs]
                     if handler is None:
-                        results = [_alone(session, _run_write, write) for write in items]
+                        results = [alone(session, _run_write, write) for write in items]
                     else:
                         results = as_a_set(session, handler, items)
                     outcomes += [
@@ -160,7 +140,7 @@ def _answer(outcomes: list[tuple[Waiter, object]]) -> None:
         if isinstance(future, asyncio.Future):
             by_loop.setdefault(future.get_loop(), []).append((future, result))
         else:
-            _settle(future, result)
+            set_outcome(future, result)
     for loop, settled in by_loop.items():
         # A wake-up is a system call; a batch answers its requests with one.
         try:
@@ -169,62 +149,5 @@ def _answer(outcomes: list[tuple[Waiter, object]]) -> None:
             log.warning("%d writes were stored for an event loop that has closed", len(settled))
 
 
-def settle_all(outcomes: list[tuple[asyncio.Future, object]]) -> None:
-    """Each waiter its result or error; one that gave up waiting is passed over."""
-    for future, result in outcomes:
-        if not future.done():  # a request that gave up waiting has cancelled its future
-            _settle(future, result)
-
-
-def _settle(future: Waiter, result: object) -> None:
-    if isinstance(result, BaseException):
-        future.set_exception(result)
-    else:
-        future.set_result(result)
-
-
-def not_saved(reason: str) -> AppError:
-    """The 503 for a record the server could not save: not acknowledged, so the phone keeps
-    it and sends it again later."""
-    return AppError(
-        503,
-        "database_busy",
-        f"{reason} {FOR_PHONE}",
-        headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
-    )
-
-
-def _too_slow() -> AppError:
-    return not_saved("The server is too busy to save this right now.")
-
-
 def _run_write(session: Session, items: Sequence[Write]) -> Sequence[Any]:
     return [items[0](session)]
-
-
-def _alone(session: Session, handler: BatchWrite, item: Any) -> Any:
-    """One item in its own savepoint: its result, or the error it met (its writes undone)."""
-    savepoint = session.begin_nested()
-    try:
-        (result,) = handler(session, [item])
-        if isinstance(result, BaseException):
-            savepoint.rollback()
-        else:
-            savepoint.commit()
-        return result
-    except Exception as error:
-        savepoint.rollback()
-        return error
-
-
-def as_a_set(session: Session, handler: BatchWrite, items: list[Any]) -> list[Any]:
-    savepoint = session.begin_nested()
-    try:
-        results = list(handler(session, items))
-        savepoint.commit()
-        return results
-    except Exception:
-        savepoint.rollback()
-        # Something in the set failed as a whole (a row another process stored meanwhile,
-        # say): each item again on its own, reading afresh, finds out which and keeps the rest.
-        return [_alone(session, handler, item) for item in items]

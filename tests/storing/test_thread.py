@@ -4,14 +4,16 @@ import threading
 import uuid
 
 import pytest
+from fastapi.testclient import TestClient
 from sqlmodel import Session, select
 
 from savor.clock import utcnow
 from savor.db import make_writer_engine
 from savor.errors import AppError
+from savor.main import create_app
+from savor.storing.thread import WriteQueue
 from savor.studies.models import Study
-from savor.writer import WriteQueue
-from tests.factories import run_coroutine
+from tests.factories import make_participant, run_coroutine
 
 
 @pytest.fixture
@@ -134,7 +136,7 @@ def test_an_item_answered_with_an_error_is_raised_to_its_caller_alone(writer, en
 
 
 def test_a_write_kept_waiting_too_long_is_a_503_the_phone_retries(writer, monkeypatch):
-    monkeypatch.setattr("savor.writer.WAIT_SECONDS", 0.2)
+    monkeypatch.setattr("savor.storing.sets.WAIT_SECONDS", 0.2)
     busy, release = threading.Event(), threading.Event()
 
     def hold_the_writer() -> None:
@@ -155,3 +157,22 @@ def test_a_write_kept_waiting_too_long_is_a_503_the_phone_retries(writer, monkey
     for raised in (sync_wait.value, async_wait.value):
         assert (raised.status_code, raised.code) == (503, "database_busy")
         assert raised.headers["Retry-After"]
+
+
+def test_without_a_writer_process_check_ins_are_stored_by_the_writer_thread(session, settings):
+    app = create_app(settings.model_copy(update={"writer_process": False}))
+    with TestClient(app) as client:
+        headers, _ = make_participant(client, session, settings)
+        body = {
+            "client_id": str(uuid.uuid4()),
+            "instrument_id": "hard_moment",
+            "instrument_version": "1",
+            "submitted_at": utcnow().isoformat(),
+            "answers": [{"item_id": "C1", "value": 3}, {"item_id": "S1", "value": 4}],
+        }
+        before = app.state.writer.batches
+        response = client.post("/api/v1/responses", headers=headers, json=body)
+
+    assert response.status_code == 201
+    assert app.state.checkin_storer is app.state.writer
+    assert app.state.writer.batches == before + 1

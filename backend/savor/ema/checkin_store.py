@@ -1,42 +1,36 @@
 """Check-ins stored as a set: a few statements for all waiting records, not a few for each.
 
-Runs in the writer thread (see `savor.writer`), inside the transaction that commits the
-records. The request drafted each record from in-memory snapshots; here, read fresh for the
-whole set, is what must be exact when it is stored: the token still stands and she has not
-left, her time zone (for the local date), the study's active protocol version, whether she
-agreed to staff alerts (no alert is raised otherwise), whether a record with the same client
-id already exists, and each prompt's state. Each draft is answered on its own, with the
-stored record or the error it met.
+Runs where the check-in storer stores its sets (the writer process, or the writer thread:
+see `savor.storing`), inside the transaction that commits the records. The request drafted
+each record from in-memory snapshots; here, read fresh for the whole set, is what must be
+exact when it is stored: the token still stands and she has not left, her time zone (for the
+local date), the study's active protocol version, whether she agreed to staff alerts (no
+alert is raised otherwise), whether a record with the same client id already exists, and each
+prompt's state. Each draft is answered on its own, with the stored record or the error it met.
 """
 
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlalchemy import Table, bindparam, select, update
 from sqlalchemy.engine import Connection
-from sqlmodel import Session, col
+from sqlmodel import Session
 
-from savor import auth, idempotency
+from savor import idempotency
+from savor.ema import checkin_reads, checkin_rows, registry
 from savor.ema import prompts as ema_prompts
-from savor.ema import registry
-from savor.ema import rows as rows_sql
+from savor.ema.checkin_reads import Holder, PromptState
+from savor.ema.drafts import Draft
 from savor.ema.instruments import Instrument
 from savor.ema.models import (
     InstrumentVersion,
-    Offer,
-    OfferPublic,
     Prompt,
-    Response,
     ResponsePublic,
 )
 from savor.errors import AppError
-from savor.studies.models import Participant, ParticipantToken, Study
-
-if TYPE_CHECKING:
-    from savor.ema.responses import Draft
+from savor.studies import signin
 
 Stored = tuple[ResponsePublic, bool]
 
@@ -53,25 +47,6 @@ class StaleProtocolError(AppError):
         )
 
 
-@dataclass(frozen=True)
-class _Holder:
-    participant_id: uuid.UUID
-    timezone: str
-    withdrawn_at: datetime | None
-    protocol_version: int
-    agreed_features: dict[str, bool]
-
-
-@dataclass
-class _PromptState:
-    participant_id: uuid.UUID
-    instrument_id: str
-    status: str
-    kind: str
-    expires_at: datetime
-    protocol_version: int
-
-
 @dataclass
 class _Rows:
     responses: list[tuple[Any, ...]] = field(default_factory=list)
@@ -85,41 +60,43 @@ def _table(model: Any) -> Table:
     return model.__table__
 
 
-def store_drafts(session: Session, drafts: Sequence["Draft"]) -> list[Stored | AppError]:
+def store_drafts(session: Session, drafts: Sequence[Draft]) -> list[Stored | AppError]:
     connection = session.connection()
-    holders = _holders(connection, {d.token_hash for d in drafts})
-    earlier = _earlier(connection, drafts)
-    prompts = _prompts(connection, {d.prompt_id for d in drafts if d.prompt_id is not None})
+    holders = checkin_reads.holders(connection, {d.token_hash for d in drafts})
+    earlier = checkin_reads.earlier(connection, drafts)
+    prompts = checkin_reads.prompts(
+        connection, {d.prompt_id for d in drafts if d.prompt_id is not None}
+    )
     rows = _Rows()
     outcomes: list[Stored | AppError] = []
     for draft in drafts:
         try:
-            outcomes.append(_settle(connection, draft, holders, earlier, prompts, rows))
+            outcomes.append(_recheck_and_add(connection, draft, holders, earlier, prompts, rows))
         except AppError as error:
             outcomes.append(error)
     _insert(session, connection, rows)
     return outcomes
 
 
-def _settle(
+def _recheck_and_add(
     connection: Connection,
-    draft: "Draft",
-    holders: dict[str, _Holder],
+    draft: Draft,
+    holders: dict[str, Holder],
     earlier: dict[tuple[uuid.UUID, uuid.UUID], tuple[ResponsePublic, str]],
-    prompts: dict[uuid.UUID, _PromptState],
+    prompts: dict[uuid.UUID, PromptState],
     rows: _Rows,
 ) -> Stored:
     holder = holders.get(draft.token_hash)
     if holder is None or holder.participant_id != draft.participant_id:
-        raise auth.signed_out()
+        raise signin.signed_out()
     if holder.withdrawn_at is not None:
-        raise auth.withdrawn()
+        raise signin.withdrawn()
     key = (draft.participant_id, draft.client_id)
     if (found := earlier.get(key)) is not None:
         public, digest = found
-        if digest != draft.body_hash:
-            raise idempotency.reused("answer")
-        return public, False
+        return idempotency.replayed(
+            (public, False), stored_hash=digest, sent_hash=draft.body_hash, what="answer"
+        )
     if holder.protocol_version != draft.protocol_version:
         raise StaleProtocolError()
     if draft.alert_staff and not holder.agreed_features.get("staff_alerts", False):
@@ -133,102 +110,7 @@ def _settle(
     return public, True
 
 
-# Built once: the writer runs these for every set, and building a statement costs more than
-# SQLite takes to answer it.
-_HOLDERS = (
-    select(
-        ParticipantToken.token_hash,
-        Participant.id,
-        Participant.timezone,
-        Participant.withdrawn_at,
-        Study.active_protocol_version,
-        Participant.agreed_features,
-    )
-    .join(Participant, col(Participant.id) == ParticipantToken.participant_id)
-    .join(Study, col(Study.id) == Participant.study_id)
-    .where(col(ParticipantToken.token_hash).in_(bindparam("hashes", expanding=True)))
-    .where(col(ParticipantToken.revoked_at).is_(None))
-)
-_EARLIER = select(
-    Response.id,
-    Response.participant_id,
-    Response.client_id,
-    Response.prompt_id,
-    Response.instrument_id,
-    Response.instrument_version,
-    Response.submitted_at,
-    Response.received_at,
-    Response.late,
-    Response.body_hash,
-).where(col(Response.client_id).in_(bindparam("client_ids", expanding=True)))
-
-
-def _holders(connection: Connection, token_hashes: set[str]) -> dict[str, _Holder]:
-    found = connection.execute(_HOLDERS, {"hashes": sorted(token_hashes)})
-    return {row[0]: _Holder(*row[1:]) for row in found}
-
-
-def _earlier(
-    connection: Connection, drafts: Sequence["Draft"]
-) -> dict[tuple[uuid.UUID, uuid.UUID], tuple[ResponsePublic, str]]:
-    """Records already stored under these client ids, as the API shows them, with digests."""
-    client_ids = list({d.client_id for d in drafts})
-    stored = connection.execute(_EARLIER, {"client_ids": client_ids}).all()
-    if not stored:
-        return {}
-    offers: dict[uuid.UUID, list[OfferPublic]] = {}
-    for offer in connection.execute(
-        select(Offer.response_id, Offer.id, Offer.rule, Offer.practice_id, Offer.outcome).where(
-            col(Offer.response_id).in_([row.id for row in stored])
-        )
-    ):
-        offers.setdefault(offer.response_id, []).append(
-            OfferPublic(
-                id=offer.id, rule=offer.rule, practice_id=offer.practice_id, outcome=offer.outcome
-            )
-        )
-    return {
-        (row.participant_id, row.client_id): (
-            _public(row, offers.get(row.id, [])),
-            row.body_hash,
-        )
-        for row in stored
-    }
-
-
-def _public(row: Any, offers: list[OfferPublic]) -> ResponsePublic:
-    return ResponsePublic(
-        id=row.id,
-        client_id=row.client_id,
-        prompt_id=row.prompt_id,
-        instrument_id=row.instrument_id,
-        instrument_version=row.instrument_version,
-        submitted_at=row.submitted_at,
-        received_at=row.received_at,
-        late=row.late,
-        crisis=any(o.rule == "crisis_help" for o in offers),
-        offers=offers,
-    )
-
-
-def _prompts(connection: Connection, prompt_ids: set[uuid.UUID]) -> dict[uuid.UUID, _PromptState]:
-    if not prompt_ids:
-        return {}
-    found = connection.execute(
-        select(
-            Prompt.id,
-            Prompt.participant_id,
-            Prompt.instrument_id,
-            Prompt.status,
-            Prompt.kind,
-            Prompt.expires_at,
-            Prompt.protocol_version,
-        ).where(col(Prompt.id).in_(list(prompt_ids)))
-    )
-    return {row[0]: _PromptState(*row[1:]) for row in found}
-
-
-def _claim(connection: Connection, draft: "Draft", prompt: _PromptState | None) -> _PromptState:
+def _claim(connection: Connection, draft: Draft, prompt: PromptState | None) -> PromptState:
     """Mark her prompt answered; a prompt answers once, whoever asks first."""
     if prompt is None or prompt.participant_id != draft.participant_id:
         raise ema_prompts.unknown_prompt()
@@ -262,9 +144,9 @@ def _claim(connection: Connection, draft: "Draft", prompt: _PromptState | None) 
 def _add(
     connection: Connection,
     rows: _Rows,
-    draft: "Draft",
-    holder: _Holder,
-    prompt: _PromptState | None,
+    draft: Draft,
+    holder: Holder,
+    prompt: PromptState | None,
 ) -> ResponsePublic:
     late = prompt is not None and draft.submitted_at > prompt.expires_at
     facts: dict[str, Any] = {}
@@ -272,7 +154,7 @@ def _add(
         facts |= {"kind": prompt.kind, "protocol_version": prompt.protocol_version, "late": late}
     if holder.timezone != draft.timezone:
         facts["timezone"] = holder.timezone
-    prepared = rows_sql.prepare(draft, connection.dialect, **facts)
+    prepared = checkin_rows.prepare(draft, connection.dialect, **facts)
     instrument = draft.instrument
     rows.instruments[(instrument.id, instrument.version)] = instrument
     rows.responses.append(prepared.response)
@@ -305,10 +187,10 @@ def _insert(session: Session, connection: Connection, rows: _Rows) -> None:
         stored = connection.execute(
             _FINGERPRINT, {"instrument_id": instrument.id, "version": str(instrument.version)}
         ).scalar()
-        if stored != rows_sql.fingerprint(instrument):
+        if stored != checkin_rows.fingerprint(instrument):
             # Asked for the first time, or reworded without a new version (which it refuses).
             registry.register(session=session, instrument=instrument)
-    encode = rows_sql.encoders(connection.dialect)
+    encode = checkin_rows.encoders(connection.dialect)
     for encoder, values in (
         (encode.response, rows.responses),
         (encode.item, rows.items),

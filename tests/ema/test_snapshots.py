@@ -3,8 +3,8 @@
 import asyncio
 import threading
 
-from savor.auth import hash_token
-from savor.studies.snapshots import Snapshots
+from savor.ema.snapshots import Snapshots
+from savor.tokens import hash_token
 from tests.factories import make_participant, run_coroutine
 
 

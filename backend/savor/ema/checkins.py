@@ -1,14 +1,13 @@
-"""Her answers: checked in memory, stored exactly once by the writer, never dropped.
+"""Her answers: checked in memory, stored exactly once by the check-in storer, never dropped.
 
 A check-in is the request this service sees most, often in bursts when a phone's offline
 outbox drains. The request checks everything it can without the database (her snapshot, her
-study's protocol, the instrument she saw) and drafts the record; `ema.store` then builds the
-rows of every waiting draft and stores them in one set (see there for what it re-reads to stay
-exact).
+study's protocol, the instrument she saw) and drafts the record (`ema.drafts`); the storer
+(`savor.storing`) hands every waiting draft to `ema.checkin_store`, which builds their rows and
+stores them in one set (see there for what it re-reads to stay exact).
 """
 
 import uuid
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -16,49 +15,28 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
-from savor import auth, idempotency
-from savor.ema import registry, store
+from savor import idempotency
+from savor.ema import checkin_store, registry
 from savor.ema.answers import crisis_items, facts_asked, validate_answers
+from savor.ema.drafts import Draft
 from savor.ema.instruments import Instrument, default_instruments
 from savor.ema.models import Offer, ResponseCreate, ResponsePublic
 from savor.ema.service import enabled_features
-from savor.errors import AppError
-from savor.studies import consent
+from savor.ema.snapshots import ParticipantSnapshot, SignedIn, Snapshots, StudySnapshot
+from savor.errors import AppError, please_check
+from savor.storing import Storer
+from savor.studies import consent, signin
 from savor.studies.models import Participant
-from savor.studies.snapshots import ParticipantSnapshot, SignedIn, Snapshots, StudySnapshot
-from savor.writer import WriteQueue
 
 CLOCK_SKEW = timedelta(minutes=5)
 HIGH_ITEMS = ("C1", "S1")  # craving or stress: a breathing break is offered when high
 BREATHING_PRACTICE = "P03"
 
 
-@dataclass(frozen=True)
-class Draft:
-    """One answer set, checked and ready to store; what it assumed is checked again then."""
-
-    token_hash: str
-    participant_id: uuid.UUID
-    protocol_version: int
-    client_id: uuid.UUID
-    body_hash: str
-    prompt_id: uuid.UUID | None
-    instrument: Instrument
-    started_at: datetime | None
-    submitted_at: datetime
-    received_at: datetime
-    context: dict[str, Any]
-    answers: list[dict[str, Any]]
-    offers: list[tuple[str, str | None]]
-    crisis: list[str]
-    alert_staff: bool
-    timezone: str  # hers in the snapshot; the writer stores the one it reads
-
-
 async def save(
     *,
     snapshots: Snapshots,
-    writer: WriteQueue,
+    storer: Storer,
     signed_in: SignedIn,
     body: ResponseCreate,
     now: datetime,
@@ -70,7 +48,7 @@ async def save(
     try:
         try:
             return await _store(
-                snapshots, writer, signed_in, signed_in.participant, body, instrument, now
+                snapshots, storer, signed_in, signed_in.participant, body, instrument, now
             )
         except AppError as error:
             if error.code != "invalid_answers":
@@ -78,8 +56,8 @@ async def save(
         # Her stage, and so the items she is asked, may have changed since her snapshot.
         participant = await snapshots.participant(signed_in.token_hash, fresh=True)
         if participant is None:
-            raise auth.signed_out()
-        return await _store(snapshots, writer, signed_in, participant, body, instrument, now)
+            raise signin.signed_out()
+        return await _store(snapshots, storer, signed_in, participant, body, instrument, now)
     except AppError as error:
         if error.code in ("invalid_token", "withdrawn"):
             snapshots.forget_token(signed_in.token_hash)
@@ -88,7 +66,7 @@ async def save(
 
 async def _store(
     snapshots: Snapshots,
-    writer: WriteQueue,
+    storer: Storer,
     signed_in: SignedIn,
     participant: ParticipantSnapshot,
     body: ResponseCreate,
@@ -98,12 +76,12 @@ async def _store(
     study = await snapshots.study(participant.study_id)
     record = draft(signed_in, participant, study, body, instrument, now)
     try:
-        return await writer.store(store.store_drafts, record)
-    except store.StaleProtocolError:
+        return await storer.store(checkin_store.store_drafts, record)
+    except checkin_store.StaleProtocolError:
         # The study moved to a new protocol since its snapshot; its rules decide the offers.
         study = await snapshots.study(participant.study_id, fresh=True)
         record = draft(signed_in, participant, study, body, instrument, now)
-        return await writer.store(store.store_drafts, record)
+        return await storer.store(checkin_store.store_drafts, record)
 
 
 async def instrument_asked(engine: Engine, instrument_id: str, version: str) -> Instrument:
@@ -129,7 +107,7 @@ def draft(
 ) -> Draft:
     """Check the answer set against what she was asked (every problem named at once).
 
-    Its rows are built by the writer (`ema.store`), which has a core of its own.
+    Its rows are built by the storer (`ema.checkin_store`), which may have a core of its own.
     """
     answers = [
         {"item_id": a.item_id, "value": a.value, "declined": a.declined} for a in body.answers
@@ -148,8 +126,7 @@ def draft(
     ]
     fields += _fact_problems(body, instrument)
     if fields:
-        summary = "; ".join(f"{f['field']}: {f['message']}" for f in fields)
-        raise AppError(422, "invalid_answers", f"Please check: {summary}", fields=fields)
+        raise please_check("invalid_answers", fields)
     crisis = crisis_items(instrument, answers)
     return Draft(
         token_hash=signed_in.token_hash,

@@ -20,9 +20,10 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
-from savor import auth
+from savor import tokens
 from savor.practices.catalog import StudyCatalog
 from savor.practices.service import study_context
+from savor.studies import signin
 from savor.studies.protocol import ProtocolDocument
 
 K = TypeVar("K")
@@ -129,7 +130,7 @@ class Snapshots:
 
     def _read_participant(self, token_hash: str) -> ParticipantSnapshot | None:
         with Session(self.engine) as session:
-            row = auth.token_holder(session, token_hash)
+            row = signin.token_holder(session, token_hash)
             if row is None:
                 return None
             return ParticipantSnapshot(
@@ -159,16 +160,17 @@ class SignedIn:
     participant: ParticipantSnapshot
 
 
-async def signed_in(request: Request, credentials: auth.BearerDep) -> SignedIn:
+async def signed_in(request: Request, credentials: tokens.BearerDep) -> SignedIn:
     """The participant API's sign-in for async routes: no thread, no query when she is known."""
-    token = auth.require_bearer(credentials, "app")
-    token_hash = auth.hash_token(token)
-    participant = await request.app.state.snapshots.participant(token_hash)
-    if participant is None:
-        auth.refuse_unknown_token(request, token)
-        raise auth.signed_out()
+    token_hash, participant = await tokens.sign_in(
+        request,
+        credentials,
+        who="app",
+        lookup=request.app.state.snapshots.participant,
+        unknown=signin.signed_out,
+    )
     if participant.withdrawn_at is not None:
-        raise auth.withdrawn()
+        raise signin.withdrawn()
     return SignedIn(token_hash=token_hash, participant=participant)
 
 

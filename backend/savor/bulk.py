@@ -1,12 +1,22 @@
-"""Rows turned into driver-ready values, and inserted many at a time.
+"""Many rows into one table at once: COPY on PostgreSQL, multi-row INSERTs elsewhere.
 
-The writer is the one place every phone's record passes through, one after another, so it
-sends finished rows: on PostgreSQL as one COPY per table, elsewhere as multi-row INSERTs (one
-round trip, one step of the database). The conversions are the column types' own, so a row
-stored this way reads back exactly as one stored through the ORM.
+One way in, for check-ins and planning alike: a `BulkInsert` names a table, the columns it
+fills, and the dialect, and takes rows in either of two shapes.
+
+- Rows as mappings, turned into driver-ready tuples by `encode` and stored by `insert`: one
+  COPY on PostgreSQL, elsewhere as few multi-row INSERTs as SQLite's limits allow (one round
+  trip, one step of the database each). The conversions are the column types' own, so a row
+  stored this way reads back exactly as one stored through the ORM.
+- On PostgreSQL only, COPY text already built by the caller, streamed by `copy_lines` while
+  it is still being made (planning writes hundreds of thousands of prompts; the server stores
+  the first while the next are worked out). Values go through `copy_text`.
+
+Either way a failure is raised as SQLAlchemy raises it for any other statement (a duplicate is
+an IntegrityError, a lost server an OperationalError), so callers catch one kind.
 """
 
-from collections.abc import Callable, Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from functools import lru_cache
 from typing import Any
 
@@ -20,8 +30,8 @@ Processor = Callable[[Any], Any] | None
 MAX_VALUES_PER_STATEMENT = 8_000
 
 
-class RowEncoder:
-    """Encodes rows of `table` (given as mappings of column name to value) for one dialect."""
+class BulkInsert:
+    """Rows of `table`'s `columns`, encoded for `dialect` and inserted many at a time."""
 
     def __init__(
         self,
@@ -38,6 +48,9 @@ class RowEncoder:
         self.table = table
         self.columns = tuple(columns)
         self.dialect = dialect
+        preparer = dialect.identifier_preparer
+        names = ", ".join(preparer.quote(name) for name in self.columns)
+        self._copy_sql = f"COPY {preparer.format_table(table)} ({names}) FROM STDIN"
         self._processors: list[Processor] = [
             _remembered(process) if name in repeated and process is not None else process
             for name, process in (
@@ -47,6 +60,7 @@ class RowEncoder:
         ]
 
     def encode(self, row: Mapping[str, Any]) -> tuple[Any, ...]:
+        """A row given as a mapping of column name to value, as the driver takes it."""
         # Processors see None too: a JSON column stores it as JSON null, as the ORM does.
         return tuple(
             value if process is None else process(value)
@@ -58,7 +72,12 @@ class RowEncoder:
     def insert(self, connection: Connection, rows: Sequence[tuple[Any, ...]]) -> None:
         """Insert already encoded rows, as few statements as the driver allows."""
         if self.dialect.name == "postgresql":
-            self._copy(connection, rows)
+            # A multi-row INSERT's text changes with its row count, so psycopg parsed every
+            # one afresh: most of the writer's time. COPY has one short text, and is cheaper
+            # per row.
+            with self._copy(connection) as copy:
+                for row in rows:
+                    copy.write_row(row)
             return
         per_statement = max(1, MAX_VALUES_PER_STATEMENT // len(self.columns))
         for start in range(0, len(rows), per_statement):
@@ -66,21 +85,32 @@ class RowEncoder:
             sql = _insert_sql(self.table, self.columns, self.dialect, len(chunk))
             connection.exec_driver_sql(sql, tuple(value for row in chunk for value in row))
 
-    def _copy(self, connection: Connection, rows: Sequence[tuple[Any, ...]]) -> None:
-        # A multi-row INSERT's text changes with its row count, so psycopg parsed every one
-        # afresh: most of the writer's time. COPY has one short text, and is cheaper per row.
-        preparer = self.dialect.identifier_preparer
-        names = ", ".join(preparer.quote(name) for name in self.columns)
-        sql = f"COPY {preparer.format_table(self.table)} ({names}) FROM STDIN"
+    def copy_lines(self, connection: Connection, chunks: Iterable[str]) -> None:
+        """PostgreSQL only: stream COPY text, each chunk one or more whole lines.
+
+        A line holds the columns in order, tab-separated, each value through `copy_text`
+        (`\\N` for NULL), and ends with a newline. `chunks` may be a generator, drawn while
+        the COPY is open: it must not use the connection's session.
+        """
+        with self._copy(connection) as copy:
+            for chunk in chunks:
+                copy.write(chunk)
+
+    @contextmanager
+    def _copy(self, connection: Connection) -> Iterator[psycopg.Copy]:
         cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
         try:
-            with cursor, cursor.copy(sql) as copy:
-                for row in rows:
-                    copy.write_row(row)
+            with cursor, cursor.copy(self._copy_sql) as copy:
+                yield copy
         except psycopg.Error as error:
-            # Raised as SQLAlchemy raises for any other statement (a lost server is an
-            # OperationalError, a duplicate an IntegrityError), so callers catch one kind.
-            raise DBAPIError.instance(sql, None, error, psycopg.Error) from error
+            raise DBAPIError.instance(self._copy_sql, None, error, psycopg.Error) from error
+
+
+def copy_text(value: str) -> str:
+    """A value as COPY's text format reads it back unchanged."""
+    return (
+        value.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
+    )
 
 
 def _remembered(process: Callable[[Any], Any]) -> Callable[[Any], Any]:

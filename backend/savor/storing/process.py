@@ -7,9 +7,9 @@ over between the two threads waits for the lock. In a process of its own it runs
 core.
 
 The event loop keeps one set in flight: items that arrive while the process stores a set wait
-together and go as the next set, so sets grow with the load (group commit, as in
-`savor.writer`). A set is written as the pipe takes it and its answer read as it arrives, on
-the loop itself (`savor.frames`): no thread waits in between, and no size of set or answer
+together and go as the next set, so sets grow with the load (group commit, as the writer
+thread does). A set is written as the pipe takes it and its answer read as it arrives, on
+the loop itself (`savor.storing.frames`): no thread waits in between, and no size of set or answer
 makes the loop wait or the hand-over fail. A 2xx still means the record is committed.
 
 The process is forked from a small server process that has already imported the storing code
@@ -21,27 +21,25 @@ set starts a new process.
 
 import asyncio
 import contextlib
-import gc
 import logging
 import multiprocessing
 import os
-import pickle
-import signal
 from collections import deque
 from collections.abc import Sequence
 from multiprocessing.connection import Connection
 from typing import Any
 
-from sqlmodel import Session
-
 from savor.errors import AppError
-from savor.frames import FrameReader, framed
-from savor.writer import as_a_set, not_saved, settle_all
+from savor.storing import sets
+from savor.storing.child import serve
+from savor.storing.frames import FrameReader, framed
+from savor.storing.sets import BatchWrite, not_saved, settle_all
 
 log = logging.getLogger(__name__)
 
-# Imported once by the fork server, so every writer process starts with them in memory.
-PRELOAD = ["savor.ema.store", "savor.db", "savor.logs", "savor.writer"]
+# Imported once by the fork server, so every writer process starts with them in memory; the
+# server adds the modules of the handlers it will hand over (`preload`).
+PRELOAD = ("savor.db", "savor.logs", "savor.storing.child")
 MAX_SET = 256
 CLOSE_SECONDS = 5  # for the last set to commit when the server stops
 READ_BYTES = 256 * 1024
@@ -56,9 +54,15 @@ class WriterProcess:
     """A child process storing sets of items for one event loop, one set at a time."""
 
     def __init__(
-        self, database_url: str, *, log_level: str = "INFO", log_format: str = "text"
+        self,
+        database_url: str,
+        *,
+        preload: Sequence[str] = (),
+        log_level: str = "INFO",
+        log_format: str = "text",
     ) -> None:
         self.database_url = database_url
+        self.preload = [*PRELOAD, *preload]
         self.log_level = log_level
         self.log_format = log_format
         self.started = 0  # processes started, restarts included
@@ -76,7 +80,7 @@ class WriterProcess:
         if self._process is None or not self._process.is_alive():
             self._discard()
             context = multiprocessing.get_context("forkserver")
-            context.set_forkserver_preload(PRELOAD)
+            context.set_forkserver_preload(self.preload)
             ours, theirs = context.Pipe()
             self._process = context.Process(
                 target=serve,
@@ -86,7 +90,7 @@ class WriterProcess:
             )
             self._process.start()
             theirs.close()
-            # Whatever the event loop does with it, this end never blocks (see savor.frames).
+            # Whatever the event loop does with it, this end never blocks (see `frames`).
             os.set_blocking(ours.fileno(), False)
             self._pipe = ours
             self.started += 1
@@ -95,7 +99,11 @@ class WriterProcess:
     def pid(self) -> int | None:
         return None if self._process is None else self._process.pid
 
-    def store(self, handler: Any, item: Any) -> asyncio.Future:
+    async def store(self, handler: BatchWrite, item: Any) -> Any:
+        """Store `item` with `handler` in the next set; returns once it is committed."""
+        return await sets.outcome(self._waiter(handler, item))
+
+    def _waiter(self, handler: BatchWrite, item: Any) -> asyncio.Future:
         """A future for `item`'s outcome, stored by `handler` with the next set."""
         loop = asyncio.get_running_loop()
         if loop is not self._loop:
@@ -258,44 +266,3 @@ class WriterProcess:
         if self._process is not None and not self._process.is_alive():
             self._process.join()
         self._process = None
-
-
-def serve(pipe: Connection, database_url: str, log_level: str, log_format: str) -> None:
-    """The child's loop: store each set it is handed in one transaction and answer it."""
-    from savor.db import make_writer_engine
-    from savor.logs import configure_logging
-
-    # Ctrl-C in a terminal reaches the whole process group: the server decides when to stop.
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    # A file that may not grow (a size limit, a quota) is a full disk: an error to answer
-    # with a 503, not a signal that ends the process.
-    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
-    configure_logging(level=log_level, fmt=log_format)
-    engine = make_writer_engine(database_url)
-    gc.freeze()  # what is loaded by now lives as long as the process: no collection rescans it
-    try:
-        while True:
-            try:
-                message = pipe.recv()
-            except (EOFError, OSError):
-                return  # the server is gone
-            if message is None:
-                return
-            handler, items = message
-            try:
-                with Session(engine, expire_on_commit=False) as session:
-                    outcomes = as_a_set(session, handler, items)
-                    session.commit()
-                answer: tuple[str, Any] = ("stored", outcomes)
-            except Exception as error:
-                log.exception("storing a set of %d items failed", len(items))
-                answer = ("failed", error)
-            try:
-                pipe.send(answer)
-            except (pickle.PicklingError, TypeError, AttributeError) as unsendable:
-                # Not acknowledged, so the phones send the set again; what did commit is then
-                # found by its client id.
-                log.error("the answer to a set could not be sent back: %s", unsendable)
-                pipe.send(("failed", RuntimeError(f"the writer could not answer: {unsendable}")))
-    finally:
-        engine.dispose()

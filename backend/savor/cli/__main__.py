@@ -1,0 +1,3 @@
+from savor.cli import app
+
+app()
