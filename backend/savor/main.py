@@ -5,6 +5,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import timedelta
 from functools import cache
+from pathlib import Path
 
 from fastapi import FastAPI
 from fastapi.middleware.gzip import GZipMiddleware
@@ -38,6 +39,7 @@ from savor.storing.process import WriterProcess
 from savor.storing.thread import WriteQueue
 from savor.studies import routes as studies_routes
 
+CONSOLE_DIR = Path(__file__).resolve().parents[2] / "console"
 # Nothing about her requests leaves the server, even where the host configures OpenTelemetry.
 NO_TELEMETRY: TelemetryConfig = {"tracing": False, "metrics": False, "logs": False}
 
@@ -143,6 +145,9 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.include_router(staff_team_routes.router)
     if settings.api_docs:
         apidocs.install(app)
+    # The study team's console: apart from her app, so no phone ever caches a page of it.
+    if CONSOLE_DIR.is_dir():
+        app.mount("/console", StaticFiles(directory=CONSOLE_DIR, html=True), name="console")
     if settings.pwa_dir.is_dir():
         app.mount("/", StaticFiles(directory=settings.pwa_dir, html=True), name="pwa")
     return app
