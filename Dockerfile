@@ -13,11 +13,12 @@ RUN useradd --system --uid 10001 --home-dir /app --shell /usr/sbin/nologin savor
     && mkdir -p /data && chown savor /data
 
 WORKDIR /app
-# The source tree stays in /app: migrations/ and pwa/ are found beside the package.
+# The source tree stays in /app: migrations/, pwa/ and console/ are found beside the package.
 COPY pyproject.toml README.md alembic.ini ./
 COPY backend ./backend
 COPY migrations ./migrations
 COPY pwa ./pwa
+COPY console ./console
 RUN pip install --no-compile -e .
 
 USER savor

@@ -200,8 +200,12 @@ self.addEventListener("fetch", (event) => {
   if (request.method !== "GET" || url.origin !== self.location.origin) return;
   if (url.pathname.startsWith("/api/v1/audio/")) {
     event.respondWith(audio(request));
-  } else if (url.pathname.startsWith("/api/") || url.pathname === MANIFEST) {
-    return;
+  } else if (
+    url.pathname.startsWith("/api/") ||
+    url.pathname.startsWith("/console/") ||
+    url.pathname === MANIFEST
+  ) {
+    return; // the study team's console is none of the app's business
   } else if (request.mode === "navigate") {
     event.respondWith(open(event));
   } else {

@@ -5,6 +5,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import timedelta
 from functools import cache
+from pathlib import Path
 
 from fastapi import FastAPI
 from fastapi.middleware.gzip import GZipMiddleware
@@ -30,12 +31,15 @@ from savor.practices.ratings import Ratings
 from savor.practices.shipped import default_catalog
 from savor.ratelimit import FailureLimiter
 from savor.research import routes as research_routes
+from savor.research.staff import routes as staff_routes
+from savor.research.staff import team_routes as staff_team_routes
 from savor.security import SecurityMiddleware
 from savor.storing import Storer
 from savor.storing.process import WriterProcess
 from savor.storing.thread import WriteQueue
 from savor.studies import routes as studies_routes
 
+CONSOLE_DIR = Path(__file__).resolve().parents[2] / "console"
 # Nothing about her requests leaves the server, even where the host configures OpenTelemetry.
 NO_TELEMETRY: TelemetryConfig = {"tracing": False, "metrics": False, "logs": False}
 
@@ -119,6 +123,9 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.state.token_limiter = FailureLimiter(
         max_failures=settings.token_max_failures, window=timedelta(minutes=5)
     )
+    # Staff passwords and codes: a few tries per account and per address, then a wait; an
+    # account that keeps failing is locked until an admin unlocks it (research/staff).
+    app.state.staff_limiter = FailureLimiter(max_failures=5, window=timedelta(minutes=15))
     install_error_handlers(app)
     app.add_middleware(RequestLogMiddleware)
     app.add_middleware(CachingMiddleware, pwa_dir=settings.pwa_dir)
@@ -134,8 +141,13 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.include_router(practices_routes.router)
     app.include_router(notify_routes.router)
     app.include_router(research_routes.router)
+    app.include_router(staff_routes.router)
+    app.include_router(staff_team_routes.router)
     if settings.api_docs:
         apidocs.install(app)
+    # The study team's console: apart from her app, so no phone ever caches a page of it.
+    if CONSOLE_DIR.is_dir():
+        app.mount("/console", StaticFiles(directory=CONSOLE_DIR, html=True), name="console")
     if settings.pwa_dir.is_dir():
         app.mount("/", StaticFiles(directory=settings.pwa_dir, html=True), name="pwa")
     return app

@@ -12,6 +12,13 @@ from savor.research.models import (
     StudyWebhook,
     WebhookDelivery,
 )
+from savor.research.staff.models import (
+    StaffAccount,
+    StaffRecoveryCode,
+    StaffSession,
+    StaffSetupLink,
+    StaffStudyRole,
+)
 from savor.studies.models import EnrollmentCode, Participant, ParticipantToken, Protocol, Study
 
 __all__ = [
@@ -29,7 +36,12 @@ __all__ = [
     "ResearchToken",
     "Response",
     "ResponseItem",
+    "StaffAccount",
     "StaffAlert",
+    "StaffRecoveryCode",
+    "StaffSession",
+    "StaffSetupLink",
+    "StaffStudyRole",
     "Study",
     "StudyWebhook",
     "WebhookDelivery",

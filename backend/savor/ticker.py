@@ -25,6 +25,7 @@ def scheduled_jobs(app: FastAPI) -> list[Job]:
     def prune_enroll_failures(now: datetime) -> None:
         limiter.prune(now=now)
         app.state.token_limiter.prune(now=now)
+        app.state.staff_limiter.prune(now=now)
 
     sender = notify_jobs.make_sender(app.state.settings, app.state.vapid_keys)
     return [

@@ -1,4 +1,5 @@
-"""The OpenAPI document: both bearer schemes, each research route's scope, and examples."""
+"""The OpenAPI document: both bearer schemes, the staff session, each research route's scope,
+and examples."""
 
 from tests.research.test_route_access import BASE, ROUTES
 
@@ -18,7 +19,8 @@ def test_every_research_route_names_its_scope_and_takes_a_research_token(client)
     for method, routed, _, scope, _ in ROUTES:
         operation = paths[BASE + routed][method.lower()]
         assert f"(scope {scope.value})" in operation["description"], routed
-        assert operation["security"] == [{"research": []}], routed
+        # Either a research token or a person's session cookie.
+        assert operation["security"] == [{"research": []}, {"staffSession": []}], routed
 
 
 def test_export_documents_its_formats_and_the_next_cursor(client):
@@ -34,3 +36,15 @@ def test_protocol_takes_yaml_and_codes_have_an_example(client):
     assert "application/yaml" in protocol["requestBody"]["content"]
     schema = client.app.openapi()["components"]["schemas"]["EnrollmentCodesCreate"]
     assert schema["properties"]["count"]["examples"] == [20]
+
+
+def test_staff_routes_take_the_session_cookie(client):
+    schemes = client.app.openapi()["components"]["securitySchemes"]
+    assert schemes["staffSession"] == {
+        "type": "apiKey",
+        "in": "cookie",
+        "name": "savor_session",
+        "description": schemes["staffSession"]["description"],
+    }
+    staff = client.app.openapi()["paths"][BASE + "/studies/{slug}/staff"]["get"]
+    assert staff["security"] == [{"staffSession": []}]

@@ -17,6 +17,7 @@ from savor.cli.codes import codes_app
 from savor.cli.common import fail, out, session_for, settings
 from savor.cli.db import db_app
 from savor.cli.push import push_app
+from savor.cli.staff import staff_app
 from savor.cli.study import study_app
 from savor.cli.tokens import token_app
 from savor.clock import utcnow
@@ -32,6 +33,7 @@ app.add_typer(db_app, name="db")
 app.add_typer(study_app, name="study")
 app.add_typer(codes_app, name="codes")
 app.add_typer(token_app, name="token")
+app.add_typer(staff_app, name="staff")
 app.add_typer(push_app, name="push")
 
 

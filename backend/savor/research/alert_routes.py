@@ -48,7 +48,7 @@ def update_alert(
 ) -> AlertPublic:
     """A coordinator has seen the alert and acted on it (scope alerts:manage)."""
     now = utcnow()
-    by = access.token.label or str(access.token.id)
+    by = access.actor.removeprefix("token:")
     alert, participant = ema_alerts.acknowledge_alert(
         session=session, study=access.study, alert_id=alert_id, by=by, now=now
     )

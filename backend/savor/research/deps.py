@@ -9,6 +9,7 @@ from sqlmodel import Session
 from savor.clock import utcnow
 from savor.research import service as research_service
 from savor.research.access import Refusal, ResearchAccess, TokenScope, require_scope
+from savor.research.staff.access import STAFF_SIGN_IN
 
 
 def record_refusal(request: Request, refusal: Refusal, slug: str | None) -> None:
@@ -25,7 +26,7 @@ def record_refusal(request: Request, refusal: Refusal, slug: str | None) -> None
 
 
 def _scoped(scope: TokenScope) -> object:
-    return Depends(require_scope(scope, on_refusal=record_refusal))
+    return Depends(require_scope(scope, on_refusal=record_refusal, staff=STAFF_SIGN_IN))
 
 
 StudiesReader = Annotated[ResearchAccess, _scoped(TokenScope.STUDIES_READ)]
@@ -45,7 +46,9 @@ def audit(
     now: datetime,
     detail: dict[str, Any] | None = None,
 ) -> None:
-    """Record what this token did, and commit it with whatever the route changed."""
+    """Record what this token or person did, and commit it with whatever the route changed."""
+    if access.staff is not None:
+        detail = {**(detail or {}), "role": access.staff.role}
     research_service.record(
         session=session,
         study=access.study,
@@ -53,5 +56,6 @@ def audit(
         action=action,
         now=now,
         detail=detail,
+        actor=access.actor,
     )
     session.commit()

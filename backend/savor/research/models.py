@@ -22,6 +22,10 @@ class ResearchToken(SQLModel, table=True):
     scopes: str = Field(max_length=500, description="space-separated scope names")
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
     revoked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # A person's own token (made while signed in) names her and always expires; tokens made
+    # on the command line belong to nobody and last until revoked.
+    staff_id: uuid.UUID | None = Field(default=None, foreign_key="staff_account.id", index=True)
+    expires_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
 class AuditEvent(SQLModel, table=True):

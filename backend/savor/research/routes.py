@@ -61,8 +61,12 @@ async def protocol_source(request: Request) -> str:
 @router.get("/studies", response_model=list[StudyPublic])
 def read_studies(access: StudiesReader, session: SessionDep) -> list[StudyPublic]:
     """The studies this token gives access to; a token belongs to one (scope studies:read)."""
-    audit(session, access, "studies.list", utcnow())
-    return [research_service.study_public(session=session, study=access.study)]
+    # A person signed in sees each study where she holds a role; a token sees its own.
+    each = access.studies or (access,)
+    now = utcnow()
+    for one in each:
+        audit(session, one, "studies.list", now)
+    return [research_service.study_public(session=session, study=one.study) for one in each]
 
 
 @router.get("/studies/{slug}", response_model=StudyPublic)

@@ -114,9 +114,10 @@ def record_refusal(
             action=REFUSED,
             now=now,
             detail=detail,
+            actor=refusal.actor,
         )
     if named is not None:
-        actor = UNKNOWN_TOKEN if refusal.token is None else FOREIGN_TOKEN
+        actor = refusal.actor or (UNKNOWN_TOKEN if refusal.token is None else FOREIGN_TOKEN)
         record(session=session, study=named, action=REFUSED, now=now, detail=detail, actor=actor)
     if refusal.study is None and named is None:
         log.warning("research call refused (%s): %s %s", refusal.code, method, path)

@@ -5,7 +5,7 @@ from datetime import date, datetime, time
 from typing import Annotated, Any, Literal
 
 from pydantic import WithJsonSchema
-from sqlalchemy import JSON, BigInteger, Column, Index, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Column, Index, UniqueConstraint, true
 from sqlmodel import Field, SQLModel
 
 from savor.clock import utcnow
@@ -30,6 +30,8 @@ class Study(SQLModel, table=True):
     created_at: datetime = _created_at()
     # When planning last went through everyone: whose days it covered need no second look.
     planned_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # Its study team signs in with a password and a code from an authenticator app.
+    staff_two_factor: bool = Field(default=True, sa_column_kwargs={"server_default": true()})
 
 
 class Protocol(SQLModel, table=True):

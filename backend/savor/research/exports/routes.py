@@ -51,7 +51,7 @@ def read_export(
     ] = 0,
 ) -> StreamingResponse:
     """Stream a dataset; free text needs export:free_text too (scope export:read)."""
-    free_text = TokenScope.EXPORT_FREE_TEXT.value in access.token.scopes.split()
+    free_text = TokenScope.EXPORT_FREE_TEXT.value in access.scopes
     request = exports.ExportRequest(
         dataset=dataset, format=format, shape=shape, since=since, free_text=free_text
     )
@@ -62,9 +62,13 @@ def read_export(
         base_url=settings.public_url,
         now=utcnow(),
         token=access.token,
+        actor=access.actor,
+        role=access.staff.role if access.staff else None,
     )
     engine: Engine = http.app.state.engine
-    done = run.completion(engine=engine, study=access.study, token=access.token, plan=plan)
+    done = run.completion(
+        engine=engine, study=access.study, token=access.token, plan=plan, actor=access.actor
+    )
     chunks = run.stream(plan, engine=engine, done=done)
     return StreamingResponse(chunks, media_type=exports.MEDIA_TYPES[format], headers=plan.headers())
 

@@ -44,6 +44,8 @@ def begin_export(
     base_url: str,
     now: datetime,
     token: ResearchToken | None = None,
+    actor: str | None = None,
+    role: str | None = None,
 ) -> Plan:
     """Plan the export and record, before a byte is sent, who reads which window."""
     plan = plan_export(session=session, study=study, request=request, base_url=base_url)
@@ -53,14 +55,20 @@ def begin_export(
         token=token,
         action="export.read",
         now=now,
-        detail=plan.audit_detail(),
+        detail=plan.audit_detail() | ({"role": role} if role else {}),
+        actor=actor,
     )
     session.commit()
     return plan
 
 
 def completion(
-    *, engine: Engine, study: Study, token: ResearchToken | None, plan: Plan
+    *,
+    engine: Engine,
+    study: Study,
+    token: ResearchToken | None,
+    plan: Plan,
+    actor: str | None = None,
 ) -> Callable[[int], None]:
     """What `stream` calls once the last byte is out: a second event with the row count."""
     study_id, token_id = study.id, token.id if token else None
@@ -74,6 +82,7 @@ def completion(
                 action="export.completed",
                 now=utcnow(),
                 detail={"dataset": plan.request.dataset, "until": plan.until, "rows": rows},
+                actor=actor,
             )
             session.commit()
 
