@@ -12,7 +12,14 @@ from savor.research.models import (
     StudyWebhook,
     WebhookDelivery,
 )
-from savor.studies.models import EnrollmentCode, Participant, ParticipantToken, Protocol, Study
+from savor.studies.models import (
+    EnrollmentCode,
+    Participant,
+    ParticipantState,
+    ParticipantToken,
+    Protocol,
+    Study,
+)
 
 __all__ = [
     "AuditEvent",
@@ -21,6 +28,7 @@ __all__ = [
     "InstrumentVersion",
     "Offer",
     "Participant",
+    "ParticipantState",
     "ParticipantToken",
     "PracticeSession",
     "Prompt",

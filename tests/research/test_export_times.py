@@ -81,10 +81,11 @@ STORED_TIMES = [
 def test_stored_times_export_as_the_plain_path_writes_them(
     client, session: Session, study: Fixture, token: str
 ) -> None:
-    answered = study.answered
+    answered, ana = study.answered, study.ana
     for at, zone in STORED_TIMES:
-        answered.started_at, answered.timezone = at, zone
-        session.add(answered)
+        # She has no stored history in the fixture: her zone now is the one in force.
+        answered.started_at, ana.timezone = at, zone
+        session.add_all([answered, ana])
         session.commit()
         row = next(r for r in read_csv(get(client, token, "responses")) if r["late"] == "true")
         assert (row["started_at_utc"], row["started_at_local"]) == _plain(at, zone, 0)

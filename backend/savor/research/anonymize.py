@@ -90,6 +90,21 @@ def local_text(at: datetime | None, zone: str, weeks: int = 0) -> str | None:
     return wall.isoformat(timespec="milliseconds") + text[23:]
 
 
+def local_columns(local: str | None) -> tuple[str | None, int | None]:
+    """The wall-clock time without offset and the UTC offset in whole minutes, from a
+    local_text: its first 23 characters are the date and time, then +HH:MM (and :SS for the
+    seconds of an old local mean time, left out)."""
+    if local is None:
+        return None, None
+    offset = local[23:]
+    minutes = int(offset[1:3]) * 60 + int(offset[4:6])
+    return local[:23], -minutes if offset[0] == "-" else minutes
+
+
+def local_hour(local: str | None) -> int | None:
+    return None if local is None else int(local[11:13])
+
+
 def date_text(day: date | None, weeks: int = 0) -> str | None:
     if day is None:
         return None

@@ -15,8 +15,16 @@ from sqlmodel import Session, select
 
 from savor.ema.models import Prompt
 from savor.practices.models import PracticeSession
-from savor.research.anonymize import Anonymizer, date_text, local_text, utc_text
+from savor.research.anonymize import (
+    Anonymizer,
+    date_text,
+    local_columns,
+    local_hour,
+    local_text,
+    utc_text,
+)
 from savor.research.cursor import pages
+from savor.studies.history import History
 from savor.studies.models import Participant
 
 # A page of a dataset's rows, each a dict by column name; writers.as_groups makes it a Page.
@@ -33,9 +41,10 @@ class ExportWindow:
     study_id: Any
     since: int
     until: int
-    # The study's participants and their zones now, read once the window is fixed: every row
-    # below the horizon belongs to one of them.
-    people: dict[Any, str]
+    # The study's participants and their histories (zone, stage, waking window from each
+    # moment on), read once the window is fixed: every row below the horizon belongs to one
+    # of them, and each row's zone is looked up in hers at the row's own moment.
+    people: dict[Any, History]
     anonymizer: Anonymizer
     free_text: bool
     item_types: dict[tuple[str, str, str], str]
@@ -55,12 +64,18 @@ class ExportWindow:
         return self._kinds[key]
 
 
-def times(row: dict[str, Any], at: dict[str, Any], zone: str, weeks: int) -> None:
-    """Fill the _utc and then the _local column of each named time into `row`."""
+def times(
+    row: dict[str, Any], at: dict[str, Any], zone: str, weeks: int, main: str | None = None
+) -> None:
+    """Fill each named time's columns into `row` (see columns._times): _utc, then _local,
+    _local_wall and _utc_offset_min in `zone`, and _local_hour for the `main` one."""
     for name, value in at.items():
         row[f"{name}_utc"] = utc_text(value, weeks)
     for name, value in at.items():
-        row[f"{name}_local"] = local_text(value, zone, weeks)
+        local = row[f"{name}_local"] = local_text(value, zone, weeks)
+        row[f"{name}_local_wall"], row[f"{name}_utc_offset_min"] = local_columns(local)
+        if name == main:
+            row[f"{name}_local_hour"] = local_hour(local)
 
 
 def _record(row: Row[Any], table: Any) -> Any:
@@ -93,9 +108,13 @@ def participants(session: Session, window: ExportWindow) -> Iterator[Records]:
     def convert(p: Participant) -> dict[str, Any]:
         name, weeks = window.anonymizer.person(p.id)
         row = {"pseudonym": name, "status": "withdrawn" if p.withdrawn_at else "active"}
-        at = {"enrolled_at": p.enrolled_at, "withdrawn_at": p.withdrawn_at}
-        times(row, at, p.timezone, weeks)
-        return {**row, "timezone": p.timezone, "language": p.language}
+        history = window.people[p.id]
+        # Each time in the zone in force at it: she may have moved between the two.
+        enrolled_zone = history.zone_at(p.enrolled_at)
+        times(row, {"enrolled_at": p.enrolled_at}, enrolled_zone, weeks)
+        times(row, {"withdrawn_at": p.withdrawn_at}, history.zone_at(p.withdrawn_at), weeks)
+        row.update(enrolled_timezone=enrolled_zone, timezone=p.timezone, stage=p.stage)
+        return {**row, "language": p.language}
 
     query = select(Participant).where(Participant.study_id == window.study_id)
     keyset = {"seq": Participant.seq, "key": Participant.id}
@@ -118,8 +137,9 @@ def prompts(session: Session, window: ExportWindow) -> Iterator[Records]:
             "status": p.status,
             "answered_late": p.answered_late,
         }
-        zone = window.people[p.participant_id]
-        times(row, {n: getattr(p, n) for n in PROMPT_TIMES}, zone, weeks)
+        # A prompt belongs to the zone she was in when it was due.
+        zone = window.people[p.participant_id].zone_at(p.scheduled_at)
+        times(row, {n: getattr(p, n) for n in PROMPT_TIMES}, zone, weeks, "scheduled_at")
         return {**row, "timezone": zone}
 
     return paged(session, window, select(Prompt), Prompt, convert)
@@ -143,7 +163,7 @@ def ratings(
     return row
 
 
-def _practice_row(window: ExportWindow, s: PracticeSession, zone: str) -> dict[str, Any]:
+def _practice_row(window: ExportWindow, s: PracticeSession, history: History) -> dict[str, Any]:
     name, weeks = window.anonymizer.person(s.participant_id)
     row: dict[str, Any] = {
         "pseudonym": name,
@@ -160,8 +180,10 @@ def _practice_row(window: ExportWindow, s: PracticeSession, zone: str) -> dict[s
         "steps_completed": s.steps_completed,
     }
     at = {"started_at": s.started_at, "ended_at": s.ended_at, "received_at": s.received_at}
-    times(row, at, zone, weeks)
-    row.update(timezone=zone, local_date=date_text(s.local_date, weeks))
+    # A session belongs to the zone she was in when she started it; so does its day.
+    zone = history.zone_at(s.started_at)
+    times(row, at, zone, weeks, "started_at")
+    row.update(timezone=zone, local_date=row["started_at_local"][:10])
     row.update(program_week=s.program_week, protocol_version=s.protocol_version)
     for prefix in ("pre", "post"):
         column = f"{prefix}_instrument"
