@@ -16,7 +16,7 @@ from savor.research.exports import sources
 from savor.research.exports.fhir import Urls
 from savor.studies import service as studies_service
 from savor.studies.models import Participant, Study
-from savor.studies.protocol import Features
+from savor.studies.protocol import Features, ProgramSettings
 
 Dataset = Literal["responses", "prompts", "practice_sessions", "participants", "participant_states"]
 Format = Literal["csv", "ndjson", "fhir"]
@@ -104,6 +104,11 @@ def _features(session: Session, study: Study) -> Features:
     return Features.model_validate(stored.get("features", {}))
 
 
+def _program_weeks(session: Session, study: Study) -> int:
+    stored = studies_service.active_protocol(session=session, study=study).document
+    return ProgramSettings.model_validate(stored.get("program", {})).weeks
+
+
 def plan_export(*, session: Session, study: Study, request: ExportRequest, base_url: str) -> Plan:
     """Fix the window now: every row changed before the horizon, and after `since`."""
     check_request(request)
@@ -129,6 +134,7 @@ def plan_export(*, session: Session, study: Study, request: ExportRequest, base_
         ),
         free_text=request.free_text,
         item_types=codebook.item_types(),
+        program_weeks=_program_weeks(session, study),
     )
     return Plan(
         request=request,

@@ -11,9 +11,10 @@ from typing import Any
 
 from sqlalchemy import Select
 from sqlalchemy.engine import Row
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from savor.ema.models import Prompt
+from savor.practices import progress
 from savor.practices.models import PracticeSession
 from savor.research.anonymize import (
     Anonymizer,
@@ -24,8 +25,8 @@ from savor.research.anonymize import (
     utc_text,
 )
 from savor.research.cursor import pages
-from savor.studies.history import History
-from savor.studies.models import Participant
+from savor.studies.history import History, State
+from savor.studies.models import Participant, ParticipantState
 
 # A page of a dataset's rows, each a dict by column name; writers.as_groups makes it a Page.
 Records = list[dict[str, Any]]
@@ -48,6 +49,8 @@ class ExportWindow:
     anonymizer: Anonymizer
     free_text: bool
     item_types: dict[tuple[str, str, str], str]
+    # How many weeks the study's program has (the protocol's program.weeks).
+    program_weeks: int = 8
     _kinds: dict[tuple[str, str], dict[str, str]] = field(default_factory=dict, compare=False)
 
     def withheld(self, instrument: str | None, version: str | None, item_id: str) -> bool:
@@ -198,3 +201,69 @@ def practice_sessions(session: Session, window: ExportWindow) -> Iterator[Record
         return _practice_row(window, s, window.people[s.participant_id])
 
     return paged(session, window, select(PracticeSession), PracticeSession, convert)
+
+
+SETTINGS = ("timezone", "stage", "wake_time", "sleep_time")
+
+
+def participant_states(session: Session, window: ExportWindow) -> Iterator[Records]:
+    """Her changes of settings in the window, and with them her program calendar.
+
+    A change of zone can move every later week's turnover, so whenever a pull holds a change
+    of hers it also holds the start of each of her program weeks, worked out from all her
+    changes below the horizon: keyed by `<pseudonym>-W<n>`, the latest copy is the true one.
+    A study's changes are few (one at enrollment, one per change of settings): they are read
+    at once, not page by page.
+    """
+    query = (
+        select(ParticipantState, Participant.enrolled_at)
+        .join(Participant, col(Participant.id) == ParticipantState.participant_id)
+        .where(Participant.study_id == window.study_id, col(ParticipantState.seq) < window.until)
+        .order_by(col(ParticipantState.participant_id), col(ParticipantState.at))
+    )
+    mine: dict[Any, list[ParticipantState]] = {}
+    enrolled: dict[Any, Any] = {}
+    for state, enrolled_at in session.exec(query):
+        mine.setdefault(state.participant_id, []).append(state)
+        enrolled[state.participant_id] = enrolled_at
+    changed = [
+        (min(s.seq or 0 for s in states if (s.seq or 0) >= window.since), who)
+        for who, states in mine.items()
+        if any((s.seq or 0) >= window.since for s in states)
+    ]
+    weeks = window.program_weeks
+    for _, who in sorted(changed, key=lambda c: (c[0], str(c[1]))):
+        yield _state_rows(window, mine[who], enrolled[who], weeks)
+
+
+def _state_rows(
+    window: ExportWindow, rows: list[ParticipantState], enrolled_at: Any, weeks: int
+) -> Records:
+    name, shift = window.anonymizer.person(rows[0].participant_id)
+    history = History.of(State(r.at, r.timezone, r.stage, r.wake_time, r.sleep_time) for r in rows)
+    starts = progress.week_starts(enrolled_at=enrolled_at, history=history, weeks=weeks)
+
+    def record(at: Any, state: State, ref: str | None, change: str, changed: str) -> dict:
+        row: dict[str, Any] = {"pseudonym": name, "state_ref": ref, "change": change}
+        row["changed"] = changed
+        times(row, {"at": at}, state.timezone, shift, "at")
+        row.update({n: getattr(state, n) for n in SETTINGS})
+        row["wake_time"] = state.wake_time.isoformat()
+        row["sleep_time"] = state.sleep_time.isoformat()
+        return {**row, "program_week": progress.week_at(starts, at)}
+
+    out: list[tuple[Any, dict[str, Any]]] = []
+    before: State | None = None
+    for stored, state in zip(rows, history.states, strict=True):
+        if (stored.seq or 0) >= window.since:
+            ref = window.anonymizer.ref("T", stored.id)
+            if before is None:
+                out.append((state.at, record(state.at, state, ref, "enrolled", "")))
+            else:
+                what = " ".join(n for n in SETTINGS if getattr(state, n) != getattr(before, n))
+                out.append((state.at, record(state.at, state, ref, "settings", what)))
+        before = state
+    for week, start in enumerate(starts, start=2):
+        ref = f"{name}-W{week}"
+        out.append((start, record(start, history.at(start), ref, "program_week", "program_week")))
+    return [row for _, row in sorted(out, key=lambda pair: pair[0])]
