@@ -147,7 +147,10 @@ PARTICIPANT_STATES: Columns = [
         "the start of her program week n (derived; comes again when a later move changes it)",
     ),
     ("change", "enrolled, settings (a change of zone, stage or waking window) or program_week"),
-    ("changed", "what changed, space-separated: timezone stage wake_time sleep_time"),
+    (
+        "changed",
+        "what changed, space-separated: timezone stage wake_time sleep_time, or program_week",
+    ),
     *_times("at", main="at"),
     ("timezone", "her IANA time zone from this moment on"),
     ("stage", "pregnant, postpartum or other from this moment on (empty: not said)"),
