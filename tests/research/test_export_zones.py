@@ -9,9 +9,12 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from sqlmodel import select
 
 import savor.clock
 from savor.practices.shipped import default_catalog
+from savor.research.anonymize import shift_weeks
+from savor.studies.models import Participant, Study
 from tests.factories import bearer, enroll, make_code, make_research_token, make_study
 from tests.research.expected import get, read_csv
 
@@ -227,3 +230,22 @@ def test_participant_states_pull_incrementally(client, moved, clock):
     assert {r["wake_time"] for r in later if r["at_utc"] > "2027-03-16T17:00:00.000Z"} == {
         "06:30:00"
     }
+
+
+def test_shifted_states_move_back_by_her_weeks_and_keep_her_offset(client, session, moved):
+    token, _ = moved
+    her = session.exec(select(Participant)).one()
+    her.agreed_features = {"date_shift_exports": True}
+    session.add(her)
+    session.commit()
+    weeks = shift_weeks(
+        study_secret=session.exec(select(Study)).one().secret, participant_id=her.id
+    )
+    rows = read_csv(get(client, token, "participant_states"))
+    moved_row = next(r for r in rows if r["changed"] == "timezone")
+    shifted = MOVED - timedelta(weeks=weeks)
+    assert moved_row["at_utc"] == shifted.isoformat(timespec="milliseconds")[:-6] + "Z"
+    # Her wall clock moves back by whole weeks; the offset she really had stays.
+    wall = datetime(2027, 3, 12, 11) - timedelta(weeks=weeks)
+    assert moved_row["at_local_wall"] == wall.isoformat(timespec="milliseconds")
+    assert (moved_row["at_utc_offset_min"], moved_row["at_local_hour"]) == ("-420", "11")

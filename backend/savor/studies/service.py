@@ -335,17 +335,23 @@ def histories(*, session: Session, study: Study) -> dict[uuid.UUID, History]:
     (written before histories were kept, and not backfilled) has one: her settings now."""
     found: dict[uuid.UUID, list[State]] = {}
     query = (
-        select(ParticipantState)
+        select(
+            ParticipantState.participant_id,
+            ParticipantState.at,
+            ParticipantState.timezone,
+            ParticipantState.stage,
+            ParticipantState.wake_time,
+            ParticipantState.sleep_time,
+        )
         .join(Participant, col(Participant.id) == ParticipantState.participant_id)
         .where(Participant.study_id == study.id)
     )
-    for row in session.exec(query):
-        found.setdefault(row.participant_id, []).append(_plain(row))
+    for who, *settings in session.exec(query):
+        found.setdefault(who, []).append(State(*settings))
     people = session.exec(select(Participant).where(Participant.study_id == study.id)).all()
-    return {
-        p.id: History.of(found.get(p.id) or [_plain(_state_of(p, p.enrolled_at))]) for p in people
-    }
+    return {p.id: History.of(found.get(p.id) or [_now(p)]) for p in people}
 
 
-def _plain(row: ParticipantState) -> State:
-    return State(row.at, row.timezone, row.stage, row.wake_time, row.sleep_time)
+def _now(participant: Participant) -> State:
+    p = participant
+    return State(p.enrolled_at, p.timezone, p.stage, p.wake_time, p.sleep_time)

@@ -219,7 +219,9 @@ def participant_states(session: Session, window: ExportWindow) -> Iterator[Recor
         select(ParticipantState, Participant.enrolled_at)
         .join(Participant, col(Participant.id) == ParticipantState.participant_id)
         .where(Participant.study_id == window.study_id, col(ParticipantState.seq) < window.until)
-        .order_by(col(ParticipantState.participant_id), col(ParticipantState.at))
+        .order_by(
+            col(ParticipantState.participant_id), col(ParticipantState.at), ParticipantState.seq
+        )
     )
     mine: dict[Any, list[ParticipantState]] = {}
     enrolled: dict[Any, Any] = {}
@@ -239,14 +241,14 @@ def participant_states(session: Session, window: ExportWindow) -> Iterator[Recor
 def _state_rows(
     window: ExportWindow, rows: list[ParticipantState], enrolled_at: Any, weeks: int
 ) -> Records:
-    name, shift = window.anonymizer.person(rows[0].participant_id)
+    name, weeks_back = window.anonymizer.person(rows[0].participant_id)
     history = History.of(State(r.at, r.timezone, r.stage, r.wake_time, r.sleep_time) for r in rows)
     starts = progress.week_starts(enrolled_at=enrolled_at, history=history, weeks=weeks)
 
     def record(at: Any, state: State, ref: str | None, change: str, changed: str) -> dict:
         row: dict[str, Any] = {"pseudonym": name, "state_ref": ref, "change": change}
         row["changed"] = changed
-        times(row, {"at": at}, state.timezone, shift, "at")
+        times(row, {"at": at}, state.timezone, weeks_back, "at")
         row.update({n: getattr(state, n) for n in SETTINGS})
         row["wake_time"] = state.wake_time.isoformat()
         row["sleep_time"] = state.sleep_time.isoformat()
