@@ -9,6 +9,7 @@ import hmac
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from functools import cache
 
 from savor.clock import time_zone
 from savor.studies.pseudonym import pseudonym
@@ -96,9 +97,14 @@ def local_columns(local: str | None) -> tuple[str | None, int | None]:
     seconds of an old local mean time, left out)."""
     if local is None:
         return None, None
-    offset = local[23:]
+    return local[:23], offset_minutes(local[23:])
+
+
+@cache
+def offset_minutes(offset: str) -> int:
+    """+HH:MM[:SS] as minutes; a zone has few offsets, so each is worked out once."""
     minutes = int(offset[1:3]) * 60 + int(offset[4:6])
-    return local[:23], -minutes if offset[0] == "-" else minutes
+    return -minutes if offset[0] == "-" else minutes
 
 
 def local_hour(local: str | None) -> int | None:

@@ -19,7 +19,7 @@ from sqlmodel import Session, col
 
 from savor.clock import time_zone
 from savor.ema.models import Prompt, Response, ResponseItem
-from savor.research.anonymize import local_columns, local_hour
+from savor.research.anonymize import local_hour, offset_minutes
 from savor.research.exports import columns as cols
 from savor.research.exports import driver
 from savor.research.exports.sources import ExportWindow
@@ -156,6 +156,7 @@ def item_query(window: ExportWindow, dialect: Dialect) -> Select[Any]:
 # A named tuple from a tuple in one C call: the generated __new__ costs 0.1 µs more a row.
 _new = tuple.__new__
 _NO_SHIFT = timedelta(0)
+_NO_TIME = (None, None, None)
 
 
 class _CheckIns:
@@ -208,10 +209,14 @@ class _CheckIns:
         at = (row.scheduled_at, row.sent_at, row.opened_at)
         at += (row.started_at, row.submitted_at, row.received_at)
         utc, local = zip(*[driver.time_texts(a, zone, shift) for a in at], strict=True)
-        # Each _local beside its wall-clock time and offset, the hour of the submission after.
+        # Each _local beside its wall-clock time and offset (as local_columns writes them, in
+        # fewer steps), the hour of the submission after.
         local_cells: list[Any] = []
         for text in local:
-            local_cells += (text, *local_columns(text))
+            if text is None:
+                local_cells += _NO_TIME
+            else:
+                local_cells += (text, text[:23], offset_minutes(text[23:]))
         submitted = local[SUBMITTED]
         local_cells.insert(3 * SUBMITTED + 3, local_hour(submitted))
         anonymizer = self.window.anonymizer
