@@ -30,7 +30,7 @@ from savor import migrate
 from savor.db import make_engine
 from savor.ema.models import Prompt, Response, ResponseItem
 from savor.studies import service as studies_service
-from savor.studies.models import Participant
+from savor.studies.models import Participant, ParticipantState
 
 FORMATS = ["csv", "csv-wide", "ndjson", "fhir"]
 ITEMS = ["S1", "C1", "A1", "A2", "N1", "PN1", "B1", "SV1", "SV1b", "B1p"]
@@ -84,6 +84,22 @@ def fill(url: str, rows: int) -> None:
             for _ in range(PARTICIPANTS)
         ]
         session.add_all(people)
+        session.flush()
+        # Half of them move once, mid-way: the export looks their zone up at each check-in.
+        first = datetime(2026, 3, 1, 14, tzinfo=UTC)
+        moved = first + timedelta(minutes=7 * rows // 2 // len(ITEMS))
+        session.add_all(
+            ParticipantState(
+                participant_id=p.id,
+                at=at,
+                timezone=zone,
+                wake_time=p.wake_time,
+                sleep_time=p.sleep_time,
+            )
+            for n, p in enumerate(people)
+            for at, zone in [(first, "America/Chicago")]
+            + ([(moved, "America/Denver")] if n % 2 else [])
+        )
         session.commit()
         batch: list[tuple[dict, dict, list]] = []
         for row in _rows([p.id for p in people], rows // len(ITEMS)):

@@ -64,11 +64,12 @@ def update_me(
     body: ParticipantUpdate, participant: ActiveParticipant, session: SessionDep
 ) -> ParticipantPublic:
     """Change time zone, language, waking hours or stage."""
+    now = utcnow()
     updated = studies_service.update_participant(
-        session=session, participant=participant, changes=body
+        session=session, participant=participant, changes=body, now=now
     )
     # Her coming prompts follow her new zone or hours; what already happened stays as it was.
-    ema_service.plan_for(session=session, participant=updated, now=utcnow())
+    ema_service.plan_for(session=session, participant=updated, now=now)
     return studies_service.participant_public(session=session, participant=updated)
 
 

@@ -19,7 +19,14 @@ from savor.research.staff.models import (
     StaffSetupLink,
     StaffStudyRole,
 )
-from savor.studies.models import EnrollmentCode, Participant, ParticipantToken, Protocol, Study
+from savor.studies.models import (
+    EnrollmentCode,
+    Participant,
+    ParticipantState,
+    ParticipantToken,
+    Protocol,
+    Study,
+)
 
 __all__ = [
     "AuditEvent",
@@ -28,6 +35,7 @@ __all__ = [
     "InstrumentVersion",
     "Offer",
     "Participant",
+    "ParticipantState",
     "ParticipantToken",
     "PracticeSession",
     "Prompt",

@@ -2,6 +2,7 @@
 
 import csv
 import io
+from datetime import datetime
 
 from savor.research.anonymize import record_ref
 from savor.studies.pseudonym import pseudonym
@@ -21,6 +22,26 @@ def read_csv(body: bytes) -> list[dict[str, str]]:
     return list(csv.DictReader(io.StringIO(body.decode("utf-8"))))
 
 
+def clock_columns(row: dict[str, str], main: str) -> dict[str, str]:
+    """The row with, beside each _local text, its wall-clock time and UTC offset in minutes,
+    and the hour of the `main` moment: worked out from the text by datetime itself."""
+    out: dict[str, str] = {}
+    for column, text in row.items():
+        out[column] = text
+        if not column.endswith("_at_local"):
+            continue
+        local = datetime.fromisoformat(text) if text else None
+        offset = local.utcoffset() if local else None
+        wall = local.replace(tzinfo=None).isoformat(timespec="milliseconds") if local else ""
+        out[f"{column}_wall"] = wall
+        out[column.removesuffix("_local") + "_utc_offset_min"] = (
+            str(int(offset.total_seconds()) // 60) if offset is not None else ""
+        )
+        if column == f"{main}_local":
+            out[f"{column}_hour"] = str(local.hour) if local else ""
+    return out
+
+
 def names(f: fixture.Fixture) -> dict[str, str]:
     secret = f.study.secret
     return {
@@ -35,6 +56,10 @@ def names(f: fixture.Fixture) -> dict[str, str]:
 
 
 def answered_base(n: dict[str, str]) -> dict[str, str]:
+    return clock_columns(_answered_base(n), "submitted_at")
+
+
+def _answered_base(n: dict[str, str]) -> dict[str, str]:
     return {
         "pseudonym": n["ana"],
         "response_ref": n["answered"],
@@ -68,7 +93,7 @@ def _self_base(name: str, ref: str, instrument: str, utc: tuple, local: tuple, z
         + ["started_at_utc", "started_at_local"],
         "",
     )
-    return {
+    row = {
         **empty,
         "pseudonym": name,
         "response_ref": ref,
@@ -86,6 +111,7 @@ def _self_base(name: str, ref: str, instrument: str, utc: tuple, local: tuple, z
         "local_date": day,
         "late": "false",
     }
+    return clock_columns(row, "submitted_at")
 
 
 def expected_long(n: dict[str, str]) -> list[dict[str, str]]:

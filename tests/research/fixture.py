@@ -11,7 +11,7 @@ from sqlmodel import Session
 from savor.ema.instruments import parse_instrument
 from savor.ema.models import InstrumentVersion, Prompt, Response, ResponseItem
 from savor.practices.models import PracticeSession
-from savor.studies.models import Participant, Study
+from savor.studies.models import Participant, ParticipantState, Study
 from tests.factories import make_study
 
 FREE_TEXT = "I walked by the river with my daughter Ana"
@@ -111,6 +111,18 @@ def build(session: Session) -> Fixture:
     )
     session.add_all([ana, bea])
     session.flush()
+    # Their histories: each has kept the settings she joined with.
+    session.add_all(
+        ParticipantState(
+            participant_id=p.id,
+            at=p.enrolled_at,
+            timezone=p.timezone,
+            stage=p.stage,
+            wake_time=p.wake_time,
+            sleep_time=p.sleep_time,
+        )
+        for p in (ana, bea)
+    )
     prompt = Prompt(
         participant_id=ana.id,
         schedule_id="random_checkin",

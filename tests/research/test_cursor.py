@@ -32,6 +32,7 @@ TRIGGERS = {
     "prompt_seq_update",
     "response_seq_insert",
     "practice_session_seq_insert",
+    "participant_state_seq_insert",
 }
 
 

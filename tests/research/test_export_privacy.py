@@ -5,7 +5,7 @@ import uuid
 import pytest
 
 from savor.research.access import DEFAULT_SCOPES, TokenScope
-from savor.studies.models import Participant
+from savor.studies.models import Participant, ParticipantState
 from savor.studies.pseudonym import pseudonym
 from tests.factories import make_research_token, make_study
 from tests.research import fixture
@@ -34,6 +34,8 @@ EVERY_EXPORT = [
     ("practice_sessions", {"format": "ndjson"}),
     ("participants", {}),
     ("participants", {"format": "ndjson"}),
+    ("participant_states", {}),
+    ("participant_states", {"format": "ndjson"}),
 ]
 
 
@@ -49,11 +51,23 @@ def test_no_internal_id_token_or_secret_in_any_byte(client, session, study, data
     assert [f for f in forbidden if f.encode() in body or f.upper().encode() in body] == []
 
 
-@pytest.mark.parametrize("dataset", ["responses", "prompts", "practice_sessions", "participants"])
+@pytest.mark.parametrize(
+    "dataset",
+    ["responses", "prompts", "practice_sessions", "participants", "participant_states"],
+)
 def test_an_export_holds_only_its_own_studys_rows(client, session, study, token, dataset):
     other_study = make_study(session, slug="other-site")
     other = Participant(study_id=other_study.id, timezone="America/Chicago", language="en")
     session.add(other)
+    session.commit()
+    state = ParticipantState(
+        participant_id=other.id,
+        at=study.ana.enrolled_at,
+        timezone="America/Chicago",
+        wake_time=other.wake_time,
+        sleep_time=other.sleep_time,
+    )
+    session.add(state)
     session.commit()
     for row in (study.prompt, study.answered, study.practice):
         copy = row.model_copy(update={"id": uuid.uuid4(), "participant_id": other.id})

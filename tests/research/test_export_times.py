@@ -7,11 +7,12 @@ from zoneinfo import ZoneInfo, available_timezones
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from sqlalchemy.dialects import sqlite
-from sqlmodel import Session
+from sqlmodel import Session, select
 
-from savor.research.anonymize import local_text, utc_text
+from savor.research.anonymize import local_columns, local_hour, local_text, utc_text
 from savor.research.exports.driver import time_texts
 from savor.sqltypes import UTCDateTime
+from savor.studies.models import ParticipantState
 from tests.research.expected import get, read_csv
 from tests.research.fixture import Fixture
 
@@ -82,9 +83,32 @@ def test_stored_times_export_as_the_plain_path_writes_them(
     client, session: Session, study: Fixture, token: str
 ) -> None:
     answered = study.answered
+    # Her one state: the zone in force for every check-in of hers.
+    state = session.exec(
+        select(ParticipantState).where(ParticipantState.participant_id == study.ana.id)
+    ).one()
     for at, zone in STORED_TIMES:
-        answered.started_at, answered.timezone = at, zone
-        session.add(answered)
+        answered.started_at, state.timezone = at, zone
+        session.add_all([answered, state])
         session.commit()
         row = next(r for r in read_csv(get(client, token, "responses")) if r["late"] == "true")
         assert (row["started_at_utc"], row["started_at_local"]) == _plain(at, zone, 0)
+
+
+modern = st.datetimes(min_value=datetime(2000, 1, 1), max_value=datetime(2100, 1, 1))
+
+
+@settings(max_examples=300, deadline=None)
+@given(instant=modern, zone=zones, weeks=st.integers(0, 52))
+def test_wall_clock_and_offset_columns_say_what_the_local_text_says(
+    instant: datetime, zone: str, weeks: int
+) -> None:
+    text = local_text(instant.replace(tzinfo=UTC), zone, weeks)
+    assert text is not None
+    local = datetime.fromisoformat(text)
+    offset = local.utcoffset()
+    assert offset is not None
+    wall, minutes = local_columns(text)
+    assert wall == local.replace(tzinfo=None).isoformat(timespec="milliseconds")
+    assert minutes == offset.total_seconds() / 60
+    assert local_hour(text) == local.hour

@@ -2,7 +2,15 @@
 
 import json
 
-from tests.research.expected import answered_base, expected_long, get, key, names, read_csv
+from tests.research.expected import (
+    answered_base,
+    clock_columns,
+    expected_long,
+    get,
+    key,
+    names,
+    read_csv,
+)
 
 
 def test_long_csv_has_every_value_of_the_fixture(client, study, token):
@@ -64,35 +72,38 @@ def test_wide_csv_has_one_row_per_check_in_and_a_column_per_item(client, study, 
 def test_prompts_export_shows_each_prompt_and_its_fate(client, study, token):
     [row] = read_csv(get(client, token, "prompts"))
     n = names(study)
-    assert row == {
-        "pseudonym": n["ana"],
-        "prompt_ref": n["prompt"],
-        "schedule_id": "random_checkin",
-        "prompt_kind": "random",
-        "instrument_id": "momentary",
-        "instrument_version": "1",
-        "protocol_version": "1",
-        "local_date": "2026-03-02",
-        "status": "completed",
-        "answered_late": "true",
-        "scheduled_at_utc": "2026-03-02T14:00:00.000Z",
-        "expires_at_utc": "2026-03-02T14:45:00.000Z",
-        "sent_at_utc": "2026-03-02T14:00:05.000Z",
-        "reminded_at_utc": "",
-        "opened_at_utc": "2026-03-02T14:01:00.000Z",
-        "completed_at_utc": "2026-03-02T14:50:00.000Z",
-        "expired_at_utc": "",
-        "cancelled_at_utc": "",
-        "scheduled_at_local": "2026-03-02T08:00:00.000-06:00",
-        "expires_at_local": "2026-03-02T08:45:00.000-06:00",
-        "sent_at_local": "2026-03-02T08:00:05.000-06:00",
-        "reminded_at_local": "",
-        "opened_at_local": "2026-03-02T08:01:00.000-06:00",
-        "completed_at_local": "2026-03-02T08:50:00.000-06:00",
-        "expired_at_local": "",
-        "cancelled_at_local": "",
-        "timezone": "America/Chicago",
-    }
+    assert row == clock_columns(
+        {
+            "pseudonym": n["ana"],
+            "prompt_ref": n["prompt"],
+            "schedule_id": "random_checkin",
+            "prompt_kind": "random",
+            "instrument_id": "momentary",
+            "instrument_version": "1",
+            "protocol_version": "1",
+            "local_date": "2026-03-02",
+            "status": "completed",
+            "answered_late": "true",
+            "scheduled_at_utc": "2026-03-02T14:00:00.000Z",
+            "expires_at_utc": "2026-03-02T14:45:00.000Z",
+            "sent_at_utc": "2026-03-02T14:00:05.000Z",
+            "reminded_at_utc": "",
+            "opened_at_utc": "2026-03-02T14:01:00.000Z",
+            "completed_at_utc": "2026-03-02T14:50:00.000Z",
+            "expired_at_utc": "",
+            "cancelled_at_utc": "",
+            "scheduled_at_local": "2026-03-02T08:00:00.000-06:00",
+            "expires_at_local": "2026-03-02T08:45:00.000-06:00",
+            "sent_at_local": "2026-03-02T08:00:05.000-06:00",
+            "reminded_at_local": "",
+            "opened_at_local": "2026-03-02T08:01:00.000-06:00",
+            "completed_at_local": "2026-03-02T08:50:00.000-06:00",
+            "expired_at_local": "",
+            "cancelled_at_local": "",
+            "timezone": "America/Chicago",
+        },
+        "scheduled_at",
+    )
 
 
 def test_practice_sessions_export_has_ratings_before_and_after(client, study, token):
@@ -109,54 +120,67 @@ def test_practice_sessions_export_has_ratings_before_and_after(client, study, to
         "post_declined": "C1",
     }
     rest = {k: v for k, v in row.items() if not k.startswith(("pre_", "post_"))}
-    assert rest == {
-        "pseudonym": n["ana"],
-        "session_ref": n["session"],
-        "practice_id": "P03",
-        "practice_version": "a1b2c3d4e5f6",
-        "variant": "3min",
-        "option": "",
-        "trigger": "self",
-        "rule": "",
-        "prompt_ref": "",
-        "completed": "true",
-        "seconds_practiced": "180",
-        "steps_completed": "4",
-        "started_at_utc": "2026-03-02T20:00:00.000Z",
-        "ended_at_utc": "2026-03-02T20:03:10.000Z",
-        "received_at_utc": "2026-03-02T20:03:11.000Z",
-        "started_at_local": "2026-03-02T14:00:00.000-06:00",
-        "ended_at_local": "2026-03-02T14:03:10.000-06:00",
-        "received_at_local": "2026-03-02T14:03:11.000-06:00",
-        "timezone": "America/Chicago",
-        "local_date": "2026-03-02",
-        "program_week": "1",
-        "protocol_version": "1",
-    }
+    assert rest == clock_columns(
+        {
+            "pseudonym": n["ana"],
+            "session_ref": n["session"],
+            "practice_id": "P03",
+            "practice_version": "a1b2c3d4e5f6",
+            "variant": "3min",
+            "option": "",
+            "trigger": "self",
+            "rule": "",
+            "prompt_ref": "",
+            "completed": "true",
+            "seconds_practiced": "180",
+            "steps_completed": "4",
+            "started_at_utc": "2026-03-02T20:00:00.000Z",
+            "ended_at_utc": "2026-03-02T20:03:10.000Z",
+            "received_at_utc": "2026-03-02T20:03:11.000Z",
+            "started_at_local": "2026-03-02T14:00:00.000-06:00",
+            "ended_at_local": "2026-03-02T14:03:10.000-06:00",
+            "received_at_local": "2026-03-02T14:03:11.000-06:00",
+            "timezone": "America/Chicago",
+            "local_date": "2026-03-02",
+            "program_week": "1",
+            "protocol_version": "1",
+        },
+        "started_at",
+    )
 
 
 def test_participants_export_holds_nothing_else(client, study, token):
     rows = sorted(read_csv(get(client, token, "participants")), key=lambda r: r["language"])
     n = names(study)
     assert rows == [
-        {
-            "pseudonym": n["ana"],
-            "status": "active",
-            "enrolled_at_utc": "2026-03-01T15:00:00.000Z",
-            "withdrawn_at_utc": "",
-            "enrolled_at_local": "2026-03-01T09:00:00.000-06:00",
-            "withdrawn_at_local": "",
-            "timezone": "America/Chicago",
-            "language": "en",
-        },
-        {
-            "pseudonym": n["bea"],
-            "status": "withdrawn",
-            "enrolled_at_utc": "2026-03-01T16:30:00.000Z",
-            "withdrawn_at_utc": "2026-03-05T12:00:00.000Z",
-            "enrolled_at_local": "2026-03-01T10:30:00.000-06:00",
-            "withdrawn_at_local": "2026-03-05T06:00:00.000-06:00",
-            "timezone": "America/Mexico_City",
-            "language": "es",
-        },
+        clock_columns(
+            {
+                "pseudonym": n["ana"],
+                "status": "active",
+                "enrolled_at_utc": "2026-03-01T15:00:00.000Z",
+                "withdrawn_at_utc": "",
+                "enrolled_at_local": "2026-03-01T09:00:00.000-06:00",
+                "withdrawn_at_local": "",
+                "enrolled_timezone": "America/Chicago",
+                "timezone": "America/Chicago",
+                "stage": "postpartum",
+                "language": "en",
+            },
+            "",
+        ),
+        clock_columns(
+            {
+                "pseudonym": n["bea"],
+                "status": "withdrawn",
+                "enrolled_at_utc": "2026-03-01T16:30:00.000Z",
+                "withdrawn_at_utc": "2026-03-05T12:00:00.000Z",
+                "enrolled_at_local": "2026-03-01T10:30:00.000-06:00",
+                "withdrawn_at_local": "2026-03-05T06:00:00.000-06:00",
+                "enrolled_timezone": "America/Mexico_City",
+                "timezone": "America/Mexico_City",
+                "stage": "",
+                "language": "es",
+            },
+            "",
+        ),
     ]

@@ -134,7 +134,7 @@ def test_participants_are_listed_under_pseudonyms_with_week_and_compliance(
     token = make_research_token(session, study)
     [row] = client.get(f"{BASE}/participants", headers=bearer(token)).json()
     assert row["pseudonym"] == pseudonym(study_secret=study.secret, participant_id=participant.id)
-    assert (row["status"], row["program_week"]) == ("active", 1)
+    assert (row["status"], row["program_week"], row["stage"]) == ("active", 1, "postpartum")
     assert set(row["compliance"]) >= {"due", "completed", "late", "expired", "rate"}
     assert str(participant.id) not in str(row)
 

@@ -33,7 +33,10 @@ def _write_export(plan: export_service.Plan, study: Study, session: Session, to:
 def export(
     study: str,
     dataset: Annotated[
-        str, typer.Argument(help="responses, prompts, practice_sessions, participants")
+        str,
+        typer.Argument(
+            help="responses, prompts, practice_sessions, participants, participant_states"
+        ),
     ],
     to: Annotated[Path, typer.Option("--out", help="the file to write", dir_okay=False)],
     fmt: Annotated[str, typer.Option("--format", help="csv, ndjson or fhir")] = "csv",

@@ -92,7 +92,10 @@ class Response(SQLModel, table=True):
     started_at: datetime | None = _at()
     submitted_at: datetime = Field(sa_type=UTCDateTime)
     received_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, index=True)
-    timezone: str = Field(max_length=64, description="her zone when she answered")
+    timezone: str = Field(
+        max_length=64,
+        description="her zone when the server stored it; exports read her history instead",
+    )
     local_date: date
     late: bool = False
     context: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))

@@ -9,6 +9,7 @@ import hmac
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from functools import cache
 
 from savor.clock import time_zone
 from savor.studies.pseudonym import pseudonym
@@ -88,6 +89,26 @@ def local_text(at: datetime | None, zone: str, weeks: int = 0) -> str | None:
     # The wall clock moves back; the offset (after the 23 characters of date and time) stays.
     wall = local.replace(tzinfo=None) - timedelta(weeks=weeks)
     return wall.isoformat(timespec="milliseconds") + text[23:]
+
+
+def local_columns(local: str | None) -> tuple[str | None, int | None]:
+    """The wall-clock time without offset and the UTC offset in whole minutes, from a
+    local_text: its first 23 characters are the date and time, then +HH:MM (and :SS for the
+    seconds of an old local mean time, left out)."""
+    if local is None:
+        return None, None
+    return local[:23], offset_minutes(local[23:])
+
+
+@cache
+def offset_minutes(offset: str) -> int:
+    """+HH:MM[:SS] as minutes; a zone has few offsets, so each is worked out once."""
+    minutes = int(offset[1:3]) * 60 + int(offset[4:6])
+    return -minutes if offset[0] == "-" else minutes
+
+
+def local_hour(local: str | None) -> int | None:
+    return None if local is None else int(local[11:13])
 
 
 def date_text(day: date | None, weeks: int = 0) -> str | None:

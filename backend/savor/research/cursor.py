@@ -25,6 +25,7 @@ A pull returns the rows with `since <= seq < horizon` and hands back the horizon
 `since`. The windows of successive pulls are disjoint and leave no gap, so the union of the
 pulls is the full export, each record once. Responses and practice sessions are never
 updated; a prompt or a participant whose exported fields change comes again, as it is now.
+A participant's state (participant_state, migration 5e2c9a4f7b13) is never updated either.
 """
 
 from collections.abc import Iterator, Sequence

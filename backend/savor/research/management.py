@@ -111,6 +111,7 @@ def _statuses(
         ParticipantCompliance(
             pseudonym=pseudonym(study_secret=study.secret, participant_id=p.id),
             status="withdrawn" if p.withdrawn_at else "active",
+            stage=p.stage,
             program_week=progress.program_week(
                 enrolled_at=p.enrolled_at, timezone=p.timezone, now=now
             ),

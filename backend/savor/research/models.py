@@ -90,6 +90,7 @@ class StudyPublic(SQLModel):
 class ParticipantCompliance(SQLModel):
     pseudonym: str
     status: str
+    stage: str | None = Field(description="pregnant, postpartum or other, as she says now")
     program_week: int
     compliance: Compliance
 

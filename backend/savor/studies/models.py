@@ -155,3 +155,25 @@ class HelpView(SQLModel):
     contact: str
     resources: list[HelpResource]
     staff_alerts: bool
+
+
+class ParticipantState(SQLModel, table=True):
+    """Her settings from `at` on: one row when she joins and one per change of zone, stage or
+    waking window. Exports read a record's time zone from here at the record's own moment
+    (studies/history.py), so a move or a DST change never rewrites what already happened."""
+
+    __tablename__ = "participant_state"
+    __table_args__ = (
+        Index("ix_participant_state_seq", "seq", "id"),
+        Index("ix_participant_state_participant_id_at", "participant_id", "at"),
+    )
+
+    id: uuid.UUID = _uuid_pk()
+    participant_id: uuid.UUID = Field(foreign_key="participant.id", ondelete="CASCADE")
+    at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    timezone: str = Field(max_length=64)
+    stage: str | None = Field(default=None, max_length=16)
+    wake_time: time
+    sleep_time: time
+    # Set by a database trigger, for incremental exports (see research/cursor.py).
+    seq: int | None = Field(default=None, sa_type=BigInteger)

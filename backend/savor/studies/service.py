@@ -14,6 +14,7 @@ from sqlmodel import Session, col, select
 
 from savor.errors import AppError
 from savor.studies import codes, consent
+from savor.studies.history import History, State
 from savor.studies.models import (
     EnrollmentCode,
     EnrollRequest,
@@ -21,6 +22,7 @@ from savor.studies.models import (
     HelpView,
     Participant,
     ParticipantPublic,
+    ParticipantState,
     ParticipantToken,
     ParticipantUpdate,
     Protocol,
@@ -225,6 +227,7 @@ def enroll(
     )
     token, token_hash = new_token(PARTICIPANT_PREFIX)
     session.add(participant)
+    session.add(_state_of(participant, now))
     session.add(
         ParticipantToken(participant_id=participant.id, token_hash=token_hash, created_at=now)
     )
@@ -252,9 +255,27 @@ def participant_public(*, session: Session, participant: Participant) -> Partici
     )
 
 
+# What a record's moment is read against: her zone, stage and waking window. Her language
+# names no moment of her day, so a change of it is no new state.
+TRACKED = ("timezone", "stage", "wake_time", "sleep_time")
+
+
+def _state_of(participant: Participant, now: datetime) -> ParticipantState:
+    return ParticipantState(
+        participant_id=participant.id,
+        at=now,
+        timezone=participant.timezone,
+        stage=participant.stage,
+        wake_time=participant.wake_time,
+        sleep_time=participant.sleep_time,
+    )
+
+
 def update_participant(
-    *, session: Session, participant: Participant, changes: ParticipantUpdate
+    *, session: Session, participant: Participant, changes: ParticipantUpdate, now: datetime
 ) -> Participant:
+    """Change her settings; a change of zone, stage or waking window is kept, from `now` on,
+    in her history, so what she did before keeps the settings she had then."""
     values = changes.model_dump(exclude_unset=True)
     if values.get("timezone") is not None:
         values["timezone"] = validate_timezone(values["timezone"])
@@ -267,8 +288,11 @@ def update_participant(
         values.get("wake_time", participant.wake_time),
         values.get("sleep_time", participant.sleep_time),
     )
+    before = [getattr(participant, name) for name in TRACKED]
     participant.sqlmodel_update(values)
     session.add(participant)
+    if [getattr(participant, name) for name in TRACKED] != before:
+        session.add(_state_of(participant, now))
     session.commit()
     session.refresh(participant)
     return participant
@@ -304,3 +328,30 @@ def help_for(*, session: Session, participant: Participant) -> HelpView:
         ],
         staff_alerts=consent.features_for(participant, document).staff_alerts,
     )
+
+
+def histories(*, session: Session, study: Study) -> dict[uuid.UUID, History]:
+    """Every participant's history in the study, by her id. Someone with no state stored
+    (written before histories were kept, and not backfilled) has one: her settings now."""
+    found: dict[uuid.UUID, list[State]] = {}
+    query = (
+        select(
+            ParticipantState.participant_id,
+            ParticipantState.at,
+            ParticipantState.timezone,
+            ParticipantState.stage,
+            ParticipantState.wake_time,
+            ParticipantState.sleep_time,
+        )
+        .join(Participant, col(Participant.id) == ParticipantState.participant_id)
+        .where(Participant.study_id == study.id)
+    )
+    for who, *settings in session.exec(query):
+        found.setdefault(who, []).append(State(*settings))
+    people = session.exec(select(Participant).where(Participant.study_id == study.id)).all()
+    return {p.id: History.of(found.get(p.id) or [_now(p)]) for p in people}
+
+
+def _now(participant: Participant) -> State:
+    p = participant
+    return State(p.enrolled_at, p.timezone, p.stage, p.wake_time, p.sleep_time)

@@ -19,11 +19,12 @@ from sqlmodel import Session, col
 
 from savor.clock import time_zone
 from savor.ema.models import Prompt, Response, ResponseItem
-from savor.research.anonymize import date_text
+from savor.research.anonymize import local_hour, offset_minutes
 from savor.research.exports import columns as cols
 from savor.research.exports import driver
 from savor.research.exports.sources import ExportWindow
 from savor.research.exports.writers import ALONE, Page
+from savor.studies.history import History
 
 BASE = cols.names(cols.RESPONSE_BASE)
 # Check-ins a batch, and so a page of output. Small, so that a page's objects are freed soon
@@ -51,8 +52,6 @@ class CheckInRow(NamedTuple):
     started_at: Any
     submitted_at: Any
     received_at: Any
-    timezone: str
-    local_date: Any
     late: Any
     seq: int
 
@@ -72,12 +71,12 @@ CHECK_IN = (
     Response.started_at,
     Response.submitted_at,
     Response.received_at,
-    Response.timezone,
-    Response.local_date,
     Response.late,
     Response.seq,
 )
 TIMES = ("scheduled_at", "sent_at", "opened_at", "started_at", "submitted_at", "received_at")
+# The check-in's defining moment: its zone is the one in force then, its hour is exported.
+SUBMITTED = TIMES.index("submitted_at")
 
 
 class ItemRow(NamedTuple):
@@ -157,6 +156,7 @@ def item_query(window: ExportWindow, dialect: Dialect) -> Select[Any]:
 # A named tuple from a tuple in one C call: the generated __new__ costs 0.1 µs more a row.
 _new = tuple.__new__
 _NO_SHIFT = timedelta(0)
+_NO_TIME = (None, None, None)
 
 
 class _CheckIns:
@@ -164,22 +164,32 @@ class _CheckIns:
 
     def __init__(self, window: ExportWindow, dialect: Dialect) -> None:
         self.window = window
-        self.to_day, self.to_flag = driver.converters(dialect, (Response.local_date, Response.late))
+        (self.to_flag,) = driver.converters(dialect, (Response.late,))
         # Item ids shown per instrument version: free text can name her, and an item the
         # codebook does not know is treated the same. None when free text is asked for.
         self.shown_ids: dict[tuple[str, str], frozenset[str]] = {}
-        # Her pseudonym, weeks and shift by her id's text; None for another study's participant.
-        self.people: dict[Any, tuple[str, int, timedelta] | None] = {}
+        # Her pseudonym, weeks, shift and history by her id's text; None for another study's
+        # participant.
+        self.people: dict[Any, tuple[str, int, timedelta, History] | None] = {}
 
-    def person(self, raw: str) -> tuple[str, int, timedelta] | None:
+    def person(self, raw: str) -> tuple[str, int, timedelta, History] | None:
         if raw not in self.people:
             who = uuid.UUID(raw)
             found = None
-            if who in self.window.people:
+            history = self.window.people.get(who)
+            if history is not None:
                 name, weeks = self.window.anonymizer.person(who)
-                found = (name, weeks, timedelta(weeks=weeks) if weeks else _NO_SHIFT)
+                shift = timedelta(weeks=weeks) if weeks else _NO_SHIFT
+                found = (name, weeks, shift, history)
             self.people[raw] = found
         return self.people[raw]
+
+    @staticmethod
+    def zone(history: History, submitted: Any) -> str:
+        """The zone in force when she submitted it; one lookup only for her who moved."""
+        if history.single:
+            return history.states[0].timezone
+        return history.zone_at(driver.instant(submitted))
 
     def shown(self, row: CheckInRow, found: Answered | None) -> frozenset[str] | None:
         if found is None or self.window.free_text:
@@ -193,11 +203,22 @@ class _CheckIns:
         person = self.person(row.participant_id)
         if person is None:
             return None
-        name, weeks, shift = person
-        zone = time_zone(row.timezone)
+        name, _, shift, history = person
+        timezone = self.zone(history, row.submitted_at)
+        zone = time_zone(timezone)
         at = (row.scheduled_at, row.sent_at, row.opened_at)
         at += (row.started_at, row.submitted_at, row.received_at)
         utc, local = zip(*[driver.time_texts(a, zone, shift) for a in at], strict=True)
+        # Each _local beside its wall-clock time and offset (as local_columns writes them, in
+        # fewer steps), the hour of the submission after.
+        local_cells: list[Any] = []
+        for text in local:
+            if text is None:
+                local_cells += _NO_TIME
+            else:
+                local_cells += (text, text[:23], offset_minutes(text[23:]))
+        submitted = local[SUBMITTED]
+        local_cells.insert(3 * SUBMITTED + 3, local_hour(submitted))
         anonymizer = self.window.anonymizer
         cells = (
             name,
@@ -209,9 +230,10 @@ class _CheckIns:
             row.instrument_version,
             row.protocol_version,
             *utc,
-            *local,
-            row.timezone,
-            date_text(self.to_day(row.local_date), weeks),
+            *local_cells,
+            timezone,
+            # Her day at submission in that zone (shifted with it when dates are shifted).
+            submitted[:10] if submitted is not None else None,
             self.to_flag(row.late),
         )
         kinds = self.window.kinds(row.instrument_id, row.instrument_version)

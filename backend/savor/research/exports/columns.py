@@ -7,13 +7,38 @@ Columns = list[tuple[str, str]]
 
 TIME_NOTE = (
     "ISO 8601 with milliseconds; _utc ends in Z, _local is her wall-clock time with its UTC "
-    "offset. With date shifting on, both move back by her whole number of weeks."
+    "offset, in the time zone in force for her at the row's defining moment (see ZONE_RULE). "
+    "Beside each _local: _local_wall, the same wall-clock time without offset (ISO, so one "
+    "column parses whatever the offsets), and _utc_offset_min, its UTC offset in whole minutes "
+    "(-300 for UTC-5; local = UTC + offset). The main moment of a dataset also has "
+    "_local_hour, its wall-clock hour 0-23. With date shifting on, UTC and wall-clock times "
+    "move back by her whole number of weeks; the offset stays the one she really had."
+)
+ZONE_RULE = (
+    "Every record keeps the time zone in force for her when it happened, read from her "
+    "history (the participant_states dataset): a move or a DST change never rewrites earlier "
+    "rows. One row, one zone, taken at its defining moment: responses at submitted_at, "
+    "prompts at scheduled_at, practice_sessions at started_at, participant_states at at; "
+    "in participants, enrolled_at at enrollment (enrolled_timezone) and withdrawn_at at "
+    "withdrawal. Each _local time is that zone's offset at its own instant (so a DST change "
+    "between two times of one row shows)."
 )
 
 
-def _times(*names: str) -> Columns:
+def _times(*names: str, main: str | None = None) -> Columns:
+    """A dataset's time columns: every _utc, then each _local with its wall-clock time and
+    UTC offset beside it, and the hour of the main moment. research/anonymize.py writes
+    them (local_columns)."""
     utc = [(f"{n}_utc", f"when {n.removesuffix('_at').replace('_', ' ')}, UTC") for n in names]
-    local = [(f"{n}_local", "the same in her local time") for n in names]
+    local: Columns = []
+    for n in names:
+        local += [
+            (f"{n}_local", "the same in her local time, with its UTC offset"),
+            (f"{n}_local_wall", "her wall-clock time without offset"),
+            (f"{n}_utc_offset_min", "her UTC offset then, in minutes (integer)"),
+        ]
+        if n == main:
+            local.append((f"{n}_local_hour", "the hour of her wall-clock time, 0-23 (integer)"))
     return utc + local
 
 
@@ -21,7 +46,9 @@ PARTICIPANTS: Columns = [
     ("pseudonym", "P + keyed hash of her id: stable in this study, unlinkable to any other"),
     ("status", "active or withdrawn"),
     *_times("enrolled_at", "withdrawn_at"),
-    ("timezone", "her IANA time zone now"),
+    ("enrolled_timezone", "her IANA time zone when she enrolled, used for enrolled_at_local"),
+    ("timezone", "her IANA time zone now (her last; used for withdrawn_at_local)"),
+    ("stage", "pregnant, postpartum or other, as she says now (empty: not said)"),
     ("language", "en or es"),
 ]
 
@@ -45,8 +72,9 @@ PROMPTS: Columns = [
         "completed_at",
         "expired_at",
         "cancelled_at",
+        main="scheduled_at",
     ),
-    ("timezone", "her time zone now, used for the _local columns"),
+    ("timezone", "her time zone in force at scheduled_at, used for the _local columns"),
 ]
 
 RESPONSE_BASE: Columns = [
@@ -58,9 +86,17 @@ RESPONSE_BASE: Columns = [
     ("instrument_id", "the check-in answered"),
     ("instrument_version", "the exact version she saw; see the codebook"),
     ("protocol_version", "the protocol version in force for it"),
-    *_times("scheduled_at", "sent_at", "opened_at", "started_at", "submitted_at", "received_at"),
-    ("timezone", "her time zone when she answered, used for the _local columns"),
-    ("local_date", "her calendar day when she answered"),
+    *_times(
+        "scheduled_at",
+        "sent_at",
+        "opened_at",
+        "started_at",
+        "submitted_at",
+        "received_at",
+        main="submitted_at",
+    ),
+    ("timezone", "her time zone in force at submitted_at, used for the _local columns"),
+    ("local_date", "her calendar day at submitted_at, in that zone"),
     ("late", "submitted after the prompt expired: stored and flagged, never dropped"),
 ]
 
@@ -89,9 +125,9 @@ PRACTICE_SESSIONS: Columns = [
     ("completed", "she reached the end"),
     ("seconds_practiced", "seconds of practice"),
     ("steps_completed", "steps she went through"),
-    *_times("started_at", "ended_at", "received_at"),
-    ("timezone", "her time zone now, used for the _local columns"),
-    ("local_date", "her calendar day when she started"),
+    *_times("started_at", "ended_at", "received_at", main="started_at"),
+    ("timezone", "her time zone in force at started_at, used for the _local columns"),
+    ("local_date", "her calendar day at started_at, in that zone"),
     ("program_week", "her program week then"),
     ("protocol_version", "the protocol version in force"),
     ("pre_instrument", "the before-practice check-in, empty when skipped"),
@@ -100,6 +136,32 @@ PRACTICE_SESSIONS: Columns = [
     ("post_instrument_version", "its version"),
     ("pre_declined", "before-practice item ids she declined, space-separated"),
     ("post_declined", "after-practice item ids she declined, space-separated"),
+]
+
+
+PARTICIPANT_STATES: Columns = [
+    ("pseudonym", "whose settings"),
+    (
+        "state_ref",
+        "the row's key: T + keyed hash for a change of her settings, <pseudonym>-W<n> for "
+        "the start of her program week n (derived; comes again when a later move changes it)",
+    ),
+    ("change", "enrolled, settings (a change of zone, stage or waking window) or program_week"),
+    (
+        "changed",
+        "what changed, space-separated: timezone stage wake_time sleep_time, or program_week",
+    ),
+    *_times("at", main="at"),
+    ("timezone", "her IANA time zone from this moment on"),
+    ("stage", "pregnant, postpartum or other from this moment on (empty: not said)"),
+    ("wake_time", "start of her waking window, HH:MM:SS local"),
+    ("sleep_time", "end of her waking window, HH:MM:SS local (may be past midnight)"),
+    (
+        "program_week",
+        "her program week from this moment on: week 1 from her enrollment day, a new one at her "
+        "local midnight every 7 days, in the zone in force; rows for every week of the "
+        "program, including weeks still to come and after she withdrew",
+    ),
 ]
 
 
@@ -119,7 +181,9 @@ def documentation() -> dict[str, Any]:
 
     return {
         "times": TIME_NOTE,
+        "time_zones": ZONE_RULE,
         "participants": described(PARTICIPANTS),
+        "participant_states": described(PARTICIPANT_STATES),
         "prompts": described(PROMPTS),
         "responses": described(RESPONSE_BASE + RESPONSE_ITEM),
         "responses_wide": WIDE_NOTE,

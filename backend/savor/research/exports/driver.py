@@ -66,6 +66,16 @@ _parse = datetime.fromisoformat
 _iso = datetime.isoformat
 
 
+def instant(raw: Any) -> datetime | None:
+    """The driver's value of a time as an aware UTC datetime (what her history is sorted by)."""
+    if raw is None:
+        return None
+    if raw.__class__ is str:
+        at = _parse(raw)
+        return at.replace(tzinfo=UTC) if at.tzinfo is None else at.astimezone(UTC)
+    return raw.replace(tzinfo=UTC) if raw.tzinfo is None else raw.astimezone(UTC)
+
+
 def time_texts(raw: Any, zone: ZoneInfo, shift: timedelta) -> tuple[str | None, str | None]:
     """A time's _utc and _local text from the driver's value, exactly as utc_text and
     local_text write them, in fewer steps: a check-in has six.

@@ -21,18 +21,20 @@ from savor.research.exports.fhir import bundle_chunks
 from savor.research.exports.service import ExportRequest, Plan, plan_export
 from savor.research.exports.writers import Page, as_groups, csv_chunks, ndjson_chunks, row_count
 from savor.research.models import ResearchToken
-from savor.studies.models import Participant, Study
+from savor.studies.models import Participant, ParticipantState, Study
 
 TABLES: dict[str, Any] = {
     "responses": Response,
     "prompts": Prompt,
     "practice_sessions": PracticeSession,
     "participants": Participant,
+    "participant_states": ParticipantState,
 }
 SOURCES = {
     "prompts": sources.prompts,
     "practice_sessions": sources.practice_sessions,
     "participants": sources.participants,
+    "participant_states": sources.participant_states,
 }
 
 

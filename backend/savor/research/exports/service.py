@@ -16,9 +16,9 @@ from savor.research.exports import sources
 from savor.research.exports.fhir import Urls
 from savor.studies import service as studies_service
 from savor.studies.models import Participant, Study
-from savor.studies.protocol import Features
+from savor.studies.protocol import Features, ProgramSettings
 
-Dataset = Literal["responses", "prompts", "practice_sessions", "participants"]
+Dataset = Literal["responses", "prompts", "practice_sessions", "participants", "participant_states"]
 Format = Literal["csv", "ndjson", "fhir"]
 Shape = Literal["long", "wide"]
 MEDIA_TYPES = {
@@ -87,6 +87,8 @@ def _columns(request: ExportRequest, codebook: Codebook, study: Study, session: 
         items = [i for i in codebook.item_ids(used) if i in shown]
         ratings = cols.rating_columns("pre", items) + cols.rating_columns("post", items)
         return cols.names(cols.PRACTICE_SESSIONS + ratings)
+    if request.dataset == "participant_states":
+        return cols.names(cols.PARTICIPANT_STATES)
     return cols.names(cols.PROMPTS if request.dataset == "prompts" else cols.PARTICIPANTS)
 
 
@@ -102,6 +104,11 @@ def _features(session: Session, study: Study) -> Features:
     return Features.model_validate(stored.get("features", {}))
 
 
+def _program_weeks(session: Session, study: Study) -> int:
+    stored = studies_service.active_protocol(session=session, study=study).document
+    return ProgramSettings.model_validate(stored.get("program", {})).weeks
+
+
 def plan_export(*, session: Session, study: Study, request: ExportRequest, base_url: str) -> Plan:
     """Fix the window now: every row changed before the horizon, and after `since`."""
     check_request(request)
@@ -109,17 +116,17 @@ def plan_export(*, session: Session, study: Study, request: ExportRequest, base_
     features = _features(session, study)
     until = max(request.since, cursor.horizon(session))
     people = session.exec(
-        select(Participant.id, Participant.timezone, Participant.agreed_features).where(
-            Participant.study_id == study.id
-        )
+        select(Participant.id, Participant.agreed_features).where(Participant.study_id == study.id)
     ).all()
     # Shifting only protects: she keeps it if she joined under it, whatever the study says now.
-    shifted = frozenset(i for i, _, agreed in people if agreed.get("date_shift_exports"))
+    shifted = frozenset(i for i, agreed in people if agreed.get("date_shift_exports"))
+    # Her whole history, read once: each row's zone is looked up in it at the row's moment.
+    histories = studies_service.histories(session=session, study=study)
     window = sources.ExportWindow(
         study_id=study.id,
         since=request.since,
         until=until,
-        people={i: timezone for i, timezone, _ in people},
+        people=histories,
         anonymizer=Anonymizer(
             study_secret=study.secret,
             shift_dates=features.date_shift_exports,
@@ -127,6 +134,7 @@ def plan_export(*, session: Session, study: Study, request: ExportRequest, base_
         ),
         free_text=request.free_text,
         item_types=codebook.item_types(),
+        program_weeks=_program_weeks(session, study),
     )
     return Plan(
         request=request,
