@@ -119,10 +119,10 @@ def expected_long(n: dict[str, str]) -> list[dict[str, str]]:
     return [
         item(answered, "S1", "0", "3"),
         item(answered, "C1", "1", "", "true"),
-        item(answered, "B1", "2", "not_with_baby"),
+        item(answered, "B1", "6", "not_with_baby"),
         item(diary, "E1", "0", "0"),
-        item(diary, "E3", "1", "2"),
-        item(diary, "E4", "2", "false"),
+        item(diary, "E3", "2", "2"),
+        item(diary, "E4", "3", "false"),
         item(journal, "J2", "1", "7"),
     ]
 

@@ -17,6 +17,13 @@ def test_long_csv_columns_come_in_the_documented_order(client, study, token):
     assert header[-4:] == ["item_id", "item_position", "value", "declined"]
 
 
+def test_item_position_is_the_codebooks_place_whatever_she_skipped(client, study, token):
+    # She answered S1, C1 and B1 of momentary: the phone sent B1 third, the codebook has it 7th.
+    rows = read_csv(get(client, token, "responses"))
+    b1 = next(r for r in rows if r["item_id"] == "B1")
+    assert b1["item_position"] == "6"
+
+
 def test_ndjson_has_the_same_rows_with_json_types(client, study, token):
     lines = get(client, token, "responses", format="ndjson").decode().splitlines()
     rows = {(r["response_ref"], r["item_id"]): r for r in map(json.loads, lines)}
@@ -131,6 +138,7 @@ def test_practice_sessions_export_has_ratings_before_and_after(client, study, to
         "timezone": "America/Chicago",
         "local_date": "2026-03-02",
         "program_week": "1",
+        "locked_at_time": "false",
         "protocol_version": "1",
     }
 

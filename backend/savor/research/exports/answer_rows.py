@@ -118,6 +118,8 @@ class Answered:
     cells: tuple[Any, ...]
     items: list[Answer]
     kinds: dict[str, str]
+    # The codebook's fixed place of each item in the instrument version, by item id.
+    positions: dict[str, int]
 
     @property
     def row(self) -> dict[str, Any]:
@@ -215,7 +217,8 @@ class _CheckIns:
             self.to_flag(row.late),
         )
         kinds = self.window.kinds(row.instrument_id, row.instrument_version)
-        return Answered(cells, [], kinds)
+        positions = self.window.positions(row.instrument_id, row.instrument_version)
+        return Answered(cells, [], kinds, positions)
 
 
 def _named(rows: Iterator[tuple[Any, ...]], shape: type[tuple[Any, ...]]) -> Iterator[Any]:
@@ -249,11 +252,15 @@ def answered(session: Session, window: ExportWindow) -> Iterator[list[Answered]]
             found = check_ins.read(row)
             shown = check_ins.shown(row, found)
             append = found.items.append if found is not None else None
+            # The codebook's position, not the index in what the phone sent: that one shifts
+            # when she skips an optional item. Empty for an item the codebook does not know.
+            place = found.positions.get if found is not None else None
             while item is not None and item.response_id == response_id:
                 if append is not None and (shown is None or item.item_id in shown):
                     value = item.value
                     value = driver.parsed_json(value) if value.__class__ is str else value
-                    answer = (item.item_id, item.position, value, to_declined(item.declined))
+                    position = place(item.item_id) if place is not None else None
+                    answer = (item.item_id, position, value, to_declined(item.declined))
                     append(_new(Answer, answer))
                 item = next(items, None)
             if found is not None:

@@ -93,6 +93,11 @@ PRACTICE_SESSIONS: Columns = [
     ("timezone", "her time zone now, used for the _local columns"),
     ("local_date", "her calendar day when she started"),
     ("program_week", "her program week then"),
+    (
+        "locked_at_time",
+        "the practice was not yet unlocked for her that week (accepted, not refused: an offline "
+        "phone or a skewed clock must not lose a session); empty when the protocol is unknown",
+    ),
     ("protocol_version", "the protocol version in force"),
     ("pre_instrument", "the before-practice check-in, empty when skipped"),
     ("pre_instrument_version", "its version"),

@@ -1,13 +1,13 @@
 """What one export is: its request, checks, window (fixed when it is planned) and columns."""
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from typing import Any, Literal
 
 from sqlmodel import Session, select
 
 from savor.ema.instruments import Instrument
 from savor.errors import AppError
-from savor.practices.catalog import study_catalog
+from savor.practices.catalog import StudyCatalog, study_catalog
 from savor.research import cursor
 from savor.research.anonymize import Anonymizer
 from savor.research.codebook import Codebook, load_codebook
@@ -15,8 +15,8 @@ from savor.research.exports import columns as cols
 from savor.research.exports import sources
 from savor.research.exports.fhir import Urls
 from savor.studies import service as studies_service
-from savor.studies.models import Participant, Study
-from savor.studies.protocol import Features
+from savor.studies.models import Participant, Protocol, Study
+from savor.studies.protocol import Features, ProgramSettings
 
 Dataset = Literal["responses", "prompts", "practice_sessions", "participants"]
 Format = Literal["csv", "ndjson", "fhir"]
@@ -102,6 +102,17 @@ def _features(session: Session, study: Study) -> Features:
     return Features.model_validate(stored.get("features", {}))
 
 
+def _catalogs(session: Session, study: Study) -> dict[int, StudyCatalog]:
+    """Each protocol version's practice catalog: which practice unlocks in which week."""
+    stored = session.exec(
+        select(Protocol.version, Protocol.document).where(Protocol.study_id == study.id)
+    ).all()
+    return {
+        version: study_catalog(ProgramSettings.model_validate(document.get("program", {})))
+        for version, document in stored
+    }
+
+
 def plan_export(*, session: Session, study: Study, request: ExportRequest, base_url: str) -> Plan:
     """Fix the window now: every row changed before the horizon, and after `since`."""
     check_request(request)
@@ -127,7 +138,20 @@ def plan_export(*, session: Session, study: Study, request: ExportRequest, base_
         ),
         free_text=request.free_text,
         item_types=codebook.item_types(),
+        item_positions=codebook.item_positions(),
     )
+    if request.dataset == "practice_sessions":
+        window = replace(
+            window,
+            catalogs=_catalogs(session, study),
+            stages=dict(
+                session.exec(
+                    select(Participant.id, Participant.stage).where(
+                        Participant.study_id == study.id
+                    )
+                ).all()
+            ),
+        )
     return Plan(
         request=request,
         study=study.slug,

@@ -14,7 +14,9 @@ from sqlalchemy.engine import Row
 from sqlmodel import Session, select
 
 from savor.ema.models import Prompt
+from savor.practices.catalog import StudyCatalog
 from savor.practices.models import PracticeSession
+from savor.practices.service import is_unlocked
 from savor.research.anonymize import Anonymizer, date_text, local_text, utc_text
 from savor.research.cursor import pages
 from savor.studies.models import Participant
@@ -39,12 +41,26 @@ class ExportWindow:
     anonymizer: Anonymizer
     free_text: bool
     item_types: dict[tuple[str, str, str], str]
+    item_positions: dict[tuple[str, str, str], int] = field(default_factory=dict)
+    # For practice sessions: each protocol version's catalog and her stage, to tell whether
+    # the practice was still locked for her when she began it.
+    catalogs: dict[int, StudyCatalog] = field(default_factory=dict)
+    stages: dict[Any, str | None] = field(default_factory=dict)
     _kinds: dict[tuple[str, str], dict[str, str]] = field(default_factory=dict, compare=False)
+    _positions: dict[tuple[str, str], dict[str, int]] = field(default_factory=dict, compare=False)
 
     def withheld(self, instrument: str | None, version: str | None, item_id: str) -> bool:
         # Free text can name her; an item the codebook does not know is treated the same way.
         kind = self.item_types.get((instrument or "", version or "", item_id), "text")
         return kind == "text" and not self.free_text
+
+    def positions(self, instrument: str, version: str) -> dict[str, int]:
+        """One instrument version's codebook positions by item id, looked up once per export."""
+        key = (instrument, version)
+        if key not in self._positions:
+            found = {i: n for (m, v, i), n in self.item_positions.items() if (m, v) == key}
+            self._positions[key] = found
+        return self._positions[key]
 
     def kinds(self, instrument: str, version: str) -> dict[str, str]:
         """One instrument version's item types by item id, looked up once per export."""
@@ -163,12 +179,24 @@ def _practice_row(window: ExportWindow, s: PracticeSession, zone: str) -> dict[s
     times(row, at, zone, weeks)
     row.update(timezone=zone, local_date=date_text(s.local_date, weeks))
     row.update(program_week=s.program_week, protocol_version=s.protocol_version)
+    row["locked_at_time"] = locked_at_time(window, s)
     for prefix in ("pre", "post"):
         column = f"{prefix}_instrument"
         instrument = row[column] = getattr(s, column)
         version = row[f"{column}_version"] = getattr(s, f"{column}_version")
         row.update(ratings(window, prefix, instrument, version, getattr(s, prefix)))
     return row
+
+
+def locked_at_time(window: ExportWindow, s: PracticeSession) -> bool | None:
+    """Whether the practice was not yet unlocked for her in her program week when she began
+    it, by the catalog of the protocol version then in force; None when that version is
+    unknown. Such a session was accepted on purpose (see practices.service.record_session)."""
+    catalog = window.catalogs.get(s.protocol_version)
+    if catalog is None:
+        return None
+    stage = window.stages.get(s.participant_id)
+    return not is_unlocked(catalog, s.practice_id, stage, s.program_week)
 
 
 def practice_sessions(session: Session, window: ExportWindow) -> Iterator[Records]:
