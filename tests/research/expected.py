@@ -59,6 +59,7 @@ def answered_base(n: dict[str, str]) -> dict[str, str]:
         "timezone": "America/Chicago",
         "local_date": "2026-03-02",
         "late": "true",
+        "context_practiced_today": "",
     }
 
 
@@ -85,6 +86,7 @@ def _self_base(name: str, ref: str, instrument: str, utc: tuple, local: tuple, z
         "timezone": zone,
         "local_date": day,
         "late": "false",
+        "context_practiced_today": "",
     }
 
 

@@ -32,6 +32,8 @@ TRIGGERS = {
     "prompt_seq_update",
     "response_seq_insert",
     "practice_session_seq_insert",
+    "offer_seq_insert",
+    "offer_seq_update",
 }
 
 

@@ -6,8 +6,22 @@ from datetime import timedelta
 from savor.clock import utcnow
 from savor.practices.shipped import default_catalog
 from savor.studies.models import Study
-from tests.factories import make_participant, make_research_token
-from tests.research.expected import get, read_csv
+from tests.factories import bearer, make_participant, make_research_token
+from tests.research.expected import EXPORT, get, read_csv
+
+
+def _check_in(client, headers, instrument="hard_moment", context=None, **values) -> dict:
+    body = {
+        "context": context or {},
+        "client_id": str(uuid.uuid4()),
+        "instrument_id": instrument,
+        "instrument_version": "1",
+        "submitted_at": (utcnow() - timedelta(minutes=30)).isoformat(),
+        "answers": [{"item_id": k, "value": v} for k, v in values.items()],
+    }
+    response = client.post("/api/v1/responses", headers=headers, json=body)
+    assert response.status_code == 201, response.text
+    return response.json()
 
 
 def _practice(client, headers, practice_id: str, **changes) -> dict:
@@ -39,3 +53,56 @@ def test_a_locked_practice_is_kept_and_flagged(client, session, settings):
     rows = {r["practice_id"]: r for r in read_csv(get(client, token, "practice_sessions"))}
     assert rows["P04"]["locked_at_time"] == "true"
     assert rows["P01"]["locked_at_time"] == "false"
+
+
+def _analyst(client, session, settings):
+    headers, participant = make_participant(client, session, settings)
+    return headers, make_research_token(session, session.get(Study, participant.study_id))
+
+
+def test_an_offer_her_answers_fired_is_exported_with_its_outcome_and_session(
+    client, session, settings
+):
+    headers, token = _analyst(client, session, settings)
+    checked_in = _check_in(client, headers, C1=8, S1=2)
+    [offer] = checked_in["offers"]
+    decided = {"outcome": "accepted"}
+    assert client.post(f"/api/v1/offers/{offer['id']}", headers=headers, json=decided).is_success
+    _practice(client, headers, "P03", trigger="rule", rule="offer_breathing")
+    [row] = read_csv(get(client, token, "offers"))
+    [practiced] = read_csv(get(client, token, "practice_sessions"))
+    [answered] = {r["response_ref"] for r in read_csv(get(client, token, "responses"))}
+    assert (row["rule"], row["threshold"], row["practice_id"]) == ("offer_breathing", "7", "P03")
+    assert row["outcome"] == "accepted" and row["decided_at_utc"].endswith("Z")
+    assert row["response_ref"] == practiced["response_ref"] == answered
+    assert row["session_ref"] == practiced["session_ref"]
+    assert practiced["offer_ref"] == row["offer_ref"]
+
+
+def test_a_decided_offer_comes_again_in_the_next_pull(client, session, settings):
+    headers, token = _analyst(client, session, settings)
+    [offer] = _check_in(client, headers, C1=8)["offers"]
+    response = client.get(EXPORT + "offers", headers=bearer(token))
+    after = response.headers["Savor-Next-Since"]
+    assert [r["outcome"] for r in read_csv(response.content)] == ["offered"]
+    decided = {"outcome": "declined"}
+    assert client.post(f"/api/v1/offers/{offer['id']}", headers=headers, json=decided).is_success
+    again = client.get(EXPORT + "offers", params={"since": after}, headers=bearer(token))
+    assert [r["outcome"] for r in read_csv(again.content)] == ["declined"]
+
+
+def test_a_self_chosen_session_names_no_offer(client, session, settings):
+    headers, token = _analyst(client, session, settings)
+    _check_in(client, headers, C1=8)
+    _practice(client, headers, "P03")
+    [practiced] = read_csv(get(client, token, "practice_sessions"))
+    assert (practiced["offer_ref"], practiced["response_ref"]) == ("", "")
+
+
+def test_the_context_her_phone_sent_has_a_column(client, session, settings):
+    headers, token = _analyst(client, session, settings)
+    _check_in(client, headers, "end_of_day", {"practiced_today": False}, E1=3)
+    _check_in(client, headers, C1=2)
+    rows = read_csv(get(client, token, "responses"))
+    by_instrument = {r["instrument_id"]: r["context_practiced_today"] for r in rows}
+    assert by_instrument == {"end_of_day": "false", "hard_moment": ""}

@@ -126,6 +126,8 @@ def test_practice_sessions_export_has_ratings_before_and_after(client, study, to
         "trigger": "self",
         "rule": "",
         "prompt_ref": "",
+        "offer_ref": "",
+        "response_ref": "",
         "completed": "true",
         "seconds_practiced": "180",
         "steps_completed": "4",

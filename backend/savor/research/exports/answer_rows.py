@@ -54,6 +54,7 @@ class CheckInRow(NamedTuple):
     timezone: str
     local_date: Any
     late: Any
+    context: Any
     seq: int
 
 
@@ -75,6 +76,7 @@ CHECK_IN = (
     Response.timezone,
     Response.local_date,
     Response.late,
+    Response.context,
     Response.seq,
 )
 TIMES = ("scheduled_at", "sent_at", "opened_at", "started_at", "submitted_at", "received_at")
@@ -139,6 +141,8 @@ def check_in_query(window: ExportWindow, dialect: Dialect) -> Select[Any]:
     columns = {name: driver.raw_column(column) for name, column in named.items()}
     if dialect.name == "postgresql":
         columns |= {name: driver.utc_text_column(named[name]) for name in TIMES}
+        # As text, parsed with a cache: a few contexts repeat across every check-in.
+        columns["context"] = cast(Response.context, Text)
     query = select(*_labelled(columns)).select_from(Response)
     query = query.outerjoin(Prompt, col(Prompt.id) == Response.prompt_id)
     return _window(query, window).order_by(col(Response.seq), col(Response.id))
@@ -215,10 +219,20 @@ class _CheckIns:
             row.timezone,
             date_text(self.to_day(row.local_date), weeks),
             self.to_flag(row.late),
+            *_context(row.context),
         )
         kinds = self.window.kinds(row.instrument_id, row.instrument_version)
         positions = self.window.positions(row.instrument_id, row.instrument_version)
         return Answered(cells, [], kinds, positions)
+
+
+def _context(raw: Any) -> list[Any]:
+    """The facts about her day her phone sent (what a show_if may ask), one per known flag:
+    an item hidden by one is told apart from one she skipped. None when it was not sent."""
+    facts = driver.parsed_json(raw) if raw.__class__ is str else raw
+    if not isinstance(facts, dict):
+        return [None] * len(cols.CONTEXT_COLUMNS)
+    return [facts.get(flag) for flag in cols.CONTEXT_FLAGS_ORDER]
 
 
 def _named(rows: Iterator[tuple[Any, ...]], shape: type[tuple[Any, ...]]) -> Iterator[Any]:

@@ -3,6 +3,8 @@ keys and the codebook's `datasets` section come from here."""
 
 from typing import Any
 
+from savor.ema.items import CONTEXT_FLAGS
+
 Columns = list[tuple[str, str]]
 
 TIME_NOTE = (
@@ -49,6 +51,17 @@ PROMPTS: Columns = [
     ("timezone", "her time zone now, used for the _local columns"),
 ]
 
+# The facts about her day a phone sends with a check-in (what an item's show_if may ask).
+CONTEXT_FLAGS_ORDER = sorted(CONTEXT_FLAGS)
+CONTEXT_COLUMNS: Columns = [
+    (
+        f"context_{flag}",
+        f"her phone's '{flag}' fact when she answered, which an item's show_if may ask: an "
+        "item it hid is not shown rather than skipped; empty when the phone did not send it",
+    )
+    for flag in CONTEXT_FLAGS_ORDER
+]
+
 RESPONSE_BASE: Columns = [
     ("pseudonym", "who answered"),
     ("response_ref", "R + keyed hash: one answered check-in"),
@@ -62,6 +75,7 @@ RESPONSE_BASE: Columns = [
     ("timezone", "her time zone when she answered, used for the _local columns"),
     ("local_date", "her calendar day when she answered"),
     ("late", "submitted after the prompt expired: stored and flagged, never dropped"),
+    *CONTEXT_COLUMNS,
 ]
 
 RESPONSE_ITEM: Columns = [
@@ -86,6 +100,8 @@ PRACTICE_SESSIONS: Columns = [
     ("trigger", "self, prompt or rule"),
     ("rule", "the rule that offered it, when trigger is rule"),
     ("prompt_ref", "the prompt that led to it, when trigger is prompt"),
+    ("offer_ref", "the offer that led to it, when trigger is rule; joins offers.offer_ref"),
+    ("response_ref", "the check-in whose answers fired that offer, when trigger is rule"),
     ("completed", "she reached the end"),
     ("seconds_practiced", "seconds of practice"),
     ("steps_completed", "steps she went through"),
@@ -105,6 +121,29 @@ PRACTICE_SESSIONS: Columns = [
     ("post_instrument_version", "its version"),
     ("pre_declined", "before-practice item ids she declined, space-separated"),
     ("post_declined", "after-practice item ids she declined, space-separated"),
+]
+
+
+OFFERS: Columns = [
+    ("pseudonym", "to whom it was offered"),
+    ("offer_ref", "O + keyed hash: one offer"),
+    ("response_ref", "the check-in whose answers fired the rule; joins responses.response_ref"),
+    ("rule", "offer_breathing (a high rating) or crisis_help (an item's crisis threshold)"),
+    (
+        "threshold",
+        "the high-rating threshold in force for offer_breathing (0-10); empty for crisis_help, "
+        "whose thresholds are the items' crisis_threshold in the codebook",
+    ),
+    ("practice_id", "the practice offered; empty for crisis_help"),
+    ("outcome", "offered (no answer yet), accepted or declined"),
+    *_times("offered_at", "decided_at"),
+    ("timezone", "her time zone, used for the _local columns"),
+    ("protocol_version", "the protocol version in force for the check-in"),
+    (
+        "session_ref",
+        "the practice session it led to (trigger rule), as known when the offer was read; "
+        "a later session names its offer itself",
+    ),
 ]
 
 

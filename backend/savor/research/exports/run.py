@@ -13,7 +13,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from savor.clock import utcnow
-from savor.ema.models import Prompt, Response
+from savor.ema.models import Offer, Prompt, Response
 from savor.practices.models import PracticeSession
 from savor.research import service as research_service
 from savor.research.exports import answer_rows, sources
@@ -28,11 +28,13 @@ TABLES: dict[str, Any] = {
     "prompts": Prompt,
     "practice_sessions": PracticeSession,
     "participants": Participant,
+    "offers": Offer,
 }
 SOURCES = {
     "prompts": sources.prompts,
     "practice_sessions": sources.practice_sessions,
     "participants": sources.participants,
+    "offers": sources.offers,
 }
 
 

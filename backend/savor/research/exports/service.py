@@ -18,7 +18,7 @@ from savor.studies import service as studies_service
 from savor.studies.models import Participant, Protocol, Study
 from savor.studies.protocol import Features, ProgramSettings
 
-Dataset = Literal["responses", "prompts", "practice_sessions", "participants"]
+Dataset = Literal["responses", "prompts", "practice_sessions", "participants", "offers"]
 Format = Literal["csv", "ndjson", "fhir"]
 Shape = Literal["long", "wide"]
 MEDIA_TYPES = {
@@ -87,6 +87,8 @@ def _columns(request: ExportRequest, codebook: Codebook, study: Study, session: 
         items = [i for i in codebook.item_ids(used) if i in shown]
         ratings = cols.rating_columns("pre", items) + cols.rating_columns("post", items)
         return cols.names(cols.PRACTICE_SESSIONS + ratings)
+    if request.dataset == "offers":
+        return cols.names(cols.OFFERS)
     return cols.names(cols.PROMPTS if request.dataset == "prompts" else cols.PARTICIPANTS)
 
 
@@ -109,6 +111,17 @@ def _catalogs(session: Session, study: Study) -> dict[int, StudyCatalog]:
     ).all()
     return {
         version: study_catalog(ProgramSettings.model_validate(document.get("program", {})))
+        for version, document in stored
+    }
+
+
+def _thresholds(session: Session, study: Study) -> dict[int, int]:
+    """Each protocol version's high-rating threshold: the one in force for an offer."""
+    stored = session.exec(
+        select(Protocol.version, Protocol.document).where(Protocol.study_id == study.id)
+    ).all()
+    return {
+        version: Features.model_validate(document.get("features", {})).high_rating_threshold
         for version, document in stored
     }
 
@@ -140,6 +153,8 @@ def plan_export(*, session: Session, study: Study, request: ExportRequest, base_
         item_types=codebook.item_types(),
         item_positions=codebook.item_positions(),
     )
+    if request.dataset == "offers":
+        window = replace(window, thresholds=_thresholds(session, study))
     if request.dataset == "practice_sessions":
         window = replace(
             window,

@@ -5,15 +5,16 @@ Nothing leaves here that could identify her: pseudonyms and keyed refs instead o
 tokens, devices, client ids or addresses, and every date shifted when the protocol says so.
 """
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import Select
 from sqlalchemy.engine import Row
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
-from savor.ema.models import Prompt
+from savor.ema.models import Offer, Prompt, Response
 from savor.practices.catalog import StudyCatalog
 from savor.practices.models import PracticeSession
 from savor.practices.service import is_unlocked
@@ -46,6 +47,8 @@ class ExportWindow:
     # the practice was still locked for her when she began it.
     catalogs: dict[int, StudyCatalog] = field(default_factory=dict)
     stages: dict[Any, str | None] = field(default_factory=dict)
+    # For offers: the high-rating threshold of each protocol version.
+    thresholds: dict[int, int] = field(default_factory=dict)
     _kinds: dict[tuple[str, str], dict[str, str]] = field(default_factory=dict, compare=False)
     _positions: dict[tuple[str, str], dict[str, int]] = field(default_factory=dict, compare=False)
 
@@ -98,10 +101,17 @@ def paged(
     their rows for every page; without it, the only plan left walks the (seq, id) index in
     order and stops after a page, whatever the size of the export.
     """
+    for rows in _study_pages(session, window, query, table):
+        yield [convert(_record(r, table)) for r in rows]
+
+
+def _study_pages(
+    session: Session, window: ExportWindow, query: Select[Any], table: Any
+) -> Iterator[list[Row[Any]]]:
+    """The rows of `query` in the window, a page at a time, the study's own only (see paged)."""
     keyset = {"seq": table.seq, "key": table.id, "since": window.since, "until": window.until}
     for rows in pages(session, query, **keyset):
-        records = (_record(r, table) for r in rows)
-        yield [convert(r) for r in records if r.participant_id in window.people]
+        yield [r for r in rows if _record(r, table).participant_id in window.people]
 
 
 def participants(session: Session, window: ExportWindow) -> Iterator[Records]:
@@ -159,6 +169,46 @@ def ratings(
     return row
 
 
+# A phone's clock may run behind the server's: a session begun just after an offer can carry a
+# start a little before the offer's (server) time and still be the one it led to.
+CLOCK_SKEW = timedelta(minutes=15)
+
+
+def offer_links(offers: Iterable[Offer], sessions: Iterable[PracticeSession]) -> dict[Any, Offer]:
+    """Each rule-triggered session's offer, by session id.
+
+    A session keeps no offer id (the phone sends only the rule), so it is linked by what it
+    stores: the latest offer to her of the same rule and practice made before she began
+    (allowing CLOCK_SKEW). The same offers and sessions always link the same way, so the
+    offers and practice_sessions datasets agree whichever is read first.
+    """
+    by_key: dict[tuple[Any, str, str | None], list[Offer]] = {}
+    for offer in sorted(offers, key=lambda o: (o.offered_at, str(o.id))):
+        by_key.setdefault((offer.participant_id, offer.rule, offer.practice_id), []).append(offer)
+    found: dict[Any, Offer] = {}
+    for s in sessions:
+        if s.trigger != "rule" or s.rule is None:
+            continue
+        candidates = by_key.get((s.participant_id, s.rule, s.practice_id), [])
+        before = [o for o in candidates if o.offered_at <= s.started_at + CLOCK_SKEW]
+        if before:
+            found[s.id] = before[-1]
+    return found
+
+
+def _rule_records(session: Session, people: set[Any]) -> tuple[list[Offer], list[PracticeSession]]:
+    """Every offer and rule-triggered session of these participants: what offer_links needs."""
+    if not people:
+        return [], []
+    offers = session.exec(select(Offer).where(col(Offer.participant_id).in_(people))).all()
+    sessions = session.exec(
+        select(PracticeSession).where(
+            col(PracticeSession.participant_id).in_(people), PracticeSession.trigger == "rule"
+        )
+    ).all()
+    return list(offers), list(sessions)
+
+
 def _practice_row(window: ExportWindow, s: PracticeSession, zone: str) -> dict[str, Any]:
     name, weeks = window.anonymizer.person(s.participant_id)
     row: dict[str, Any] = {
@@ -200,7 +250,63 @@ def locked_at_time(window: ExportWindow, s: PracticeSession) -> bool | None:
 
 
 def practice_sessions(session: Session, window: ExportWindow) -> Iterator[Records]:
-    def convert(s: PracticeSession) -> dict[str, Any]:
-        return _practice_row(window, s, window.people[s.participant_id])
+    table = PracticeSession
+    for rows in _study_pages(session, window, select(table), table):
+        records = [_record(r, table) for r in rows]
+        people = {r.participant_id for r in records if r.trigger == "rule"}
+        offers, _ = _rule_records(session, people)
+        links = offer_links(offers, records)
+        page = []
+        for s in records:
+            row = _practice_row(window, s, window.people[s.participant_id])
+            offer = links.get(s.id)
+            row["offer_ref"] = window.anonymizer.ref("O", offer.id) if offer else None
+            row["response_ref"] = window.anonymizer.ref("R", offer.response_id) if offer else None
+            page.append(row)
+        yield page
 
-    return paged(session, window, select(PracticeSession), PracticeSession, convert)
+
+OFFER_TIMES = ("offered_at", "decided_at")
+
+
+def offers(session: Session, window: ExportWindow) -> Iterator[Records]:
+    """Every offer a rule made on her answers, what she did with it, and the session it led to.
+
+    A session that follows later is linked from its own row (offer_ref, response_ref) in the
+    pull that brings it; the offer's session_ref is as known when the offer is read.
+    """
+    query = select(Offer, Response.protocol_version).join(
+        Response, col(Response.id) == Offer.response_id
+    )
+    for rows in _study_pages(session, window, query, Offer):
+        people = {_record(r, Offer).participant_id for r in rows}
+        every_offer, sessions = _rule_records(session, people)
+        first: dict[Any, PracticeSession] = {}
+        for s in sorted(sessions, key=lambda s: (s.started_at, str(s.id))):
+            offer = offer_links(every_offer, [s]).get(s.id)
+            if offer is not None:
+                first.setdefault(offer.id, s)
+        page = []
+        for r in rows:
+            o: Offer = _record(r, Offer)
+            name, weeks = window.anonymizer.person(o.participant_id)
+            zone = window.people[o.participant_id]
+            threshold = None
+            if o.rule == "offer_breathing":
+                threshold = window.thresholds.get(r.protocol_version)
+            followed = first.get(o.id)
+            row: dict[str, Any] = {
+                "pseudonym": name,
+                "offer_ref": window.anonymizer.ref("O", o.id),
+                "response_ref": window.anonymizer.ref("R", o.response_id),
+                "rule": o.rule,
+                "threshold": threshold,
+                "practice_id": o.practice_id,
+                "outcome": o.outcome,
+            }
+            times(row, {"offered_at": o.offered_at, "decided_at": o.decided_at}, zone, weeks)
+            row["timezone"] = zone
+            row["protocol_version"] = r.protocol_version
+            row["session_ref"] = window.anonymizer.ref("S", followed.id) if followed else None
+            page.append(row)
+        yield page
