@@ -1,5 +1,6 @@
 """Exports as an analyst reads them: flags, offers, context, types and the dictionary."""
 
+import json
 import uuid
 from datetime import timedelta
 
@@ -7,7 +8,7 @@ from savor.clock import utcnow
 from savor.practices.shipped import default_catalog
 from savor.studies.models import Study
 from tests.factories import bearer, make_participant, make_research_token
-from tests.research.expected import EXPORT, get, read_csv
+from tests.research.expected import EXPORT, get, names, read_csv
 
 
 def _check_in(client, headers, instrument="hard_moment", context=None, **values) -> dict:
@@ -106,3 +107,48 @@ def test_the_context_her_phone_sent_has_a_column(client, session, settings):
     rows = read_csv(get(client, token, "responses"))
     by_instrument = {r["instrument_id"]: r["context_practiced_today"] for r in rows}
     assert by_instrument == {"end_of_day": "false", "hard_moment": ""}
+
+
+def test_wide_columns_are_those_of_the_instruments_answered(client, study, token):
+    header = get(client, token, "responses", shape="wide").decode().splitlines()[0].split(",")
+    assert {"S1", "B1", "B1_alt", "E1", "E8", "SV1b", "J2"} <= set(header)
+    assert not {"H1", "D1", "SV2", "CTRL", "TRG"} & set(header)  # never asked by a check-in
+
+
+def test_wide_instrument_keeps_that_instruments_rows_and_items(client, study, token):
+    body = get(client, token, "responses", shape="wide", instrument="end_of_day")
+    header = body.decode().splitlines()[0]
+    items = header.split(",")[header.split(",").index("declined") + 1 :]
+    assert items == ["E1", "E2", "E3", "E4", "E5", "E6", "E7", "E8"]
+    assert [r["response_ref"] for r in read_csv(body)] == [names(study)["diary"]]
+
+
+def test_an_unknown_instrument_is_refused(client, study, token):
+    response = client.get(
+        EXPORT + "responses", params={"instrument": "nope"}, headers=bearer(token)
+    )
+    assert (response.status_code, response.json()["error"]["code"]) == (422, "unknown_instrument")
+
+
+def test_declined_is_a_json_array_in_ndjson_and_semicolons_in_csv(client, study, token):
+    n = names(study)
+    lines = get(client, token, "responses", shape="wide", format="ndjson").decode().splitlines()
+    rows = {r["response_ref"]: r for r in map(json.loads, lines)}
+    assert (rows[n["answered"]]["declined"], rows[n["diary"]]["declined"]) == (["C1"], [])
+    assert rows[n["answered"]]["B1"] is None and rows[n["answered"]]["B1_alt"] is True
+    [practiced] = map(json.loads, get(client, token, "practice_sessions", format="ndjson").split())
+    assert (practiced["pre_declined"], practiced["post_declined"]) == ([], ["C1"])
+
+
+def test_practice_columns_are_only_those_asked_before_or_after(client, study, token):
+    header = get(client, token, "practice_sessions").decode().splitlines()[0].split(",")
+    assert {"pre_S1", "pre_A1", "post_H1", "post_CTRL", "post_SV2"} <= set(header)
+    assert not {"pre_H1", "pre_D1", "pre_CTRL", "pre_SV2"} & set(header)
+
+
+def test_downloads_are_named_by_study_dataset_shape_and_format(client, study, token):
+    response = client.get(
+        EXPORT + "responses", params={"shape": "wide", "format": "ndjson"}, headers=bearer(token)
+    )
+    disposition = response.headers["Content-Disposition"]
+    assert disposition == 'attachment; filename="pilot-responses-wide.ndjson"'

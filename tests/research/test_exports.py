@@ -56,9 +56,10 @@ def test_wide_csv_has_one_row_per_check_in_and_a_column_per_item(client, study, 
     assert (answered["S1"], answered["C1"], answered["B1"], answered["declined"]) == (
         "3",
         "",
-        "not_with_baby",
+        "",
         "C1",
     )
+    assert answered["B1_alt"] == "true"  # so that B1 holds ratings only
     assert (rows[n["diary"]]["E3"], rows[n["diary"]]["E4"], rows[n["diary"]]["S1"]) == (
         "2",
         "false",

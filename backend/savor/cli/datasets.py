@@ -33,13 +33,17 @@ def _write_export(plan: export_service.Plan, study: Study, session: Session, to:
 def export(
     study: str,
     dataset: Annotated[
-        str, typer.Argument(help="responses, prompts, practice_sessions, participants")
+        str,
+        typer.Argument(help="responses, prompts, practice_sessions, participants, offers"),
     ],
     to: Annotated[Path, typer.Option("--out", help="the file to write", dir_okay=False)],
     fmt: Annotated[str, typer.Option("--format", help="csv, ndjson or fhir")] = "csv",
     shape: Annotated[str, typer.Option(help="long or wide (responses only)")] = "long",
     since: Annotated[int, typer.Option(min=0, help="'next --since' of the last export")] = 0,
     free_text: Annotated[bool, typer.Option("--free-text", help="include free text")] = False,
+    instrument: Annotated[
+        str | None, typer.Option(help="responses of this instrument only")
+    ] = None,
 ) -> None:
     """Write a dataset to a file, byte for byte what the research API sends; audited."""
     choices = (dataset, export_service.Dataset), (fmt, export_service.Format)
@@ -53,6 +57,7 @@ def export(
         shape=shape,  # type: ignore[arg-type]
         since=since,
         free_text=free_text,
+        instrument=instrument,
     )
     with session_for(found_settings) as session:
         found = study_by_slug(session, study)

@@ -63,6 +63,15 @@ class Codebook:
             for n, item in enumerate(i.items)
         }
 
+    def alternatives(self) -> dict[str, frozenset[str]]:
+        """Item id → the keys of its alternative answers (B1's not_with_baby), any version."""
+        found: dict[str, set[str]] = {}
+        for instrument in self.instruments:
+            for item in instrument.items:
+                if item.alternative:
+                    found.setdefault(item.id, set()).add(item.alternative.key)
+        return {i: frozenset(keys) for i, keys in found.items()}
+
     def item_ids(self, instrument_ids: set[str] | None = None) -> list[str]:
         """Every item id once, in instrument and question order: the wide columns."""
         chosen = [i for i in self.instruments if instrument_ids is None or i.id in instrument_ids]

@@ -24,6 +24,7 @@ from savor.research.exports import columns as cols
 from savor.research.exports import driver
 from savor.research.exports.sources import ExportWindow
 from savor.research.exports.writers import ALONE, Page
+from savor.studies.models import Participant
 
 BASE = cols.names(cols.RESPONSE_BASE)
 # Check-ins a batch, and so a page of output. Small, so that a page's objects are freed soon
@@ -129,7 +130,19 @@ class Answered:
 
 
 def _window(query: Select[Any], window: ExportWindow) -> Select[Any]:
-    return query.where(col(Response.seq) >= window.since, col(Response.seq) < window.until)
+    query = query.where(col(Response.seq) >= window.since, col(Response.seq) < window.until)
+    if window.instrument is not None:
+        query = query.where(col(Response.instrument_id) == window.instrument)
+    return query
+
+
+def instruments_answered(session: Session, window: ExportWindow) -> set[str]:
+    """The instruments the window's check-ins of the study answered: the wide shape's item
+    columns are theirs, and no other's."""
+    query = _window(select(col(Response.instrument_id)).distinct(), window)
+    query = query.join(Participant, col(Participant.id) == Response.participant_id)
+    query = query.where(col(Participant.study_id) == window.study_id)
+    return set(session.execute(query).scalars())
 
 
 def _labelled(columns: dict[str, Any]) -> list[Any]:
@@ -292,13 +305,26 @@ def long_rows(batches: Iterable[list[Answered]]) -> Iterator[Page]:
         yield [(a.cells, a.items) for a in batch]
 
 
-def wide_rows(batches: Iterable[list[Answered]], columns: list[str]) -> Iterator[Page]:
-    """One row per answered check-in, one column per item."""
+def wide_rows(
+    batches: Iterable[list[Answered]],
+    columns: list[str],
+    alternatives: dict[str, frozenset[str]] | None = None,
+) -> Iterator[Page]:
+    """One row per answered check-in, one column per item. An alternative answer (B1's
+    not_with_baby) goes to the item's `_alt` column, so a rating column holds numbers only."""
+    alternatives = alternatives or {}
     for batch in batches:
         page = []
         for a in batch:
             declined = [i.item_id for i in a.items if i.declined]
-            values = {i.item_id: i.value for i in a.items if not i.declined}
-            row = {**a.row, "declined": " ".join(declined) or None, **values}
+            values: dict[str, Any] = {}
+            for i in a.items:
+                if i.declined:
+                    continue
+                if i.value.__class__ is str and i.value in alternatives.get(i.item_id, ()):
+                    values[f"{i.item_id}{cols.ALT_SUFFIX}"] = True
+                else:
+                    values[i.item_id] = i.value
+            row = {**a.row, "declined": declined, **values}
             page.append((tuple(map(row.get, columns)), ALONE))
         yield page

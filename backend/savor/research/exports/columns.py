@@ -85,6 +85,11 @@ RESPONSE_ITEM: Columns = [
     ("declined", "she chose 'prefer not to answer' (value is then empty)"),
 ]
 
+ALT_SUFFIX = "_alt"
+WIDE_DECLINED: Columns = [
+    ("declined", "the item ids she declined ('prefer not to answer'); ';'-joined in CSV"),
+]
+
 WIDE_NOTE = (
     "wide shape: one row per answered check-in, the response columns, `declined` (the item "
     "ids she declined, space-separated) and one column per item id of the codebook"
@@ -119,8 +124,8 @@ PRACTICE_SESSIONS: Columns = [
     ("pre_instrument_version", "its version"),
     ("post_instrument", "the after-practice check-in, empty when skipped"),
     ("post_instrument_version", "its version"),
-    ("pre_declined", "before-practice item ids she declined, space-separated"),
-    ("post_declined", "after-practice item ids she declined, space-separated"),
+    ("pre_declined", "before-practice item ids she declined; ';'-joined in CSV"),
+    ("post_declined", "after-practice item ids she declined; ';'-joined in CSV"),
 ]
 
 
@@ -145,6 +150,20 @@ OFFERS: Columns = [
         "a later session names its offer itself",
     ),
 ]
+
+
+def wide_columns(items: list[str], alternatives: dict[str, frozenset[str]]) -> Columns:
+    """The wide shape: the check-in's columns, `declined`, then a column per item, each item
+    with an alternative answer followed by its `_alt` column."""
+    found: Columns = [*RESPONSE_BASE, *WIDE_DECLINED]
+    for item in items:
+        found.append((item, f"her answer to {item}; see the codebook"))
+        if item in alternatives:
+            keys = ", ".join(sorted(alternatives[item]))
+            found.append(
+                (f"{item}{ALT_SUFFIX}", f"true when she gave the alternative answer ({keys})")
+            )
+    return found
 
 
 def names(columns: Columns) -> list[str]:

@@ -49,11 +49,20 @@ def read_export(
         # Positions are 64-bit database integers; anything larger cannot be a real cursor.
         int, Query(ge=0, le=2**63 - 1, description="the last pull's Savor-Next-Since")
     ] = 0,
+    instrument: Annotated[
+        str | None,
+        Query(max_length=40, description="responses of this instrument only (its id)"),
+    ] = None,
 ) -> StreamingResponse:
     """Stream a dataset; free text needs export:free_text too (scope export:read)."""
     free_text = TokenScope.EXPORT_FREE_TEXT.value in access.token.scopes.split()
     request = exports.ExportRequest(
-        dataset=dataset, format=format, shape=shape, since=since, free_text=free_text
+        dataset=dataset,
+        format=format,
+        shape=shape,
+        since=since,
+        free_text=free_text,
+        instrument=instrument,
     )
     plan = run.begin_export(
         session=session,

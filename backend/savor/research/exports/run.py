@@ -122,7 +122,7 @@ def stream(
                 done(written[0])
                 return
             if request.shape == "wide":
-                pages = answer_rows.wide_rows(batches, plan.columns)
+                pages = answer_rows.wide_rows(batches, plan.columns, plan.alternatives)
             else:
                 pages = answer_rows.long_rows(batches)
         else:

@@ -47,6 +47,8 @@ class ExportWindow:
     # the practice was still locked for her when she began it.
     catalogs: dict[int, StudyCatalog] = field(default_factory=dict)
     stages: dict[Any, str | None] = field(default_factory=dict)
+    # Responses of this instrument only (`?instrument=`), or of every instrument.
+    instrument: str | None = None
     # For offers: the high-rating threshold of each protocol version.
     thresholds: dict[int, int] = field(default_factory=dict)
     _kinds: dict[tuple[str, str], dict[str, str]] = field(default_factory=dict, compare=False)
@@ -165,7 +167,8 @@ def ratings(
             declined.append(item_id)
         else:
             row[f"{prefix}_{item_id}"] = answer.get("value")
-    row[f"{prefix}_declined"] = " ".join(declined) or None
+    # A list (';'-joined in CSV); None when she skipped the whole check-in.
+    row[f"{prefix}_declined"] = declined if instrument is not None else None
     return row
 
 
