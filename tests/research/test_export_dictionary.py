@@ -3,12 +3,20 @@
 import json
 import uuid
 from datetime import timedelta
+from typing import get_args
+
+import frictionless
+import pytest
 
 from savor.clock import utcnow
 from savor.practices.shipped import default_catalog
+from savor.research.codebook import load_codebook
+from savor.research.exports import columns, dictionary, service
 from savor.studies.models import Study
 from tests.factories import bearer, make_participant, make_research_token
 from tests.research.expected import EXPORT, get, names, read_csv
+
+CODEBOOK = "/api/research/v1/studies/pilot/codebook"
 
 
 def _check_in(client, headers, instrument="hard_moment", context=None, **values) -> dict:
@@ -152,3 +160,96 @@ def test_downloads_are_named_by_study_dataset_shape_and_format(client, study, to
     )
     disposition = response.headers["Content-Disposition"]
     assert disposition == 'attachment; filename="pilot-responses-wide.ndjson"'
+
+
+def _resource_columns(session, study, free_text: bool):
+    for resource in dictionary.resources():
+        request = service.ExportRequest(
+            dataset=resource.dataset, shape=resource.shape, free_text=free_text
+        )
+        plan = service.plan_export(session=session, study=study, request=request, base_url="")
+        yield resource, plan.columns
+
+
+def test_every_dataset_is_in_the_dictionary():
+    assert set(get_args(service.Dataset)) == set(columns.DATASETS)
+
+
+def test_every_column_of_every_dataset_and_shape_is_described(session, study):
+    codebook = load_codebook(session=session)
+    for free_text in (False, True):
+        for resource, written in _resource_columns(session, study.study, free_text):
+            described = dictionary.describe(resource, written, codebook)
+            assert [c.name for c in described] == written
+            assert all(c.type in columns.TYPES and c.description for c in described)
+    # Every item of every instrument as a wide column, as a long export of all could hold.
+    every = columns.names(columns.wide_columns(codebook.item_ids(), codebook.alternatives()))
+    wide = dictionary.Resource("responses", "wide")
+    assert len(dictionary.describe(wide, every, codebook)) == len(every)
+
+
+def test_a_column_nobody_describes_is_an_error(session, study):
+    codebook = load_codebook(session=session)
+    with pytest.raises(dictionary.UndocumentedColumn):
+        dictionary.describe(dictionary.Resource("offers", "long"), ["mystery"], codebook)
+
+
+def test_time_columns_are_typed_by_their_ending():
+    typed = {
+        n: columns.as_column((n, "a time")).type
+        for n in ("sent_at_utc", "sent_at_local", "sent_at_local_wall", "sent_at_local_hour")
+    }
+    assert typed == {
+        "sent_at_utc": "datetime",
+        "sent_at_local": "datetime",
+        "sent_at_local_wall": "datetime",
+        "sent_at_local_hour": "integer",
+    }
+    assert columns.as_column(("sent_at_utc_offset_min", "")).unit == "minutes"
+
+
+def test_the_data_package_reads_every_csv_export_typed(
+    client, session, settings, study, token, tmp_path
+):
+    headers, _ = make_participant(client, session, settings)  # joins the fixture study
+    [offer] = _check_in(client, headers, C1=8)["offers"]
+    client.post(f"/api/v1/offers/{offer['id']}", headers=headers, json={"outcome": "accepted"})
+    _practice(client, headers, "P03", trigger="rule", rule="offer_breathing")
+    response = client.get(CODEBOOK, params={"format": "datapackage"}, headers=bearer(token))
+    assert response.status_code == 200, response.text
+    package = response.json()
+    for resource in package["resources"]:
+        wide = resource["name"].endswith("-wide")
+        dataset = resource["name"].removesuffix("-wide")
+        body = get(client, token, dataset, **({"shape": "wide"} if wide else {}))
+        (tmp_path / resource["path"]).write_bytes(body)
+    (tmp_path / "datapackage.json").write_text(json.dumps(package))
+    report = frictionless.validate(str(tmp_path / "datapackage.json"))
+    assert report.valid, report.flatten(["resourcePath", "rowNumber", "fieldName", "note"])
+    rows = {task.name: task.stats["rows"] for task in report.tasks}
+    assert rows["responses"] == 8 and rows["offers"] == 1 and rows["practice_sessions"] == 2
+    paths = [r["path"] for r in package["resources"]]
+    assert {"responses.csv", "responses-wide.csv", "offers.csv"} <= set(paths)
+
+
+def test_the_codebook_csv_of_columns_types_every_column(client, study, token):
+    response = client.get(
+        CODEBOOK, params={"format": "csv", "part": "columns"}, headers=bearer(token)
+    )
+    rows = read_csv(response.content)
+    late = next(r for r in rows if (r["dataset"], r["name"]) == ("responses", "late"))
+    assert late["type"] == "boolean"
+    versions = {r["type"] for r in rows if r["name"].endswith("instrument_version")}
+    assert versions == {"string"}
+    assert {r["dataset"] for r in rows} >= {"responses-wide", "offers", "practice_sessions"}
+
+
+def test_the_json_codebook_describes_the_wide_shape_column_by_column(client, study, token):
+    book = client.get(CODEBOOK, headers=bearer(token)).json()
+    wide = {c["name"]: c for c in book["datasets"]["resources"]["responses-wide"]}
+    assert (wide["B1"]["type"], wide["B1_alt"]["type"], wide["declined"]["type"]) == (
+        "integer",
+        "boolean",
+        "list",
+    )
+    assert {i["version"] for i in book["instruments"]} == {"1"}

@@ -98,8 +98,6 @@ def _columns(
             asked = answer_rows.instruments_answered(session, window)
         items = [i for i in codebook.item_ids(asked) if i in shown]
         return cols.names(cols.wide_columns(items, codebook.alternatives()))
-    if request.dataset == "responses":
-        return cols.names(cols.RESPONSE_BASE + cols.RESPONSE_ITEM)
     if request.dataset == "practice_sessions":
         program = studies_service.protocol_document(session=session, study=study).program
         practices = study_catalog(program).practices.values()
@@ -110,9 +108,7 @@ def _columns(
         ratings = cols.rating_columns("pre", [i for i in codebook.item_ids(pre) if i in shown])
         ratings += cols.rating_columns("post", [i for i in codebook.item_ids(post) if i in shown])
         return cols.names(cols.PRACTICE_SESSIONS + ratings)
-    if request.dataset == "offers":
-        return cols.names(cols.OFFERS)
-    return cols.names(cols.PROMPTS if request.dataset == "prompts" else cols.PARTICIPANTS)
+    return cols.names(cols.DATASETS[request.dataset])
 
 
 def _free(kinds: dict[tuple[str, str, str], str], item_id: str) -> bool:
