@@ -1,10 +1,13 @@
-"""offer change positions
+"""offer change positions, and a participant's stage in her change position
 
 Offers are exported (the `offers` dataset) and pulled incrementally like the other exported
 tables, so `offer` gets `seq`, its change position, set by a trigger on insert and again when
 she decides (outcome, decided_at): a decided offer comes again in the next pull, as it is now.
 The trigger bodies are those of 2240c4ad5ab2 (research/cursor.py explains them). The column
 is added in place (no table rebuild on SQLite), so no other trigger is dropped.
+
+The participants export now carries her `stage`: its change brings her row again, so the
+participant update trigger also fires on `stage`.
 
 Revision ID: 5e2c9a41f7b3
 Revises: 8d3e5b7a21c4
@@ -22,6 +25,24 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 COLUMNS = "outcome, decided_at"
+PARTICIPANT = "timezone, language, enrolled_at, withdrawn_at"
+
+
+def _participant_trigger(columns: str) -> None:
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute("DROP TRIGGER participant_seq_update ON participant")
+        op.execute(
+            f"CREATE TRIGGER participant_seq_update BEFORE UPDATE OF {columns} ON participant "
+            "FOR EACH ROW EXECUTE FUNCTION savor_change_seq()"
+        )
+        return
+    op.execute("DROP TRIGGER participant_seq_update")
+    op.execute(
+        f"CREATE TRIGGER participant_seq_update AFTER UPDATE OF {columns} ON participant "
+        "BEGIN UPDATE change_counter SET value = value + 1 WHERE id = 1; "
+        "UPDATE participant SET seq = (SELECT value FROM change_counter WHERE id = 1) "
+        "WHERE rowid = NEW.rowid; END"
+    )
 
 
 def upgrade() -> None:
@@ -30,6 +51,7 @@ def upgrade() -> None:
         batch_op.create_index("ix_offer_seq", ["seq", "id"], unique=False)
     # Offers made before this revision come first: position 0, below any horizon.
     op.execute("UPDATE offer SET seq = 0")
+    _participant_trigger(f"{PARTICIPANT}, stage")
     if op.get_bind().dialect.name == "postgresql":
         op.execute(
             "CREATE TRIGGER offer_seq_insert BEFORE INSERT ON offer "
@@ -50,6 +72,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    _participant_trigger(PARTICIPANT)
     on_table = " ON offer" if op.get_bind().dialect.name == "postgresql" else ""
     for event in ("insert", "update"):
         op.execute(f"DROP TRIGGER IF EXISTS offer_seq_{event}" + on_table)

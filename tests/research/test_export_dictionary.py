@@ -246,10 +246,20 @@ def test_the_codebook_csv_of_columns_types_every_column(client, study, token):
 
 def test_the_json_codebook_describes_the_wide_shape_column_by_column(client, study, token):
     book = client.get(CODEBOOK, headers=bearer(token)).json()
-    wide = {c["name"]: c for c in book["datasets"]["resources"]["responses-wide"]}
+    wide = {c["name"]: c for c in book["datasets"]["responses-wide"]}
     assert (wide["B1"]["type"], wide["B1_alt"]["type"], wide["declined"]["type"]) == (
         "integer",
         "boolean",
         "list",
     )
     assert {i["version"] for i in book["instruments"]} == {"1"}
+
+
+def test_a_change_of_stage_brings_her_row_again(client, session, study, token):
+    response = client.get(EXPORT + "participants", headers=bearer(token))
+    after = response.headers["Savor-Next-Since"]
+    study.bea.stage = "postpartum"
+    session.add(study.bea)
+    session.commit()
+    again = client.get(EXPORT + "participants", params={"since": after}, headers=bearer(token))
+    assert [r["stage"] for r in read_csv(again.content)] == ["postpartum"]

@@ -159,6 +159,7 @@ def test_participants_export_holds_nothing_else(client, study, token):
             "withdrawn_at_local": "",
             "timezone": "America/Chicago",
             "language": "en",
+            "stage": "postpartum",
         },
         {
             "pseudonym": n["bea"],
@@ -169,5 +170,6 @@ def test_participants_export_holds_nothing_else(client, study, token):
             "withdrawn_at_local": "2026-03-05T06:00:00.000-06:00",
             "timezone": "America/Mexico_City",
             "language": "es",
+            "stage": "",
         },
     ]

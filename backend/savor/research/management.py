@@ -2,6 +2,7 @@
 
 import io
 from datetime import datetime, timedelta
+from typing import Any
 
 import segno
 from sqlalchemy import delete
@@ -95,6 +96,24 @@ def compliance_report(*, session: Session, study: Study, now: datetime) -> Compl
     )
 
 
+COMPLIANCE_CSV = ["pseudonym", "status", "stage", "program_week", *Compliance.model_fields]
+
+
+def compliance_rows(report: ComplianceReport) -> list[dict[str, Any]]:
+    """The report as CSV rows: one per participant, then one named `overall`."""
+    rows = [
+        {
+            "pseudonym": p.pseudonym,
+            "status": p.status,
+            "stage": p.stage,
+            "program_week": p.program_week,
+            **p.compliance.model_dump(),
+        }
+        for p in report.participants
+    ]
+    return [*rows, {"pseudonym": "overall", **report.overall.model_dump()}]
+
+
 def participant_statuses(
     *, session: Session, study: Study, now: datetime
 ) -> list[ParticipantCompliance]:
@@ -111,6 +130,7 @@ def _statuses(
         ParticipantCompliance(
             pseudonym=pseudonym(study_secret=study.secret, participant_id=p.id),
             status="withdrawn" if p.withdrawn_at else "active",
+            stage=p.stage,
             program_week=progress.program_week(
                 enrolled_at=p.enrolled_at, timezone=p.timezone, now=now
             ),

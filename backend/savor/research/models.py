@@ -85,8 +85,11 @@ class StudyPublic(SQLModel):
 
 class ParticipantCompliance(SQLModel):
     pseudonym: str
-    status: str
-    program_week: int
+    status: str = Field(description="active or withdrawn")
+    stage: str | None = Field(
+        default=None, description="pregnant, postpartum or other, as she said; null when unsaid"
+    )
+    program_week: int = Field(description="her program week now, from 1")
     compliance: Compliance
 
 

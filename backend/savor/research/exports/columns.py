@@ -64,6 +64,12 @@ PARTICIPANTS: Columns = [
     *_times("enrolled_at", "withdrawn_at"),
     C("timezone", "her IANA time zone now"),
     C("language", "the language she reads", labels={"en": "English", "es": "Spanish"}),
+    C(
+        "stage",
+        "her stage now, as she said it; a change brings her row again in the next pull",
+        labels={"pregnant": "", "postpartum": "", "other": ""},
+        missing="she has not said",
+    ),
 ]
 
 PROMPTS: Columns = [

@@ -161,13 +161,10 @@ def study_dictionary(
 
 
 def documentation(dictionary: list[tuple[Resource, list[cols.Column]]]) -> dict[str, Any]:
-    """The codebook's `datasets` section: each resource's columns, in order."""
-    return {
-        "types": list(cols.TYPES),
-        "times": cols.TIME_NOTE,
-        "wide": cols.WIDE_NOTE,
-        "resources": {r.name: [c.document() for c in columns] for r, columns in dictionary},
-    }
+    """The codebook's `datasets` section: each resource's columns, in order, by its name
+    (`responses`, `responses-wide`, ...), and notes on types, times and the wide shape."""
+    notes = {"types": list(cols.TYPES), "times": cols.TIME_NOTE, "wide": cols.WIDE_NOTE}
+    return notes | {r.name: [c.document() for c in columns] for r, columns in dictionary}
 
 
 def csv_rows(dictionary: list[tuple[Resource, list[cols.Column]]]) -> list[dict[str, Any]]:

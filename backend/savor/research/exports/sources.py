@@ -123,7 +123,7 @@ def participants(session: Session, window: ExportWindow) -> Iterator[Records]:
         row = {"pseudonym": name, "status": "withdrawn" if p.withdrawn_at else "active"}
         at = {"enrolled_at": p.enrolled_at, "withdrawn_at": p.withdrawn_at}
         times(row, at, p.timezone, weeks)
-        return {**row, "timezone": p.timezone, "language": p.language}
+        return {**row, "timezone": p.timezone, "language": p.language, "stage": p.stage}
 
     query = select(Participant).where(Participant.study_id == window.study_id)
     keyset = {"seq": Participant.seq, "key": Participant.id}
