@@ -12,11 +12,15 @@ from savor.clock import utcnow
 from savor.practices.shipped import default_catalog
 from savor.research.codebook import load_codebook
 from savor.research.exports import columns, dictionary, service
+from savor.studies import service as studies_service
 from savor.studies.models import Study
+from savor.studies.service import default_protocol_source
 from tests.factories import bearer, make_participant, make_research_token
 from tests.research.expected import EXPORT, get, names, read_csv
 
-CODEBOOK = "/api/research/v1/studies/pilot/codebook"
+STUDY = "/api/research/v1/studies/pilot"
+CODEBOOK = STUDY + "/codebook"
+PROTOCOLS = STUDY + "/protocols"
 
 
 def _check_in(client, headers, instrument="hard_moment", context=None, **values) -> dict:
@@ -263,3 +267,38 @@ def test_a_change_of_stage_brings_her_row_again(client, session, study, token):
     session.commit()
     again = client.get(EXPORT + "participants", params={"since": after}, headers=bearer(token))
     assert [r["stage"] for r in read_csv(again.content)] == ["postpartum"]
+
+
+def test_every_protocol_version_is_readable(client, session, study, token):
+    source = default_protocol_source().replace("study: demo", "study: pilot")
+    studies_service.apply_protocol(
+        session=session,
+        source=source.replace("high_rating_threshold: 7", "high_rating_threshold: 8"),
+        now=utcnow(),
+    )
+    versions = client.get(PROTOCOLS, headers=bearer(token)).json()
+    assert [(v["version"], v["active"]) for v in versions] == [(1, False), (2, True)]
+    thresholds = [v["document"]["features"]["high_rating_threshold"] for v in versions]
+    assert thresholds[1] == 8 and thresholds[0] != 8
+    assert versions[0]["created_at"]
+
+
+def test_the_catalog_labels_each_practice_with_its_unlock_week(client, session, study, token):
+    catalog = client.get(STUDY + "/catalog", headers=bearer(token)).json()
+    practices = {p["id"]: p for p in catalog["practices"]}
+    assert catalog["protocol_version"] == 1
+    assert practices["P04"]["unlock_weeks"]["postpartum"] == 5
+    assert practices["P03"]["title"]["es"] and practices["P03"]["kind"] in {
+        "mindfulness",
+        "reappraisal",
+        "savoring",
+    }
+    missing = client.get(STUDY + "/catalog", params={"version": 9}, headers=bearer(token))
+    assert missing.status_code == 404
+
+
+def test_reading_protocols_and_catalog_is_audited(client, session, study, token):
+    client.get(PROTOCOLS, headers=bearer(token))
+    client.get(STUDY + "/catalog", headers=bearer(token))
+    actions = [e["action"] for e in client.get(STUDY + "/audit", headers=bearer(token)).json()]
+    assert {"protocols.read", "catalog.read"} <= set(actions)

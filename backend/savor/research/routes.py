@@ -29,11 +29,13 @@ from savor.research.exports import routes as export_routes
 from savor.research.exports.writers import as_groups, csv_chunks
 from savor.research.models import (
     AuditEventPublic,
+    CatalogPublic,
     ComplianceReport,
     EnrollmentCodesCreate,
     EnrollmentCodesPublic,
     ParticipantCompliance,
     ProtocolApplied,
+    ProtocolVersionPublic,
     StudyPublic,
 )
 
@@ -116,6 +118,35 @@ def create_enrollment_codes(
     )
     audit(session, access, "codes.create", now, {"count": len(created.codes)})
     return created
+
+
+@router.get("/studies/{slug}/protocols", response_model=list[ProtocolVersionPublic])
+def read_protocols(
+    slug: str, access: StudiesReader, session: SessionDep
+) -> list[ProtocolVersionPublic]:
+    """Every protocol version, oldest first: its version, when it was applied, whether it is
+    in force, and the parsed document (schedules, thresholds, features, program)
+    (scope studies:read)."""
+    versions = management.protocol_versions(session=session, study=access.study)
+    audit(session, access, "protocols.read", utcnow(), {"rows": len(versions)})
+    return versions
+
+
+@router.get("/studies/{slug}/catalog", response_model=CatalogPublic)
+def read_catalog(
+    slug: str,
+    access: StudiesReader,
+    session: SessionDep,
+    version: Annotated[
+        int | None, Query(ge=1, description="a protocol version; the one in force when omitted")
+    ] = None,
+) -> CatalogPublic:
+    """The practices of a protocol version: id, titles in English and Spanish, kind, audience
+    and unlock week by stage, so practice_id has a label (scope studies:read)."""
+    catalog = management.practice_catalog(session=session, study=access.study, version=version)
+    detail = {"protocol_version": catalog.protocol_version}
+    audit(session, access, "catalog.read", utcnow(), detail)
+    return catalog
 
 
 @router.get("/studies/{slug}/participants", response_model=list[ParticipantCompliance])
