@@ -171,7 +171,7 @@ def _resource_columns(session, study, free_text: bool):
         request = service.ExportRequest(
             dataset=resource.dataset, shape=resource.shape, free_text=free_text
         )
-        plan = service.plan_export(session=session, study=study, request=request, base_url="")
+        plan = service.plan_export(session=session, study=study, request=request)
         yield resource, plan.columns
 
 

@@ -61,9 +61,6 @@ def export(
     )
     with session_for(found_settings) as session:
         found = study_by_slug(session, study)
-        base_url, now = found_settings.public_url, utcnow()
-        plan = export_run.begin_export(
-            session=session, study=found, request=request, base_url=base_url, now=now
-        )
+        plan = export_run.begin_export(session=session, study=found, request=request, now=utcnow())
         _write_export(plan, found, session, to)
     out.print(f"Wrote {to}. Next time use --since {plan.until}")

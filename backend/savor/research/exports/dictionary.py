@@ -155,7 +155,7 @@ def study_dictionary(
             shape=resource.shape,  # type: ignore[arg-type]
             free_text=free_text,
         )
-        plan = service.plan_export(session=session, study=study, request=request, base_url="")
+        plan = service.plan_export(session=session, study=study, request=request)
         found.append((resource, describe(resource, plan.columns, codebook)))
     return found
 

@@ -8,7 +8,6 @@ from sqlalchemy.engine import Engine
 
 from savor.clock import utcnow
 from savor.db import SessionDep
-from savor.deps import SettingsDep
 from savor.research import codebook as research_codebook
 from savor.research.access import TokenScope
 from savor.research.deps import ExportReader, StudiesReader, audit
@@ -42,7 +41,6 @@ def read_export(
     dataset: exports.Dataset,
     access: ExportReader,
     session: SessionDep,
-    settings: SettingsDep,
     http: Request,
     format: exports.Format = "csv",
     shape: exports.Shape = "long",
@@ -69,7 +67,6 @@ def read_export(
         session=session,
         study=access.study,
         request=request,
-        base_url=settings.public_url,
         now=utcnow(),
         token=access.token,
     )

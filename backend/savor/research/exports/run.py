@@ -43,12 +43,11 @@ def begin_export(
     session: Session,
     study: Study,
     request: ExportRequest,
-    base_url: str,
     now: datetime,
     token: ResearchToken | None = None,
 ) -> Plan:
     """Plan the export and record, before a byte is sent, who reads which window."""
-    plan = plan_export(session=session, study=study, request=request, base_url=base_url)
+    plan = plan_export(session=session, study=study, request=request)
     research_service.record(
         session=session,
         study=study,

@@ -145,7 +145,7 @@ def _thresholds(session: Session, study: Study) -> dict[int, int]:
     }
 
 
-def plan_export(*, session: Session, study: Study, request: ExportRequest, base_url: str) -> Plan:
+def plan_export(*, session: Session, study: Study, request: ExportRequest) -> Plan:
     """Fix the window now: every row changed before the horizon, and after `since`."""
     check_request(request)
     codebook = load_codebook(session=session)
@@ -199,6 +199,6 @@ def plan_export(*, session: Session, study: Study, request: ExportRequest, base_
         window=window,
         columns=_columns(request, codebook, study, session, window),
         instruments=codebook.instruments,
-        urls=Urls(base_url, study.slug),
+        urls=Urls(study.slug),
         alternatives=codebook.alternatives(),
     )
