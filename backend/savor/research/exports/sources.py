@@ -284,11 +284,12 @@ def offers(session: Session, window: ExportWindow) -> Iterator[Records]:
     for rows in _study_pages(session, window, query, Offer):
         people = {_record(r, Offer).participant_id for r in rows}
         every_offer, sessions = _rule_records(session, people)
+        links = offer_links(every_offer, sessions)
+        # An offer leads to the first session linked to it; a second one is her own return.
         first: dict[Any, PracticeSession] = {}
         for s in sorted(sessions, key=lambda s: (s.started_at, str(s.id))):
-            offer = offer_links(every_offer, [s]).get(s.id)
-            if offer is not None:
-                first.setdefault(offer.id, s)
+            if s.id in links:
+                first.setdefault(links[s.id].id, s)
         page = []
         for r in rows:
             o: Offer = _record(r, Offer)
