@@ -302,3 +302,18 @@ def test_reading_protocols_and_catalog_is_audited(client, session, study, token)
     client.get(STUDY + "/catalog", headers=bearer(token))
     actions = [e["action"] for e in client.get(STUDY + "/audit", headers=bearer(token)).json()]
     assert {"protocols.read", "catalog.read"} <= set(actions)
+
+
+def test_instrument_versions_are_text_in_every_export_and_the_data_package(client, study, token):
+    lines = get(client, token, "responses", format="ndjson").decode().splitlines()
+    assert {json.loads(line)["instrument_version"] for line in lines} == {"1"}
+    [practiced] = map(json.loads, get(client, token, "practice_sessions", format="ndjson").split())
+    assert (practiced["pre_instrument_version"], practiced["post_instrument_version"]) == ("1", "1")
+    package = client.get(CODEBOOK, params={"format": "datapackage"}, headers=bearer(token)).json()
+    typed = {
+        field["type"]
+        for resource in package["resources"]
+        for field in resource["schema"]["fields"]
+        if field["name"].endswith("instrument_version")
+    }
+    assert typed == {"string"}  # so "1" is never read as 1, nor as 1.0 beside an empty cell
