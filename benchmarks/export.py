@@ -145,9 +145,7 @@ def child(url: str, fmt: str, out: str) -> None:
             format=form,  # type: ignore[arg-type]
             shape=shape or "long",  # type: ignore[arg-type]
         )
-        plan = exports.plan_export(
-            session=session, study=study, request=request, base_url="http://bench"
-        )
+        plan = exports.plan_export(session=session, study=study, request=request)
         for chunk in run.stream(plan, engine=engine, done=rows.append):
             file.write(chunk)
     seconds = time.perf_counter() - started

@@ -84,6 +84,7 @@ def _answered_base(n: dict[str, str]) -> dict[str, str]:
         "timezone": "America/Chicago",
         "local_date": "2026-03-02",
         "late": "true",
+        "context_practiced_today": "",
     }
 
 
@@ -110,6 +111,7 @@ def _self_base(name: str, ref: str, instrument: str, utc: tuple, local: tuple, z
         "timezone": zone,
         "local_date": day,
         "late": "false",
+        "context_practiced_today": "",
     }
     return clock_columns(row, "submitted_at")
 
@@ -145,10 +147,10 @@ def expected_long(n: dict[str, str]) -> list[dict[str, str]]:
     return [
         item(answered, "S1", "0", "3"),
         item(answered, "C1", "1", "", "true"),
-        item(answered, "B1", "2", "not_with_baby"),
+        item(answered, "B1", "6", "not_with_baby"),
         item(diary, "E1", "0", "0"),
-        item(diary, "E3", "1", "2"),
-        item(diary, "E4", "2", "false"),
+        item(diary, "E3", "2", "2"),
+        item(diary, "E4", "3", "false"),
         item(journal, "J2", "1", "7"),
     ]
 

@@ -1,5 +1,7 @@
 """Compliance and staff alerts through the research API, under pseudonyms only."""
 
+import csv
+import io
 from datetime import timedelta
 
 from savor.clock import utcnow
@@ -41,6 +43,42 @@ def test_compliance_route_shows_pseudonyms_not_ids(client, session, settings):
     assert row["pseudonym"].startswith("P")
     assert str(participant.id) not in str(report)
     assert report["overall"]["completed"] == 1
+
+
+COMPLIANCE = "/api/research/v1/studies/pilot/compliance"
+
+
+def test_compliance_csv_has_a_row_per_participant_and_overall(client, session, settings):
+    _, participant = make_participant(client, session, settings, stage="pregnant")
+    _settle(session, participant, [("completed", False), ("expired", False)])
+    token = make_research_token(session, studies_service.get_study(session=session, slug="pilot"))
+    response = client.get(COMPLIANCE, params={"format": "csv"}, headers=bearer(token))
+    assert response.headers["content-type"].startswith("text/csv")
+    [row, overall] = list(csv.DictReader(io.StringIO(response.text)))
+    assert (row["stage"], row["completed"], row["expired"], row["rate"]) == (
+        "pregnant",
+        "1",
+        "1",
+        "0.5",
+    )
+    assert (overall["pseudonym"], overall["due"]) == ("overall", row["due"])
+
+
+def test_compliance_in_another_format_is_refused_not_json(client, session, settings):
+    make_participant(client, session, settings)
+    token = make_research_token(session, studies_service.get_study(session=session, slug="pilot"))
+    response = client.get(COMPLIANCE, params={"format": "xlsx"}, headers=bearer(token))
+    assert response.status_code == 422
+
+
+def test_an_open_prompt_counts_in_no_rate_and_the_api_says_so(client, session, settings):
+    _, participant = make_participant(client, session, settings)
+    _settle(session, participant, [("completed", False), ("sent", False)])
+    token = make_research_token(session, studies_service.get_study(session=session, slug="pilot"))
+    [row] = client.get(COMPLIANCE, headers=bearer(token)).json()["participants"]
+    assert (row["compliance"]["open"], row["compliance"]["rate"]) == (1, 1.0)
+    schema = client.app.openapi()["components"]["schemas"]["Compliance"]["properties"]
+    assert "still open is not counted" in schema["rate"]["description"]
 
 
 def test_alerts_are_listed_and_acknowledged_once(client, session, settings):

@@ -33,6 +33,8 @@ TRIGGERS = {
     "response_seq_insert",
     "practice_session_seq_insert",
     "participant_state_seq_insert",
+    "offer_seq_insert",
+    "offer_seq_update",
 }
 
 

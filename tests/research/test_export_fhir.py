@@ -5,6 +5,9 @@ import json
 from fhir.resources.R4B.bundle import Bundle
 
 from savor.research.access import DEFAULT_SCOPES, TokenScope
+from savor.research.exports import fhir
+from savor.research.exports.answer_rows import Answer
+from savor.research.exports.fhir import Urls
 from tests.factories import bearer, make_research_token
 from tests.research import fixture
 from tests.research.expected import EXPORT, get, names
@@ -26,8 +29,10 @@ def test_fhir_response_carries_each_answer_and_who_answered(client, study, token
     n = names(study)
     [answered] = [e["resource"] for e in body["entry"] if e["resource"]["id"] == n["answered"]]
     assert answered["subject"]["identifier"]["value"] == n["ana"]
-    assert answered["questionnaire"].endswith("/fhir/Questionnaire/momentary|1")
-    assert answered["authored"] == "2026-03-02T14:50:00.000Z"
+    assert answered["questionnaire"] == (
+        "https://savor.study/fhir/pilot/Questionnaire/momentary|1"
+    )  # whatever SAVOR_BASE_URL is: a canonical URL names, it is not an address
+    assert answered["authored"] == "2026-03-02T08:50:00.000-06:00"  # her hour, her offset
     items = {i["linkId"]: i for i in answered["item"]}
     assert items["S1"]["answer"] == [{"valueInteger": 3}]
     assert items["C1"]["extension"][0]["valueCode"] == "asked-declined"
@@ -52,3 +57,11 @@ def test_fhir_free_text_is_a_string_answer_when_allowed(client, session, study):
     [journal] = [e["resource"] for e in body["entry"] if e["resource"]["id"] == ref]
     j1 = next(i for i in journal["item"] if i["linkId"] == "J1")
     assert j1["answer"] == [{"valueString": fixture.FREE_TEXT}]
+
+
+def test_fhir_integer_items_are_value_integer_and_numbers_decimal():
+    urls = Urls("pilot")
+    whole = Answer("S1", 0, 3.0, False)
+    assert fhir._answer(urls, "momentary", whole, "rating", 3.0) == {"valueInteger": 3}
+    assert fhir._answer(urls, "x", whole, "likert", 2) == {"valueInteger": 2}
+    assert fhir._answer(urls, "x", whole, "number", 2) == {"valueDecimal": 2}

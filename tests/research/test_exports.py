@@ -25,6 +25,13 @@ def test_long_csv_columns_come_in_the_documented_order(client, study, token):
     assert header[-4:] == ["item_id", "item_position", "value", "declined"]
 
 
+def test_item_position_is_the_codebooks_place_whatever_she_skipped(client, study, token):
+    # She answered S1, C1 and B1 of momentary: the phone sent B1 third, the codebook has it 7th.
+    rows = read_csv(get(client, token, "responses"))
+    b1 = next(r for r in rows if r["item_id"] == "B1")
+    assert b1["item_position"] == "6"
+
+
 def test_ndjson_has_the_same_rows_with_json_types(client, study, token):
     lines = get(client, token, "responses", format="ndjson").decode().splitlines()
     rows = {(r["response_ref"], r["item_id"]): r for r in map(json.loads, lines)}
@@ -57,9 +64,10 @@ def test_wide_csv_has_one_row_per_check_in_and_a_column_per_item(client, study, 
     assert (answered["S1"], answered["C1"], answered["B1"], answered["declined"]) == (
         "3",
         "",
-        "not_with_baby",
+        "",
         "C1",
     )
+    assert answered["B1_alt"] == "true"  # so that B1 holds ratings only
     assert (rows[n["diary"]]["E3"], rows[n["diary"]]["E4"], rows[n["diary"]]["S1"]) == (
         "2",
         "false",
@@ -131,6 +139,8 @@ def test_practice_sessions_export_has_ratings_before_and_after(client, study, to
             "trigger": "self",
             "rule": "",
             "prompt_ref": "",
+            "offer_ref": "",
+            "response_ref": "",
             "completed": "true",
             "seconds_practiced": "180",
             "steps_completed": "4",
@@ -143,6 +153,7 @@ def test_practice_sessions_export_has_ratings_before_and_after(client, study, to
             "timezone": "America/Chicago",
             "local_date": "2026-03-02",
             "program_week": "1",
+            "locked_at_time": "false",
             "protocol_version": "1",
         },
         "started_at",

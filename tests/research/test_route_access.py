@@ -56,6 +56,8 @@ ROUTES = [
     ),
     ("GET", "/studies/{slug}/audit", "/studies/pilot/audit", TokenScope.AUDIT_READ, None),
     ("GET", "/studies/{slug}/codebook", "/studies/pilot/codebook", TokenScope.STUDIES_READ, None),
+    ("GET", "/studies/{slug}/protocols", "/studies/pilot/protocols", TokenScope.STUDIES_READ, None),
+    ("GET", "/studies/{slug}/catalog", "/studies/pilot/catalog", TokenScope.STUDIES_READ, None),
     (
         "GET",
         "/studies/{slug}/export/{dataset}",

@@ -35,7 +35,7 @@ def export(
     dataset: Annotated[
         str,
         typer.Argument(
-            help="responses, prompts, practice_sessions, participants, participant_states"
+            help=("responses, prompts, practice_sessions, participants, participant_states, offers")
         ),
     ],
     to: Annotated[Path, typer.Option("--out", help="the file to write", dir_okay=False)],
@@ -43,6 +43,9 @@ def export(
     shape: Annotated[str, typer.Option(help="long or wide (responses only)")] = "long",
     since: Annotated[int, typer.Option(min=0, help="'next --since' of the last export")] = 0,
     free_text: Annotated[bool, typer.Option("--free-text", help="include free text")] = False,
+    instrument: Annotated[
+        str | None, typer.Option(help="responses of this instrument only")
+    ] = None,
 ) -> None:
     """Write a dataset to a file, byte for byte what the research API sends; audited."""
     choices = (dataset, export_service.Dataset), (fmt, export_service.Format)
@@ -56,12 +59,10 @@ def export(
         shape=shape,  # type: ignore[arg-type]
         since=since,
         free_text=free_text,
+        instrument=instrument,
     )
     with session_for(found_settings) as session:
         found = study_by_slug(session, study)
-        base_url, now = found_settings.public_url, utcnow()
-        plan = export_run.begin_export(
-            session=session, study=found, request=request, base_url=base_url, now=now
-        )
+        plan = export_run.begin_export(session=session, study=found, request=request, now=utcnow())
         _write_export(plan, found, session, to)
     out.print(f"Wrote {to}. Next time use --since {plan.until}")

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from statistics import median
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 
 @dataclass(frozen=True)
@@ -18,15 +18,32 @@ class PromptFate:
 
 
 class Compliance(BaseModel):
-    due: int
-    sent: int
-    completed: int
-    late: int
-    expired: int
-    open: int
-    rate: float | None
-    rate_with_late: float | None
-    median_delay_seconds: float | None
+    """How her prompts fared, counted over prompts already due (scheduled before now);
+    cancelled prompts never reached her and are not counted."""
+
+    due: int = Field(description="prompts scheduled before now, not cancelled")
+    sent: int = Field(description="of those, prompts sent to her phone")
+    completed: int = Field(description="of those, answered before they expired (on time)")
+    late: int = Field(description="of those, answered after they expired (kept, flagged late)")
+    expired: int = Field(description="of those, expired unanswered")
+    open: int = Field(
+        description="of those, not settled yet: due, not answered and not expired; counted in "
+        "no rate"
+    )
+    rate: float | None = Field(
+        description="on-time answered over settled prompts: completed / (completed + late + "
+        "expired), 0-1. A prompt still open is not counted, so a participant whose only due "
+        "prompt is still open has no rate (null), and one with one answered and one open has "
+        "1.0. Null when nothing is settled yet"
+    )
+    rate_with_late: float | None = Field(
+        description="answered at all over settled prompts: (completed + late) / (completed + "
+        "late + expired), 0-1; null when nothing is settled yet"
+    )
+    median_delay_seconds: float | None = Field(
+        description="median seconds from sending (or scheduling, when never sent) to answer, "
+        "over answered prompts, late ones included; null when none was answered"
+    )
 
 
 def compliance(fates: Iterable[PromptFate], *, now: datetime) -> Compliance:

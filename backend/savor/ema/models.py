@@ -119,6 +119,8 @@ class ResponseItem(SQLModel, table=True):
 class Offer(SQLModel, table=True):
     """A rule fired on her answers, and what she did with it: offered, accepted or declined."""
 
+    __table_args__ = (Index("ix_offer_seq", "seq", "id"),)
+
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
     participant_id: uuid.UUID = Field(foreign_key="participant.id", index=True, ondelete="CASCADE")
     response_id: uuid.UUID = Field(foreign_key="response.id", index=True, ondelete="CASCADE")
@@ -127,6 +129,8 @@ class Offer(SQLModel, table=True):
     outcome: str = Field(default="offered", max_length=12)
     offered_at: datetime = Field(sa_type=UTCDateTime)
     decided_at: datetime | None = _at()
+    # Set by a database trigger on insert and on her decision, for incremental exports.
+    seq: int | None = Field(default=None, sa_type=BigInteger)
 
 
 # The check-in's own shapes are plain pydantic models: it is the busiest route, and SQLModel's

@@ -144,7 +144,14 @@ def record_session(
     check_ratings: RatingsCheck,
     now: datetime,
 ) -> tuple[PracticeSession, bool]:
-    """Store a practice session once; a replay returns the stored one (created=False)."""
+    """Store a practice session once; a replay returns the stored one (created=False).
+
+    A practice still locked for her (P04 begun in week 1) is accepted, not refused: a phone
+    that was offline when her week turned, or whose clock is off, unlocked it by its own
+    reckoning, and she really practised. Refusing would lose that record for good, as the
+    phone has nobody to ask. The research export flags it instead (`locked_at_time`), computed
+    from her program week at `started_at` and the catalog's unlock week.
+    """
     body_hash = idempotency.body_hash(body)
     stored = _find(session, participant, body)
     if stored is not None:

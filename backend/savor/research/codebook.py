@@ -54,6 +54,24 @@ class Codebook:
             (i.id, str(i.version), item.id): item.type for i in self.instruments for item in i.items
         }
 
+    def item_positions(self) -> dict[tuple[str, str, str], int]:
+        """(instrument id, version, item id) → the item's fixed place in its instrument, from 0:
+        the same whatever she skipped, unlike the order of what the phone sent."""
+        return {
+            (i.id, str(i.version), item.id): n
+            for i in self.instruments
+            for n, item in enumerate(i.items)
+        }
+
+    def alternatives(self) -> dict[str, frozenset[str]]:
+        """Item id → the keys of its alternative answers (B1's not_with_baby), any version."""
+        found: dict[str, set[str]] = {}
+        for instrument in self.instruments:
+            for item in instrument.items:
+                if item.alternative:
+                    found.setdefault(item.id, set()).add(item.alternative.key)
+        return {i: frozenset(keys) for i, keys in found.items()}
+
     def item_ids(self, instrument_ids: set[str] | None = None) -> list[str]:
         """Every item id once, in instrument and question order: the wide columns."""
         chosen = [i for i in self.instruments if instrument_ids is None or i.id in instrument_ids]

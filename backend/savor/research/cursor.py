@@ -7,8 +7,9 @@ sees the 10:00:04 row that became visible a moment later. A plain auto-increment
 same flaw on PostgreSQL: number 11 can commit before number 10.
 
 So every exported table carries `seq`, its change position, written by a database trigger
-(migration 2240c4ad5ab2) on each insert, and for prompts and participants on each update of
-an exported column, whatever code path writes the row:
+(migrations 2240c4ad5ab2, and 5e2c9a41f7b3 for offers) on each insert, and for prompts,
+participants and offers on each update of an exported column, whatever code path writes the
+row:
 
 - PostgreSQL: `seq` is the id of the writing transaction. A pull's horizon is the oldest
   transaction still running: every transaction below it has ended, so every row it wrote is
@@ -24,8 +25,8 @@ an exported column, whatever code path writes the row:
 A pull returns the rows with `since <= seq < horizon` and hands back the horizon as the next
 `since`. The windows of successive pulls are disjoint and leave no gap, so the union of the
 pulls is the full export, each record once. Responses and practice sessions are never
-updated; a prompt or a participant whose exported fields change comes again, as it is now.
-A participant's state (participant_state, migration 5e2c9a4f7b13) is never updated either.
+updated; a prompt, a participant or an offer whose exported fields change comes again, as it
+is now. A participant's state (participant_state, migration 5e2c9a4f7b13) is never updated.
 """
 
 from collections.abc import Iterator, Sequence

@@ -2,6 +2,7 @@
 
 import io
 from datetime import datetime, timedelta
+from typing import Any, get_args
 
 import segno
 from sqlalchemy import delete
@@ -11,17 +12,20 @@ from savor.ema import service as ema_service
 from savor.ema.compliance import Compliance
 from savor.errors import AppError
 from savor.practices import progress
-from savor.practices.catalog import checked_protocol
+from savor.practices.catalog import checked_protocol, study_catalog
 from savor.research.models import (
     AuditEvent,
+    CatalogPractice,
+    CatalogPublic,
     ComplianceReport,
     EnrollmentCodePublic,
     EnrollmentCodesPublic,
     ParticipantCompliance,
+    ProtocolVersionPublic,
 )
 from savor.studies import service as studies_service
-from savor.studies.models import Participant, Study
-from savor.studies.protocol import ProtocolError
+from savor.studies.models import Participant, Protocol, Stage, Study
+from savor.studies.protocol import ProgramSettings, ProtocolError
 from savor.studies.pseudonym import pseudonym
 
 AUDIT_PAGE_MAX = 1000
@@ -93,6 +97,69 @@ def compliance_report(*, session: Session, study: Study, now: datetime) -> Compl
         overall=overall,
         participants=_statuses(study, rows, now),
     )
+
+
+def protocol_versions(*, session: Session, study: Study) -> list[ProtocolVersionPublic]:
+    """Every protocol version the study has had, oldest first, each as parsed."""
+    stored = session.exec(
+        select(Protocol).where(Protocol.study_id == study.id).order_by(col(Protocol.version))
+    )
+    return [
+        ProtocolVersionPublic(
+            version=p.version,
+            created_at=p.created_at,
+            active=p.version == study.active_protocol_version,
+            document=p.document,
+        )
+        for p in stored
+    ]
+
+
+def practice_catalog(*, session: Session, study: Study, version: int | None) -> CatalogPublic:
+    """The practices of one protocol version (the one in force when none is named)."""
+    wanted = study.active_protocol_version if version is None else version
+    stored = session.exec(
+        select(Protocol).where(Protocol.study_id == study.id, Protocol.version == wanted)
+    ).first()
+    if stored is None:
+        raise AppError(404, "unknown_protocol_version", f"There is no protocol version {wanted}.")
+    catalog = study_catalog(ProgramSettings.model_validate(stored.document.get("program", {})))
+    stages: tuple[Stage, ...] = get_args(Stage)
+    practices = [
+        CatalogPractice(
+            id=p.id,
+            version=p.version,
+            title=p.title.model_dump(),
+            kind=p.component,
+            audience=list(p.audience),
+            unlock_weeks={
+                stage: catalog.unlock_week(p.id, stage) if catalog.visible_to(p, stage) else None
+                for stage in stages
+            },
+            pre_instruments=list(p.ema.pre),
+            post_instruments=list(p.ema.post),
+        )
+        for p in sorted(catalog.practices.values(), key=lambda p: p.id)
+    ]
+    return CatalogPublic(study=study.slug, protocol_version=wanted, practices=practices)
+
+
+COMPLIANCE_CSV = ["pseudonym", "status", "stage", "program_week", *Compliance.model_fields]
+
+
+def compliance_rows(report: ComplianceReport) -> list[dict[str, Any]]:
+    """The report as CSV rows: one per participant, then one named `overall`."""
+    rows = [
+        {
+            "pseudonym": p.pseudonym,
+            "status": p.status,
+            "stage": p.stage,
+            "program_week": p.program_week,
+            **p.compliance.model_dump(),
+        }
+        for p in report.participants
+    ]
+    return [*rows, {"pseudonym": "overall", **report.overall.model_dump()}]
 
 
 def participant_statuses(

@@ -89,10 +89,40 @@ class StudyPublic(SQLModel):
 
 class ParticipantCompliance(SQLModel):
     pseudonym: str
-    status: str
-    stage: str | None = Field(description="pregnant, postpartum or other, as she says now")
-    program_week: int
+    status: str = Field(description="active or withdrawn")
+    stage: str | None = Field(
+        default=None, description="pregnant, postpartum or other, as she says now; null when unsaid"
+    )
+    program_week: int = Field(description="her program week now, from 1")
     compliance: Compliance
+
+
+class ProtocolVersionPublic(SQLModel):
+    version: int = Field(description="1 for the first, one more for each change")
+    created_at: datetime = Field(description="when it was applied, UTC")
+    active: bool = Field(description="the version in force now")
+    document: dict[str, Any] = Field(
+        description="the protocol as parsed: schedules, thresholds, features, program"
+    )
+
+
+class CatalogPractice(SQLModel):
+    id: str = Field(description="the practice id of practice_sessions.practice_id")
+    version: str = Field(description="hash of its script now (practice_version in an export)")
+    title: dict[str, str] = Field(description="its title by language (en, es)")
+    kind: str = Field(description="mindfulness, reappraisal or savoring")
+    audience: list[str] = Field(description="who may see it: all, pregnant or postpartum")
+    unlock_weeks: dict[str, int | None] = Field(
+        description="the program week it unlocks in, by stage; null: never for that stage"
+    )
+    pre_instruments: list[str] = Field(description="before-practice check-ins it may ask")
+    post_instruments: list[str] = Field(description="after-practice check-ins it may ask")
+
+
+class CatalogPublic(SQLModel):
+    study: str
+    protocol_version: int = Field(description="the protocol version whose catalog this is")
+    practices: list[CatalogPractice]
 
 
 class ComplianceReport(SQLModel):

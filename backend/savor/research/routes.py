@@ -4,9 +4,10 @@ Every route needs a research token of the study in the path with the scope its d
 names; every read and every change leaves an audit event.
 """
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import StreamingResponse
 
 from savor.clock import utcnow
 from savor.db import SessionDep
@@ -25,13 +26,16 @@ from savor.research.deps import (
     audit,
 )
 from savor.research.exports import routes as export_routes
+from savor.research.exports.writers import as_groups, csv_chunks
 from savor.research.models import (
     AuditEventPublic,
+    CatalogPublic,
     ComplianceReport,
     EnrollmentCodesCreate,
     EnrollmentCodesPublic,
     ParticipantCompliance,
     ProtocolApplied,
+    ProtocolVersionPublic,
     StudyPublic,
 )
 
@@ -120,6 +124,35 @@ def create_enrollment_codes(
     return created
 
 
+@router.get("/studies/{slug}/protocols", response_model=list[ProtocolVersionPublic])
+def read_protocols(
+    slug: str, access: StudiesReader, session: SessionDep
+) -> list[ProtocolVersionPublic]:
+    """Every protocol version, oldest first: its version, when it was applied, whether it is
+    in force, and the parsed document (schedules, thresholds, features, program)
+    (scope studies:read)."""
+    versions = management.protocol_versions(session=session, study=access.study)
+    audit(session, access, "protocols.read", utcnow(), {"rows": len(versions)})
+    return versions
+
+
+@router.get("/studies/{slug}/catalog", response_model=CatalogPublic)
+def read_catalog(
+    slug: str,
+    access: StudiesReader,
+    session: SessionDep,
+    version: Annotated[
+        int | None, Query(ge=1, description="a protocol version; the one in force when omitted")
+    ] = None,
+) -> CatalogPublic:
+    """The practices of a protocol version: id, titles in English and Spanish, kind, audience
+    and unlock week by stage, so practice_id has a label (scope studies:read)."""
+    catalog = management.practice_catalog(session=session, study=access.study, version=version)
+    detail = {"protocol_version": catalog.protocol_version}
+    audit(session, access, "catalog.read", utcnow(), detail)
+    return catalog
+
+
 @router.get("/studies/{slug}/participants", response_model=list[ParticipantCompliance])
 def read_participants(
     slug: str, access: ParticipantsReader, session: SessionDep
@@ -141,12 +174,34 @@ def delete_participant(
     audit(session, access, "participants.delete", utcnow(), {"pseudonym": pseudonym})
 
 
-@router.get("/studies/{slug}/compliance", response_model=ComplianceReport)
-def read_compliance(slug: str, access: ParticipantsReader, session: SessionDep) -> ComplianceReport:
-    """Prompts due, answered on time or late, expired, and delays (scope participants:read)."""
+@router.get(
+    "/studies/{slug}/compliance",
+    response_model=ComplianceReport,
+    responses={200: {"content": {"text/csv": {"example": "pseudonym,status,...\n"}}}},
+)
+def read_compliance(
+    slug: str,
+    access: ParticipantsReader,
+    session: SessionDep,
+    format: Annotated[
+        Literal["json", "csv"],
+        Query(description="json, or csv: one row per participant and a last row `overall`"),
+    ] = "json",
+) -> ComplianceReport | StreamingResponse:
+    """Prompts due, answered on time or late, expired, and delays (scope participants:read).
+
+    Counted over prompts already due, cancelled ones left out. `rate` is on-time answered
+    over settled prompts (answered or expired): a prompt still open is not counted, so it is
+    null until one is settled. `rate_with_late` counts late answers too."""
     now = utcnow()
     report = management.compliance_report(session=session, study=access.study, now=now)
-    audit(session, access, "compliance.read", now, {"rows": len(report.participants)})
+    detail = {"rows": len(report.participants), "format": format}
+    audit(session, access, "compliance.read", now, detail)
+    if format == "csv":
+        header = management.COMPLIANCE_CSV
+        chunks = csv_chunks(as_groups([management.compliance_rows(report)], header), header)
+        disposition = {"Content-Disposition": f'attachment; filename="{slug}-compliance.csv"'}
+        return StreamingResponse(chunks, media_type="text/csv; charset=utf-8", headers=disposition)
     return report
 
 

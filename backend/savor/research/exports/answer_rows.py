@@ -25,6 +25,7 @@ from savor.research.exports import driver
 from savor.research.exports.sources import ExportWindow
 from savor.research.exports.writers import ALONE, Page
 from savor.studies.history import History
+from savor.studies.models import Participant
 
 BASE = cols.names(cols.RESPONSE_BASE)
 # Check-ins a batch, and so a page of output. Small, so that a page's objects are freed soon
@@ -53,6 +54,7 @@ class CheckInRow(NamedTuple):
     submitted_at: Any
     received_at: Any
     late: Any
+    context: Any
     seq: int
 
 
@@ -72,6 +74,7 @@ CHECK_IN = (
     Response.submitted_at,
     Response.received_at,
     Response.late,
+    Response.context,
     Response.seq,
 )
 TIMES = ("scheduled_at", "sent_at", "opened_at", "started_at", "submitted_at", "received_at")
@@ -117,6 +120,8 @@ class Answered:
     cells: tuple[Any, ...]
     items: list[Answer]
     kinds: dict[str, str]
+    # The codebook's fixed place of each item in the instrument version, by item id.
+    positions: dict[str, int]
 
     @property
     def row(self) -> dict[str, Any]:
@@ -124,7 +129,19 @@ class Answered:
 
 
 def _window(query: Select[Any], window: ExportWindow) -> Select[Any]:
-    return query.where(col(Response.seq) >= window.since, col(Response.seq) < window.until)
+    query = query.where(col(Response.seq) >= window.since, col(Response.seq) < window.until)
+    if window.instrument is not None:
+        query = query.where(col(Response.instrument_id) == window.instrument)
+    return query
+
+
+def instruments_answered(session: Session, window: ExportWindow) -> set[str]:
+    """The instruments the window's check-ins of the study answered: the wide shape's item
+    columns are theirs, and no other's."""
+    query = _window(select(col(Response.instrument_id)).distinct(), window)
+    query = query.join(Participant, col(Participant.id) == Response.participant_id)
+    query = query.where(col(Participant.study_id) == window.study_id)
+    return set(session.execute(query).scalars())
 
 
 def _labelled(columns: dict[str, Any]) -> list[Any]:
@@ -136,6 +153,8 @@ def check_in_query(window: ExportWindow, dialect: Dialect) -> Select[Any]:
     columns = {name: driver.raw_column(column) for name, column in named.items()}
     if dialect.name == "postgresql":
         columns |= {name: driver.utc_text_column(named[name]) for name in TIMES}
+        # As text, parsed with a cache: a few contexts repeat across every check-in.
+        columns["context"] = cast(Response.context, Text)
     query = select(*_labelled(columns)).select_from(Response)
     query = query.outerjoin(Prompt, col(Prompt.id) == Response.prompt_id)
     return _window(query, window).order_by(col(Response.seq), col(Response.id))
@@ -235,9 +254,20 @@ class _CheckIns:
             # Her day at submission in that zone (shifted with it when dates are shifted).
             submitted[:10] if submitted is not None else None,
             self.to_flag(row.late),
+            *_context(row.context),
         )
         kinds = self.window.kinds(row.instrument_id, row.instrument_version)
-        return Answered(cells, [], kinds)
+        positions = self.window.positions(row.instrument_id, row.instrument_version)
+        return Answered(cells, [], kinds, positions)
+
+
+def _context(raw: Any) -> list[Any]:
+    """The facts about her day her phone sent (what a show_if may ask), one per known flag:
+    an item hidden by one is told apart from one she skipped. None when it was not sent."""
+    facts = driver.parsed_json(raw) if raw.__class__ is str else raw
+    if not isinstance(facts, dict):
+        return [None] * len(cols.CONTEXT_COLUMNS)
+    return [facts.get(flag) for flag in cols.CONTEXT_FLAGS_ORDER]
 
 
 def _named(rows: Iterator[tuple[Any, ...]], shape: type[tuple[Any, ...]]) -> Iterator[Any]:
@@ -271,11 +301,15 @@ def answered(session: Session, window: ExportWindow) -> Iterator[list[Answered]]
             found = check_ins.read(row)
             shown = check_ins.shown(row, found)
             append = found.items.append if found is not None else None
+            # The codebook's position, not the index in what the phone sent: that one shifts
+            # when she skips an optional item. Empty for an item the codebook does not know.
+            place = found.positions.get if found is not None else None
             while item is not None and item.response_id == response_id:
                 if append is not None and (shown is None or item.item_id in shown):
                     value = item.value
                     value = driver.parsed_json(value) if value.__class__ is str else value
-                    answer = (item.item_id, item.position, value, to_declined(item.declined))
+                    position = place(item.item_id) if place is not None else None
+                    answer = (item.item_id, position, value, to_declined(item.declined))
                     append(_new(Answer, answer))
                 item = next(items, None)
             if found is not None:
@@ -293,13 +327,26 @@ def long_rows(batches: Iterable[list[Answered]]) -> Iterator[Page]:
         yield [(a.cells, a.items) for a in batch]
 
 
-def wide_rows(batches: Iterable[list[Answered]], columns: list[str]) -> Iterator[Page]:
-    """One row per answered check-in, one column per item."""
+def wide_rows(
+    batches: Iterable[list[Answered]],
+    columns: list[str],
+    alternatives: dict[str, frozenset[str]] | None = None,
+) -> Iterator[Page]:
+    """One row per answered check-in, one column per item. An alternative answer (B1's
+    not_with_baby) goes to the item's `_alt` column, so a rating column holds numbers only."""
+    alternatives = alternatives or {}
     for batch in batches:
         page = []
         for a in batch:
             declined = [i.item_id for i in a.items if i.declined]
-            values = {i.item_id: i.value for i in a.items if not i.declined}
-            row = {**a.row, "declined": " ".join(declined) or None, **values}
+            values: dict[str, Any] = {}
+            for i in a.items:
+                if i.declined:
+                    continue
+                if i.value.__class__ is str and i.value in alternatives.get(i.item_id, ()):
+                    values[f"{i.item_id}{cols.ALT_SUFFIX}"] = True
+                else:
+                    values[i.item_id] = i.value
+            row = {**a.row, "declined": declined, **values}
             page.append((tuple(map(row.get, columns)), ALONE))
         yield page

@@ -1,9 +1,42 @@
-"""The columns of every dataset, in order, each with what it means: the CSV header, the NDJSON
-keys and the codebook's `datasets` section come from here."""
+"""The columns of every dataset, in order, each with what it means, its type, unit, value
+labels and what an empty cell means: the CSV header, the NDJSON keys, the codebook's
+`datasets` section and the Data Package's Table Schemas come from here (see `dictionary`)."""
 
+from dataclasses import dataclass
 from typing import Any
 
-Columns = list[tuple[str, str]]
+from savor.ema.items import CONTEXT_FLAGS
+
+# The types of the dictionary. A list is ';'-joined in CSV and a JSON array in NDJSON.
+TYPES = ("integer", "number", "boolean", "string", "datetime", "date", "list")
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column: its name, what it means, and how to read it."""
+
+    name: str
+    description: str
+    type: str = "string"
+    unit: str | None = None
+    # Value → what it means, for a closed set of values.
+    labels: dict[str, str] | None = None
+    # What an empty cell (NDJSON null) means; None: not given, or never empty.
+    missing: str | None = None
+
+    def document(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "type": self.type,
+            "unit": self.unit,
+            "labels": self.labels,
+            "missing": self.missing,
+            "description": self.description,
+        }
+
+
+# A column as (name, description) is read by its name: the time columns' shape (see _times).
+Columns = list[Column | tuple[str, str]]
 
 TIME_NOTE = (
     "ISO 8601 with milliseconds; _utc ends in Z, _local is her wall-clock time with its UTC "
@@ -18,51 +51,76 @@ ZONE_RULE = (
     "Every record keeps the time zone in force for her when it happened, read from her "
     "history (the participant_states dataset): a move or a DST change never rewrites earlier "
     "rows. One row, one zone, taken at its defining moment: responses at submitted_at, "
-    "prompts at scheduled_at, practice_sessions at started_at, participant_states at at; "
-    "in participants, enrolled_at at enrollment (enrolled_timezone) and withdrawn_at at "
-    "withdrawal. Each _local time is that zone's offset at its own instant (so a DST change "
-    "between two times of one row shows)."
+    "prompts at scheduled_at, practice_sessions at started_at, offers at offered_at, "
+    "participant_states at at; in participants, enrolled_at at enrollment (enrolled_timezone) "
+    "and withdrawn_at at withdrawal. Each _local time is that zone's offset at its own instant "
+    "(so a DST change between two times of one row shows)."
 )
 
 
 def _times(*names: str, main: str | None = None) -> Columns:
     """A dataset's time columns: every _utc, then each _local with its wall-clock time and
     UTC offset beside it, and the hour of the main moment. research/anonymize.py writes
-    them (local_columns)."""
+    them (local_columns); their types come from their endings (TIME_SUFFIXES)."""
     utc = [(f"{n}_utc", f"when {n.removesuffix('_at').replace('_', ' ')}, UTC") for n in names]
     local: Columns = []
     for n in names:
         local += [
             (f"{n}_local", "the same in her local time, with its UTC offset"),
             (f"{n}_local_wall", "her wall-clock time without offset"),
-            (f"{n}_utc_offset_min", "her UTC offset then, in minutes (integer)"),
+            (f"{n}_utc_offset_min", "her UTC offset then, in minutes"),
         ]
         if n == main:
-            local.append((f"{n}_local_hour", "the hour of her wall-clock time, 0-23 (integer)"))
+            local.append((f"{n}_local_hour", "the hour of her wall-clock time, 0-23"))
     return utc + local
 
 
+C = Column
+STATUS_EMPTY = "not yet, or never"
+KINDS = {
+    "random": "at a random time in her waking window",
+    "fixed": "at a fixed time",
+    "end_of_day": "the end-of-day diary",
+}
+
 PARTICIPANTS: Columns = [
-    ("pseudonym", "P + keyed hash of her id: stable in this study, unlinkable to any other"),
-    ("status", "active or withdrawn"),
+    C("pseudonym", "P + keyed hash of her id: stable in this study, unlinkable to any other"),
+    C("status", "whether she is still in the study", labels={"active": "", "withdrawn": ""}),
     *_times("enrolled_at", "withdrawn_at"),
-    ("enrolled_timezone", "her IANA time zone when she enrolled, used for enrolled_at_local"),
-    ("timezone", "her IANA time zone now (her last; used for withdrawn_at_local)"),
-    ("stage", "pregnant, postpartum or other, as she says now (empty: not said)"),
-    ("language", "en or es"),
+    C("enrolled_timezone", "her IANA time zone when she enrolled, used for enrolled_at_local"),
+    C("timezone", "her IANA time zone now (her last; used for withdrawn_at_local)"),
+    C("language", "the language she reads", labels={"en": "English", "es": "Spanish"}),
+    C(
+        "stage",
+        "her stage now, as she said it; a change brings her row again in the next pull",
+        labels={"pregnant": "", "postpartum": "", "other": ""},
+        missing="she has not said",
+    ),
 ]
 
 PROMPTS: Columns = [
-    ("pseudonym", "whose prompt"),
-    ("prompt_ref", "Q + keyed hash: joins responses.prompt_ref"),
-    ("schedule_id", "the protocol schedule that planned it"),
-    ("prompt_kind", "random, fixed or end_of_day"),
-    ("instrument_id", "the check-in asked"),
-    ("instrument_version", "its version; see the codebook"),
-    ("protocol_version", "the protocol version it was planned under"),
-    ("local_date", "her calendar day it belongs to"),
-    ("status", "scheduled, sending, sent, opened, completed, expired or cancelled"),
-    ("answered_late", "answered after it expired"),
+    C("pseudonym", "whose prompt"),
+    C("prompt_ref", "Q + keyed hash: joins responses.prompt_ref"),
+    C("schedule_id", "the protocol schedule that planned it"),
+    C("prompt_kind", "what planned it", labels=KINDS),
+    C("instrument_id", "the check-in asked"),
+    C("instrument_version", "its version, as text (1 or 1.2.0); see the codebook"),
+    C("protocol_version", "the protocol version it was planned under", "integer"),
+    C("local_date", "her calendar day it belongs to", "date"),
+    C(
+        "status",
+        "its fate so far",
+        labels={
+            "scheduled": "planned, not yet due",
+            "sending": "being sent",
+            "sent": "sent, not opened",
+            "opened": "opened, not answered",
+            "completed": "answered",
+            "expired": "not answered in time",
+            "cancelled": "withdrawn before it was due",
+        },
+    ),
+    C("answered_late", "answered after it expired", "boolean"),
     *_times(
         "scheduled_at",
         "expires_at",
@@ -74,18 +132,31 @@ PROMPTS: Columns = [
         "cancelled_at",
         main="scheduled_at",
     ),
-    ("timezone", "her time zone in force at scheduled_at, used for the _local columns"),
+    C("timezone", "her time zone in force at scheduled_at, used for the _local columns"),
+]
+
+# The facts about her day a phone sends with a check-in (what an item's show_if may ask).
+CONTEXT_FLAGS_ORDER = sorted(CONTEXT_FLAGS)
+CONTEXT_COLUMNS: Columns = [
+    C(
+        f"context_{flag}",
+        f"her phone's '{flag}' fact when she answered, which an item's show_if may ask: an "
+        "item it hid is not shown rather than skipped",
+        "boolean",
+        missing="the phone did not send it",
+    )
+    for flag in CONTEXT_FLAGS_ORDER
 ]
 
 RESPONSE_BASE: Columns = [
-    ("pseudonym", "who answered"),
-    ("response_ref", "R + keyed hash: one answered check-in"),
-    ("prompt_ref", "the prompt answered (empty when she began it herself)"),
-    ("prompt_kind", "random, fixed, end_of_day, or self when she began it herself"),
-    ("schedule_id", "the prompt's schedule (empty when self-initiated)"),
-    ("instrument_id", "the check-in answered"),
-    ("instrument_version", "the exact version she saw; see the codebook"),
-    ("protocol_version", "the protocol version in force for it"),
+    C("pseudonym", "who answered"),
+    C("response_ref", "R + keyed hash: one answered check-in"),
+    C("prompt_ref", "the prompt answered", missing="she began it herself"),
+    C("prompt_kind", "what led to it", labels={**KINDS, "self": "she began it herself"}),
+    C("schedule_id", "the prompt's schedule", missing="she began it herself"),
+    C("instrument_id", "the check-in answered"),
+    C("instrument_version", "the exact version she saw, as text (1 or 1.2.0); see the codebook"),
+    C("protocol_version", "the protocol version in force for it", "integer"),
     *_times(
         "scheduled_at",
         "sent_at",
@@ -95,100 +166,246 @@ RESPONSE_BASE: Columns = [
         "received_at",
         main="submitted_at",
     ),
-    ("timezone", "her time zone in force at submitted_at, used for the _local columns"),
-    ("local_date", "her calendar day at submitted_at, in that zone"),
-    ("late", "submitted after the prompt expired: stored and flagged, never dropped"),
+    C("timezone", "her time zone in force at submitted_at, used for the _local columns"),
+    C("local_date", "her calendar day at submitted_at, in that zone", "date"),
+    C("late", "submitted after the prompt expired: stored and flagged, never dropped", "boolean"),
+    *CONTEXT_COLUMNS,
 ]
 
 RESPONSE_ITEM: Columns = [
-    ("item_id", "the question; see the codebook"),
-    ("item_position", "its place in the check-in as shown, from 0"),
-    ("value", "her answer; choices of a multiple choice joined by ';' in CSV"),
-    ("declined", "she chose 'prefer not to answer' (value is then empty)"),
+    C("item_id", "the question; see the codebook"),
+    C(
+        "item_position",
+        "the codebook's fixed place of the item in its instrument, from 0",
+        "integer",
+        missing="an item the codebook does not know",
+    ),
+    C(
+        "value",
+        "her answer, of the item's type in the codebook (a rating is a whole number, an "
+        "alternative answer its key, a multiple choice a list: ';'-joined in CSV)",
+        missing="she declined it",
+    ),
+    C("declined", "she chose 'prefer not to answer' (value is then empty)", "boolean"),
+]
+
+ALT_SUFFIX = "_alt"
+WIDE_DECLINED: Columns = [
+    C(
+        "declined",
+        "the item ids she declined ('prefer not to answer')",
+        "list",
+        missing="she declined none",
+    ),
 ]
 
 WIDE_NOTE = (
     "wide shape: one row per answered check-in, the response columns, `declined` (the item "
-    "ids she declined, space-separated) and one column per item id of the codebook"
+    "ids she declined) and one column per item of the instruments in the export, each typed "
+    "as its item (an item with an alternative answer also has an `<item>_alt` column); an "
+    "empty item column: not asked, hidden by a condition, skipped or declined"
 )
 
 PRACTICE_SESSIONS: Columns = [
-    ("pseudonym", "who practised"),
-    ("session_ref", "S + keyed hash: one practice session"),
-    ("practice_id", "the practice, e.g. P03"),
-    ("practice_version", "hash of the script she heard"),
-    ("variant", "the variant (length)"),
-    ("option", "the option she chose, if any"),
-    ("trigger", "self, prompt or rule"),
-    ("rule", "the rule that offered it, when trigger is rule"),
-    ("prompt_ref", "the prompt that led to it, when trigger is prompt"),
-    ("completed", "she reached the end"),
-    ("seconds_practiced", "seconds of practice"),
-    ("steps_completed", "steps she went through"),
+    C("pseudonym", "who practised"),
+    C("session_ref", "S + keyed hash: one practice session"),
+    C("practice_id", "the practice, e.g. P03; see the catalog route for its title"),
+    C("practice_version", "hash of the script she heard"),
+    C("variant", "the variant (length)"),
+    C("option", "the option she chose", missing="the practice has none"),
+    C(
+        "trigger",
+        "what led her to it",
+        labels={
+            "self": "she chose it",
+            "prompt": "a prompt",
+            "rule": "an offer a rule made on her answers",
+        },
+    ),
+    C("rule", "the rule that offered it", missing="trigger is not rule"),
+    C("prompt_ref", "the prompt that led to it", missing="trigger is not prompt"),
+    C(
+        "offer_ref",
+        "the offer that led to it; joins offers.offer_ref",
+        missing="trigger is not rule, or no offer of its rule came before",
+    ),
+    C(
+        "response_ref",
+        "the check-in whose answers fired that offer; joins responses.response_ref",
+        missing="trigger is not rule, or no offer of its rule came before",
+    ),
+    C("completed", "she reached the end", "boolean"),
+    C("seconds_practiced", "time she spent practising", "integer", unit="seconds"),
+    C("steps_completed", "steps she went through", "integer", unit="steps"),
     *_times("started_at", "ended_at", "received_at", main="started_at"),
-    ("timezone", "her time zone in force at started_at, used for the _local columns"),
-    ("local_date", "her calendar day at started_at, in that zone"),
-    ("program_week", "her program week then"),
-    ("protocol_version", "the protocol version in force"),
-    ("pre_instrument", "the before-practice check-in, empty when skipped"),
-    ("pre_instrument_version", "its version"),
-    ("post_instrument", "the after-practice check-in, empty when skipped"),
-    ("post_instrument_version", "its version"),
-    ("pre_declined", "before-practice item ids she declined, space-separated"),
-    ("post_declined", "after-practice item ids she declined, space-separated"),
+    C("timezone", "her time zone in force at started_at, used for the _local columns"),
+    C("local_date", "her calendar day at started_at, in that zone", "date"),
+    C("program_week", "her program week when she started, from 1", "integer", unit="weeks"),
+    C(
+        "locked_at_time",
+        "the practice was not yet unlocked for her that week (accepted, not refused: an offline "
+        "phone or a skewed clock must not lose a session)",
+        "boolean",
+        missing="the protocol version is unknown",
+    ),
+    C("protocol_version", "the protocol version in force", "integer"),
+    C("pre_instrument", "the before-practice check-in", missing="she skipped it"),
+    C("pre_instrument_version", "its version, as text", missing="she skipped it"),
+    C("post_instrument", "the after-practice check-in", missing="she skipped it"),
+    C("post_instrument_version", "its version, as text", missing="she skipped it"),
+    C(
+        "pre_declined",
+        "before-practice item ids she declined",
+        "list",
+        missing="she skipped the check-in (declined none: an empty list in NDJSON)",
+    ),
+    C(
+        "post_declined",
+        "after-practice item ids she declined",
+        "list",
+        missing="she skipped the check-in (declined none: an empty list in NDJSON)",
+    ),
 ]
 
+OFFERS: Columns = [
+    C("pseudonym", "to whom it was offered"),
+    C("offer_ref", "O + keyed hash: one offer"),
+    C("response_ref", "the check-in whose answers fired the rule; joins responses.response_ref"),
+    C(
+        "rule",
+        "the rule that fired",
+        labels={
+            "offer_breathing": "a craving or stress rating at or above the threshold",
+            "crisis_help": "an answer at or above an item's crisis threshold: help was shown",
+        },
+    ),
+    C(
+        "threshold",
+        "the high-rating threshold in force for offer_breathing",
+        "integer",
+        unit="0-10 rating",
+        missing="crisis_help: its thresholds are the items' crisis_threshold in the codebook",
+    ),
+    C("practice_id", "the practice offered", missing="crisis_help offers none"),
+    C(
+        "outcome",
+        "what she did with it",
+        labels={"offered": "no answer yet", "accepted": "", "declined": ""},
+    ),
+    *_times("offered_at", "decided_at", main="offered_at"),
+    C("timezone", "her time zone in force at offered_at, used for the _local columns"),
+    C("protocol_version", "the protocol version in force for the check-in", "integer"),
+    C(
+        "session_ref",
+        "the practice session (trigger rule) it led to, as known when the offer was read; a "
+        "later session names its offer itself (practice_sessions.offer_ref)",
+        missing="none followed (yet)",
+    ),
+]
 
 PARTICIPANT_STATES: Columns = [
-    ("pseudonym", "whose settings"),
-    (
+    C("pseudonym", "whose settings"),
+    C(
         "state_ref",
         "the row's key: T + keyed hash for a change of her settings, <pseudonym>-W<n> for "
         "the start of her program week n (derived; comes again when a later move changes it)",
     ),
-    ("change", "enrolled, settings (a change of zone, stage or waking window) or program_week"),
-    (
+    C(
+        "change",
+        "what this row marks",
+        labels={
+            "enrolled": "she joined",
+            "settings": "a change of zone, stage or waking window",
+            "program_week": "a new program week began",
+        },
+    ),
+    C(
         "changed",
-        "what changed, space-separated: timezone stage wake_time sleep_time, or program_week",
+        "what changed: timezone, stage, wake_time, sleep_time, or program_week",
+        "list",
+        missing="nothing (her enrollment row)",
     ),
     *_times("at", main="at"),
-    ("timezone", "her IANA time zone from this moment on"),
-    ("stage", "pregnant, postpartum or other from this moment on (empty: not said)"),
-    ("wake_time", "start of her waking window, HH:MM:SS local"),
-    ("sleep_time", "end of her waking window, HH:MM:SS local (may be past midnight)"),
-    (
+    C("timezone", "her IANA time zone from this moment on"),
+    C(
+        "stage",
+        "her stage from this moment on",
+        labels={"pregnant": "", "postpartum": "", "other": ""},
+        missing="she has not said",
+    ),
+    C("wake_time", "start of her waking window, HH:MM:SS local"),
+    C("sleep_time", "end of her waking window, HH:MM:SS local (may be past midnight)"),
+    C(
         "program_week",
         "her program week from this moment on: week 1 from her enrollment day, a new one at her "
         "local midnight every 7 days, in the zone in force; rows for every week of the "
         "program, including weeks still to come and after she withdrew",
+        "integer",
+        unit="weeks",
     ),
 ]
 
+# Every dataset's own columns (the long shape; item and rating columns are added by the
+# export from the codebook, and described by `dictionary`). A new dataset is added here.
+DATASETS: dict[str, Columns] = {
+    "responses": RESPONSE_BASE + RESPONSE_ITEM,
+    "prompts": PROMPTS,
+    "practice_sessions": PRACTICE_SESSIONS,
+    "participants": PARTICIPANTS,
+    "offers": OFFERS,
+    "participant_states": PARTICIPANT_STATES,
+}
+WIDE: dict[str, Columns] = {"responses": RESPONSE_BASE + WIDE_DECLINED}
+
+
+def as_column(column: Column | tuple[str, str]) -> Column:
+    """A column in full; a (name, description) pair is typed by its name's ending."""
+    if isinstance(column, Column):
+        return column
+    name, description = column
+    return Column(name, description, *TIME_SUFFIXES.get(_suffix(name), ("string", None)))
+
+
+# Time columns by their ending: the type and unit of each.
+TIME_SUFFIXES: dict[str, tuple[str, str | None]] = {
+    "_utc": ("datetime", None),
+    "_local": ("datetime", None),
+    "_local_wall": ("datetime", None),
+    "_utc_offset_min": ("integer", "minutes"),
+    "_local_hour": ("integer", "hour of the day, 0-23"),
+    "_date": ("date", None),
+}
+
+
+def _suffix(name: str) -> str:
+    found = [s for s in TIME_SUFFIXES if name.endswith(s)]
+    return max(found, key=len) if found else ""
+
+
+def wide_columns(items: list[str], alternatives: dict[str, frozenset[str]]) -> Columns:
+    """The wide shape: the check-in's columns, `declined`, then a column per item, each item
+    with an alternative answer followed by its `_alt` column."""
+    found: Columns = [*WIDE["responses"]]
+    for item in items:
+        found.append(C(item, f"her answer to {item}; see the codebook"))
+        if item in alternatives:
+            keys = ", ".join(sorted(alternatives[item]))
+            found.append(alt_column(item, keys))
+    return found
+
+
+def alt_column(item: str, keys: str) -> Column:
+    return C(
+        f"{item}{ALT_SUFFIX}",
+        f"true when she gave {item}'s alternative answer ({keys}) instead of a rating",
+        "boolean",
+        missing="she gave a rating, declined, or was not asked",
+    )
+
 
 def names(columns: Columns) -> list[str]:
-    return [name for name, _ in columns]
+    return [as_column(c).name for c in columns]
 
 
 def rating_columns(prefix: str, item_ids: list[str]) -> Columns:
-    return [(f"{prefix}_{i}", f"{prefix} rating of item {i}") for i in item_ids]
-
-
-def documentation() -> dict[str, Any]:
-    """The codebook's description of every dataset's columns."""
-
-    def described(columns: Columns) -> list[dict[str, str]]:
-        return [{"name": n, "description": d} for n, d in columns]
-
-    return {
-        "times": TIME_NOTE,
-        "time_zones": ZONE_RULE,
-        "participants": described(PARTICIPANTS),
-        "participant_states": described(PARTICIPANT_STATES),
-        "prompts": described(PROMPTS),
-        "responses": described(RESPONSE_BASE + RESPONSE_ITEM),
-        "responses_wide": WIDE_NOTE,
-        "practice_sessions": [
-            *described(PRACTICE_SESSIONS),
-            {"name": "pre_<item>, post_<item>", "description": "ratings before and after"},
-        ],
-    }
+    return [C(f"{prefix}_{i}", f"{prefix} rating of item {i}") for i in item_ids]

@@ -26,14 +26,21 @@ ITEM_TYPES = {
     "number": "decimal",
     "text": "text",
 }
+INTEGER_ITEMS = frozenset({"rating", "likert"})
+
+
+# Canonical URLs name things, they are not addresses to fetch: under a fixed base, a study's
+# Questionnaires keep their identity whichever host (SAVOR_BASE_URL) served the export, and
+# bundles from a staging and a production server, or before and after a move, join.
+CANONICAL = "https://savor.study/fhir"
 
 
 class Urls:
-    """Canonical URLs under the service's public address."""
+    """Canonical URLs of a study's resources, under CANONICAL whatever the server's address."""
 
-    def __init__(self, base_url: str, study: str) -> None:
-        self.base = f"{base_url}/fhir"
-        self.pseudonyms = f"{base_url}/studies/{study}/pseudonyms"
+    def __init__(self, study: str) -> None:
+        self.base = f"{CANONICAL}/{study}"
+        self.pseudonyms = f"{self.base}/pseudonyms"
 
     def questionnaire(self, instrument_id: str) -> str:
         return f"{self.base}/Questionnaire/{instrument_id}"
@@ -42,7 +49,7 @@ class Urls:
         return f"{self.base}/CodeSystem/{instrument_id}/{item_id}"
 
     def extension(self, name: str) -> str:
-        return f"{self.base}/StructureDefinition/{name}"
+        return f"{CANONICAL}/StructureDefinition/{name}"
 
 
 def _spanish(text: str) -> dict[str, Any]:
@@ -103,9 +110,14 @@ def questionnaire(urls: Urls, instrument: Instrument) -> dict[str, Any]:
 def _answer(urls: Urls, instrument_id: str, item: Answer, kind: str | None, value: Any) -> dict:
     if isinstance(value, bool):
         return {"valueBoolean": value}
-    if isinstance(value, int):
+    number = isinstance(value, int | float)
+    if number and kind in INTEGER_ITEMS and float(value).is_integer():
+        # The Questionnaire says integer: 3.0 as a phone may send it is still valueInteger.
+        return {"valueInteger": int(value)}
+    if isinstance(value, int) and kind != "number":
         return {"valueInteger": value}
-    if isinstance(value, float):
+    if number:
+        # A number item is decimal in its Questionnaire, whole or not.
         return {"valueDecimal": value}
     if kind == "text":
         return {"valueString": str(value)}
@@ -136,7 +148,9 @@ def questionnaire_response(urls: Urls, answered: Answered) -> dict[str, Any]:
         "questionnaire": f"{urls.questionnaire(instrument)}|{row['instrument_version']}",
         "status": "completed",
         "subject": {"identifier": {"system": urls.pseudonyms, "value": row["pseudonym"]}},
-        "authored": row["submitted_at_utc"],
+        # Her wall-clock time with the offset then in force: the instant is the same as UTC,
+        # and a reader sees the hour of her day.
+        "authored": row["submitted_at_local"] or row["submitted_at_utc"],
         "item": [
             {"linkId": i.item_id, "extension": [declined]}
             if i.declined

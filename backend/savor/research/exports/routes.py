@@ -8,12 +8,12 @@ from sqlalchemy.engine import Engine
 
 from savor.clock import utcnow
 from savor.db import SessionDep
-from savor.deps import SettingsDep
 from savor.research import codebook as research_codebook
 from savor.research.access import TokenScope
 from savor.research.deps import ExportReader, StudiesReader, audit
-from savor.research.exports import columns, run
+from savor.research.exports import dictionary, run
 from savor.research.exports import service as exports
+from savor.research.exports.dictionary import study_dictionary
 from savor.research.exports.writers import as_groups, csv_chunks
 
 router = APIRouter(tags=["research"])
@@ -41,7 +41,6 @@ def read_export(
     dataset: exports.Dataset,
     access: ExportReader,
     session: SessionDep,
-    settings: SettingsDep,
     http: Request,
     format: exports.Format = "csv",
     shape: exports.Shape = "long",
@@ -49,17 +48,25 @@ def read_export(
         # Positions are 64-bit database integers; anything larger cannot be a real cursor.
         int, Query(ge=0, le=2**63 - 1, description="the last pull's Savor-Next-Since")
     ] = 0,
+    instrument: Annotated[
+        str | None,
+        Query(max_length=40, description="responses of this instrument only (its id)"),
+    ] = None,
 ) -> StreamingResponse:
     """Stream a dataset; free text needs export:free_text too (scope export:read)."""
     free_text = TokenScope.EXPORT_FREE_TEXT.value in access.scopes
     request = exports.ExportRequest(
-        dataset=dataset, format=format, shape=shape, since=since, free_text=free_text
+        dataset=dataset,
+        format=format,
+        shape=shape,
+        since=since,
+        free_text=free_text,
+        instrument=instrument,
     )
     plan = run.begin_export(
         session=session,
         study=access.study,
         request=request,
-        base_url=settings.public_url,
         now=utcnow(),
         token=access.token,
         actor=access.actor,
@@ -78,18 +85,38 @@ def read_codebook(
     slug: str,
     access: StudiesReader,
     session: SessionDep,
-    format: Literal["json", "csv"] = "json",
+    format: Annotated[
+        Literal["json", "csv", "datapackage"],
+        Query(description="json; csv (see part); datapackage: a Frictionless datapackage.json"),
+    ] = "json",
+    part: Annotated[
+        Literal["items", "columns"],
+        Query(description="for csv: the items of every instrument, or every export column"),
+    ] = "items",
 ) -> JSONResponse | StreamingResponse:
-    """Every instrument version, item, scale, anchors and wording (scope studies:read)."""
+    """Every instrument version, item, scale, anchors and wording, and every column of every
+    dataset and shape with its type, unit, value labels and missing-value meaning
+    (scope studies:read)."""
     book = research_codebook.load_codebook(session=session)
-    audit(session, access, "codebook.read", utcnow(), {"format": format})
+    free_text = TokenScope.EXPORT_FREE_TEXT.value in access.token.scopes.split()
+    study = access.study
+    detail = {"format": format, **({"part": part} if format == "csv" else {})}
+    audit(session, access, "codebook.read", utcnow(), detail)
     if format == "csv":
-        rows = list(research_codebook.entries(book))
-        header = research_codebook.CSV_COLUMNS
+        if part == "columns":
+            words = study_dictionary(session=session, study=study, free_text=free_text)
+            rows, header, name = dictionary.csv_rows(words), dictionary.CSV_COLUMNS, "columns"
+        else:
+            rows = list(research_codebook.entries(book))
+            header, name = research_codebook.CSV_COLUMNS, "codebook"
         chunks = csv_chunks(as_groups([rows], header), header)
-        headers = {"Content-Disposition": f'attachment; filename="{slug}-codebook.csv"'}
+        headers = {"Content-Disposition": f'attachment; filename="{slug}-{name}.csv"'}
         return StreamingResponse(chunks, media_type=exports.MEDIA_TYPES["csv"], headers=headers)
+    words = study_dictionary(session=session, study=study, free_text=free_text)
+    if format == "datapackage":
+        headers = {"Content-Disposition": 'attachment; filename="datapackage.json"'}
+        return JSONResponse(dictionary.data_package(slug, words), headers=headers)
     document = research_codebook.codebook_document(
-        book, study=slug, datasets=columns.documentation()
+        book, study=slug, datasets=dictionary.documentation(words)
     )
     return JSONResponse(document)

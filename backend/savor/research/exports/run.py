@@ -13,7 +13,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from savor.clock import utcnow
-from savor.ema.models import Prompt, Response
+from savor.ema.models import Offer, Prompt, Response
 from savor.practices.models import PracticeSession
 from savor.research import service as research_service
 from savor.research.exports import answer_rows, sources
@@ -29,12 +29,14 @@ TABLES: dict[str, Any] = {
     "practice_sessions": PracticeSession,
     "participants": Participant,
     "participant_states": ParticipantState,
+    "offers": Offer,
 }
 SOURCES = {
     "prompts": sources.prompts,
     "practice_sessions": sources.practice_sessions,
     "participants": sources.participants,
     "participant_states": sources.participant_states,
+    "offers": sources.offers,
 }
 
 
@@ -43,14 +45,13 @@ def begin_export(
     session: Session,
     study: Study,
     request: ExportRequest,
-    base_url: str,
     now: datetime,
     token: ResearchToken | None = None,
     actor: str | None = None,
     role: str | None = None,
 ) -> Plan:
     """Plan the export and record, before a byte is sent, who reads which window."""
-    plan = plan_export(session=session, study=study, request=request, base_url=base_url)
+    plan = plan_export(session=session, study=study, request=request)
     research_service.record(
         session=session,
         study=study,
@@ -131,7 +132,7 @@ def stream(
                 done(written[0])
                 return
             if request.shape == "wide":
-                pages = answer_rows.wide_rows(batches, plan.columns)
+                pages = answer_rows.wide_rows(batches, plan.columns, plan.alternatives)
             else:
                 pages = answer_rows.long_rows(batches)
         else:

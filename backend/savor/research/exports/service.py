@@ -1,24 +1,26 @@
 """What one export is: its request, checks, window (fixed when it is planned) and columns."""
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any, Literal
 
 from sqlmodel import Session, select
 
 from savor.ema.instruments import Instrument
 from savor.errors import AppError
-from savor.practices.catalog import study_catalog
+from savor.practices.catalog import StudyCatalog, study_catalog
 from savor.research import cursor
 from savor.research.anonymize import Anonymizer
 from savor.research.codebook import Codebook, load_codebook
+from savor.research.exports import answer_rows, sources
 from savor.research.exports import columns as cols
-from savor.research.exports import sources
 from savor.research.exports.fhir import Urls
 from savor.studies import service as studies_service
-from savor.studies.models import Participant, Study
+from savor.studies.models import Participant, Protocol, Study
 from savor.studies.protocol import Features, ProgramSettings
 
-Dataset = Literal["responses", "prompts", "practice_sessions", "participants", "participant_states"]
+Dataset = Literal[
+    "responses", "prompts", "practice_sessions", "participants", "participant_states", "offers"
+]
 Format = Literal["csv", "ndjson", "fhir"]
 Shape = Literal["long", "wide"]
 MEDIA_TYPES = {
@@ -36,6 +38,7 @@ class ExportRequest:
     shape: Shape = "long"
     since: int = 0
     free_text: bool = False
+    instrument: str | None = None
 
 
 @dataclass(frozen=True)
@@ -46,6 +49,8 @@ class Plan:
     columns: list[str]
     instruments: list[Instrument]
     urls: Urls
+    # Item id → its alternative answers' keys: the wide shape's `_alt` columns.
+    alternatives: dict[str, frozenset[str]] = field(default_factory=dict)
 
     @property
     def until(self) -> int:
@@ -56,7 +61,9 @@ class Plan:
         return {**asdict(self.request), "until": self.until}
 
     def headers(self) -> dict[str, str]:
-        name = f"{self.study}-{self.request.dataset}.{EXTENSIONS[self.request.format]}"
+        request = self.request
+        shape = "-wide" if request.shape == "wide" else ""
+        name = f"{self.study}-{request.dataset}{shape}.{EXTENSIONS[request.format]}"
         return {
             "Savor-Next-Since": str(self.until),
             "Content-Disposition": f'attachment; filename="{name}"',
@@ -68,28 +75,42 @@ def check_request(request: ExportRequest) -> None:
         raise AppError(422, "fhir_responses_only", "FHIR is offered for the responses dataset.")
     if request.shape == "wide" and (request.dataset != "responses" or request.format == "fhir"):
         raise AppError(422, "wide_responses_only", "shape=wide is for responses as csv or ndjson.")
+    if request.instrument is not None and request.dataset != "responses":
+        raise AppError(
+            422, "instrument_responses_only", "instrument= is for the responses dataset."
+        )
     if request.since < 0:
         raise AppError(422, "invalid_since", "since is a cursor from Savor-Next-Since, 0 or more.")
 
 
-def _columns(request: ExportRequest, codebook: Codebook, study: Study, session: Session) -> list:
+def _columns(
+    request: ExportRequest,
+    codebook: Codebook,
+    study: Study,
+    session: Session,
+    window: sources.ExportWindow,
+) -> list:
     kinds = codebook.item_types()
     shown = [i for i in codebook.item_ids() if request.free_text or not _free(kinds, i)]
     if request.dataset == "responses" and request.shape == "wide":
-        return [*cols.names(cols.RESPONSE_BASE), "declined", *shown]
-    if request.dataset == "responses":
-        return cols.names(cols.RESPONSE_BASE + cols.RESPONSE_ITEM)
+        # Only the items of the instruments in this export: those answered in the window, or
+        # every version of the one asked for (a header that stays the same pull after pull).
+        asked = {request.instrument} if request.instrument else None
+        if asked is None:
+            asked = answer_rows.instruments_answered(session, window)
+        items = [i for i in codebook.item_ids(asked) if i in shown]
+        return cols.names(cols.wide_columns(items, codebook.alternatives()))
     if request.dataset == "practice_sessions":
         program = studies_service.protocol_document(session=session, study=study).program
-        used = {
-            i for p in study_catalog(program).practices.values() for i in p.ema.pre + p.ema.post
-        }
-        items = [i for i in codebook.item_ids(used) if i in shown]
-        ratings = cols.rating_columns("pre", items) + cols.rating_columns("post", items)
+        practices = study_catalog(program).practices.values()
+        # Before and after apart: an item only an after-practice check-in asks (H1) has no
+        # pre_ column, and the other way round.
+        pre = {i for p in practices for i in p.ema.pre}
+        post = {i for p in practices for i in p.ema.post}
+        ratings = cols.rating_columns("pre", [i for i in codebook.item_ids(pre) if i in shown])
+        ratings += cols.rating_columns("post", [i for i in codebook.item_ids(post) if i in shown])
         return cols.names(cols.PRACTICE_SESSIONS + ratings)
-    if request.dataset == "participant_states":
-        return cols.names(cols.PARTICIPANT_STATES)
-    return cols.names(cols.PROMPTS if request.dataset == "prompts" else cols.PARTICIPANTS)
+    return cols.names(cols.DATASETS[request.dataset])
 
 
 def _free(kinds: dict[tuple[str, str, str], str], item_id: str) -> bool:
@@ -109,10 +130,38 @@ def _program_weeks(session: Session, study: Study) -> int:
     return ProgramSettings.model_validate(stored.get("program", {})).weeks
 
 
-def plan_export(*, session: Session, study: Study, request: ExportRequest, base_url: str) -> Plan:
+def _catalogs(session: Session, study: Study) -> dict[int, StudyCatalog]:
+    """Each protocol version's practice catalog: which practice unlocks in which week."""
+    stored = session.exec(
+        select(Protocol.version, Protocol.document).where(Protocol.study_id == study.id)
+    ).all()
+    return {
+        version: study_catalog(ProgramSettings.model_validate(document.get("program", {})))
+        for version, document in stored
+    }
+
+
+def _thresholds(session: Session, study: Study) -> dict[int, int]:
+    """Each protocol version's high-rating threshold: the one in force for an offer."""
+    stored = session.exec(
+        select(Protocol.version, Protocol.document).where(Protocol.study_id == study.id)
+    ).all()
+    return {
+        version: Features.model_validate(document.get("features", {})).high_rating_threshold
+        for version, document in stored
+    }
+
+
+def plan_export(*, session: Session, study: Study, request: ExportRequest) -> Plan:
     """Fix the window now: every row changed before the horizon, and after `since`."""
     check_request(request)
     codebook = load_codebook(session=session)
+    if request.instrument is not None and request.instrument not in {
+        i.id for i in codebook.instruments
+    }:
+        raise AppError(
+            422, "unknown_instrument", f"There is no instrument '{request.instrument}' here."
+        )
     features = _features(session, study)
     until = max(request.since, cursor.horizon(session))
     people = session.exec(
@@ -133,14 +182,31 @@ def plan_export(*, session: Session, study: Study, request: ExportRequest, base_
             shifted=shifted,
         ),
         free_text=request.free_text,
+        instrument=request.instrument,
         item_types=codebook.item_types(),
         program_weeks=_program_weeks(session, study),
+        item_positions=codebook.item_positions(),
     )
+    if request.dataset == "offers":
+        window = replace(window, thresholds=_thresholds(session, study))
+    if request.dataset == "practice_sessions":
+        window = replace(
+            window,
+            catalogs=_catalogs(session, study),
+            stages=dict(
+                session.exec(
+                    select(Participant.id, Participant.stage).where(
+                        Participant.study_id == study.id
+                    )
+                ).all()
+            ),
+        )
     return Plan(
         request=request,
         study=study.slug,
         window=window,
-        columns=_columns(request, codebook, study, session),
+        columns=_columns(request, codebook, study, session, window),
         instruments=codebook.instruments,
-        urls=Urls(base_url, study.slug),
+        urls=Urls(study.slug),
+        alternatives=codebook.alternatives(),
     )

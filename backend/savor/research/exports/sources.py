@@ -5,17 +5,20 @@ Nothing leaves here that could identify her: pseudonyms and keyed refs instead o
 tokens, devices, client ids or addresses, and every date shifted when the protocol says so.
 """
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import Select
 from sqlalchemy.engine import Row
 from sqlmodel import Session, col, select
 
-from savor.ema.models import Prompt
+from savor.ema.models import Offer, Prompt, Response
 from savor.practices import progress
+from savor.practices.catalog import StudyCatalog
 from savor.practices.models import PracticeSession
+from savor.practices.service import is_unlocked
 from savor.research.anonymize import (
     Anonymizer,
     date_text,
@@ -51,12 +54,30 @@ class ExportWindow:
     item_types: dict[tuple[str, str, str], str]
     # How many weeks the study's program has (the protocol's program.weeks).
     program_weeks: int = 8
+    item_positions: dict[tuple[str, str, str], int] = field(default_factory=dict)
+    # For practice sessions: each protocol version's catalog and her stage, to tell whether
+    # the practice was still locked for her when she began it.
+    catalogs: dict[int, StudyCatalog] = field(default_factory=dict)
+    stages: dict[Any, str | None] = field(default_factory=dict)
+    # Responses of this instrument only (`?instrument=`), or of every instrument.
+    instrument: str | None = None
+    # For offers: the high-rating threshold of each protocol version.
+    thresholds: dict[int, int] = field(default_factory=dict)
     _kinds: dict[tuple[str, str], dict[str, str]] = field(default_factory=dict, compare=False)
+    _positions: dict[tuple[str, str], dict[str, int]] = field(default_factory=dict, compare=False)
 
     def withheld(self, instrument: str | None, version: str | None, item_id: str) -> bool:
         # Free text can name her; an item the codebook does not know is treated the same way.
         kind = self.item_types.get((instrument or "", version or "", item_id), "text")
         return kind == "text" and not self.free_text
+
+    def positions(self, instrument: str, version: str) -> dict[str, int]:
+        """One instrument version's codebook positions by item id, looked up once per export."""
+        key = (instrument, version)
+        if key not in self._positions:
+            found = {i: n for (m, v, i), n in self.item_positions.items() if (m, v) == key}
+            self._positions[key] = found
+        return self._positions[key]
 
     def kinds(self, instrument: str, version: str) -> dict[str, str]:
         """One instrument version's item types by item id, looked up once per export."""
@@ -100,10 +121,17 @@ def paged(
     their rows for every page; without it, the only plan left walks the (seq, id) index in
     order and stops after a page, whatever the size of the export.
     """
+    for rows in _study_pages(session, window, query, table):
+        yield [convert(_record(r, table)) for r in rows]
+
+
+def _study_pages(
+    session: Session, window: ExportWindow, query: Select[Any], table: Any
+) -> Iterator[list[Row[Any]]]:
+    """The rows of `query` in the window, a page at a time, the study's own only (see paged)."""
     keyset = {"seq": table.seq, "key": table.id, "since": window.since, "until": window.until}
     for rows in pages(session, query, **keyset):
-        records = (_record(r, table) for r in rows)
-        yield [convert(r) for r in records if r.participant_id in window.people]
+        yield [r for r in rows if _record(r, table).participant_id in window.people]
 
 
 def participants(session: Session, window: ExportWindow) -> Iterator[Records]:
@@ -162,8 +190,49 @@ def ratings(
             declined.append(item_id)
         else:
             row[f"{prefix}_{item_id}"] = answer.get("value")
-    row[f"{prefix}_declined"] = " ".join(declined) or None
+    # A list (';'-joined in CSV); None when she skipped the whole check-in.
+    row[f"{prefix}_declined"] = declined if instrument is not None else None
     return row
+
+
+# A phone's clock may run behind the server's: a session begun just after an offer can carry a
+# start a little before the offer's (server) time and still be the one it led to.
+CLOCK_SKEW = timedelta(minutes=15)
+
+
+def offer_links(offers: Iterable[Offer], sessions: Iterable[PracticeSession]) -> dict[Any, Offer]:
+    """Each rule-triggered session's offer, by session id.
+
+    A session keeps no offer id (the phone sends only the rule), so it is linked by what it
+    stores: the latest offer to her of the same rule and practice made before she began
+    (allowing CLOCK_SKEW). The same offers and sessions always link the same way, so the
+    offers and practice_sessions datasets agree whichever is read first.
+    """
+    by_key: dict[tuple[Any, str, str | None], list[Offer]] = {}
+    for offer in sorted(offers, key=lambda o: (o.offered_at, str(o.id))):
+        by_key.setdefault((offer.participant_id, offer.rule, offer.practice_id), []).append(offer)
+    found: dict[Any, Offer] = {}
+    for s in sessions:
+        if s.trigger != "rule" or s.rule is None:
+            continue
+        candidates = by_key.get((s.participant_id, s.rule, s.practice_id), [])
+        before = [o for o in candidates if o.offered_at <= s.started_at + CLOCK_SKEW]
+        if before:
+            found[s.id] = before[-1]
+    return found
+
+
+def _rule_records(session: Session, people: set[Any]) -> tuple[list[Offer], list[PracticeSession]]:
+    """Every offer and rule-triggered session of these participants: what offer_links needs."""
+    if not people:
+        return [], []
+    offers = session.exec(select(Offer).where(col(Offer.participant_id).in_(people))).all()
+    sessions = session.exec(
+        select(PracticeSession).where(
+            col(PracticeSession.participant_id).in_(people), PracticeSession.trigger == "rule"
+        )
+    ).all()
+    return list(offers), list(sessions)
 
 
 def _practice_row(window: ExportWindow, s: PracticeSession, history: History) -> dict[str, Any]:
@@ -188,6 +257,7 @@ def _practice_row(window: ExportWindow, s: PracticeSession, history: History) ->
     times(row, at, zone, weeks, "started_at")
     row.update(timezone=zone, local_date=row["started_at_local"][:10])
     row.update(program_week=s.program_week, protocol_version=s.protocol_version)
+    row["locked_at_time"] = locked_at_time(window, s)
     for prefix in ("pre", "post"):
         column = f"{prefix}_instrument"
         instrument = row[column] = getattr(s, column)
@@ -196,11 +266,83 @@ def _practice_row(window: ExportWindow, s: PracticeSession, history: History) ->
     return row
 
 
-def practice_sessions(session: Session, window: ExportWindow) -> Iterator[Records]:
-    def convert(s: PracticeSession) -> dict[str, Any]:
-        return _practice_row(window, s, window.people[s.participant_id])
+def locked_at_time(window: ExportWindow, s: PracticeSession) -> bool | None:
+    """Whether the practice was not yet unlocked for her in her program week when she began
+    it, by the catalog of the protocol version then in force; None when that version is
+    unknown. Such a session was accepted on purpose (see practices.service.record_session)."""
+    catalog = window.catalogs.get(s.protocol_version)
+    if catalog is None:
+        return None
+    # Her stage when she began (her history), as the catalog she saw then depended on it.
+    history = window.people.get(s.participant_id)
+    stage = history.at(s.started_at).stage if history else window.stages.get(s.participant_id)
+    return not is_unlocked(catalog, s.practice_id, stage, s.program_week)
 
-    return paged(session, window, select(PracticeSession), PracticeSession, convert)
+
+def practice_sessions(session: Session, window: ExportWindow) -> Iterator[Records]:
+    table = PracticeSession
+    for rows in _study_pages(session, window, select(table), table):
+        records = [_record(r, table) for r in rows]
+        people = {r.participant_id for r in records if r.trigger == "rule"}
+        offers, _ = _rule_records(session, people)
+        links = offer_links(offers, records)
+        page = []
+        for s in records:
+            row = _practice_row(window, s, window.people[s.participant_id])
+            offer = links.get(s.id)
+            row["offer_ref"] = window.anonymizer.ref("O", offer.id) if offer else None
+            row["response_ref"] = window.anonymizer.ref("R", offer.response_id) if offer else None
+            page.append(row)
+        yield page
+
+
+OFFER_TIMES = ("offered_at", "decided_at")
+
+
+def offers(session: Session, window: ExportWindow) -> Iterator[Records]:
+    """Every offer a rule made on her answers, what she did with it, and the session it led to.
+
+    A session that follows later is linked from its own row (offer_ref, response_ref) in the
+    pull that brings it; the offer's session_ref is as known when the offer is read.
+    """
+    query = select(Offer, Response.protocol_version).join(
+        Response, col(Response.id) == Offer.response_id
+    )
+    for rows in _study_pages(session, window, query, Offer):
+        people = {_record(r, Offer).participant_id for r in rows}
+        every_offer, sessions = _rule_records(session, people)
+        links = offer_links(every_offer, sessions)
+        # An offer leads to the first session linked to it; a second one is her own return.
+        first: dict[Any, PracticeSession] = {}
+        for s in sorted(sessions, key=lambda s: (s.started_at, str(s.id))):
+            if s.id in links:
+                first.setdefault(links[s.id].id, s)
+        page = []
+        for r in rows:
+            o: Offer = _record(r, Offer)
+            name, weeks = window.anonymizer.person(o.participant_id)
+            # An offer belongs to the zone she was in when it was made.
+            zone = window.people[o.participant_id].zone_at(o.offered_at)
+            threshold = None
+            if o.rule == "offer_breathing":
+                threshold = window.thresholds.get(r.protocol_version)
+            followed = first.get(o.id)
+            row: dict[str, Any] = {
+                "pseudonym": name,
+                "offer_ref": window.anonymizer.ref("O", o.id),
+                "response_ref": window.anonymizer.ref("R", o.response_id),
+                "rule": o.rule,
+                "threshold": threshold,
+                "practice_id": o.practice_id,
+                "outcome": o.outcome,
+            }
+            at = {"offered_at": o.offered_at, "decided_at": o.decided_at}
+            times(row, at, zone, weeks, "offered_at")
+            row["timezone"] = zone
+            row["protocol_version"] = r.protocol_version
+            row["session_ref"] = window.anonymizer.ref("S", followed.id) if followed else None
+            page.append(row)
+        yield page
 
 
 SETTINGS = ("timezone", "stage", "wake_time", "sleep_time")
@@ -245,9 +387,9 @@ def _state_rows(
     history = History.of(State(r.at, r.timezone, r.stage, r.wake_time, r.sleep_time) for r in rows)
     starts = progress.week_starts(enrolled_at=enrolled_at, history=history, weeks=weeks)
 
-    def record(at: Any, state: State, ref: str | None, change: str, changed: str) -> dict:
+    def record(at: Any, state: State, ref: str | None, change: str, changed: list[str]) -> dict:
         row: dict[str, Any] = {"pseudonym": name, "state_ref": ref, "change": change}
-        row["changed"] = changed
+        row["changed"] = changed or None  # a list: ';'-joined in CSV, an array in NDJSON
         times(row, {"at": at}, state.timezone, weeks_back, "at")
         row.update({n: getattr(state, n) for n in SETTINGS})
         row["wake_time"] = state.wake_time.isoformat()
@@ -260,12 +402,13 @@ def _state_rows(
         if (stored.seq or 0) >= window.since:
             ref = window.anonymizer.ref("T", stored.id)
             if before is None:
-                out.append((state.at, record(state.at, state, ref, "enrolled", "")))
+                out.append((state.at, record(state.at, state, ref, "enrolled", [])))
             else:
-                what = " ".join(n for n in SETTINGS if getattr(state, n) != getattr(before, n))
+                what = [n for n in SETTINGS if getattr(state, n) != getattr(before, n)]
                 out.append((state.at, record(state.at, state, ref, "settings", what)))
         before = state
     for week, start in enumerate(starts, start=2):
         ref = f"{name}-W{week}"
-        out.append((start, record(start, history.at(start), ref, "program_week", "program_week")))
+        week_row = record(start, history.at(start), ref, "program_week", ["program_week"])
+        out.append((start, week_row))
     return [row for _, row in sorted(out, key=lambda pair: pair[0])]
