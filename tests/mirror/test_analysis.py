@@ -75,7 +75,8 @@ def test_the_script_takes_every_type_from_the_data_package(live, tmp_path):
     package = json.loads((directory / "datapackage.json").read_text())
     [responses] = [r for r in package["resources"] if r["name"] == "responses"]
     value = next(f for f in responses["schema"]["fields"] if f["name"] == "value")
-    assert value["type"] == "any"  # ratings and lists of triggers in one column
+    # Ratings, choices and lists of triggers share one column: the server types it as text.
+    assert value["type"] == "string"
     assert str(frames["responses"]["item_position"].dtype) == "Int64"
     assert str(frames["responses"]["late"].dtype) == "boolean"
     submitted = frames["responses"]["submitted_at_utc"].dtype

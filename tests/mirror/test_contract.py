@@ -1,7 +1,9 @@
-"""What the mirror takes from the server when it offers more: deletions and a data package.
+"""What the mirror takes from the server when it offers more, or less: deletions and a data
+package.
 
-The server does not offer either yet; these tests stand in for it at the edge of the network
-(see the README's "Mirrors" for the contract) and leave every other request to the live one.
+The server does not offer deletions yet, and a server of an earlier release offers no data
+package; these tests stand in for it at the edge of the network (see the README's "Mirrors"
+for the contract) and leave every other request to the live one.
 """
 
 import json
@@ -99,9 +101,15 @@ def _resources(directory: Path) -> dict[str, dict]:
     return {r["name"]: r for r in document["resources"]}
 
 
+def _no_package(request: httpx.Request) -> httpx.Response | None:
+    if request.url.path.endswith("/codebook") and request.url.params.get("format") == "datapackage":
+        return httpx.Response(422, json={"error": {"code": "invalid_input", "message": "format"}})
+    return None
+
+
 def test_without_the_servers_data_package_types_come_from_the_json_values(live, tmp_path):
     live.phone().checkin(stress=3, craving=2)
-    report = _pull(live, tmp_path)
+    report = _pull(live, tmp_path, Through(_no_package))
     assert report.server_package is False
     resources = _resources(tmp_path)
     assert list(resources) == DATASETS

@@ -54,6 +54,8 @@ TABLE: list[tuple[str, str, str, object, tuple[int, int, int, int]]] = [
     ("GET", "/studies/{slug}/compliance", "/studies/pilot/compliance", None, (200, 200, 403, 403)),
     ("GET", "/studies/{slug}/audit", "/studies/pilot/audit", None, (200, 403, 403, 200)),
     ("GET", "/studies/{slug}/codebook", "/studies/pilot/codebook", None, (200, 200, 200, 200)),
+    ("GET", "/studies/{slug}/protocols", "/studies/pilot/protocols", None, (200, 200, 200, 200)),
+    ("GET", "/studies/{slug}/catalog", "/studies/pilot/catalog", None, (200, 200, 200, 200)),
     (
         "GET",
         "/studies/{slug}/export/{dataset}",

@@ -98,7 +98,7 @@ def read_codebook(
     dataset and shape with its type, unit, value labels and missing-value meaning
     (scope studies:read)."""
     book = research_codebook.load_codebook(session=session)
-    free_text = TokenScope.EXPORT_FREE_TEXT.value in access.token.scopes.split()
+    free_text = TokenScope.EXPORT_FREE_TEXT.value in access.scopes
     study = access.study
     detail = {"format": format, **({"part": part} if format == "csv" else {})}
     audit(session, access, "codebook.read", utcnow(), detail)
