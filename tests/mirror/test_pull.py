@@ -192,3 +192,18 @@ def test_a_refused_token_says_so_and_writes_nothing(live, tmp_path):
             url=live.url, token="svr_wrong", study="pilot", directory=tmp_path, now=utcnow()
         )
     assert not list(tmp_path.glob("*.csv"))
+
+
+def test_every_resource_of_the_servers_data_package_is_mirrored_the_wide_shape_too(live, tmp_path):
+    ana = live.phone()
+    ana.checkin(stress=3, craving=2)
+    first = _pull(live, tmp_path)
+    ana.checkin(stress=6, craving=5)
+    second = _pull(live, tmp_path)
+
+    notes = {d.name: d.note for d in second.datasets}
+    assert {"offers", "participant_states", "responses-wide"} <= set(notes)
+    assert not any("not offered" in note for note in notes.values()), notes
+    wide = (tmp_path / "responses-wide.csv").read_text(encoding="utf-8").splitlines()
+    assert len(wide) == 1 + 2  # a header and one row per check-in, each once
+    assert {d.name: d.new_rows for d in first.datasets}["responses-wide"] == 1

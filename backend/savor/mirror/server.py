@@ -56,8 +56,8 @@ class Server:
     ) -> int | None:
         """Stream the dataset's rows changed since `since` into `take`; returns the next
         `since`, or None when the server does not offer this dataset."""
-        params: dict[str, Any] = {"format": "ndjson", "since": since}
-        with self.client.stream("GET", f"/export/{dataset}", params=params) as answer:
+        path, params = _request(dataset, {"format": "ndjson", "since": since})
+        with self.client.stream("GET", path, params=params) as answer:
             if answer.status_code != 200:
                 answer.read()
                 if _not_offered(answer):
@@ -72,14 +72,25 @@ class Server:
 
     def header(self, dataset: str, since: int) -> list[str]:
         """A dataset's columns, from the first line of its CSV."""
-        params: dict[str, Any] = {"format": "csv", "since": since}
-        with self.client.stream("GET", f"/export/{dataset}", params=params) as answer:
+        path, params = _request(dataset, {"format": "csv", "since": since})
+        with self.client.stream("GET", path, params=params) as answer:
             if answer.status_code != 200:
                 answer.read()
                 raise MirrorError(f"The server answered {dataset} with {_said(answer)}.")
             for line in answer.iter_lines():
                 return next(csv.reader([line]), [])
         return []
+
+
+WIDE = "-wide"
+
+
+def _request(dataset: str, params: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    """The export route and query of a data package resource: `responses-wide` is the
+    responses dataset in the wide shape."""
+    if dataset.endswith(WIDE):
+        return f"/export/{dataset.removesuffix(WIDE)}", {**params, "shape": "wide"}
+    return f"/export/{dataset}", params
 
 
 def _next_since(answer: httpx.Response, dataset: str) -> int:
