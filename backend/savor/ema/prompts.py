@@ -73,6 +73,29 @@ def mark_opened(*, session: Session, prompt: Prompt, now: datetime) -> Prompt:
     return prompt
 
 
+RECEIPTS = ("delivered", "shown", "clicked", "dismissed")
+
+
+def record_receipt(*, session: Session, prompt: Prompt, event: str, at: datetime) -> bool:
+    """Her phone reported the push `event` at `at`; only the first of each kind counts.
+
+    Returns whether this one counted. `at` is the phone's clock, in UTC: the time the
+    notification reached her, which the server only learns later (the phone may be offline).
+    """
+    if event not in RECEIPTS:
+        raise ValueError(f"unknown receipt {event!r}")
+    column = f"{event}_at"
+    # One conditional UPDATE: two receipts racing each other cannot both count.
+    result = session.execute(
+        update(Prompt)
+        .where(col(Prompt.id) == prompt.id)
+        .where(getattr(Prompt, column).is_(None))
+        .values({column: at})
+    )
+    session.commit()
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
 def expire_due(*, session: Session, now: datetime) -> int:
     result = session.execute(
         update(Prompt)

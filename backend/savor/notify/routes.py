@@ -1,12 +1,16 @@
 """Participant API: the key her browser subscribes with, and her devices' subscriptions."""
 
+import uuid
+from datetime import UTC
+
 from fastapi import APIRouter, Request, Response
 
 from savor.clock import utcnow
 from savor.db import SessionDep
 from savor.deps import SettingsDep
+from savor.ema import prompts as ema_prompts
 from savor.notify import service as notify_service
-from savor.notify.models import SubscriptionIn, SubscriptionRemove
+from savor.notify.models import ReceiptIn, SubscriptionIn, SubscriptionRemove
 from savor.studies.signin import ActiveParticipant, CurrentParticipant
 
 router = APIRouter(prefix="/api/v1", tags=["notifications"])
@@ -47,3 +51,21 @@ def delete_push_subscription(
     notify_service.remove_subscription(
         session=session, participant=participant, endpoint=body.endpoint
     )
+
+
+@router.post("/prompts/{prompt_id}/receipts", status_code=201)
+def create_receipt(
+    prompt_id: uuid.UUID,
+    body: ReceiptIn,
+    participant: ActiveParticipant,
+    session: SessionDep,
+    response: Response,
+) -> dict[str, str]:
+    """Her phone got, showed, or she tapped or dismissed, this notification (first one counts)."""
+    prompt = ema_prompts.her_prompt(session=session, participant=participant, prompt_id=prompt_id)
+    counted = ema_prompts.record_receipt(
+        session=session, prompt=prompt, event=body.event, at=body.at.astimezone(UTC)
+    )
+    if not counted:
+        response.status_code = 200
+    return {"status": "recorded" if counted else "already_recorded"}

@@ -47,6 +47,10 @@ class CheckInRow(NamedTuple):
     # The times of the _utc and _local columns, in their order.
     scheduled_at: Any
     sent_at: Any
+    delivered_at: Any
+    shown_at: Any
+    clicked_at: Any
+    dismissed_at: Any
     opened_at: Any
     started_at: Any
     submitted_at: Any
@@ -68,6 +72,10 @@ CHECK_IN = (
     Response.protocol_version,
     Prompt.scheduled_at,
     Prompt.sent_at,
+    Prompt.delivered_at,
+    Prompt.shown_at,
+    Prompt.clicked_at,
+    Prompt.dismissed_at,
     Prompt.opened_at,
     Response.started_at,
     Response.submitted_at,
@@ -77,7 +85,8 @@ CHECK_IN = (
     Response.late,
     Response.seq,
 )
-TIMES = ("scheduled_at", "sent_at", "opened_at", "started_at", "submitted_at", "received_at")
+TIMES = ("scheduled_at", "sent_at", "delivered_at", "shown_at", "clicked_at", "dismissed_at")
+TIMES += ("opened_at", "started_at", "submitted_at", "received_at")
 
 
 class ItemRow(NamedTuple):
@@ -195,8 +204,7 @@ class _CheckIns:
             return None
         name, weeks, shift = person
         zone = time_zone(row.timezone)
-        at = (row.scheduled_at, row.sent_at, row.opened_at)
-        at += (row.started_at, row.submitted_at, row.received_at)
+        at = tuple(getattr(row, name) for name in TIMES)
         utc, local = zip(*[driver.time_texts(a, zone, shift) for a in at], strict=True)
         anonymizer = self.window.anonymizer
         cells = (

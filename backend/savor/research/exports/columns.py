@@ -11,8 +11,22 @@ TIME_NOTE = (
 )
 
 
+# Receipts her phone sends about each notification: the phone's own clock, so a phone set
+# wrong shows here; empty when no receipt came (an older app, the phone off, or never).
+RECEIPTS = {
+    "delivered_at": "when the push reached her phone (its first receipt), UTC",
+    "shown_at": "when her phone showed the notification, UTC",
+    "clicked_at": "when she tapped the notification, UTC",
+    "dismissed_at": "when she swiped the notification away, UTC",
+}
+
+
+def _time_meaning(name: str) -> str:
+    return RECEIPTS.get(name, f"when {name.removesuffix('_at').replace('_', ' ')}, UTC")
+
+
 def _times(*names: str) -> Columns:
-    utc = [(f"{n}_utc", f"when {n.removesuffix('_at').replace('_', ' ')}, UTC") for n in names]
+    utc = [(f"{n}_utc", _time_meaning(n)) for n in names]
     local = [(f"{n}_local", "the same in her local time") for n in names]
     return utc + local
 
@@ -41,6 +55,10 @@ PROMPTS: Columns = [
         "expires_at",
         "sent_at",
         "reminded_at",
+        "delivered_at",
+        "shown_at",
+        "clicked_at",
+        "dismissed_at",
         "opened_at",
         "completed_at",
         "expired_at",
@@ -58,7 +76,18 @@ RESPONSE_BASE: Columns = [
     ("instrument_id", "the check-in answered"),
     ("instrument_version", "the exact version she saw; see the codebook"),
     ("protocol_version", "the protocol version in force for it"),
-    *_times("scheduled_at", "sent_at", "opened_at", "started_at", "submitted_at", "received_at"),
+    *_times(
+        "scheduled_at",
+        "sent_at",
+        "delivered_at",
+        "shown_at",
+        "clicked_at",
+        "dismissed_at",
+        "opened_at",
+        "started_at",
+        "submitted_at",
+        "received_at",
+    ),
     ("timezone", "her time zone when she answered, used for the _local columns"),
     ("local_date", "her calendar day when she answered"),
     ("late", "submitted after the prompt expired: stored and flagged, never dropped"),
