@@ -10,6 +10,7 @@ from sqlmodel import Session, col, select
 from savor.ema import service as ema_service
 from savor.ema.compliance import Compliance
 from savor.errors import AppError
+from savor.notify import health as notify_health
 from savor.practices import progress
 from savor.practices.catalog import checked_protocol
 from savor.research.models import (
@@ -87,25 +88,30 @@ def enrollment_codes(
 
 def compliance_report(*, session: Session, study: Study, now: datetime) -> ComplianceReport:
     overall, rows = ema_service.compliance_overview(session=session, study=study, now=now)
+    statuses = _statuses(session, study, rows, now)
     return ComplianceReport(
         study=study.slug,
         generated_at=now,
         overall=overall,
-        participants=_statuses(study, rows, now),
+        notifications_failing=sum(s.notifications == "failing" for s in statuses),
+        participants=statuses,
     )
 
 
 def participant_statuses(
     *, session: Session, study: Study, now: datetime
 ) -> list[ParticipantCompliance]:
-    """Each participant under her pseudonym: status, program week and compliance."""
+    """Each participant under her pseudonym: status, program week, compliance, notifications."""
     _, rows = ema_service.compliance_overview(session=session, study=study, now=now)
-    return _statuses(study, rows, now)
+    return _statuses(session, study, rows, now)
 
 
 def _statuses(
-    study: Study, rows: list[tuple[Participant, Compliance]], now: datetime
+    session: Session, study: Study, rows: list[tuple[Participant, Compliance]], now: datetime
 ) -> list[ParticipantCompliance]:
+    health = notify_health.notification_health(
+        session=session, participant_ids=[p.id for p, _ in rows], now=now
+    )
     # By pseudonym: in enrollment order, a list of who joined when would name each row.
     statuses = [
         ParticipantCompliance(
@@ -115,6 +121,8 @@ def _statuses(
                 enrolled_at=p.enrolled_at, timezone=p.timezone, now=now
             ),
             compliance=c,
+            notifications=health[p.id].notifications,
+            notifications_reason=health[p.id].reason,
         )
         for p, c in rows
     ]

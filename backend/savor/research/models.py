@@ -88,12 +88,21 @@ class ParticipantCompliance(SQLModel):
     status: str
     program_week: int
     compliance: Compliance
+    notifications: str = Field(
+        description="ok, or failing: her notifications are not reaching her phone"
+    )
+    notifications_reason: str | None = Field(
+        default=None,
+        description="no_device (none subscribed), push_refused (every device's last push "
+        "failed) or no_receipts (her last 3 pushes never reported delivered in time)",
+    )
 
 
 class ComplianceReport(SQLModel):
     study: str
     generated_at: datetime
     overall: Compliance
+    notifications_failing: int
     participants: list[ParticipantCompliance]
 
 
