@@ -1,6 +1,6 @@
 """Notifications that never reach her phone are flagged, not mistaken for her ignoring them."""
 
-from datetime import UTC, timedelta
+from datetime import UTC, datetime, timedelta
 
 from sqlmodel import select
 
@@ -83,3 +83,24 @@ def test_without_a_device_the_research_list_flags_her(client, session, settings)
     assert (row["notifications"], row["notifications_reason"]) == ("failing", "no_device")
     report = client.get("/api/research/v1/studies/pilot/compliance", headers=bearer(token)).json()
     assert report["notifications_failing"] == 1
+
+
+def test_her_device_is_seen_at_most_once_an_hour_and_only_by_the_ticker(
+    client, app, session, settings, push_service
+):
+    headers, _ = make_participant(client, session, settings)
+    _subscribe(client, headers, push_service)
+    device = session.exec(select(PushSubscription)).one()
+    device.last_seen_at = datetime(2026, 1, 1, tzinfo=UTC)
+    session.add(device)
+    session.commit()
+    seen = app.state.seen_devices
+    assert client.get("/api/v1/prompts", headers=headers).status_code == 200
+    assert client.get("/api/v1/prompts", headers=headers).status_code == 200
+    session.refresh(device)
+    assert device.last_seen_at == datetime(2026, 1, 1, tzinfo=UTC)  # nothing on the request
+    now = datetime.now(UTC)
+    assert seen.flush(session=session, now=now) == 1
+    assert seen.flush(session=session, now=now) == 0  # noted once for the hour
+    session.refresh(device)
+    assert device.last_seen_at == now
