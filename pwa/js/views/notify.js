@@ -33,8 +33,23 @@ async function turnOn() {
     userVisibleOnly: true,
     applicationServerKey: keyBytes(key),
   });
-  await api.subscribePush(sub.toJSON());
+  await api.subscribePush(withDevice(sub));
   return "on";
+}
+
+// What researchers see of her device's health: whether the app is installed and may notify.
+function withDevice(sub) {
+  return { ...sub.toJSON(), installed: standalone(), permission: Notification.permission };
+}
+
+// At each start: the server must hold the subscription this browser has (a restored backup,
+// a database move or a lost answer can part them), and a browser that dropped its subscription
+// while notifications are allowed gets a new one. Saving a known one again changes nothing.
+export async function repair() {
+  if (!supported() || Notification.permission !== "granted" || !navigator.onLine) return;
+  const sub = await subscription();
+  if (sub) await api.subscribePush(withDevice(sub));
+  else await turnOn();
 }
 
 async function turnOff() {
