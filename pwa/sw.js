@@ -400,14 +400,18 @@ self.addEventListener("push", (event) => {
   const promptId = typeof data.prompt_id === "string" ? data.prompt_id : null;
   event.waitUntil(
     (async () => {
-      await self.registration.showNotification(data.title || "Savor", {
-        body: data.body || "",
-        icon: "/icons/icon-192.png",
-        badge: "/icons/icon-192.png",
-        tag: data.tag || "savor",
-        data: { url: data.url || "/#/checkin", promptId },
-      });
-      await report(promptId, ["delivered", "shown"]).catch(() => null);
+      // It reached her phone either way; "shown" only if the phone let it be shown.
+      const shown = await self.registration
+        .showNotification(data.title || "Savor", {
+          body: data.body || "",
+          icon: "/icons/icon-192.png",
+          badge: "/icons/icon-192.png",
+          tag: data.tag || "savor",
+          data: { url: data.url || "/#/checkin", promptId },
+        })
+        .then(() => true)
+        .catch(() => false);
+      await report(promptId, shown ? ["delivered", "shown"] : ["delivered"]).catch(() => null);
     })(),
   );
 });
