@@ -104,3 +104,12 @@ def test_her_device_is_seen_at_most_once_an_hour_and_only_by_the_ticker(
     assert seen.flush(session=session, now=now) == 0  # noted once for the hour
     session.refresh(device)
     assert device.last_seen_at == now
+
+
+def test_she_can_see_whether_her_notifications_reach_her(client, session, settings, push_service):
+    headers, _ = make_participant(client, session, settings)
+    before = client.get("/api/v1/push/health", headers=headers).json()
+    assert before == {"notifications": "failing", "reason": "no_device"}
+    _subscribe(client, headers, push_service)
+    after = client.get("/api/v1/push/health", headers=headers).json()
+    assert after == {"notifications": "ok", "reason": None}

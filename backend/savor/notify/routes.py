@@ -9,7 +9,9 @@ from savor.clock import utcnow
 from savor.db import SessionDep
 from savor.deps import SettingsDep
 from savor.ema import prompts as ema_prompts
+from savor.notify import health as notify_health
 from savor.notify import service as notify_service
+from savor.notify.health import NotificationHealth
 from savor.notify.models import ReceiptIn, SubscriptionIn, SubscriptionRemove
 from savor.studies.signin import ActiveParticipant, CurrentParticipant
 
@@ -20,6 +22,15 @@ router = APIRouter(prefix="/api/v1", tags=["notifications"])
 def read_push_public_key(request: Request) -> dict[str, str]:
     """The VAPID public key for PushManager.subscribe(applicationServerKey)."""
     return {"public_key": request.app.state.vapid_keys.public_key}
+
+
+@router.get("/push/health", response_model=NotificationHealth)
+def read_push_health(participant: CurrentParticipant, session: SessionDep) -> NotificationHealth:
+    """Whether her notifications reach her, so the app can offer to fix them."""
+    found = notify_health.notification_health(
+        session=session, participant_ids=[participant.id], now=utcnow()
+    )
+    return found[participant.id]
 
 
 @router.post("/push-subscriptions", status_code=201)

@@ -6,6 +6,9 @@ import { kv } from "../db.js";
 import { $, html, render } from "../html.js";
 import * as outbox from "../outbox.js";
 import { openPrompts } from "../prompts.js";
+import * as notify from "./notify.js";
+
+const WEEK_MS = 7 * 24 * 3600 * 1000;
 
 function nextStep(t, prompts, program, titles, me) {
   if (me?.status === "withdrawn") {
@@ -64,6 +67,22 @@ function waiting(t, pending, kept) {
   return lines.length ? html`<section class="card notice">${lines}</section>` : "";
 }
 
+// A calm word when reminders cannot reach her: one fixing button, and "Not now" hides it for a
+// week. Never while she has left the study.
+async function reminderNotice(t, me) {
+  if (me?.status !== "active" || Date.now() < ((await kv.get("reminderNoticeUntil")) ?? 0)) {
+    return { mode: null, view: "" };
+  }
+  const mode = await notify.trouble().catch(() => null);
+  if (!mode) return { mode, view: "" };
+  const view = html`<section class="card notice" aria-labelledby="reminder-notice">
+    <h2 id="reminder-notice">${t(`home.reminders_${mode}_title`)}</h2>
+    <p>${t(`home.reminders_${mode}_body`)}</p>
+    <div class="actions"><button type="button" class="button" id="reminder-fix">${t(`home.reminders_${mode}_fix`)}</button>
+    <button type="button" class="link-button" id="reminder-later">${t("home.reminders_later")}</button></div></section>`;
+  return { mode, view };
+}
+
 async function keepTimezone(me) {
   const zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
   if (me?.status === "active" && zone && me.timezone !== zone) {
@@ -92,6 +111,7 @@ async function draw(root, ctx) {
   const titles = Object.fromEntries(list.map((p) => [p.id, p]));
   const hidden = Boolean(await kv.get("hideProgress"));
   const [pending, kept] = await Promise.all([outbox.pending(), outbox.kept()]);
+  const notice = await reminderNotice(t, me);
   render(
     root,
     html`
@@ -102,6 +122,7 @@ async function draw(root, ctx) {
       <a class="button secondary" href="#/practice/P03">${t("home.breathing_break")}</a>
     </div>
     ${waiting(t, pending.length, kept.length)}
+    ${notice.view}
     ${week(t, program)}
     ${progress(t, program, hidden)}`,
   );
@@ -109,6 +130,16 @@ async function draw(root, ctx) {
     await kv.set("hideProgress", !hidden);
     await draw(root, ctx);
     $("#toggle-progress", root)?.focus();
+  });
+  $("#reminder-later", root)?.addEventListener("click", async () => {
+    await kv.set("reminderNoticeUntil", Date.now() + WEEK_MS);
+    await draw(root, ctx);
+  });
+  $("#reminder-fix", root)?.addEventListener("click", async (event) => {
+    event.currentTarget.disabled = true;
+    const result = await notify.fix(notice.mode).catch(() => "failed");
+    if (result === "settings") location.hash = "#/settings";
+    else await draw(root, ctx);
   });
   keepTimezone(me);
 }

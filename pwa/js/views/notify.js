@@ -97,3 +97,22 @@ export async function wire(root, ctx) {
     button.disabled = false;
   });
 }
+
+// What Home tells her about reminders, or null when all is well (or nothing can be done here).
+export async function trouble() {
+  if (!supported()) return null;
+  if (Notification.permission === "denied") return "blocked";
+  if (!(await subscription())) return "off";
+  const health = await api.pushHealth().catch(() => null);
+  return health?.notifications === "failing" ? "failing" : null;
+}
+
+// The one fixing step Home offers: turn them on here, or subscribe again when they stopped
+// arriving. Blocked reminders (and an iPhone outside the home screen) need her settings.
+export async function fix(mode) {
+  if (mode === "blocked" || (isIphone() && !standalone())) return "settings";
+  if (mode === "failing") await turnOff();
+  const result = await turnOn();
+  await api.pushHealth("fresh").catch(() => null);
+  return result;
+}
