@@ -68,19 +68,36 @@ function waiting(t, pending, kept) {
 }
 
 // A calm word when reminders cannot reach her: one fixing button, and "Not now" hides it for a
-// week. Never while she has left the study.
-async function reminderNotice(t, me) {
+// week. Never while she has left the study. Drawn after the rest of Home, which never waits
+// for the server's answer.
+async function reminderNotice(slot, ctx, me) {
+  const { t } = ctx;
   if (me?.status !== "active" || Date.now() < ((await kv.get("reminderNoticeUntil")) ?? 0)) {
-    return { mode: null, view: "" };
+    return;
   }
   const mode = await notify.trouble().catch(() => null);
-  if (!mode) return { mode, view: "" };
-  const view = html`<section class="card notice" aria-labelledby="reminder-notice">
+  if (!mode || !slot.isConnected) return;
+  render(
+    slot,
+    html`<section class="card notice" aria-labelledby="reminder-notice">
     <h2 id="reminder-notice">${t(`home.reminders_${mode}_title`)}</h2>
     <p>${t(`home.reminders_${mode}_body`)}</p>
     <div class="actions"><button type="button" class="button" id="reminder-fix">${t(`home.reminders_${mode}_fix`)}</button>
-    <button type="button" class="link-button" id="reminder-later">${t("home.reminders_later")}</button></div></section>`;
-  return { mode, view };
+    <button type="button" class="link-button" id="reminder-later">${t("home.reminders_later")}</button></div></section>`,
+  );
+  $("#reminder-later", slot).addEventListener("click", async () => {
+    await kv.set("reminderNoticeUntil", Date.now() + WEEK_MS);
+    slot.replaceChildren();
+  });
+  $("#reminder-fix", slot).addEventListener("click", async (event) => {
+    event.currentTarget.disabled = true;
+    const result = await notify.fix(mode).catch(() => "failed");
+    if (result === "settings") location.hash = "#/settings";
+    else {
+      slot.replaceChildren();
+      reminderNotice(slot, ctx, me);
+    }
+  });
 }
 
 async function keepTimezone(me) {
@@ -111,7 +128,6 @@ async function draw(root, ctx) {
   const titles = Object.fromEntries(list.map((p) => [p.id, p]));
   const hidden = Boolean(await kv.get("hideProgress"));
   const [pending, kept] = await Promise.all([outbox.pending(), outbox.kept()]);
-  const notice = await reminderNotice(t, me);
   render(
     root,
     html`
@@ -122,7 +138,7 @@ async function draw(root, ctx) {
       <a class="button secondary" href="#/practice/P03">${t("home.breathing_break")}</a>
     </div>
     ${waiting(t, pending.length, kept.length)}
-    ${notice.view}
+    <div id="reminder-slot"></div>
     ${week(t, program)}
     ${progress(t, program, hidden)}`,
   );
@@ -131,15 +147,6 @@ async function draw(root, ctx) {
     await draw(root, ctx);
     $("#toggle-progress", root)?.focus();
   });
-  $("#reminder-later", root)?.addEventListener("click", async () => {
-    await kv.set("reminderNoticeUntil", Date.now() + WEEK_MS);
-    await draw(root, ctx);
-  });
-  $("#reminder-fix", root)?.addEventListener("click", async (event) => {
-    event.currentTarget.disabled = true;
-    const result = await notify.fix(notice.mode).catch(() => "failed");
-    if (result === "settings") location.hash = "#/settings";
-    else await draw(root, ctx);
-  });
+  reminderNotice($("#reminder-slot", root), ctx, me);
   keepTimezone(me);
 }
