@@ -113,3 +113,19 @@ def test_she_can_see_whether_her_notifications_reach_her(client, session, settin
     _subscribe(client, headers, push_service)
     after = client.get("/api/v1/push/health", headers=headers).json()
     assert after == {"notifications": "ok", "reason": None}
+
+
+def test_every_device_refusing_three_pushes_in_a_row_is_failing(
+    client, session, settings, push_service
+):
+    headers, participant = make_participant(client, session, settings)
+    _subscribe(client, headers, push_service)
+    device = session.exec(select(PushSubscription)).one()
+    now = datetime.now(UTC)
+    for failures, expected in ((2, "ok"), (3, "failing")):
+        device.failures = failures
+        session.add(device)
+        session.commit()
+        health = _health(session, participant, now)
+        assert health.notifications == expected
+    assert health.reason == "push_refused"

@@ -1,8 +1,8 @@
 """Whether notifications reach her: the flag researchers see before she is called "non-compliant".
 
-`failing` when she has no device that takes pushes, or when her last three pushed prompts got
-no `delivered` receipt within their open window. Read from the prompts each time, so the next
-receipt clears it with nothing to reset.
+`failing` when she has no device, when every device's last 3 pushes were refused, or when
+her last three pushed prompts got no `delivered` receipt within their open window. Read from
+the prompts each time, so the next receipt clears it with nothing to reset.
 """
 
 from collections import defaultdict
@@ -35,7 +35,9 @@ def judge(devices: list[Any], pushes: list[Any]) -> NotificationHealth:
     """`pushes`: her pushed prompts whose window closed or that got a receipt, newest first."""
     if not devices:
         return NotificationHealth(notifications="failing", reason="no_device")
-    if all(d.failures > 0 for d in devices):
+    # One refused push is often passing (a busy push service); three in a row on every device
+    # is not.
+    if all(d.failures >= UNACKNOWLEDGED for d in devices):
         return NotificationHealth(notifications="failing", reason="push_refused")
     recent = pushes[:UNACKNOWLEDGED]
     if len(recent) == UNACKNOWLEDGED and not any(_acknowledged(p) for p in recent):

@@ -93,8 +93,8 @@ class ParticipantCompliance(SQLModel):
     )
     notifications_reason: str | None = Field(
         default=None,
-        description="no_device (none subscribed), push_refused (every device's last push "
-        "failed) or no_receipts (her last 3 pushes never reported delivered in time)",
+        description="no_device (none subscribed), push_refused (every device refused "
+        "its last 3 pushes) or no_receipts (her last 3 pushes never reported delivered in time)",
     )
 
 

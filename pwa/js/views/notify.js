@@ -2,6 +2,7 @@
 // only from the home screen, so she is shown how to add the app there first.
 
 import * as api from "../api.js";
+import * as updates from "../updates.js";
 import { $, html } from "../html.js";
 
 const supported = () =>
@@ -39,7 +40,9 @@ async function turnOn() {
 
 // What researchers see of her device's health: whether the app is installed and may notify.
 function withDevice(sub) {
-  return { ...sub.toJSON(), installed: standalone(), permission: Notification.permission };
+  const device = { installed: standalone(), permission: Notification.permission };
+  const version = updates.version()?.slice(0, 40);
+  return { ...sub.toJSON(), ...device, ...(version ? { app_version: version } : {}) };
 }
 
 // At each start: the server must hold the subscription this browser has (a restored backup,
