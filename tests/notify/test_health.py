@@ -109,10 +109,10 @@ def test_her_device_is_seen_at_most_once_an_hour_and_only_by_the_ticker(
 def test_she_can_see_whether_her_notifications_reach_her(client, session, settings, push_service):
     headers, _ = make_participant(client, session, settings)
     before = client.get("/api/v1/push/health", headers=headers).json()
-    assert before == {"notifications": "failing", "reason": "no_device"}
+    assert before == {"notifications": "failing", "reason": "no_device", "devices": []}
     _subscribe(client, headers, push_service)
     after = client.get("/api/v1/push/health", headers=headers).json()
-    assert after == {"notifications": "ok", "reason": None}
+    assert (after["notifications"], after["reason"]) == ("ok", None)
 
 
 def test_every_device_refusing_three_pushes_in_a_row_is_failing(
@@ -129,3 +129,36 @@ def test_every_device_refusing_three_pushes_in_a_row_is_failing(
         health = _health(session, participant, now)
         assert health.notifications == expected
     assert health.reason == "push_refused"
+
+
+def test_researchers_see_her_devices_health_and_nothing_that_names_the_device(
+    client, session, settings, push_service
+):
+    headers, _ = make_participant(client, session, settings)
+    device = {"installed": False, "permission": "granted", "app_version": "abc123"}
+    _subscribe(client, headers, push_service, **device)
+    token = make_research_token(session, studies_service.get_study(session=session, slug="pilot"))
+    url = "/api/research/v1/studies/pilot/participants"
+    [row] = client.get(url, headers=bearer(token)).json()
+    [seen] = row["devices"]
+    assert set(seen) == {
+        "platform",
+        "installed",
+        "permission",
+        "app_version",
+        "last_seen_at",
+        "last_success_at",
+        "failures",
+    }
+    assert (seen["platform"], seen["installed"], seen["app_version"]) == ("other", False, "abc123")
+
+
+def test_after_she_withdraws_her_notifications_are_stopped_not_failing(client, session, settings):
+    headers, _ = make_participant(client, session, settings)
+    assert client.post("/api/v1/me/withdraw", headers=headers).status_code == 200
+    token = make_research_token(session, studies_service.get_study(session=session, slug="pilot"))
+    url = "/api/research/v1/studies/pilot/participants"
+    [row] = client.get(url, headers=bearer(token)).json()
+    assert (row["notifications"], row["notifications_reason"]) == ("stopped", None)
+    report = client.get("/api/research/v1/studies/pilot/compliance", headers=bearer(token)).json()
+    assert report["notifications_failing"] == 0

@@ -19,12 +19,29 @@ from savor.notify.models import PushSubscription
 UNACKNOWLEDGED = 3
 
 
+class DeviceHealth(BaseModel):
+    """One of her devices as researchers see it: never its endpoint, keys or user agent."""
+
+    platform: str
+    installed: bool | None
+    permission: str | None
+    app_version: str | None
+    last_seen_at: datetime | None
+    last_success_at: datetime | None
+    failures: int
+
+
 class NotificationHealth(BaseModel):
-    notifications: Literal["ok", "failing"]
+    notifications: Literal["ok", "failing", "stopped"]
     reason: Literal["no_device", "push_refused", "no_receipts"] | None = None
+    devices: list[DeviceHealth] = []
 
 
-OK = NotificationHealth(notifications="ok")
+STOPPED = NotificationHealth(notifications="stopped")
+
+
+def _device(row: Any) -> DeviceHealth:
+    return DeviceHealth.model_validate(row, from_attributes=True)
 
 
 def _acknowledged(prompt: Any) -> bool:
@@ -33,16 +50,17 @@ def _acknowledged(prompt: Any) -> bool:
 
 def judge(devices: list[Any], pushes: list[Any]) -> NotificationHealth:
     """`pushes`: her pushed prompts whose window closed or that got a receipt, newest first."""
+    seen = [_device(d) for d in devices]
     if not devices:
         return NotificationHealth(notifications="failing", reason="no_device")
     # One refused push is often passing (a busy push service); three in a row on every device
     # is not.
     if all(d.failures >= UNACKNOWLEDGED for d in devices):
-        return NotificationHealth(notifications="failing", reason="push_refused")
+        return NotificationHealth(notifications="failing", reason="push_refused", devices=seen)
     recent = pushes[:UNACKNOWLEDGED]
     if len(recent) == UNACKNOWLEDGED and not any(_acknowledged(p) for p in recent):
-        return NotificationHealth(notifications="failing", reason="no_receipts")
-    return OK
+        return NotificationHealth(notifications="failing", reason="no_receipts", devices=seen)
+    return NotificationHealth(notifications="ok", devices=seen)
 
 
 def notification_health(
@@ -51,10 +69,8 @@ def notification_health(
     """Each participant's flag, from two reads however many participants there are."""
     ids = list(participant_ids)
     devices: dict[Any, list[Any]] = defaultdict(list)
-    for device in session.execute(
-        select(PushSubscription.participant_id, PushSubscription.failures).where(
-            col(PushSubscription.participant_id).in_(ids)
-        )
+    for device in session.exec(
+        select(PushSubscription).where(col(PushSubscription.participant_id).in_(ids))
     ):
         devices[device.participant_id].append(device)
     # A prompt still open without a receipt is not yet evidence either way.

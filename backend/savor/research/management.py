@@ -109,9 +109,8 @@ def participant_statuses(
 def _statuses(
     session: Session, study: Study, rows: list[tuple[Participant, Compliance]], now: datetime
 ) -> list[ParticipantCompliance]:
-    health = notify_health.notification_health(
-        session=session, participant_ids=[p.id for p, _ in rows], now=now
-    )
+    active = [p.id for p, _ in rows if p.withdrawn_at is None]
+    health = notify_health.notification_health(session=session, participant_ids=active, now=now)
     # By pseudonym: in enrollment order, a list of who joined when would name each row.
     statuses = [
         ParticipantCompliance(
@@ -121,8 +120,9 @@ def _statuses(
                 enrolled_at=p.enrolled_at, timezone=p.timezone, now=now
             ),
             compliance=c,
-            notifications=health[p.id].notifications,
-            notifications_reason=health[p.id].reason,
+            notifications=(found := health.get(p.id, notify_health.STOPPED)).notifications,
+            notifications_reason=found.reason,
+            devices=found.devices,
         )
         for p, c in rows
     ]
