@@ -127,13 +127,17 @@ def _sent(engine: Any) -> int:
 def _acknowledge(engine: Any, event: str, stop: threading.Event, counted: list[int]) -> None:
     """Record `event` for each prompt once it is sent, one request's worth of work at a time."""
     column = getattr(Prompt, f"{event}_at")
+    query = select(Prompt.id, Prompt.participant_id).where(col(Prompt.status) == "sent")
     while not stop.is_set():
         with Session(engine) as session:
-            query = select(Prompt).where(col(Prompt.status) == "sent").where(column.is_(None))
-            waiting = session.exec(query.limit(50)).all()  # type: ignore[call-overload]
-            for prompt in waiting:
+            waiting = session.execute(query.where(column.is_(None)).limit(50)).all()
+            for prompt_id, mother in waiting:
                 counted[0] += ema_prompts.record_receipt(
-                    session=session, prompt=prompt, event=event, at=datetime.now(UTC)
+                    session=session,
+                    participant=Participant(id=mother),
+                    prompt_id=prompt_id,
+                    event=event,
+                    at=datetime.now(UTC),
                 )
         if not waiting:
             time.sleep(0.05)

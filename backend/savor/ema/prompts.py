@@ -76,24 +76,32 @@ def mark_opened(*, session: Session, prompt: Prompt, now: datetime) -> Prompt:
 RECEIPTS = ("delivered", "shown", "clicked", "dismissed")
 
 
-def record_receipt(*, session: Session, prompt: Prompt, event: str, at: datetime) -> bool:
+def record_receipt(
+    *, session: Session, participant: Participant, prompt_id: uuid.UUID, event: str, at: datetime
+) -> bool:
     """Her phone reported the push `event` at `at`; only the first of each kind counts.
 
-    Returns whether this one counted. `at` is the phone's clock, in UTC: the time the
-    notification reached her, which the server only learns later (the phone may be offline).
+    Returns whether this one counted; 404 `unknown_prompt` when the prompt is not hers. `at` is
+    the phone's clock, in UTC: when the notification reached her, which the server may only
+    learn later (the phone may have been offline).
     """
     if event not in RECEIPTS:
         raise ValueError(f"unknown receipt {event!r}")
     column = f"{event}_at"
-    # One conditional UPDATE: two receipts racing each other cannot both count.
+    # One conditional UPDATE, nothing read first (receipts arrive while prompts are being
+    # sent): two receipts racing each other cannot both count.
     result = session.execute(
         update(Prompt)
-        .where(col(Prompt.id) == prompt.id)
+        .where(col(Prompt.id) == prompt_id)
+        .where(col(Prompt.participant_id) == participant.id)
         .where(getattr(Prompt, column).is_(None))
         .values({column: at})
     )
     session.commit()
-    return bool(result.rowcount)  # type: ignore[attr-defined]
+    if result.rowcount:  # type: ignore[attr-defined]
+        return True
+    her_prompt(session=session, participant=participant, prompt_id=prompt_id)
+    return False
 
 
 def expire_due(*, session: Session, now: datetime) -> int:

@@ -73,9 +73,12 @@ def create_receipt(
     response: Response,
 ) -> dict[str, str]:
     """Her phone got, showed, or she tapped or dismissed, this notification (first one counts)."""
-    prompt = ema_prompts.her_prompt(session=session, participant=participant, prompt_id=prompt_id)
     counted = ema_prompts.record_receipt(
-        session=session, prompt=prompt, event=body.event, at=body.at.astimezone(UTC)
+        session=session,
+        participant=participant,
+        prompt_id=prompt_id,
+        event=body.event,
+        at=body.at.astimezone(UTC),
     )
     if not counted:
         response.status_code = 200
