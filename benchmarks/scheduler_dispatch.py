@@ -32,7 +32,7 @@ from sqlalchemy import func, insert, select
 from sqlmodel import Session, col
 
 from savor.config import Settings
-from savor.db import make_engine
+from savor.db import make_engine, make_writer_engine
 from savor.ema import jobs as ema_jobs
 from savor.ema import prompts as ema_prompts
 from savor.ema.models import Prompt
@@ -41,6 +41,7 @@ from savor.notify.jobs import build_jobs, make_sender
 from savor.notify.models import PushSubscription
 from savor.notify.vapid import VapidKeys
 from savor.notify.webpush import neutral_payload
+from savor.storing.thread import WriteQueue
 from savor.studies import service as studies_service
 from savor.studies.models import Participant
 from savor.ticker import start_scheduler
@@ -124,21 +125,21 @@ def _sent(engine: Any) -> int:
         return connection.execute(query).scalar_one()
 
 
-def _acknowledge(engine: Any, event: str, stop: threading.Event, counted: list[int]) -> None:
-    """Record `event` for each prompt once it is sent, one request's worth of work at a time."""
+def _acknowledge(
+    engine: Any, writer: WriteQueue, event: str, stop: threading.Event, counted: list[int]
+) -> None:
+    """Send `event` for each prompt once it is sent, one request at a time, through the writer
+    thread as the route does."""
     column = getattr(Prompt, f"{event}_at")
     query = select(Prompt.id, Prompt.participant_id).where(col(Prompt.status) == "sent")
     while not stop.is_set():
-        with Session(engine) as session:
-            waiting = session.execute(query.where(column.is_(None)).limit(50)).all()
-            for prompt_id, mother in waiting:
-                counted[0] += ema_prompts.record_receipt(
-                    session=session,
-                    participant=Participant(id=mother),
-                    prompt_id=prompt_id,
-                    event=event,
-                    at=datetime.now(UTC),
-                )
+        with engine.connect() as connection:
+            waiting = connection.execute(query.where(column.is_(None)).limit(50)).all()
+        for prompt_id, mother in waiting:
+            write = ema_prompts.receipt_write(
+                participant_id=mother, prompt_id=prompt_id, event=event, at=datetime.now(UTC)
+            )
+            counted[0] += writer.submit(write)
         if not waiting:
             time.sleep(0.05)
 
@@ -189,8 +190,9 @@ def measure_dispatch(kind: str, url: str) -> None:
         expire = [job for job in ema_jobs.build_jobs(engine=engine) if job.__name__ == "expire"]
         jobs = [*build_jobs(engine=engine, send=send), *expire]
         stop, receipts = threading.Event(), {"delivered": [0], "shown": [0]}
+        writer = WriteQueue(make_writer_engine(url))
         phones = [
-            threading.Thread(target=_acknowledge, args=(engine, event, stop, counted))
+            threading.Thread(target=_acknowledge, args=(engine, writer, event, stop, counted))
             for event, counted in receipts.items()
         ]
         for phone in phones:
@@ -203,6 +205,7 @@ def measure_dispatch(kind: str, url: str) -> None:
         stop.set()
         for phone in phones:
             phone.join()
+        writer.close()
     pipe.send("all")
     arrived, refusals = pipe.recv()
     pipe.send("stop")

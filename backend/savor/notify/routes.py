@@ -7,7 +7,7 @@ from fastapi import APIRouter, Request, Response
 
 from savor.clock import utcnow
 from savor.db import SessionDep
-from savor.deps import SettingsDep
+from savor.deps import SettingsDep, WriterDep
 from savor.ema import prompts as ema_prompts
 from savor.notify import health as notify_health
 from savor.notify import service as notify_service
@@ -70,16 +70,19 @@ def create_receipt(
     body: ReceiptIn,
     participant: ActiveParticipant,
     session: SessionDep,
+    writer: WriterDep,
     response: Response,
 ) -> dict[str, str]:
     """Her phone got, showed, or she tapped or dismissed, this notification (first one counts)."""
-    counted = ema_prompts.record_receipt(
-        session=session,
-        participant=participant,
+    write = ema_prompts.receipt_write(
+        participant_id=participant.id,
         prompt_id=prompt_id,
         event=body.event,
         at=body.at.astimezone(UTC),
     )
+    counted = writer.submit(write)
+    if not counted:  # a repeat, or not hers: a 404 then
+        ema_prompts.her_prompt(session=session, participant=participant, prompt_id=prompt_id)
     if not counted:
         response.status_code = 200
     return {"status": "recorded" if counted else "already_recorded"}
