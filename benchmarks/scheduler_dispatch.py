@@ -7,6 +7,10 @@ Lag is the time the push service had read the request minus the prompt's schedul
 The baseline sends the same 1,000 messages to the same service with the same sender and
 pool of threads but no database: no claims, no reads, no writes, no tick to wait for.
 
+Receipts flow back meanwhile, as phones send them: while prompts are sent, two threads
+record a `delivered` and a `shown` receipt for each prompt as soon as it is marked sent, one
+conditional UPDATE and commit each, as `POST /prompts/{id}/receipts` does.
+
 Planning is left out: it ticks in a lane of its own, between the minutes prompts fall due
 on, and would cancel these hand-made prompts, which the study's protocol does not ask for.
 """
@@ -14,6 +18,7 @@ on, and would cancel these hand-made prompts, which the study's protocol does no
 import multiprocessing
 import statistics
 import tempfile
+import threading
 import time
 import uuid
 from datetime import UTC, datetime, timedelta
@@ -27,14 +32,16 @@ from sqlalchemy import func, insert, select
 from sqlmodel import Session, col
 
 from savor.config import Settings
-from savor.db import make_engine
+from savor.db import make_engine, make_writer_engine
 from savor.ema import jobs as ema_jobs
+from savor.ema import prompts as ema_prompts
 from savor.ema.models import Prompt
 from savor.notify import fanout
 from savor.notify.jobs import build_jobs, make_sender
 from savor.notify.models import PushSubscription
 from savor.notify.vapid import VapidKeys
 from savor.notify.webpush import neutral_payload
+from savor.storing.thread import WriteQueue
 from savor.studies import service as studies_service
 from savor.studies.models import Participant
 from savor.ticker import start_scheduler
@@ -118,6 +125,25 @@ def _sent(engine: Any) -> int:
         return connection.execute(query).scalar_one()
 
 
+def _acknowledge(
+    engine: Any, writer: WriteQueue, event: str, stop: threading.Event, counted: list[int]
+) -> None:
+    """Send `event` for each prompt once it is sent, one request at a time, through the writer
+    thread as the route does."""
+    column = getattr(Prompt, f"{event}_at")
+    query = select(Prompt.id, Prompt.participant_id).where(col(Prompt.status) == "sent")
+    while not stop.is_set():
+        with engine.connect() as connection:
+            waiting = connection.execute(query.where(column.is_(None)).limit(50)).all()
+        for prompt_id, mother in waiting:
+            write = ema_prompts.receipt_write(
+                participant_id=mother, prompt_id=prompt_id, event=event, at=datetime.now(UTC)
+            )
+            counted[0] += writer.submit(write)
+        if not waiting:
+            time.sleep(0.05)
+
+
 def _settings(url: str, folder: str) -> tuple[Settings, VapidKeys]:
     key = ec.generate_private_key(ec.SECP256R1())
     pem = key.private_bytes(
@@ -163,11 +189,23 @@ def measure_dispatch(kind: str, url: str) -> None:
         ours = _seed(engine, browsers, due)
         expire = [job for job in ema_jobs.build_jobs(engine=engine) if job.__name__ == "expire"]
         jobs = [*build_jobs(engine=engine, send=send), *expire]
+        stop, receipts = threading.Event(), {"delivered": [0], "shown": [0]}
+        writer = WriteQueue(make_writer_engine(url))
+        phones = [
+            threading.Thread(target=_acknowledge, args=(engine, writer, event, stop, counted))
+            for event, counted in receipts.items()
+        ]
+        for phone in phones:
+            phone.start()
         scheduler = start_scheduler(jobs, interval_seconds=interval)
         deadline = time.time() + WAIT_SECONDS + (due.timestamp() - time.time())
         while _sent(engine) < MOTHERS and time.time() < deadline:
             time.sleep(0.2)
         scheduler.shutdown(wait=True)
+        stop.set()
+        for phone in phones:
+            phone.join()
+        writer.close()
     pipe.send("all")
     arrived, refusals = pipe.recv()
     pipe.send("stop")
@@ -181,6 +219,7 @@ def measure_dispatch(kind: str, url: str) -> None:
         f"{kind:10} dispatch  p50 {p50:5.2f} s  p99 {p99:5.2f} s  max {worst:5.2f} s"
         f"  errors {missing + len(refusals)} ({missing} not delivered, {len(refusals)} refused)"
         f"  duplicates {len(lags) - len(set(p for p, _ in arrived if p in ours))}"
+        f"  receipts {receipts['delivered'][0]} delivered, {receipts['shown'][0]} shown"
     )
     print(
         f"{kind:10} baseline  p50 {b50:5.2f} s  p99 {b99:5.2f} s  max {bworst:5.2f} s"

@@ -279,16 +279,121 @@ async function audio(request) {
   });
 }
 
-// Background Sync is a bonus (Safari and Firefox lack it): ask an open page to flush.
+// Background Sync is a bonus (Safari and Firefox lack it): ask an open page to flush, and send
+// the receipts waiting in the outbox ourselves, since no page may be open.
 self.addEventListener("sync", (event) => {
-  if (event.tag === "outbox") event.waitUntil(tellClients({ type: "flush" }));
+  if (event.tag === "outbox") {
+    event.waitUntil(Promise.all([tellClients({ type: "flush" }), sendWaitingReceipts()]));
+  }
 });
 
 async function tellClients(message) {
   for (const client of await self.clients.matchAll({ type: "window" })) client.postMessage(message);
 }
 
-// Push text is written by the server and stays neutral ("Time for a short check-in").
+// Receipts: what became of each notification, sent even when no page of the app is open, so
+// researchers can tell "it never reached her phone" from "she did not answer". The page's
+// IndexedDB (js/db.js: database "savor", stores "kv" and "outbox") holds her token and the
+// outbox; this worker is a classic script, so it reads them here with a few lines of its own,
+// each a short transaction, and closes the database at once so the page can always upgrade it.
+const DB_NAME = "savor";
+// Answers after which a receipt is done with: counted, or never to be (her prompt is gone,
+// she left the study or signed out).
+const RECEIPT_KINDS = new Set([200, 201, 400, 401, 403, 404, 409, 410, 413, 422]);
+
+function openDb() {
+  return new Promise((resolve, reject) => {
+    const req = indexedDB.open(DB_NAME);
+    // Before the page ever ran there is nothing to read: leave creating the stores to it.
+    req.onupgradeneeded = () => req.transaction.abort();
+    req.onsuccess = () => resolve(req.result);
+    req.onerror = () => reject(req.error);
+  });
+}
+
+async function withStore(name, mode, work) {
+  const db = await openDb();
+  try {
+    if (!db.objectStoreNames.contains(name)) return undefined;
+    const tx = db.transaction(name, mode);
+    const req = work(tx.objectStore(name));
+    return await new Promise((resolve, reject) => {
+      tx.oncomplete = () => resolve(req?.result);
+      tx.onerror = tx.onabort = () => reject(tx.error);
+    });
+  } finally {
+    db.close();
+  }
+}
+
+const token = () => withStore("kv", "readonly", (s) => s.get("token")).catch(() => undefined);
+
+async function postReceipt(record, bearer) {
+  try {
+    const response = await fetch(`/api/v1${record.path}`, {
+      method: "POST",
+      headers: {
+        Accept: "application/json",
+        "Content-Type": "application/json",
+        Authorization: `Bearer ${bearer}`,
+      },
+      body: JSON.stringify(record.body),
+    });
+    return response.status;
+  } catch {
+    return 0;
+  }
+}
+
+// The same shape the page's outbox sends (js/api.js `writes`), so either may send it later.
+function receipt(promptId, event) {
+  return {
+    kind: "receipt",
+    method: "POST",
+    path: `/prompts/${encodeURIComponent(promptId)}/receipts`,
+    body: { event, at: new Date().toISOString() },
+  };
+}
+
+// One sender at a time with the page's outbox (js/outbox.js takes the same lock), so a
+// waiting receipt is sent once. A receipt the server refuses (404: the prompt is gone) is let
+// go; one that cannot reach it stays for the next push, sync or page.
+function outboxLock(work) {
+  return self.navigator.locks ? self.navigator.locks.request("savor-outbox", work) : work();
+}
+
+async function sendWaitingReceipts() {
+  const bearer = await token();
+  if (!bearer) return;
+  await outboxLock(async () => {
+    const waiting = (await withStore("outbox", "readonly", (s) => s.getAll())) ?? [];
+    for (const record of waiting.filter((r) => r.kind === "receipt")) {
+      const status = await postReceipt(record, bearer);
+      if (!RECEIPT_KINDS.has(status)) return; // offline or busy: keep them, in order
+      await withStore("outbox", "readwrite", (s) => s.delete(record.seq));
+    }
+  });
+}
+
+async function report(promptId, events) {
+  if (!promptId) return;
+  const bearer = await token();
+  if (!bearer) return;
+  await sendWaitingReceipts().catch(() => null);
+  for (const event of events) {
+    const record = receipt(promptId, event);
+    const status = await postReceipt(record, bearer);
+    if (RECEIPT_KINDS.has(status)) continue;
+    const waiting = { ...record, id: crypto.randomUUID(), label: "receipt" };
+    await withStore("outbox", "readwrite", (s) =>
+      s.add({ ...waiting, created_at: new Date().toISOString() }),
+    ).catch(() => null);
+    await self.registration.sync?.register("outbox").catch(() => null);
+  }
+}
+
+// Push text is written by the server and stays neutral ("Time for a short check-in"); the
+// payload names only the prompt, so the receipts can say which one arrived.
 self.addEventListener("push", (event) => {
   let data = {};
   try {
@@ -296,15 +401,27 @@ self.addEventListener("push", (event) => {
   } catch {
     data = { body: event.data?.text() };
   }
+  const promptId = typeof data.prompt_id === "string" ? data.prompt_id : null;
   event.waitUntil(
-    self.registration.showNotification(data.title || "Savor", {
-      body: data.body || "",
-      icon: "/icons/icon-192.png",
-      badge: "/icons/icon-192.png",
-      tag: data.tag || "savor",
-      data: { url: data.url || "/#/checkin" },
-    }),
+    (async () => {
+      // It reached her phone either way; "shown" only if the phone let it be shown.
+      const shown = await self.registration
+        .showNotification(data.title || "Savor", {
+          body: data.body || "",
+          icon: "/icons/icon-192.png",
+          badge: "/icons/icon-192.png",
+          tag: data.tag || "savor",
+          data: { url: data.url || "/#/checkin", promptId },
+        })
+        .then(() => true)
+        .catch(() => false);
+      await report(promptId, shown ? ["delivered", "shown"] : ["delivered"]).catch(() => null);
+    })(),
   );
+});
+
+self.addEventListener("notificationclose", (event) => {
+  event.waitUntil(report(event.notification.data?.promptId, ["dismissed"]).catch(() => null));
 });
 
 self.addEventListener("notificationclick", (event) => {
@@ -312,6 +429,9 @@ self.addEventListener("notificationclick", (event) => {
   const target = event.notification.data?.url || "/";
   event.waitUntil(
     (async () => {
+      // The receipt first, but never holding up her check-in for long on a slow network.
+      const sent = report(event.notification.data?.promptId, ["clicked"]).catch(() => null);
+      await Promise.race([sent, new Promise((resolve) => setTimeout(resolve, 1500))]);
       const windows = await self.clients.matchAll({ type: "window", includeUncontrolled: true });
       const open = windows.find((client) => new URL(client.url).origin === self.location.origin);
       if (open) {
@@ -320,5 +440,38 @@ self.addEventListener("notificationclick", (event) => {
       }
       return self.clients.openWindow(target);
     })(),
+  );
+});
+
+// The push service replaced (or dropped) her subscription: subscribe again with the same key
+// and tell the server, which forgets the old endpoint. The app checks again at its next start.
+self.addEventListener("pushsubscriptionchange", (event) => {
+  event.waitUntil(
+    (async () => {
+      const bearer = await token();
+      if (!bearer) return;
+      const key = event.oldSubscription?.options?.applicationServerKey;
+      const fresh =
+        event.newSubscription ??
+        (key
+          ? await self.registration.pushManager.subscribe({
+              userVisibleOnly: true,
+              applicationServerKey: key,
+            })
+          : null);
+      const headers = { "Content-Type": "application/json", Authorization: `Bearer ${bearer}` };
+      if (fresh) {
+        const body = { ...fresh.toJSON(), permission: "granted" };
+        await fetch("/api/v1/push-subscriptions", {
+          method: "POST",
+          headers,
+          body: JSON.stringify(body),
+        });
+      }
+      if (event.oldSubscription && event.oldSubscription.endpoint !== fresh?.endpoint) {
+        const body = JSON.stringify({ endpoint: event.oldSubscription.endpoint });
+        await fetch("/api/v1/push-subscriptions", { method: "DELETE", headers, body });
+      }
+    })().catch(() => null),
   );
 });

@@ -9,6 +9,7 @@ def test_the_ticker_runs_each_domains_jobs_in_order(client):
     assert [job.__name__ for job in jobs] == [
         "prune_enroll_failures",
         "send_due",
+        "note_seen_devices",
         "expire",
         "plan_ahead",
         "deliver_webhooks",

@@ -25,6 +25,7 @@ from savor.ema.snapshots import Snapshots
 from savor.errors import install_error_handlers
 from savor.logs import RequestLogMiddleware, configure_logging
 from savor.notify import routes as notify_routes
+from savor.notify.seen import SeenDevices
 from savor.notify.vapid import load_or_create_vapid_keys
 from savor.practices import routes as practices_routes
 from savor.practices.ratings import Ratings
@@ -120,6 +121,8 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     )
     # Wrong tokens are far more common from a stale phone than from an attacker: a generous
     # limit that still makes guessing 256-bit tokens pointless.
+    app.state.seen_devices = SeenDevices()
+    app.state.participant_seen = app.state.seen_devices.note
     app.state.token_limiter = FailureLimiter(
         max_failures=settings.token_max_failures, window=timedelta(minutes=5)
     )

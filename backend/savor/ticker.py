@@ -30,7 +30,7 @@ def scheduled_jobs(app: FastAPI) -> list[Job]:
     sender = notify_jobs.make_sender(app.state.settings, app.state.vapid_keys)
     return [
         prune_enroll_failures,
-        *notify_jobs.build_jobs(engine=app.state.engine, send=sender),
+        *notify_jobs.build_jobs(engine=app.state.engine, send=sender, seen=app.state.seen_devices),
         *ema_jobs.build_jobs(engine=app.state.engine),
         *research_webhook.build_jobs(
             engine=app.state.engine, policy=app.state.settings.outbound_policy

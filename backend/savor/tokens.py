@@ -105,4 +105,7 @@ async def sign_in(
     if holder is None:
         refuse_unknown_token(request, token)
         raise unknown()
+    # Whoever composes the app may want to know she is using it (notify's device health).
+    if who == "app" and (seen := getattr(request.app.state, "participant_seen", None)):
+        seen(holder.id, utcnow())  # type: ignore[attr-defined]
     return token_hash, holder

@@ -141,6 +141,8 @@ export const summary = () => read("/me/summary", "network");
 // The study's crisis resources and contact: nothing about her, and needed most when offline.
 export const help = (mode = "kept") => read("/help", mode);
 export const pushKey = () => now("GET", "/push/public-key");
+// Whether her notifications reach her phone (the server's view: receipts, refused pushes).
+export const pushHealth = (mode = "kept") => read("/push/health", mode);
 export const subscribePush = (subscription) => now("POST", "/push-subscriptions", subscription);
 export const unsubscribePush = (endpoint) => now("DELETE", "/push-subscriptions", { endpoint });
 export async function withdraw() {

@@ -214,6 +214,7 @@ async function start() {
   if (api.hasToken()) {
     navigator.storage?.persist?.().catch(() => null);
     await outbox.flush();
+    import("./views/notify.js").then((notify) => notify.repair()).catch(() => null);
     prepareOffline();
   } else if (navigator.onLine) {
     updates.check();

@@ -3,6 +3,10 @@
 // the middle of one, and tells her in one quiet line once the new version is running.
 
 let ready = false;
+// The version running, as the service worker names it (the hash of /version.json's list).
+let running = null;
+
+export const version = () => running;
 
 // A question to the service worker, answered on a port of its own; null without an answer.
 export function ask(type, timeoutMs = 5000) {
@@ -29,6 +33,7 @@ export function listen() {
 export async function started() {
   window.savorStarted = true;
   const answer = await ask("started");
+  running = answer?.version ?? null;
   if (answer?.staged) ready = true;
   return Boolean(answer?.applied);
 }

@@ -71,12 +71,20 @@ def _answered_base(n: dict[str, str]) -> dict[str, str]:
         "protocol_version": "1",
         "scheduled_at_utc": "2026-03-02T14:00:00.000Z",
         "sent_at_utc": "2026-03-02T14:00:05.000Z",
+        "delivered_at_utc": "2026-03-02T14:00:07.000Z",
+        "shown_at_utc": "2026-03-02T14:00:07.500Z",
+        "clicked_at_utc": "2026-03-02T14:00:59.000Z",
+        "dismissed_at_utc": "",
         "opened_at_utc": "2026-03-02T14:01:00.000Z",
         "started_at_utc": "2026-03-02T14:49:30.250Z",
         "submitted_at_utc": "2026-03-02T14:50:00.000Z",
         "received_at_utc": "2026-03-04T09:00:00.000Z",
         "scheduled_at_local": "2026-03-02T08:00:00.000-06:00",
         "sent_at_local": "2026-03-02T08:00:05.000-06:00",
+        "delivered_at_local": "2026-03-02T08:00:07.000-06:00",
+        "shown_at_local": "2026-03-02T08:00:07.500-06:00",
+        "clicked_at_local": "2026-03-02T08:00:59.000-06:00",
+        "dismissed_at_local": "",
         "opened_at_local": "2026-03-02T08:01:00.000-06:00",
         "started_at_local": "2026-03-02T08:49:30.250-06:00",
         "submitted_at_local": "2026-03-02T08:50:00.000-06:00",
@@ -88,9 +96,13 @@ def _answered_base(n: dict[str, str]) -> dict[str, str]:
     }
 
 
+SELF_EMPTY = ("scheduled_at", "sent_at", "delivered_at", "shown_at", "clicked_at")
+SELF_EMPTY += ("dismissed_at", "opened_at")
+
+
 def _self_base(name: str, ref: str, instrument: str, utc: tuple, local: tuple, zone: str, day):
     empty = dict.fromkeys(
-        [f"{t}_{z}" for z in ("utc", "local") for t in ("scheduled_at", "sent_at", "opened_at")]
+        [f"{t}_{z}" for z in ("utc", "local") for t in SELF_EMPTY]
         + ["started_at_utc", "started_at_local"],
         "",
     )

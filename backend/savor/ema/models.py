@@ -59,6 +59,12 @@ class Prompt(SQLModel, table=True):
     remind_at: datetime | None = _at()
     sent_at: datetime | None = _at()
     reminded_at: datetime | None = _at()
+    # Receipts from her phone (its clock, in UTC): the push arrived, was shown, was tapped or
+    # swiped away. Only the first of each counts.
+    delivered_at: datetime | None = _at()
+    shown_at: datetime | None = _at()
+    clicked_at: datetime | None = _at()
+    dismissed_at: datetime | None = _at()
     opened_at: datetime | None = _at()
     completed_at: datetime | None = _at()
     expired_at: datetime | None = _at()

@@ -1,7 +1,7 @@
 """A participant's prompts after planning: open, upcoming, opened, expired, cancelled."""
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 
 from sqlalchemy import update
@@ -71,6 +71,39 @@ def mark_opened(*, session: Session, prompt: Prompt, now: datetime) -> Prompt:
         session.commit()
         session.refresh(prompt)
     return prompt
+
+
+RECEIPTS = ("delivered", "shown", "clicked", "dismissed")
+
+
+def receipt_write(
+    *, participant_id: uuid.UUID, prompt_id: uuid.UUID, event: str, at: datetime
+) -> Callable[[Session], bool]:
+    """Her phone reported the push `event` at `at`: a write for the writer thread (which
+    commits it with others in one group), returning whether it counted (only the first of each
+    kind does).
+
+    `at` is the phone's clock, in UTC: when the notification reached her, which the server may
+    only learn later (the phone may have been offline). It did not count when the prompt is not
+    hers either; `her_prompt` tells the two apart.
+    """
+    if event not in RECEIPTS:
+        raise ValueError(f"unknown receipt {event!r}")
+    column = f"{event}_at"
+
+    def write(session: Session) -> bool:
+        # One conditional UPDATE, nothing read first (receipts arrive while prompts are
+        # being sent): two receipts racing each other cannot both count.
+        result = session.execute(
+            update(Prompt)
+            .where(col(Prompt.id) == prompt_id)
+            .where(col(Prompt.participant_id) == participant_id)
+            .where(getattr(Prompt, column).is_(None))
+            .values({column: at})
+        )
+        return bool(result.rowcount)  # type: ignore[attr-defined]
+
+    return write
 
 
 def expire_due(*, session: Session, now: datetime) -> int:

@@ -84,6 +84,11 @@ def _fates(session: Session, participant_ids: list) -> dict:
                 sent_at=row.sent_at,
                 completed_at=row.completed_at,
                 answered_late=row.answered_late,
+                pushed=row.pushed,
+                delivered_at=row.delivered_at,
+                shown_at=row.shown_at,
+                clicked_at=row.clicked_at,
+                opened_at=row.opened_at,
             )
         )
     return by_participant

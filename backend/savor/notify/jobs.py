@@ -12,6 +12,7 @@ from savor.config import Settings
 from savor.guarded_http import GuardedSession
 from savor.jobs import Job
 from savor.notify import dispatch, fanout
+from savor.notify.seen import SeenDevices
 from savor.notify.vapid import VapidKeys
 from savor.notify.webpush import PushResult, send_push
 
@@ -44,7 +45,9 @@ def make_sender(settings: Settings, keys: VapidKeys) -> dispatch.Sender:
     return send
 
 
-def build_jobs(*, engine: Engine, send: dispatch.Sender) -> list[Job]:
+def build_jobs(
+    *, engine: Engine, send: dispatch.Sender, seen: SeenDevices | None = None
+) -> list[Job]:
     worker = f"{socket.gethostname()}:{os.getpid()}"
 
     def send_due(now: datetime) -> None:
@@ -53,4 +56,9 @@ def build_jobs(*, engine: Engine, send: dispatch.Sender) -> list[Job]:
             dispatch.retry_pushes(session=session, worker=worker, send=send, now=now)
             dispatch.send_reminders(session=session, worker=worker, send=send, now=now)
 
-    return [send_due]
+    def note_seen_devices(now: datetime) -> None:
+        assert seen is not None
+        with Session(engine) as session:
+            seen.flush(session=session, now=now)
+
+    return [send_due] if seen is None else [send_due, note_seen_devices]

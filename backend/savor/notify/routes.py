@@ -1,12 +1,18 @@
 """Participant API: the key her browser subscribes with, and her devices' subscriptions."""
 
+import uuid
+from datetime import UTC
+
 from fastapi import APIRouter, Request, Response
 
 from savor.clock import utcnow
 from savor.db import SessionDep
-from savor.deps import SettingsDep
+from savor.deps import SettingsDep, WriterDep
+from savor.ema import prompts as ema_prompts
+from savor.notify import health as notify_health
 from savor.notify import service as notify_service
-from savor.notify.models import SubscriptionIn, SubscriptionRemove
+from savor.notify.health import NotificationHealth
+from savor.notify.models import ReceiptIn, SubscriptionIn, SubscriptionRemove
 from savor.studies.signin import ActiveParticipant, CurrentParticipant
 
 router = APIRouter(prefix="/api/v1", tags=["notifications"])
@@ -16,6 +22,15 @@ router = APIRouter(prefix="/api/v1", tags=["notifications"])
 def read_push_public_key(request: Request) -> dict[str, str]:
     """The VAPID public key for PushManager.subscribe(applicationServerKey)."""
     return {"public_key": request.app.state.vapid_keys.public_key}
+
+
+@router.get("/push/health", response_model=NotificationHealth)
+def read_push_health(participant: CurrentParticipant, session: SessionDep) -> NotificationHealth:
+    """Whether her notifications reach her, so the app can offer to fix them."""
+    found = notify_health.notification_health(
+        session=session, participant_ids=[participant.id], now=utcnow()
+    )
+    return found[participant.id]
 
 
 @router.post("/push-subscriptions", status_code=201)
@@ -47,3 +62,27 @@ def delete_push_subscription(
     notify_service.remove_subscription(
         session=session, participant=participant, endpoint=body.endpoint
     )
+
+
+@router.post("/prompts/{prompt_id}/receipts", status_code=201)
+def create_receipt(
+    prompt_id: uuid.UUID,
+    body: ReceiptIn,
+    participant: ActiveParticipant,
+    session: SessionDep,
+    writer: WriterDep,
+    response: Response,
+) -> dict[str, str]:
+    """Her phone got, showed, or she tapped or dismissed, this notification (first one counts)."""
+    write = ema_prompts.receipt_write(
+        participant_id=participant.id,
+        prompt_id=prompt_id,
+        event=body.event,
+        at=body.at.astimezone(UTC),
+    )
+    counted = writer.submit(write)
+    if not counted:  # a repeat, or not hers: a 404 then
+        ema_prompts.her_prompt(session=session, participant=participant, prompt_id=prompt_id)
+    if not counted:
+        response.status_code = 200
+    return {"status": "recorded" if counted else "already_recorded"}

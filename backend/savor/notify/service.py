@@ -6,6 +6,7 @@ from sqlmodel import Session, col, delete, select
 
 from savor.errors import AppError
 from savor.notify.models import PushSubscription, SubscriptionIn
+from savor.notify.platforms import platform_family
 from savor.notify.webpush import validate_subscription
 from savor.outbound import Policy, push_endpoint_problem
 from savor.studies.models import Participant
@@ -43,6 +44,9 @@ def save_subscription(
     # A browser re-subscribing (or a phone enrolled again) takes the endpoint over.
     row.participant_id = participant.id
     row.p256dh, row.auth, row.failures = body.keys["p256dh"], body.keys["auth"], 0
+    row.platform = platform_family(body.endpoint)
+    row.installed, row.permission = body.installed, body.permission
+    row.app_version, row.last_seen_at = body.app_version, now
     session.add(row)
     session.commit()
     session.refresh(row)

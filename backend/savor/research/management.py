@@ -11,6 +11,7 @@ from sqlmodel import Session, col, select
 from savor.ema import service as ema_service
 from savor.ema.compliance import Compliance
 from savor.errors import AppError
+from savor.notify import health as notify_health
 from savor.practices import progress
 from savor.practices.catalog import checked_protocol, study_catalog
 from savor.research.models import (
@@ -91,11 +92,13 @@ def enrollment_codes(
 
 def compliance_report(*, session: Session, study: Study, now: datetime) -> ComplianceReport:
     overall, rows = ema_service.compliance_overview(session=session, study=study, now=now)
+    statuses = _statuses(session, study, rows, now)
     return ComplianceReport(
         study=study.slug,
         generated_at=now,
         overall=overall,
-        participants=_statuses(study, rows, now),
+        notifications_failing=sum(s.notifications == "failing" for s in statuses),
+        participants=statuses,
     )
 
 
@@ -165,14 +168,16 @@ def compliance_rows(report: ComplianceReport) -> list[dict[str, Any]]:
 def participant_statuses(
     *, session: Session, study: Study, now: datetime
 ) -> list[ParticipantCompliance]:
-    """Each participant under her pseudonym: status, program week and compliance."""
+    """Each participant under her pseudonym: status, program week, compliance, notifications."""
     _, rows = ema_service.compliance_overview(session=session, study=study, now=now)
-    return _statuses(study, rows, now)
+    return _statuses(session, study, rows, now)
 
 
 def _statuses(
-    study: Study, rows: list[tuple[Participant, Compliance]], now: datetime
+    session: Session, study: Study, rows: list[tuple[Participant, Compliance]], now: datetime
 ) -> list[ParticipantCompliance]:
+    active = [p.id for p, _ in rows if p.withdrawn_at is None]
+    health = notify_health.notification_health(session=session, participant_ids=active, now=now)
     # By pseudonym: in enrollment order, a list of who joined when would name each row.
     statuses = [
         ParticipantCompliance(
@@ -183,6 +188,9 @@ def _statuses(
                 enrolled_at=p.enrolled_at, timezone=p.timezone, now=now
             ),
             compliance=c,
+            notifications=(found := health.get(p.id, notify_health.STOPPED)).notifications,
+            notifications_reason=found.reason,
+            devices=found.devices,
         )
         for p, c in rows
     ]

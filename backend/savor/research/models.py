@@ -9,6 +9,7 @@ from sqlmodel import Field, SQLModel
 
 from savor.clock import utcnow
 from savor.ema.compliance import Compliance
+from savor.notify.health import DeviceHealth
 from savor.sqltypes import UTCDateTime
 
 
@@ -95,6 +96,20 @@ class ParticipantCompliance(SQLModel):
     )
     program_week: int = Field(description="her program week now, from 1")
     compliance: Compliance
+    notifications: str = Field(
+        description="ok; failing: her notifications are not reaching her phone; or stopped: "
+        "she withdrew and nothing is sent"
+    )
+    notifications_reason: str | None = Field(
+        default=None,
+        description="no_device (none subscribed), push_refused (every device refused "
+        "its last 3 pushes) or no_receipts (her last 3 pushes never reported delivered in time)",
+    )
+    devices: list[DeviceHealth] = Field(
+        default=[],
+        description="her devices' push service family, install, permission, app "
+        "version, last seen and last accepted push (never an endpoint or user agent)",
+    )
 
 
 class ProtocolVersionPublic(SQLModel):
@@ -129,6 +144,7 @@ class ComplianceReport(SQLModel):
     study: str
     generated_at: datetime
     overall: Compliance
+    notifications_failing: int
     participants: list[ParticipantCompliance]
 
 

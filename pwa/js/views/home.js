@@ -6,6 +6,9 @@ import { kv } from "../db.js";
 import { $, html, render } from "../html.js";
 import * as outbox from "../outbox.js";
 import { openPrompts } from "../prompts.js";
+import * as notify from "./notify.js";
+
+const WEEK_MS = 7 * 24 * 3600 * 1000;
 
 function nextStep(t, prompts, program, titles, me) {
   if (me?.status === "withdrawn") {
@@ -64,6 +67,39 @@ function waiting(t, pending, kept) {
   return lines.length ? html`<section class="card notice">${lines}</section>` : "";
 }
 
+// A calm word when reminders cannot reach her: one fixing button, and "Not now" hides it for a
+// week. Never while she has left the study. Drawn after the rest of Home, which never waits
+// for the server's answer.
+async function reminderNotice(slot, ctx, me) {
+  const { t } = ctx;
+  if (me?.status !== "active" || Date.now() < ((await kv.get("reminderNoticeUntil")) ?? 0)) {
+    return;
+  }
+  const mode = await notify.trouble().catch(() => null);
+  if (!mode || !slot.isConnected) return;
+  render(
+    slot,
+    html`<section class="card notice" aria-labelledby="reminder-notice">
+    <h2 id="reminder-notice">${t(`home.reminders_${mode}_title`)}</h2>
+    <p>${t(`home.reminders_${mode}_body`)}</p>
+    <div class="actions"><button type="button" class="button" id="reminder-fix">${t(`home.reminders_${mode}_fix`)}</button>
+    <button type="button" class="link-button" id="reminder-later">${t("home.reminders_later")}</button></div></section>`,
+  );
+  $("#reminder-later", slot).addEventListener("click", async () => {
+    await kv.set("reminderNoticeUntil", Date.now() + WEEK_MS);
+    slot.replaceChildren();
+  });
+  $("#reminder-fix", slot).addEventListener("click", async (event) => {
+    event.currentTarget.disabled = true;
+    const result = await notify.fix(mode).catch(() => "failed");
+    if (result === "settings") location.hash = "#/settings";
+    else {
+      slot.replaceChildren();
+      reminderNotice(slot, ctx, me);
+    }
+  });
+}
+
 async function keepTimezone(me) {
   const zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
   if (me?.status === "active" && zone && me.timezone !== zone) {
@@ -102,6 +138,7 @@ async function draw(root, ctx) {
       <a class="button secondary" href="#/practice/P03">${t("home.breathing_break")}</a>
     </div>
     ${waiting(t, pending.length, kept.length)}
+    <div id="reminder-slot"></div>
     ${week(t, program)}
     ${progress(t, program, hidden)}`,
   );
@@ -110,5 +147,6 @@ async function draw(root, ctx) {
     await draw(root, ctx);
     $("#toggle-progress", root)?.focus();
   });
+  reminderNotice($("#reminder-slot", root), ctx, me);
   keepTimezone(me);
 }

@@ -2,6 +2,7 @@
 // only from the home screen, so she is shown how to add the app there first.
 
 import * as api from "../api.js";
+import * as updates from "../updates.js";
 import { $, html } from "../html.js";
 
 const supported = () =>
@@ -33,8 +34,25 @@ async function turnOn() {
     userVisibleOnly: true,
     applicationServerKey: keyBytes(key),
   });
-  await api.subscribePush(sub.toJSON());
+  await api.subscribePush(withDevice(sub));
   return "on";
+}
+
+// What researchers see of her device's health: whether the app is installed and may notify.
+function withDevice(sub) {
+  const device = { installed: standalone(), permission: Notification.permission };
+  const version = updates.version()?.slice(0, 40);
+  return { ...sub.toJSON(), ...device, ...(version ? { app_version: version } : {}) };
+}
+
+// At each start: the server must hold the subscription this browser has (a restored backup,
+// a database move or a lost answer can part them), and a browser that dropped its subscription
+// while notifications are allowed gets a new one. Saving a known one again changes nothing.
+export async function repair() {
+  if (!supported() || Notification.permission !== "granted" || !navigator.onLine) return;
+  const sub = await subscription();
+  if (sub) await api.subscribePush(withDevice(sub));
+  else await turnOn();
 }
 
 async function turnOff() {
@@ -81,4 +99,23 @@ export async function wire(root, ctx) {
     }
     button.disabled = false;
   });
+}
+
+// What Home tells her about reminders, or null when all is well (or nothing can be done here).
+export async function trouble() {
+  if (!supported()) return null;
+  if (Notification.permission === "denied") return "blocked";
+  if (!(await subscription())) return "off";
+  const health = await api.pushHealth().catch(() => null);
+  return health?.notifications === "failing" ? "failing" : null;
+}
+
+// The one fixing step Home offers: turn them on here, or subscribe again when they stopped
+// arriving. Blocked reminders (and an iPhone outside the home screen) need her settings.
+export async function fix(mode) {
+  if (mode === "blocked" || (isIphone() && !standalone())) return "settings";
+  if (mode === "failing") await turnOff();
+  const result = await turnOn();
+  await api.pushHealth("fresh").catch(() => null);
+  return result;
 }

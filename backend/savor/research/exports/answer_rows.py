@@ -49,6 +49,10 @@ class CheckInRow(NamedTuple):
     # The times of the _utc and _local columns, in their order.
     scheduled_at: Any
     sent_at: Any
+    delivered_at: Any
+    shown_at: Any
+    clicked_at: Any
+    dismissed_at: Any
     opened_at: Any
     started_at: Any
     submitted_at: Any
@@ -69,6 +73,10 @@ CHECK_IN = (
     Response.protocol_version,
     Prompt.scheduled_at,
     Prompt.sent_at,
+    Prompt.delivered_at,
+    Prompt.shown_at,
+    Prompt.clicked_at,
+    Prompt.dismissed_at,
     Prompt.opened_at,
     Response.started_at,
     Response.submitted_at,
@@ -77,7 +85,8 @@ CHECK_IN = (
     Response.context,
     Response.seq,
 )
-TIMES = ("scheduled_at", "sent_at", "opened_at", "started_at", "submitted_at", "received_at")
+TIMES = ("scheduled_at", "sent_at", "delivered_at", "shown_at", "clicked_at", "dismissed_at")
+TIMES += ("opened_at", "started_at", "submitted_at", "received_at")
 # The check-in's defining moment: its zone is the one in force then, its hour is exported.
 SUBMITTED = TIMES.index("submitted_at")
 
@@ -225,8 +234,7 @@ class _CheckIns:
         name, _, shift, history = person
         timezone = self.zone(history, row.submitted_at)
         zone = time_zone(timezone)
-        at = (row.scheduled_at, row.sent_at, row.opened_at)
-        at += (row.started_at, row.submitted_at, row.received_at)
+        at = tuple(getattr(row, name) for name in TIMES)
         utc, local = zip(*[driver.time_texts(a, zone, shift) for a in at], strict=True)
         # Each _local beside its wall-clock time and offset (as local_columns writes them, in
         # fewer steps), the hour of the submission after.

@@ -58,11 +58,25 @@ ZONE_RULE = (
 )
 
 
+# Receipts her phone sends about each notification: the phone's own clock, so a phone set
+# wrong shows here; empty when no receipt came (an older app, the phone off, or never).
+RECEIPTS = {
+    "delivered_at": "when the push reached her phone (its first receipt), UTC",
+    "shown_at": "when her phone showed the notification, UTC",
+    "clicked_at": "when she tapped the notification, UTC",
+    "dismissed_at": "when she swiped the notification away, UTC",
+}
+
+
+def _time_meaning(name: str) -> str:
+    return RECEIPTS.get(name, f"when {name.removesuffix('_at').replace('_', ' ')}, UTC")
+
+
 def _times(*names: str, main: str | None = None) -> Columns:
     """A dataset's time columns: every _utc, then each _local with its wall-clock time and
     UTC offset beside it, and the hour of the main moment. research/anonymize.py writes
     them (local_columns); their types come from their endings (TIME_SUFFIXES)."""
-    utc = [(f"{n}_utc", f"when {n.removesuffix('_at').replace('_', ' ')}, UTC") for n in names]
+    utc = [(f"{n}_utc", _time_meaning(n)) for n in names]
     local: Columns = []
     for n in names:
         local += [
@@ -126,6 +140,10 @@ PROMPTS: Columns = [
         "expires_at",
         "sent_at",
         "reminded_at",
+        "delivered_at",
+        "shown_at",
+        "clicked_at",
+        "dismissed_at",
         "opened_at",
         "completed_at",
         "expired_at",
@@ -160,6 +178,10 @@ RESPONSE_BASE: Columns = [
     *_times(
         "scheduled_at",
         "sent_at",
+        "delivered_at",
+        "shown_at",
+        "clicked_at",
+        "dismissed_at",
         "opened_at",
         "started_at",
         "submitted_at",

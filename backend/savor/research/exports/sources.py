@@ -33,7 +33,8 @@ from savor.studies.models import Participant, ParticipantState
 
 # A page of a dataset's rows, each a dict by column name; writers.as_groups makes it a Page.
 Records = list[dict[str, Any]]
-PROMPT_TIMES = ("scheduled_at", "expires_at", "sent_at", "reminded_at", "opened_at")
+PROMPT_TIMES = ("scheduled_at", "expires_at", "sent_at", "reminded_at")
+PROMPT_TIMES += ("delivered_at", "shown_at", "clicked_at", "dismissed_at", "opened_at")
 PROMPT_TIMES += ("completed_at", "expired_at", "cancelled_at")
 
 

@@ -1,0 +1,107 @@
+"""A notification reaching her phone is reported by the service worker, with no page open, and
+a receipt that could not be sent is sent exactly once when the network is back."""
+
+import json
+import time
+
+from playwright.sync_api import BrowserContext, Page
+
+from savor.ema.models import Prompt
+from tests.browser.conftest import LiveServer, enroll
+
+
+def wait_for(condition, page: Page, timeout: float = 15) -> None:
+    # Waiting through Playwright, so its events (the worker's registrations) come in meanwhile.
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        page.wait_for_timeout(100)
+
+
+class Worker:
+    """The app's service worker, driven over CDP from a page of another origin."""
+
+    def __init__(self, context: BrowserContext, origin: str) -> None:
+        self.origin = origin
+        self.page = context.new_page()
+        self.cdp = context.new_cdp_session(self.page)
+        self.registrations: list[dict] = []
+        self.cdp.on(
+            "ServiceWorker.workerRegistrationUpdated",
+            lambda event: self.registrations.extend(event["registrations"]),
+        )
+        self.cdp.send("ServiceWorker.enable")
+        wait_for(lambda: self.registration_id is not None, self.page)
+
+    @property
+    def registration_id(self) -> str | None:
+        found = [r for r in self.registrations if r["scopeURL"].startswith(self.origin)]
+        return found[-1]["registrationId"] if found else None
+
+    def push(self, prompt_id) -> None:
+        payload = {"type": "prompt", "prompt_id": str(prompt_id), "title": "Savor", "body": "Hi"}
+        self.cdp.send(
+            "ServiceWorker.deliverPushMessage",
+            {
+                "origin": self.origin,
+                "registrationId": self.registration_id,
+                "data": json.dumps(payload),
+            },
+        )
+
+    def sync(self) -> None:
+        self.cdp.send(
+            "ServiceWorker.dispatchSyncEvent",
+            {
+                "origin": self.origin,
+                "registrationId": self.registration_id,
+                "tag": "outbox",
+                "lastChance": False,
+            },
+        )
+
+
+def receipts_sent(server: LiveServer, prompt_id) -> int:
+    path = f"/api/v1/prompts/{prompt_id}/receipts"
+    return sum(r == ("POST", path) for r in server.recorder.requests)
+
+
+def prompt(server: LiveServer, prompt_id) -> Prompt:
+    [found] = [p for p in server.rows(Prompt) if p.id == prompt_id]
+    return found
+
+
+def test_a_push_is_reported_delivered_and_shown_with_no_page_open(
+    live_server: LiveServer, phone_context: BrowserContext, phone
+):
+    phone_context.grant_permissions(["notifications"], origin=live_server.url)
+    enroll(phone, live_server)
+    prompt_id = live_server.open_prompt()
+    worker = Worker(phone_context, live_server.url)
+    phone.close()
+    worker.push(prompt_id)
+    wait_for(lambda: prompt(live_server, prompt_id).shown_at is not None, worker.page)
+    stored = prompt(live_server, prompt_id)
+    assert stored.delivered_at is not None and stored.delivered_at <= stored.shown_at
+    assert receipts_sent(live_server, prompt_id) == 2
+
+
+def test_receipts_sent_offline_reach_the_server_exactly_once_when_back_online(
+    live_server: LiveServer, phone_context: BrowserContext, phone
+):
+    phone_context.grant_permissions(["notifications"], origin=live_server.url)
+    enroll(phone, live_server)
+    prompt_id = live_server.open_prompt()
+    worker = Worker(phone_context, live_server.url)
+    phone.close()
+    phone_context.set_offline(True)
+    worker.push(prompt_id)
+    worker.page.wait_for_timeout(2000)
+    assert receipts_sent(live_server, prompt_id) == 0
+    phone_context.set_offline(False)
+    worker.sync()
+    wait_for(lambda: prompt(live_server, prompt_id).shown_at is not None, worker.page)
+    worker.sync()
+    worker.page.wait_for_timeout(1000)
+    assert receipts_sent(live_server, prompt_id) == 2
+    assert prompt(live_server, prompt_id).delivered_at is not None

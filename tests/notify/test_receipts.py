@@ -1,0 +1,91 @@
+"""Her phone reports what became of each notification: delivered, shown, clicked, dismissed."""
+
+import json
+from datetime import UTC, datetime
+
+from savor.studies.models import Study
+from tests.factories import bearer, make_participant, make_research_token, prompts_of
+
+AT = "2026-03-02T08:00:05.250-06:00"
+
+
+def _receipt(client, headers, prompt_id, event: str, at: str = AT):
+    body = {"event": event, "at": at}
+    return client.post(f"/api/v1/prompts/{prompt_id}/receipts", headers=headers, json=body)
+
+
+def test_each_receipt_is_stored_in_utc_on_her_prompt(client, session, settings):
+    headers, participant = make_participant(client, session, settings)
+    prompt = prompts_of(session, participant)[0]
+    for event in ("delivered", "shown", "clicked", "dismissed"):
+        assert _receipt(client, headers, prompt.id, event).status_code == 201
+    stored = prompts_of(session, participant)[0]
+    expected = datetime(2026, 3, 2, 14, 0, 5, 250000, tzinfo=UTC)
+    times = (stored.delivered_at, stored.shown_at, stored.clicked_at, stored.dismissed_at)
+    assert times == (expected,) * 4
+
+
+def test_a_repeated_receipt_is_200_and_keeps_the_first_time(client, session, settings):
+    headers, participant = make_participant(client, session, settings)
+    prompt = prompts_of(session, participant)[0]
+    assert _receipt(client, headers, prompt.id, "delivered").status_code == 201
+    again = _receipt(client, headers, prompt.id, "delivered", at="2026-03-02T09:00:00-06:00")
+    assert again.status_code == 200
+    stored = prompts_of(session, participant)[0]
+    assert stored.delivered_at == datetime(2026, 3, 2, 14, 0, 5, 250000, tzinfo=UTC)
+    assert stored.shown_at is None
+
+
+def test_another_mothers_prompt_is_unknown(client, session, settings):
+    _, first = make_participant(client, session, settings)
+    other_headers, _ = make_participant(client, session, settings)
+    prompt = prompts_of(session, first)[0]
+    response = _receipt(client, other_headers, prompt.id, "delivered")
+    assert response.status_code == 404
+    assert response.json()["error"]["code"] == "unknown_prompt"
+    assert prompts_of(session, first)[0].delivered_at is None
+
+
+def test_an_unknown_prompt_is_404(client, session, settings):
+    headers, _ = make_participant(client, session, settings)
+    response = _receipt(client, headers, "6f1c8a52-55c4-4a5e-9a0e-6a4c1c0b9d11", "shown")
+    assert response.status_code == 404
+    assert response.json()["error"]["code"] == "unknown_prompt"
+
+
+def test_after_she_withdraws_receipts_are_refused(client, session, settings):
+    headers, participant = make_participant(client, session, settings)
+    prompt = prompts_of(session, participant)[0]
+    participant.withdrawn_at = datetime.now(UTC)
+    session.add(participant)
+    session.commit()
+    response = _receipt(client, headers, prompt.id, "delivered")
+    assert response.status_code == 403
+    assert response.json()["error"]["code"] == "withdrawn"
+
+
+def test_a_time_without_its_offset_or_an_unknown_event_is_422(client, session, settings):
+    headers, participant = make_participant(client, session, settings)
+    prompt = prompts_of(session, participant)[0]
+    assert (
+        _receipt(client, headers, prompt.id, "delivered", at="2026-03-02T08:00:05").status_code
+        == 422
+    )
+    assert _receipt(client, headers, prompt.id, "read").status_code == 422
+    assert (
+        _receipt(client, headers, prompt.id, "shown", at="0001-01-01T00:00:00+14:00").status_code
+        == 422
+    )
+
+
+def test_a_receipt_brings_her_prompt_again_in_the_next_incremental_pull(client, session, settings):
+    headers, participant = make_participant(client, session, settings)
+    prompt = prompts_of(session, participant)[0]
+    research = bearer(make_research_token(session, session.get_one(Study, participant.study_id)))
+    export = "/api/research/v1/studies/pilot/export/prompts"
+    first = client.get(export, params={"format": "ndjson"}, headers=research)
+    since = first.headers["Savor-Next-Since"]
+    assert _receipt(client, headers, prompt.id, "delivered").status_code == 201
+    later = client.get(export, params={"format": "ndjson", "since": since}, headers=research)
+    rows = [json.loads(line) for line in later.text.splitlines()]
+    assert [r["delivered_at_utc"] for r in rows] == ["2026-03-02T14:00:05.250Z"]
