@@ -9,8 +9,9 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     SAVOR_DATA_DIR=/data \
     SAVOR_LOG_FORMAT=json
 
+# /data holds the study secrets: for the service user alone, as `savor` itself makes it.
 RUN useradd --system --uid 10001 --home-dir /app --shell /usr/sbin/nologin savor \
-    && mkdir -p /data && chown savor /data
+    && mkdir -p /data && chown savor /data && chmod 0700 /data
 
 WORKDIR /app
 # The source tree stays in /app: migrations/, pwa/ and console/ are found beside the package.
