@@ -1,6 +1,7 @@
 """Small builders for test data, going through the same services the app uses."""
 
 import asyncio
+import uuid
 from collections.abc import Coroutine
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
@@ -12,6 +13,7 @@ from sqlmodel import Session, col, select
 from savor.clock import utcnow
 from savor.config import Settings
 from savor.ema.models import Prompt
+from savor.practices.shipped import default_catalog
 from savor.research import service as research_service
 from savor.research.access import ALL_BUT_FREE_TEXT, TokenScope
 from savor.studies import service as studies_service
@@ -128,3 +130,20 @@ def run_coroutine(coroutine: Coroutine[Any, Any, T]) -> T:
     browser tests' Playwright leaves one running in the main thread)."""
     with ThreadPoolExecutor(max_workers=1) as pool:
         return pool.submit(asyncio.run, coroutine).result()
+
+
+def practice_body(started: datetime | None = None, **changes: Any) -> dict[str, Any]:
+    """A finished 10-minute P01 as her phone reports it, begun `started` (12 minutes ago)."""
+    started = started or utcnow() - timedelta(minutes=12)
+    return {
+        "client_id": str(uuid.uuid4()),
+        "practice_id": "P01",
+        "practice_version": default_catalog().practices["P01"].version,
+        "variant": "10min",
+        "started_at": started.isoformat(),
+        "ended_at": (started + timedelta(minutes=10)).isoformat(),
+        "completed": True,
+        "seconds_practiced": 600,
+        "steps_completed": 8,
+        "trigger": "self",
+    } | changes

@@ -13,8 +13,7 @@ from savor.clock import utcnow
 from savor.ema.models import Response
 from savor.phone_time import PhoneTime
 from savor.practices.models import PracticeSession
-from savor.practices.shipped import default_catalog
-from tests.factories import make_participant
+from tests.factories import make_participant, practice_body
 
 BEYOND = ["0001-01-01T00:00:00+14:00", "9999-12-31T23:59:59-14:00"]
 
@@ -31,18 +30,7 @@ def _check_in(**times: str) -> dict:
 
 
 def _practice(**times: str) -> dict:
-    started = utcnow() - timedelta(minutes=12)
-    return {
-        "client_id": str(uuid.uuid4()),
-        "practice_id": "P01",
-        "practice_version": default_catalog().practices["P01"].version,
-        "variant": "10min",
-        "started_at": started.isoformat(),
-        "ended_at": (started + timedelta(minutes=10)).isoformat(),
-        "completed": True,
-        "seconds_practiced": 600,
-        "steps_completed": 8,
-    } | times
+    return practice_body(**times)
 
 
 ROUTES = [

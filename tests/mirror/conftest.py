@@ -7,12 +7,14 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 import uvicorn
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
+from savor import mirror
 from savor.clock import utcnow
 from savor.config import Settings
 from savor.ema.models import Prompt
@@ -45,6 +47,17 @@ class Live:
                 session.add(her)
                 session.commit()
         return phone
+
+    def pull(self, directory: Path, transport: Any = None) -> mirror.PullReport:
+        """`savor pull` of the study 'pilot' into `directory`, as its command runs it."""
+        return mirror.pull(
+            url=self.url,
+            token=self.token_file.read_text().strip(),
+            study="pilot",
+            directory=directory,
+            now=utcnow(),
+            transport=transport,
+        )
 
     def code(self) -> str:
         """A fresh enrollment code for the study 'pilot'."""

@@ -10,8 +10,7 @@ import httpx
 
 from savor.clock import utcnow
 from savor.mirror.rows import KEYS
-from savor.practices.shipped import default_catalog
-from tests.factories import bearer
+from tests.factories import bearer, practice_body
 
 Table = dict[tuple[str, ...], dict[str, str]]
 
@@ -55,20 +54,11 @@ class Phone:
     def practice(self, *, pre: int, post: int, at: datetime | None = None) -> None:
         """A 10-minute P01 with her stress and craving before and after."""
         started = (at or utcnow()) - timedelta(minutes=12)
-        body = {
-            "client_id": str(uuid.uuid4()),
-            "practice_id": "P01",
-            "practice_version": default_catalog().practices["P01"].version,
-            "variant": "10min",
-            "started_at": started.isoformat(),
-            "ended_at": (started + timedelta(minutes=10)).isoformat(),
-            "completed": True,
-            "seconds_practiced": 600,
-            "steps_completed": 8,
-            "trigger": "self",
-            "pre": [{"item_id": "S1", "value": pre}, {"item_id": "C1", "value": pre}],
-            "post": [{"item_id": "S1", "value": post}, {"item_id": "C1", "value": post}],
-        }
+        body = practice_body(
+            started,
+            pre=[{"item_id": "S1", "value": pre}, {"item_id": "C1", "value": pre}],
+            post=[{"item_id": "S1", "value": post}, {"item_id": "C1", "value": post}],
+        )
         stored = self.http.post("/practice-sessions", json=body)
         assert stored.status_code == 201, stored.text
 

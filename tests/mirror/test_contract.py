@@ -12,7 +12,6 @@ from pathlib import Path
 import httpx
 
 from savor import mirror
-from savor.clock import utcnow
 from savor.mirror import files
 from savor.mirror.pull import DATASETS
 from tests.factories import bearer
@@ -24,15 +23,7 @@ DELETIONS_PATH = "/api/research/v1/studies/pilot/export/deletions"
 
 
 def _pull(live: Live, directory: Path, transport=None) -> mirror.PullReport:
-    token = live.token_file.read_text().strip()
-    return mirror.pull(
-        url=live.url,
-        token=token,
-        study="pilot",
-        directory=directory,
-        now=utcnow(),
-        transport=transport,
-    )
+    return live.pull(directory, transport)
 
 
 def _delete(live: Live, pseudonym: str) -> None:

@@ -16,15 +16,7 @@ from tests.mirror.through import CutAfterFirstChunk, Through
 
 
 def _pull(live: Live, directory: Path, transport=None) -> mirror.PullReport:
-    token = live.token_file.read_text().strip()
-    return mirror.pull(
-        url=live.url,
-        token=token,
-        study="pilot",
-        directory=directory,
-        now=utcnow(),
-        transport=transport,
-    )
+    return live.pull(directory, transport)
 
 
 def _assert_mirrors(live: Live, directory: Path) -> None:

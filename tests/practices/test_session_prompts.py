@@ -1,32 +1,16 @@
 """A practice session done for a check-in names her own prompt, never another mother's."""
 
 import uuid
-from datetime import timedelta
 
 from sqlalchemy import func
 from sqlmodel import select
 
-from savor.clock import utcnow
 from savor.practices.models import PracticeSession
-from savor.practices.shipped import default_catalog
-from tests.factories import make_participant, prompts_of
+from tests.factories import make_participant, practice_body, prompts_of
 
 
 def _prompted(prompt_id: uuid.UUID) -> dict:
-    started = utcnow() - timedelta(minutes=12)
-    return {
-        "client_id": str(uuid.uuid4()),
-        "practice_id": "P01",
-        "practice_version": default_catalog().practices["P01"].version,
-        "variant": "10min",
-        "started_at": started.isoformat(),
-        "ended_at": (started + timedelta(minutes=10)).isoformat(),
-        "completed": True,
-        "seconds_practiced": 600,
-        "steps_completed": 8,
-        "trigger": "prompt",
-        "prompt_id": str(prompt_id),
-    }
+    return practice_body(trigger="prompt", prompt_id=str(prompt_id))
 
 
 def _sessions(session) -> int:

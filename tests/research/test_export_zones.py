@@ -12,10 +12,16 @@ import pytest
 from sqlmodel import select
 
 import savor.clock
-from savor.practices.shipped import default_catalog
 from savor.research.anonymize import shift_weeks
 from savor.studies.models import Participant, Study
-from tests.factories import bearer, enroll, make_code, make_research_token, make_study
+from tests.factories import (
+    bearer,
+    enroll,
+    make_code,
+    make_research_token,
+    make_study,
+    practice_body,
+)
 from tests.research.expected import get, read_csv
 
 
@@ -66,18 +72,7 @@ def _check_in(client, headers, submitted: datetime) -> None:
 
 
 def _practice(client, headers, started: datetime) -> None:
-    body = {
-        "client_id": str(uuid.uuid4()),
-        "practice_id": "P01",
-        "practice_version": default_catalog().practices["P01"].version,
-        "variant": "10min",
-        "started_at": started.isoformat(),
-        "ended_at": (started + timedelta(minutes=10)).isoformat(),
-        "completed": True,
-        "seconds_practiced": 600,
-        "steps_completed": 8,
-        "trigger": "self",
-    }
+    body = practice_body(started)
     response = client.post("/api/v1/practice-sessions", headers=headers, json=body)
     assert response.status_code in (200, 201), response.text
 
