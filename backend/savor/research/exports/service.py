@@ -190,17 +190,7 @@ def plan_export(*, session: Session, study: Study, request: ExportRequest) -> Pl
     if request.dataset == "offers":
         window = replace(window, thresholds=_thresholds(session, study))
     if request.dataset == "practice_sessions":
-        window = replace(
-            window,
-            catalogs=_catalogs(session, study),
-            stages=dict(
-                session.exec(
-                    select(Participant.id, Participant.stage).where(
-                        Participant.study_id == study.id
-                    )
-                ).all()
-            ),
-        )
+        window = replace(window, catalogs=_catalogs(session, study))
     return Plan(
         request=request,
         study=study.slug,

@@ -56,10 +56,9 @@ class ExportWindow:
     # How many weeks the study's program has (the protocol's program.weeks).
     program_weeks: int = 8
     item_positions: dict[tuple[str, str, str], int] = field(default_factory=dict)
-    # For practice sessions: each protocol version's catalog and her stage, to tell whether
-    # the practice was still locked for her when she began it.
+    # For practice sessions: each protocol version's catalog, to tell (with her stage then,
+    # from her history) whether the practice was still locked for her when she began it.
     catalogs: dict[int, StudyCatalog] = field(default_factory=dict)
-    stages: dict[Any, str | None] = field(default_factory=dict)
     # Responses of this instrument only (`?instrument=`), or of every instrument.
     instrument: str | None = None
     # For offers: the high-rating threshold of each protocol version.
@@ -274,9 +273,8 @@ def locked_at_time(window: ExportWindow, s: PracticeSession) -> bool | None:
     catalog = window.catalogs.get(s.protocol_version)
     if catalog is None:
         return None
-    # Her stage when she began (her history), as the catalog she saw then depended on it.
-    history = window.people.get(s.participant_id)
-    stage = history.at(s.started_at).stage if history else window.stages.get(s.participant_id)
+    # Her stage when she began, as the catalog she saw then depended on it.
+    stage = window.people[s.participant_id].at(s.started_at).stage
     return not is_unlocked(catalog, s.practice_id, stage, s.program_week)
 
 
