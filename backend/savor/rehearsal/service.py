@@ -1,0 +1,73 @@
+"""The service under rehearsal: a fresh database at the newest migration, the real app with its
+ticker off (the driver runs its jobs on the simulated clock), the study of the protocol,
+enrollment codes and a research token, as `savor study apply`, `savor codes create` and
+`savor token create` make them."""
+
+import secrets
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+import httpx
+from fastapi import FastAPI
+from sqlmodel import Session
+
+from savor import migrate
+from savor.config import Settings
+from savor.main import create_app
+from savor.practices.catalog import checked_protocol
+from savor.research import service as research_service
+from savor.research.access import ALL_BUT_FREE_TEXT
+from savor.studies import service as studies_service
+
+
+@dataclass
+class Service:
+    app: FastAPI
+    http: httpx.AsyncClient
+    study: str
+    codes: list[str]
+    research_token: str
+
+
+def rehearsal_settings(data_dir: Path, database_url: str | None) -> Settings:
+    return Settings(
+        data_dir=data_dir,
+        database_url=database_url,
+        secret_key=secrets.token_urlsafe(48),
+        scheduler_enabled=False,  # the driver ticks on the simulated clock
+        writer_process=False,  # one process, one clock
+        _env_file=None,  # type: ignore[call-arg]
+    )
+
+
+@asynccontextmanager
+async def running(
+    settings: Settings, protocol: str, participants: int, now: datetime, url: str | None = None
+) -> AsyncIterator[Service]:
+    migrate.upgrade(settings.resolved_database_url)
+    app = create_app(settings)
+    with Session(app.state.engine) as session:
+        checked_protocol(protocol)
+        study, _ = studies_service.apply_protocol(session=session, source=protocol, now=now)
+        codes: list[str] = []
+        while len(codes) < participants:  # at most a thousand at a time, as the API allows
+            codes += studies_service.create_enrollment_codes(
+                session=session,
+                study=study,
+                count=min(1000, participants - len(codes)),
+                expires_in_days=60,
+                pepper=settings.pepper(),
+                now=now,
+            )
+        token = research_service.create_research_token(
+            session=session, study=study, scopes=ALL_BUT_FREE_TEXT, label="rehearsal", now=now
+        )
+        slug = study.slug
+    transport = httpx.ASGITransport(app=app) if url is None else None
+    base = url or "http://rehearsal"
+    async with app.router.lifespan_context(app):
+        async with httpx.AsyncClient(transport=transport, base_url=base, timeout=120) as http:
+            yield Service(app, http, slug, codes, token)
