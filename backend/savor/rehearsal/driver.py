@@ -1,6 +1,8 @@
 """The simulated clock: it moves from one moment something happens to the next, runs the
 service's own jobs on the ticker's grid (every 30 s on the whole minute; planning in its lane
-half an interval later, at its 10-minute cadence), and lets the phones act in between.
+half an interval later), and lets the phones act in between. Planning runs hourly rather than
+at its 10-minute cadence: it plans today and tomorrow, and a phone that joins or changes her
+hours is planned by that request itself, so the 50 runs in between only cost time.
 
 Ticks where no job has anything to do are skipped: the driver asks the database when the next
 prompt falls due, is to be reminded, retried or expired, so eight weeks take minutes.
@@ -25,7 +27,7 @@ from savor.rehearsal.pushbox import PushBox
 from savor.ticker import run_jobs
 
 TICK = timedelta(seconds=30)
-PLAN_EVERY = timedelta(minutes=10)
+PLAN_EVERY = timedelta(hours=1)
 PUSH_LATENCY = (1.0, 20.0)  # seconds from the push service to her phone
 _P = Prompt.__table__  # type: ignore[attr-defined]
 

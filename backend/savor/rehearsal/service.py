@@ -39,6 +39,7 @@ def rehearsal_settings(data_dir: Path, database_url: str | None) -> Settings:
         secret_key=secrets.token_urlsafe(48),
         scheduler_enabled=False,  # the driver ticks on the simulated clock
         writer_process=False,  # one process, one clock
+        log_level="WARNING",  # a line per phone request would drown the run
         _env_file=None,  # type: ignore[call-arg]
     )
 
