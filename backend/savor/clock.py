@@ -4,7 +4,6 @@ from datetime import UTC, datetime
 from functools import cache
 from zoneinfo import ZoneInfo
 
-
 # A rehearsal (savor.rehearsal) runs the whole service in one process on a simulated clock:
 # every module reads "now" here, so setting it moves the service through weeks in minutes.
 _simulated: datetime | None = None

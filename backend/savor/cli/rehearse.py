@@ -29,6 +29,13 @@ def rehearse_command(
     database_url: Annotated[
         str | None, typer.Option(help="an EMPTY database to use (default: a new SQLite file)")
     ] = None,
+    over_http: Annotated[
+        bool,
+        typer.Option(
+            "--http",
+            help="phones talk to the service over HTTP on a loopback port instead of over ASGI",
+        ),
+    ] = False,
     start: Annotated[
         datetime | None, typer.Option(help="simulated start, UTC (default 2027-03-08 06:00)")
     ] = None,
@@ -50,6 +57,7 @@ def rehearse_command(
         model=behaviour,
         database_url=database_url,
         start=begins,
+        over_http=over_http,
     )
     logging.getLogger().setLevel(logging.WARNING)  # a request log line per phone call drowns all
     try:
@@ -61,7 +69,9 @@ def rehearse_command(
         f"Rehearsed {participants} participants over {weeks} weeks in {outcome.seconds:.0f} s: "
         f"{burden['mean']} prompts a day on average (max {burden['max']})."
     )
-    out.print(f"Report: {out_dir / 'report.html'} and report.json; exports in {out_dir / 'exports'}")
+    out.print(
+        f"Report: {out_dir / 'report.html'} and report.json; exports in {out_dir / 'exports'}"
+    )
     for warning in outcome.report["protocol_warnings"]:
         err.print(f"[yellow]Warning: {warning}[/yellow]")
     if not outcome.ok:

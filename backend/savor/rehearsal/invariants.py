@@ -49,7 +49,9 @@ def pseudonyms(world: World) -> dict[str, Phone]:
 
 def _exported(world: World, dataset: str, ref: str, moment: str) -> Counter:
     """How many distinct exported records each (pseudonym, moment) has."""
-    seen = {(row[ref], row["pseudonym"], ms(at(row[moment]))) for row in world.final[dataset].values()}  # type: ignore[arg-type]
+    seen = {
+        (row[ref], row["pseudonym"], ms(at(row[moment]))) for row in world.final[dataset].values()
+    }  # type: ignore[arg-type]
     return Counter((pseudonym, moment_) for _, pseudonym, moment_ in seen)
 
 
@@ -79,8 +81,13 @@ def exactly_once(world: World) -> Problems:
         for (pseudonym, moment_), count in exported.items():
             if (pseudonym, moment_) not in acked:
                 problems.append(
-                    {"dataset": dataset, "pseudonym": pseudonym, "moment": moment_.isoformat(),
-                     "exported": count, "problem": "exported, but no phone got a 2xx for it"}
+                    {
+                        "dataset": dataset,
+                        "pseudonym": pseudonym,
+                        "moment": moment_.isoformat(),
+                        "exported": count,
+                        "problem": "exported, but no phone got a 2xx for it",
+                    }
                 )
     return problems
 
@@ -98,8 +105,12 @@ def _record(kind: str, pseudonym: str, record: Record, count: int, fate: str) ->
 
 def replays_changed_nothing(world: World) -> Problems:
     return [
-        {"kind": record.kind, "moment": record.moment.isoformat(), "status": status,
-         "problem": "a record sent again did not get its first answer back unchanged"}
+        {
+            "kind": record.kind,
+            "moment": record.moment.isoformat(),
+            "status": status,
+            "problem": "a record sent again did not get its first answer back unchanged",
+        }
         for phone in world.phones
         for record, status, same in phone.truth.replays
         if status != 200 or not same
@@ -122,8 +133,12 @@ def pulls_add_up(world: World) -> Problems:
             if final[key] != pulled[key]:
                 changed = sorted(n for n in final[key] if final[key].get(n) != pulled[key].get(n))
                 problems.append(
-                    {"dataset": dataset, "key": key, "columns": changed,
-                     "problem": "the pulls hold an older version of the row"}
+                    {
+                        "dataset": dataset,
+                        "key": key,
+                        "columns": changed,
+                        "problem": "the pulls hold an older version of the row",
+                    }
                 )
     return problems
 
@@ -157,8 +172,14 @@ def compliance_matches(world: World) -> Problems:
         api = {name: row["compliance"][name] for name in COMPARED}
         truth = truth_compliance(world, phone)
         if api != truth:
-            problems.append({"pseudonym": row["pseudonym"], "api": api, "truth": truth,
-                             "problem": "compliance differs from the phone's ground truth"})
+            problems.append(
+                {
+                    "pseudonym": row["pseudonym"],
+                    "api": api,
+                    "truth": truth,
+                    "problem": "compliance differs from the phone's ground truth",
+                }
+            )
     return problems
 
 
@@ -175,20 +196,29 @@ def prompts_in_waking_hours(world: World) -> Problems:
         local = scheduled.astimezone(time_zone(phone.truth.zone_at(scheduled))).time()
         inside = wake <= local < sleep if wake < sleep else (local >= wake or local < sleep)
         if not inside:
-            problems.append({"pseudonym": row["pseudonym"], "prompt_ref": row["prompt_ref"],
-                             "scheduled_at_utc": row["scheduled_at_utc"],
-                             "zone": phone.truth.zone_at(scheduled), "local": local.isoformat(),
-                             "waking": f"{wake:%H:%M}-{sleep:%H:%M}",
-                             "problem": "sent outside her waking hours"})
+            problems.append(
+                {
+                    "pseudonym": row["pseudonym"],
+                    "prompt_ref": row["prompt_ref"],
+                    "scheduled_at_utc": row["scheduled_at_utc"],
+                    "zone": phone.truth.zone_at(scheduled),
+                    "local": local.isoformat(),
+                    "waking": f"{wake:%H:%M}-{sleep:%H:%M}",
+                    "problem": "sent outside her waking hours",
+                }
+            )
     return problems
 
 
 def nothing_after_withdrawal(world: World) -> Problems:
     left = {p.endpoint: p.truth.withdrawn_at for p in world.phones if p.truth.withdrawn_at}
     return [
-        {"prompt_id": push.payload.get("prompt_id"), "sent_at": push.sent_at.isoformat(),
-         "withdrawn_at": left[push.endpoint].isoformat(),
-         "problem": "pushed to a participant who had withdrawn"}
+        {
+            "prompt_id": push.payload.get("prompt_id"),
+            "sent_at": push.sent_at.isoformat(),
+            "withdrawn_at": left[push.endpoint].isoformat(),
+            "problem": "pushed to a participant who had withdrawn",
+        }
         for push in world.pushbox.log
         if push.endpoint in left and push.sent_at > left[push.endpoint]
     ]
@@ -196,8 +226,12 @@ def nothing_after_withdrawal(world: World) -> Problems:
 
 def each_prompt_once(world: World) -> Problems:
     return [
-        {"prompt_id": prompt_id, "kind": kind, "times": count,
-         "problem": "one prompt pushed more than once"}
+        {
+            "prompt_id": prompt_id,
+            "kind": kind,
+            "times": count,
+            "problem": "one prompt pushed more than once",
+        }
         for (_, prompt_id, kind), count in world.pushbox.sent.items()
         if count > 1
     ]
@@ -216,5 +250,3 @@ CHECKS = {
 
 def check(world: World) -> dict[str, Problems]:
     return {name: run(world) for name, run in CHECKS.items()}
-
-

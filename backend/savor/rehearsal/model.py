@@ -39,7 +39,7 @@ class Model:
     practice_hour_range: tuple[int, int] = (9, 20)
     practice_stop_early: float = 0.15  # she stops a 10-minute practice before its end
     # The true data-generating model, ratings 0-10: stress varies around her own mean; craving
-    # = her intercept + slope × stress − practice effect on a day she practised + noise.
+    # = her intercept + slope * stress - practice effect on a day she practised + noise.
     stress_mean_range: tuple[float, float] = (2.5, 6.5)
     stress_sd: float = 1.8
     craving_intercept_range: tuple[float, float] = (0.5, 3.0)
@@ -73,7 +73,9 @@ class Model:
         return min(1.0, self.answer_probability * weight * self.answer_weekly_decay ** (week - 1))
 
     def delay_minutes(self, rng: random.Random) -> float:
-        return rng.lognormvariate(math.log(self.answer_delay_median_minutes), self.answer_delay_sigma)
+        return rng.lognormvariate(
+            math.log(self.answer_delay_median_minutes), self.answer_delay_sigma
+        )
 
     def practises(self, week: int) -> float:
         return min(1.0, self.practice_per_day * self.practice_weekly_decay ** (week - 1))

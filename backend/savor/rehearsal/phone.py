@@ -136,7 +136,10 @@ class Phone:
                     # The server has it, the phone never heard: the outbox sends it again.
                     self.outbox.insert(0, item)
                     return
-                if 200 <= answer.status_code < 300 and self.rng.random() < self.model.replay_probability:
+                if (
+                    200 <= answer.status_code < 300
+                    and self.rng.random() < self.model.replay_probability
+                ):
                     again = await self.call("POST", item.path, item.body)
                     self._settle(item, again)
 
@@ -184,4 +187,6 @@ class Phone:
         zone = time_zone(self.zone)
         tomorrow = self.local(self.now()).date() + timedelta(days=1)
         midnight = datetime.combine(tomorrow, datetime.min.time(), tzinfo=zone)
-        self.calendar.at(midnight.astimezone(self.now().tzinfo) + timedelta(seconds=1), self, self.day_begins)
+        self.calendar.at(
+            midnight.astimezone(self.now().tzinfo) + timedelta(seconds=1), self, self.day_begins
+        )

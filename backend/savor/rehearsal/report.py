@@ -4,9 +4,11 @@ the invariants. `build` makes report.json; `html` (report_html.py) the page for 
 
 from collections import Counter, defaultdict
 from datetime import datetime, timedelta
+from itertools import pairwise
 from statistics import mean
 from typing import Any
 
+from savor.clock import time_zone
 from savor.practices.shipped import default_catalog
 from savor.rehearsal.invariants import World, at
 from savor.rehearsal.report_html import html  # noqa: F401  (the page, for run.py)
@@ -21,11 +23,24 @@ def _week(options: Any, moment: datetime | None) -> int | None:
     return (moment - options.start) // timedelta(weeks=1) + 1
 
 
+def partial_days(world: World) -> set[tuple[str, str]]:
+    """Her enrollment day, the day she left and the run's last day: not whole study days."""
+    partial: set[tuple[str, str]] = set()
+    for row in world.final["participants"].values():
+        end = world.end.astimezone(time_zone(row["timezone"])).date().isoformat()
+        for day in (row.get("enrolled_at_local"), row.get("withdrawn_at_local"), end):
+            if day:
+                partial.add((row["pseudonym"], day[:10]))
+    return partial
+
+
 def prompt_burden(world: World) -> dict[str, Any]:
+    """Prompts sent per participant per whole day of hers in the study."""
     per_day: Counter[tuple[str, str]] = Counter()
     by_schedule: Counter[str] = Counter()
+    partial = partial_days(world)
     for row in world.final["prompts"].values():
-        if row.get("sent_at_utc"):
+        if row.get("sent_at_utc") and (row["pseudonym"], row["local_date"]) not in partial:
             per_day[(row["pseudonym"], row["local_date"])] += 1
             by_schedule[row["schedule_id"]] += 1
     counts = list(per_day.values())
@@ -73,8 +88,12 @@ def completion(world: World, options: Any) -> dict[str, Any]:
 
 
 def data_volume(world: World, options: Any, sizes: dict[str, int]) -> dict[str, Any]:
-    moments = {"responses": "submitted_at_utc", "prompts": "scheduled_at_utc",
-               "practice_sessions": "started_at_utc", "offers": "offered_at_utc"}
+    moments = {
+        "responses": "submitted_at_utc",
+        "prompts": "scheduled_at_utc",
+        "practice_sessions": "started_at_utc",
+        "offers": "offered_at_utc",
+    }
     rows: dict[str, Counter[int]] = {}
     for dataset, column in moments.items():
         rows[dataset] = Counter(
@@ -91,8 +110,9 @@ def warnings(world: World, protocol: str) -> list[str]:
     document = parse_protocol(protocol)
     found: list[str] = []
     days: dict[tuple[str, str, str], list[datetime]] = defaultdict(list)
+    partial = partial_days(world)
     for row in world.final["prompts"].values():
-        if row["status"] != "cancelled":
+        if row["status"] != "cancelled" and (row["pseudonym"], row["local_date"]) not in partial:
             days[(row["pseudonym"], row["schedule_id"], row["local_date"])].append(
                 at(row["scheduled_at_utc"])  # type: ignore[arg-type]
             )
@@ -105,19 +125,31 @@ def warnings(world: World, protocol: str) -> list[str]:
             if schedule_id != schedule.id:
                 continue
             moments.sort()
-            short += any(b - a < spacing for a, b in zip(moments, moments[1:], strict=False))
+            short += any(b - a < spacing for a, b in pairwise(moments))
             fewer += len(moments) < schedule.per_day
         if short:
-            found.append(f"{schedule.id}: {short} participant-day(s) with prompts closer than "
-                         f"{schedule.min_spacing_minutes} minutes")
+            found.append(
+                f"{schedule.id}: {short} participant-day(s) with prompts closer than "
+                f"{schedule.min_spacing_minutes} minutes"
+            )
         if fewer:
-            found.append(f"{schedule.id}: {fewer} participant-day(s) with fewer than "
-                         f"{schedule.per_day} prompts (her waking window too short for the spacing)")
+            found.append(
+                f"{schedule.id}: {fewer} participant-day(s) with fewer than "
+                f"{schedule.per_day} prompts (her waking window too short for the spacing)"
+            )
     return found
 
 
-def build(*, options: Any, world: World, sizes: dict[str, int], problems: dict[str, list],
-          protocol: str, ticks: int, pulls: int) -> dict[str, Any]:
+def build(
+    *,
+    options: Any,
+    world: World,
+    sizes: dict[str, int],
+    problems: dict[str, list],
+    protocol: str,
+    ticks: int,
+    pulls: int,
+) -> dict[str, Any]:
     phones = world.phones
     return {
         "run": {
@@ -125,7 +157,9 @@ def build(*, options: Any, world: World, sizes: dict[str, int], problems: dict[s
             "weeks": options.weeks,
             "seed": options.seed,
             "start": options.start.isoformat(),
-            "database": "postgresql" if (options.database_url or "").startswith("postgres") else "sqlite",
+            "database": "postgresql"
+            if (options.database_url or "").startswith("postgres")
+            else "sqlite",
             "ticks": ticks,
             "daily_pulls": pulls,
         },

@@ -4,9 +4,14 @@ external assets (no script, no fonts, no images from anywhere)."""
 import html as escape
 from typing import Any
 
-STYLE = """body{font:15px/1.45 system-ui,sans-serif;max-width:60rem;margin:2rem auto;color:#222}
-table{border-collapse:collapse;margin:.5rem 0 1.5rem}td,th{border:1px solid #ccc;padding:.25rem .6rem;text-align:left}
-.ok{color:#17662c}.bad{color:#a11}svg text{font-size:11px}"""
+STYLE = " ".join(
+    [
+        "body{font:15px/1.45 system-ui,sans-serif;max-width:60rem;margin:2rem auto;color:#222}",
+        "table{border-collapse:collapse;margin:.5rem 0 1.5rem}",
+        "td,th{border:1px solid #ccc;padding:.25rem .6rem;text-align:left}",
+        ".ok{color:#17662c}.bad{color:#a11}svg text{font-size:11px}",
+    ]
+)
 
 
 def _e(value: Any) -> str:
@@ -26,11 +31,17 @@ def bars(values: dict[Any, float], label: str, scale_max: float | None = None) -
     width, height, pad = 560, 160, 28
     top = scale_max or max(values.values()) or 1
     step = (width - pad) / len(values)
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height + 30}" role="img" aria-label="{_e(label)}">']
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height + 30}" '
+        f'role="img" aria-label="{_e(label)}">'
+    ]
     for i, (key, value) in enumerate(values.items()):
         h = (height - 20) * (value / top)
         x = pad + i * step
-        parts.append(f'<rect x="{x:.1f}" y="{height - h:.1f}" width="{step * 0.8:.1f}" height="{h:.1f}" fill="#4a7fb5"/>')
+        parts.append(
+            f'<rect x="{x:.1f}" y="{height - h:.1f}" width="{step * 0.8:.1f}" '
+            f'height="{h:.1f}" fill="#4a7fb5"/>'
+        )
         parts.append(f'<text x="{x:.1f}" y="{height + 14}">{_e(key)}</text>')
         parts.append(f'<text x="{x:.1f}" y="{height - h - 3:.1f}">{value:g}</text>')
     parts.append("</svg>")
@@ -53,11 +64,16 @@ def html(report: dict[str, Any]) -> str:
         "<h2>Burden on participants</h2>",
         f"<p>Check-in notifications per participant per day: mean {burden['mean']}, "
         f"max {burden['max']} (over {burden['participant_days']} participant-days).</p>",
-        bars({str(k): v for k, v in burden["distribution"].items()}, "participant-days by prompts sent"),
+        bars(
+            {str(k): v for k, v in burden["distribution"].items()},
+            "participant-days by prompts sent",
+        ),
         "<p>Participant-days by number of prompts sent.</p>",
         _table(
-            [(w, practice["minutes_asked_per_week"].get(w, ""), m)
-             for w, m in practice["minutes_done_per_week_mean"].items()],
+            [
+                (w, practice["minutes_asked_per_week"].get(w, ""), m)
+                for w, m in practice["minutes_done_per_week_mean"].items()
+            ],
             ("week", "practice minutes asked", "minutes done (mean)"),
         ),
         "<p>Questionnaire burden per wave: "
@@ -68,17 +84,23 @@ def html(report: dict[str, Any]) -> str:
         bars({f"w{w}": r for w, r in completion["by_week"].items()}, "completion by week", 1.0),
         "<h2>Data volume</h2>",
         _table(
-            [(d, w, n) for d, weeks in report["data_volume"]["rows_per_week"].items()
-             for w, n in weeks.items()],
+            [
+                (d, w, n)
+                for d, weeks in report["data_volume"]["rows_per_week"].items()
+                for w, n in weeks.items()
+            ],
             ("dataset", "week", "rows"),
         ),
         "<h2>Protocol warnings</h2>",
         "<ul>" + "".join(f"<li>{_e(w)}</li>" for w in report["protocol_warnings"]) + "</ul>"
-        if report["protocol_warnings"] else "<p>None.</p>",
+        if report["protocol_warnings"]
+        else "<p>None.</p>",
         "<h2>Invariants</h2>",
         _table(
-            [(n, "holds" if i["holds"] else "VIOLATED", i["violations"])
-             for n, i in report["invariants"].items()],
+            [
+                (n, "holds" if i["holds"] else "VIOLATED", i["violations"])
+                for n, i in report["invariants"].items()
+            ],
             ("invariant", "result", "violations"),
         ),
         "<h2>Behaviour model</h2>",

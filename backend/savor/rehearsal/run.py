@@ -35,7 +35,7 @@ class Options:
     seed: int = 1
     model: Model = field(default_factory=Model)
     database_url: str | None = None
-    url: str | None = None
+    over_http: bool = False  # phones talk to a loopback port instead of over ASGI
     start: datetime = DEFAULT_START
 
 
@@ -99,7 +99,10 @@ async def rehearse(options: Options) -> Outcome:
     set_simulated_now(options.start)
     settings = rehearsal_settings(options.out / "service", options.database_url)
     try:
-        async with running(settings, source, options.participants, options.start) as service:
+        serving = running(
+            settings, source, options.participants, options.start, over_http=options.over_http
+        )
+        async with serving as service:
             pushbox = PushBox()
             jobs = ticker.scheduled_jobs(service.app, send=pushbox.send)
             driver = Driver(
@@ -132,8 +135,13 @@ async def rehearse(options: Options) -> Outcome:
             )
             problems = invariants.check(world)
             document = report.build(
-                options=options, world=world, sizes=sizes, problems=problems,
-                protocol=source, ticks=driver.ticks, pulls=research.pulls,
+                options=options,
+                world=world,
+                sizes=sizes,
+                problems=problems,
+                protocol=source,
+                ticks=driver.ticks,
+                pulls=research.pulls,
             )
     finally:
         set_simulated_now(None)

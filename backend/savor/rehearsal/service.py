@@ -3,7 +3,9 @@ ticker off (the driver runs its jobs on the simulated clock), the study of the p
 enrollment codes and a research token, as `savor study apply`, `savor codes create` and
 `savor token create` make them."""
 
+import asyncio
 import secrets
+import socket
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -11,6 +13,9 @@ from datetime import datetime
 from pathlib import Path
 
 import httpx
+import uvicorn
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
 from fastapi import FastAPI
 from sqlmodel import Session
 
@@ -32,8 +37,20 @@ class Service:
     research_token: str
 
 
+def _throwaway_vapid_key() -> str:
+    """Pushes go to the push service in this process: any key signs them."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    pem = key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    )
+    return pem.decode()
+
+
 def rehearsal_settings(data_dir: Path, database_url: str | None) -> Settings:
     return Settings(
+        vapid_private_key=_throwaway_vapid_key(),
         data_dir=data_dir,
         database_url=database_url,
         secret_key=secrets.token_urlsafe(48),
@@ -46,8 +63,10 @@ def rehearsal_settings(data_dir: Path, database_url: str | None) -> Settings:
 
 @asynccontextmanager
 async def running(
-    settings: Settings, protocol: str, participants: int, now: datetime, url: str | None = None
+    settings: Settings, protocol: str, participants: int, now: datetime, over_http: bool = False
 ) -> AsyncIterator[Service]:
+    """The service ready for phones: over ASGI in this process, or `over_http` on a loopback
+    port served by uvicorn in this event loop (the same process, so the same clock)."""
     migrate.upgrade(settings.resolved_database_url)
     app = create_app(settings)
     with Session(app.state.engine) as session:
@@ -67,8 +86,29 @@ async def running(
             session=session, study=study, scopes=ALL_BUT_FREE_TEXT, label="rehearsal", now=now
         )
         slug = study.slug
-    transport = httpx.ASGITransport(app=app) if url is None else None
-    base = url or "http://rehearsal"
-    async with app.router.lifespan_context(app):
+    async with app.router.lifespan_context(app), _served(app, over_http) as base:
+        transport = None if over_http else httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url=base, timeout=120) as http:
             yield Service(app, http, slug, codes, token)
+
+
+@asynccontextmanager
+async def _served(app: FastAPI, over_http: bool) -> AsyncIterator[str]:
+    if not over_http:
+        yield "http://rehearsal"
+        return
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, lifespan="off", log_config=None)
+    server = uvicorn.Server(config)
+    task = asyncio.create_task(server.serve())
+    while not server.started:
+        if task.done():
+            task.result()  # raises why it could not start
+        await asyncio.sleep(0.01)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        await task
