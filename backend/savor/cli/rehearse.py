@@ -36,6 +36,12 @@ def rehearse_command(
             help="phones talk to the service over HTTP on a loopback port instead of over ASGI",
         ),
     ] = False,
+    tick_seconds: Annotated[
+        int,
+        typer.Option(
+            min=1, max=600, help="the ticker's interval, as SAVOR_SCHEDULER_INTERVAL_SECONDS"
+        ),
+    ] = 30,
     start: Annotated[
         datetime | None, typer.Option(help="simulated start, UTC (default 2027-03-08 06:00)")
     ] = None,
@@ -58,6 +64,7 @@ def rehearse_command(
         database_url=database_url,
         start=begins,
         over_http=over_http,
+        tick_seconds=tick_seconds,
     )
     logging.getLogger().setLevel(logging.WARNING)  # a request log line per phone call drowns all
     try:

@@ -26,7 +26,7 @@ from savor.rehearsal.phone import Action, Phone
 from savor.rehearsal.pushbox import PushBox
 from savor.ticker import run_jobs
 
-TICK = timedelta(seconds=30)
+TICK = timedelta(seconds=30)  # SAVOR_SCHEDULER_INTERVAL_SECONDS' default
 PLAN_EVERY = timedelta(hours=1)
 PUSH_LATENCY = (1.0, 20.0)  # seconds from the push service to her phone
 _P = Prompt.__table__  # type: ignore[attr-defined]
@@ -41,8 +41,16 @@ def _grid(moment: datetime, step: timedelta, offset: timedelta = timedelta(0)) -
 
 class Driver:
     def __init__(
-        self, *, engine: Engine, jobs: list[Job], pushbox: PushBox, start: datetime, end: datetime
+        self,
+        *,
+        engine: Engine,
+        jobs: list[Job],
+        pushbox: PushBox,
+        start: datetime,
+        end: datetime,
+        tick: timedelta = TICK,
     ) -> None:
+        self.tick = tick
         self.engine = engine
         self.main_lane = [job for job in jobs if not runs_in_own_lane(job)]
         self.plan_lane = [job for job in jobs if runs_in_own_lane(job)]
@@ -80,7 +88,7 @@ class Driver:
     # -- the run ---------------------------------------------------------------------------
     async def run(self, every_day: Callable[[datetime], Awaitable[None]]) -> None:
         """Until the end: phones act, jobs tick, and `every_day` runs at each UTC midnight."""
-        next_plan = _grid(self._now, PLAN_EVERY, TICK / 2)
+        next_plan = _grid(self._now, PLAN_EVERY, self.tick / 2)
         next_day = _grid(self._now + timedelta(seconds=1), timedelta(days=1))
         while True:
             if self._due is None:
@@ -135,7 +143,7 @@ class Driver:
             return None
         earliest = min(m if m.tzinfo else m.replace(tzinfo=self._now.tzinfo) for m in found)
         # Never the moment just ticked: what a tick left due waits for the next one.
-        return _grid(max(earliest, self._now + timedelta(microseconds=1)), TICK)
+        return _grid(max(earliest, self._now + timedelta(microseconds=1)), self.tick)
 
     async def _deliver(self) -> None:
         """Pushes the jobs sent reach the phones online, a few seconds later."""

@@ -14,6 +14,12 @@ from savor.rehearsal.pushbox import PushBox
 from savor.rehearsal.truth import Record
 
 Problems = list[dict[str, Any]]
+# Each kind of record a phone sends: the dataset that must hold it, its key, and the column
+# of the moment her phone gave it. A new kind (a questionnaire wave) adds its line.
+RECORDS = {
+    "response": ("responses", "response_ref", "submitted_at_utc"),
+    "practice": ("practice_sessions", "session_ref", "started_at_utc"),
+}
 COMPARED = ("sent", "completed", "late", "expired", "open")
 
 
@@ -59,10 +65,7 @@ def exactly_once(world: World) -> Problems:
     """Every record a phone got a 2xx for is exported exactly once; nothing else is."""
     names = {id(phone): pseudonym for pseudonym, phone in pseudonyms(world).items()}
     problems: Problems = []
-    for kind, dataset, ref, moment in (
-        ("response", "responses", "response_ref", "submitted_at_utc"),
-        ("practice", "practice_sessions", "session_ref", "started_at_utc"),
-    ):
+    for kind, (dataset, ref, moment) in RECORDS.items():
         exported = _exported(world, dataset, ref, moment)
         acked: set[tuple[str, datetime]] = set()
         for phone in world.phones:

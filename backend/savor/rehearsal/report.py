@@ -160,6 +160,7 @@ def build(
             "database": "postgresql"
             if (options.database_url or "").startswith("postgres")
             else "sqlite",
+            "tick_seconds": options.tick_seconds,
             "ticks": ticks,
             "daily_pulls": pulls,
         },

@@ -35,6 +35,7 @@ class Options:
     seed: int = 1
     model: Model = field(default_factory=Model)
     database_url: str | None = None
+    tick_seconds: int = 30  # the ticker's interval (SAVOR_SCHEDULER_INTERVAL_SECONDS)
     over_http: bool = False  # phones talk to a loopback port instead of over ASGI
     start: datetime = DEFAULT_START
 
@@ -111,6 +112,7 @@ async def rehearse(options: Options) -> Outcome:
                 pushbox=pushbox,
                 start=options.start,
                 end=end,
+                tick=timedelta(seconds=options.tick_seconds),
             )
             research = Research(service.http, service.research_token, service.study)
             phones = _phones(options, driver, pushbox, service)
@@ -132,6 +134,7 @@ async def rehearse(options: Options) -> Outcome:
                 twice=research.twice,
                 compliance=compliance,
                 end=end,
+                tick=timedelta(seconds=options.tick_seconds),
             )
             problems = invariants.check(world)
             document = report.build(
