@@ -186,6 +186,29 @@ def compliance_matches(world: World) -> Problems:
     return problems
 
 
+def offer_outcomes_match(world: World) -> Problems:
+    """Each suggestion she took up or declined (and got a 2xx for) is exported so."""
+    problems: Problems = []
+    exported: dict[str, Counter[str]] = {}
+    for row in world.final.get("offers", {}).values():
+        exported.setdefault(row["pseudonym"], Counter())[row["outcome"]] += 1
+    for pseudonym, phone in pseudonyms(world).items():
+        said = Counter(phone.truth.offer_outcomes.values())
+        there = exported.get(pseudonym, Counter())
+        for outcome in ("accepted", "declined"):
+            if said[outcome] != there[outcome]:
+                problems.append(
+                    {
+                        "pseudonym": pseudonym,
+                        "outcome": outcome,
+                        "phone": said[outcome],
+                        "exported": there[outcome],
+                        "problem": "offer outcomes differ from what her phone sent",
+                    }
+                )
+    return problems
+
+
 def prompts_in_waking_hours(world: World) -> Problems:
     """No prompt sent outside her waking window, in the zone she was in that day."""
     names = pseudonyms(world)
@@ -245,6 +268,7 @@ CHECKS = {
     "replays_changed_nothing": replays_changed_nothing,
     "incremental_pulls_equal_full_export": pulls_add_up,
     "compliance_equals_ground_truth": compliance_matches,
+    "offer_outcomes_as_sent": offer_outcomes_match,
     "prompts_within_waking_hours": prompts_in_waking_hours,
     "nothing_sent_after_withdrawal": nothing_after_withdrawal,
     "each_prompt_sent_at_most_once": each_prompt_once,

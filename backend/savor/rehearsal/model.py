@@ -33,6 +33,8 @@ class Model:
     # outbox and sent again later, as the PWA does. And a record sent twice on purpose.
     lost_answer_probability: float = 0.02
     replay_probability: float = 0.02
+    # A suggestion after a check-in (a breathing break): the chance she takes it up.
+    offer_accept_probability: float = 0.4
     # Practice: chance she practises on a day (falling per week), her usual local hour.
     practice_per_day: float = 0.55
     practice_weekly_decay: float = 0.97

@@ -131,7 +131,8 @@ class Phone:
                 return  # kept; sent again at the next flush
             self.outbox.pop(0)
             if item.record is not None:
-                self._settle(item, answer)
+                if self._settle(item, answer):
+                    await self._answered(item.record)
                 if 200 <= answer.status_code < 300 and self._lost_answer():
                     # The server has it, the phone never heard: the outbox sends it again.
                     self.outbox.insert(0, item)
@@ -146,22 +147,30 @@ class Phone:
     def _lost_answer(self) -> bool:
         return self.rng.random() < self.model.lost_answer_probability
 
-    def _settle(self, item: Outgoing, answer: httpx.Response) -> None:
+    async def _answered(self, record: Record) -> None:
+        for behaviour in self.behaviours:
+            handler = getattr(behaviour, "on_answered", None)
+            if handler is not None:
+                await handler(self, record)
+
+    def _settle(self, item: Outgoing, answer: httpx.Response) -> bool:
+        """Note what became of a record; True the first time it got a 2xx."""
         record = item.record
         assert record is not None
         record.status = answer.status_code
         if not 200 <= answer.status_code < 300:
             self.truth.refused.append(record)
-            return
+            return False
         first = self.truth.acked.get(record.client_id)
         if first is None:
             record.answer = answer.json()
             self.truth.acked[record.client_id] = record
             if record.prompt_id:
                 self.truth.answered[record.prompt_id] = record
-        else:
-            same = answer.status_code == 200 and answer.json() == first.answer
-            self.truth.replays.append((record, answer.status_code, same))
+            return True
+        same = answer.status_code == 200 and answer.json() == first.answer
+        self.truth.replays.append((record, answer.status_code, same))
+        return False
 
     # -- what the driver hands her ---------------------------------------------------------
     async def receive(self, pushes: list[Push]) -> None:

@@ -134,7 +134,6 @@ async def rehearse(options: Options) -> Outcome:
                 twice=research.twice,
                 compliance=compliance,
                 end=end,
-                tick=timedelta(seconds=options.tick_seconds),
             )
             problems = invariants.check(world)
             document = report.build(

@@ -33,6 +33,7 @@ class Truth:
     prompts: dict[str, datetime] = field(default_factory=dict)
     pushes: list[tuple[str, str, datetime]] = field(default_factory=list)  # prompt, kind, sent
     answered: dict[str, Record | None] = field(default_factory=dict)  # prompt id → her answer
+    offer_outcomes: dict[str, str] = field(default_factory=dict)  # offer id → her answer
     practised_dates: set[Any] = field(default_factory=set)
     practice_seconds: int = 0
 
