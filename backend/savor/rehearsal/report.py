@@ -100,7 +100,11 @@ def data_volume(world: World, options: Any, sizes: dict[str, int]) -> dict[str, 
             _week(options, at(row.get(column))) for row in world.final.get(dataset, {}).values()
         )
     return {
-        "rows_per_week": {d: {w: n for w, n in sorted(c.items()) if w} for d, c in rows.items()},
+        # Prompts planned past the end (tomorrow's) are not counted.
+        "rows_per_week": {
+            d: {w: n for w, n in sorted(c.items()) if w and w <= options.weeks}
+            for d, c in rows.items()
+        },
         "export_bytes": sizes,
     }
 

@@ -24,13 +24,17 @@ def _table(rows: list[tuple[Any, ...]], head: tuple[str, ...]) -> str:
     return f"<table><tr>{top}</tr>{body}</table>"
 
 
+def _percent(rate: float | None) -> str:
+    return "n/a" if rate is None else f"{rate:.0%}"
+
+
 def bars(values: dict[Any, float], label: str, scale_max: float | None = None) -> str:
     """A bar chart as inline SVG."""
     if not values:
         return "<p>(nothing to show)</p>"
     width, height, pad = 560, 160, 28
     top = scale_max or max(values.values()) or 1
-    step = (width - pad) / len(values)
+    step = min(60.0, (width - pad) / len(values))
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height + 30}" '
         f'role="img" aria-label="{_e(label)}">'
@@ -56,7 +60,7 @@ def html(report: dict[str, Any]) -> str:
         "<!doctype html><html lang=en><meta charset=utf-8><title>Savor rehearsal</title>",
         f"<style>{STYLE}</style>",
         "<h1>Rehearsal of the protocol</h1>",
-        f"<p>{run['participants']} synthetic participants over {run['weeks']} weeks from "
+        f"<p>{run['participants']} synthetic participants over {run['weeks']} week(s) from "
         f"{_e(run['start'])} ({_e(run['database'])}, seed {run['seed']}), through the service's "
         "public API; figures below come from the study's own exports.</p>",
         f"<p class={'ok' if holds else 'bad'}><b>Invariants: "
@@ -80,7 +84,8 @@ def html(report: dict[str, Any]) -> str:
         + ("none in this protocol." if not report["questionnaire_burden_per_wave"] else "")
         + "</p>",
         "<h2>Expected completion</h2>",
-        f"<p>On time: {completion['rate']}; with late answers: {completion['rate_with_late']}.</p>",
+        f"<p>Check-ins answered on time: {_percent(completion['rate'])}; answered at all "
+        f"(late included): {_percent(completion['rate_with_late'])}.</p>",
         bars({f"w{w}": r for w, r in completion["by_week"].items()}, "completion by week", 1.0),
         "<h2>Data volume</h2>",
         _table(
