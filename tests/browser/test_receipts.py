@@ -147,3 +147,40 @@ def test_a_push_for_a_prompt_she_already_answered_elsewhere_shows_nothing(
     worker.page.wait_for_timeout(1500)
     assert prompt(live_server, prompt_id).shown_at is None
     assert receipts_sent(live_server, prompt_id) == 1
+
+
+# Chromium has no way to tap or swipe a notification from a test: the worker is handed the same
+# NotificationEvent a tap or a swipe would give it, for a notification it really shows.
+NOTIFICATION_EVENT = """async ([id, type]) => {
+    await self.registration.showNotification("Savor", {
+        tag: "savor", data: {promptId: id, url: "/#/checkin"},
+    });
+    const [shown] = await self.registration.getNotifications({tag: "savor"});
+    self.dispatchEvent(new NotificationEvent(type, {notification: shown}));
+}"""
+
+
+def test_swiping_a_notification_away_is_reported_dismissed(
+    live_server: LiveServer, phone_context: BrowserContext, phone
+):
+    phone_context.grant_permissions(["notifications"], origin=live_server.url)
+    enroll(phone, live_server)
+    prompt_id = live_server.open_prompt()
+    [worker] = phone_context.service_workers
+    worker.evaluate(NOTIFICATION_EVENT, [str(prompt_id), "notificationclose"])
+    wait_for(lambda: prompt(live_server, prompt_id).dismissed_at is not None, phone)
+    assert prompt(live_server, prompt_id).clicked_at is None
+
+
+def test_tapping_a_notification_is_reported_clicked(
+    live_server: LiveServer, phone_context: BrowserContext, phone
+):
+    # (Opening the check-in after the tap needs the tap's own permission to focus a window,
+    # which a handed-over event does not carry.)
+    phone_context.grant_permissions(["notifications"], origin=live_server.url)
+    enroll(phone, live_server)
+    prompt_id = live_server.open_prompt()
+    [worker] = phone_context.service_workers
+    worker.evaluate(NOTIFICATION_EVENT, [str(prompt_id), "notificationclick"])
+    wait_for(lambda: prompt(live_server, prompt_id).clicked_at is not None, phone)
+    assert prompt(live_server, prompt_id).dismissed_at is None
