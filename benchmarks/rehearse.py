@@ -39,6 +39,9 @@ def one(participants: int, weeks: int, database_url: str | None) -> None:
         f"{burden['mean']} prompts/day, invariants {'hold' if outcome.ok else 'VIOLATED'}",
         flush=True,
     )
+    for name, problems in outcome.problems.items():
+        if problems:
+            print(f"  {name}: {len(problems)} violation(s), first: {problems[0]}", flush=True)
 
 
 def main() -> None:

@@ -168,7 +168,7 @@ class Phone:
             if record.prompt_id:
                 self.truth.answered[record.prompt_id] = record
             return True
-        same = answer.status_code == 200 and answer.json() == first.answer
+        same = answer.status_code == 200 and _settled(answer.json()) == _settled(first.answer)
         self.truth.replays.append((record, answer.status_code, same))
         return False
 
@@ -199,3 +199,11 @@ class Phone:
         self.calendar.at(
             midnight.astimezone(self.now().tzinfo) + timedelta(seconds=1), self, self.day_begins
         )
+
+
+def _settled(answer: dict[str, Any] | None) -> dict[str, Any] | None:
+    """A stored record's answer, less what she decided since (whether she took up an offer)."""
+    if not answer or "offers" not in answer:
+        return answer
+    offers = [{k: v for k, v in offer.items() if k != "outcome"} for offer in answer["offers"]]
+    return answer | {"offers": offers}
