@@ -11,12 +11,12 @@ decisions:
   rules:
     - id: high_rating
       kind: checkin
-      instruments: [momentary, hard_moment]
+      instruments: [momentary]
       items: [C1, S1]
       threshold: 7
       strata:
         - {id: moderate, min_rating: 7, probabilities: {breathing: 0.3, savoring: 0.2, none: 0.5}}
-        - {id: high, min_rating: 9, probabilities: {breathing: 0.4, savoring: 0.2, none: 0.4}}
+        - {id: high, min_rating: 8, probabilities: {breathing: 0.4, savoring: 0.2, none: 0.4}}
     - id: probe
       kind: probe
       per_day: 2

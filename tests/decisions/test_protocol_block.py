@@ -29,8 +29,8 @@ def test_the_block_reads_back_with_its_rules_and_window():
     assert decisions is not None
     rule = decisions.rule("high_rating")
     assert rule is not None and rule.kind == "checkin"
-    assert rule.stratum_for(8) == ("moderate", {"breathing": 0.3, "savoring": 0.2, "none": 0.5})
-    assert rule.stratum_for(10)[0] == "high"
+    assert rule.stratum_for(7) == ("moderate", {"breathing": 0.3, "savoring": 0.2, "none": 0.5})
+    assert rule.stratum_for(8)[0] == "high"
     assert decisions.proximal_outcome.window_minutes == (30, 120)
     assert decisions.practice_of("savoring") == "P08"
 
@@ -55,7 +55,7 @@ def test_an_offer_that_is_certain_is_refused():
 
 
 def test_strata_must_cover_the_threshold():
-    source = _changed("{id: moderate, min_rating: 7", "{id: moderate, min_rating: 8")
+    source = _changed("{id: moderate, min_rating: 7", "{id: moderate, min_rating: 6")
     assert "the lowest stratum must start at the rule's threshold (7)" in _problems(source)
 
 
@@ -83,3 +83,8 @@ def test_the_window_must_be_ordered():
 def test_the_follow_up_instrument_must_be_listed():
     source = _changed("    instrument: momentary\n", "    instrument: weekly\n")
     assert "decisions use instruments not listed in 'instruments': ['weekly']" in _problems(source)
+
+
+def test_her_own_request_for_help_is_never_randomized():
+    source = _changed("instruments: [momentary]", "instruments: [momentary, hard_moment]")
+    assert "'hard_moment' is her own request for help" in _problems(source)

@@ -18,6 +18,7 @@ from starlette.concurrency import run_in_threadpool
 from savor import idempotency
 from savor.ema import checkin_store, registry
 from savor.ema.answers import crisis_items, facts_asked, validate_answers
+from savor.ema.decisions import checkin as decision_checkin
 from savor.ema.drafts import Draft
 from savor.ema.instruments import Instrument, default_instruments
 from savor.ema.models import Offer, ResponseCreate, ResponsePublic
@@ -145,6 +146,7 @@ def draft(
         crisis=crisis,
         alert_staff=bool(crisis) and features.staff_alerts,
         timezone=participant.timezone,
+        decision_point=decision_checkin.point_for(document.decisions, instrument.id, answers),
     )
 
 
@@ -177,7 +179,9 @@ def _offers(
     found: list[tuple[str, str | None]] = []
     threshold = study.document.features.high_rating_threshold
     high = any(type(values.get(i)) is int and values[i] >= threshold for i in HIGH_ITEMS)
-    if high and BREATHING_PRACTICE in study.catalog.practices:
+    # In a micro-randomized trial every practice offer is the trial's draw (ema/decisions).
+    fixed = study.document.decisions is None
+    if fixed and high and BREATHING_PRACTICE in study.catalog.practices:
         found.append(("offer_breathing", BREATHING_PRACTICE))
     if crisis:
         found.append(("crisis_help", None))

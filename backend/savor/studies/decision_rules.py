@@ -16,6 +16,7 @@ IdText = Field(pattern=r"^[a-z0-9_]{1,24}$")
 # Probabilities are written as decimals; their sum may be off by rounding, never by more.
 SUM_TOLERANCE = 1e-6
 RuleKind = Literal["checkin", "probe"]
+ASKED_FOR_HELP = "hard_moment"
 
 
 class TreatmentOption(Frozen):
@@ -43,7 +44,7 @@ class DecisionRule(Frozen):
 
     id: str = IdText
     kind: RuleKind
-    instruments: list[str] = Field(default_factory=lambda: ["momentary", "hard_moment"])
+    instruments: list[str] = Field(default_factory=lambda: ["momentary"])
     items: list[str] = Field(default_factory=lambda: ["C1", "S1"])
     threshold: int = Field(default=7, ge=0, le=10)
     per_day: int = Field(default=2, ge=1, le=12)
@@ -54,6 +55,11 @@ class DecisionRule(Frozen):
     def _one_way_to_randomize(self) -> "DecisionRule":
         if (self.probabilities is None) == (not self.strata):
             raise ValueError("give either 'probabilities' or 'strata', not both and not neither")
+        if ASKED_FOR_HELP in self.instruments:
+            raise ValueError(
+                f"'{ASKED_FOR_HELP}' is her own request for help: it always offers a breathing"
+                " break and is never randomized"
+            )
         if self.strata and self.kind != "checkin":
             raise ValueError("only a checkin rule has ratings to form strata from")
         if self.strata:
