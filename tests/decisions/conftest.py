@@ -1,12 +1,15 @@
 """A study running a micro-randomized trial, and her check-ins in it."""
 
+import sys
 import uuid
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 import pytest
 from fastapi.testclient import TestClient
 from sqlmodel import Session, col, select
 
+import savor.clock
 from savor.clock import utcnow
 from savor.ema.decisions.models import Decision
 from savor.studies import service as studies_service
@@ -36,9 +39,11 @@ def check_in(
     *,
     sent: datetime | None = None,
     client_id: uuid.UUID | None = None,
+    prompt_id: uuid.UUID | None = None,
     **values: int,
 ) -> dict:
     body = {
+        "prompt_id": str(prompt_id) if prompt_id else None,
         "client_id": str(client_id or uuid.uuid4()),
         "instrument_id": instrument,
         "instrument_version": "1",
@@ -60,3 +65,17 @@ def practice_offers(reply: dict) -> list[dict]:
 
 
 AN_HOUR = timedelta(hours=1)
+
+
+@pytest.fixture
+def clock(monkeypatch: pytest.MonkeyPatch) -> Callable[[datetime], None]:
+    """Sets the moment every module of the service reads as now."""
+    real = savor.clock.utcnow
+    holders = [m for n, m in sys.modules.items() if n.startswith("savor") and m is not None]
+    holders = [m for m in holders if getattr(m, "utcnow", None) is real]
+
+    def set_now(moment: datetime) -> None:
+        for module in holders:
+            monkeypatch.setattr(module, "utcnow", lambda: moment)
+
+    return set_now
