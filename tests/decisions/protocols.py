@@ -17,9 +17,11 @@ decisions:
       strata:
         - {id: moderate, min_rating: 7, probabilities: {breathing: 0.3, savoring: 0.2, none: 0.5}}
         - {id: high, min_rating: 8, probabilities: {breathing: 0.4, savoring: 0.2, none: 0.4}}
-    - id: probe
-      kind: probe
-      per_day: 2
+    - id: moderate_only
+      kind: checkin
+      instruments: [momentary]
+      items: [N1]
+      threshold: 6
       probabilities: {breathing: 0.25, savoring: 0.25, none: 0.5}
   availability:
     min_minutes_between_offers: 60

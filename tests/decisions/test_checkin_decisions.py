@@ -183,3 +183,27 @@ def test_the_offer_is_stored_with_the_decision(client, session, settings):
     assert (offer.rule, offer.practice_id) == ("mrt_high_rating", decision.practice_id)
     assert offer.response_id == decision.response_id
     assert practice_offers(reply)[0]["id"] == str(offer.id)
+
+
+def test_planning_her_days_again_leaves_the_follow_up_alone(client, session, settings, trial):
+    from savor.ema import planning
+    from savor.studies import service as studies_service
+
+    headers, her = make_participant(client, session, settings, study=trial)
+    check_in(client, headers, C1=7)
+    [decision] = decisions_of(session)
+    document = studies_service.protocol_document(session=session, study=trial)
+    planning.plan_participant(
+        session=session, participant=her, study=trial, document=document, now=utcnow()
+    )
+    session.expire_all()
+    assert session.get(Prompt, decision.follow_up_prompt_id).status == "scheduled"
+
+
+def test_leaving_the_study_cancels_her_follow_up(client, session, settings, trial):
+    headers, _ = make_participant(client, session, settings, study=trial)
+    check_in(client, headers, C1=7)
+    [decision] = decisions_of(session)
+    assert client.post("/api/v1/me/withdraw", headers=headers).is_success
+    session.expire_all()
+    assert session.get(Prompt, decision.follow_up_prompt_id).status == "cancelled"

@@ -37,7 +37,8 @@ def test_the_block_reads_back_with_its_rules_and_window():
 
 def test_probabilities_must_add_up_to_one():
     source = _changed("savoring: 0.25, none: 0.5", "savoring: 0.3, none: 0.5")
-    assert "rule probe probabilities must add up to 1 (they add up to 1.05)" in _problems(source)
+    found = _problems(source)
+    assert "rule moderate_only probabilities must add up to 1 (they add up to 1.05)" in found
 
 
 def test_every_option_needs_a_probability_and_no_unknown_one():
@@ -88,3 +89,13 @@ def test_the_follow_up_instrument_must_be_listed():
 def test_her_own_request_for_help_is_never_randomized():
     source = _changed("instruments: [momentary]", "instruments: [momentary, hard_moment]")
     assert "'hard_moment' is her own request for help" in _problems(source)
+
+
+def test_probes_are_refused_until_they_run():
+    source = _changed(
+        "      kind: checkin\n      instruments: [momentary]\n      items: [N1]",
+        "      kind: probe\n      items: [N1]",
+    )
+    assert "'probe' decision points are declared but not run yet; use kind: checkin" in _problems(
+        source
+    )

@@ -15,7 +15,10 @@ from savor.content_schema import Frozen
 IdText = Field(pattern=r"^[a-z0-9_]{1,24}$")
 # Probabilities are written as decimals; their sum may be off by rounding, never by more.
 SUM_TOLERANCE = 1e-6
-RuleKind = Literal["checkin", "probe"]
+RuleKind = Literal["checkin", "probe", "practice_reminder"]
+# Random-time probes and practice reminders are part of the block's shape, but nothing fires
+# them yet: a protocol using them is refused rather than silently running without them.
+RUNNING_KINDS = ("checkin",)
 ASKED_FOR_HELP = "hard_moment"
 
 
@@ -39,7 +42,8 @@ class DecisionRule(Frozen):
     """What makes a decision point, and how it is randomized.
 
     - checkin: a check-in of one of `instruments` with any of `items` at or above `threshold`;
-    - probe: `per_day` random times inside her waking hours.
+    - probe (`per_day` random times inside her waking hours) and practice_reminder: not run
+      yet, refused.
     """
 
     id: str = IdText
@@ -53,6 +57,11 @@ class DecisionRule(Frozen):
 
     @model_validator(mode="after")
     def _one_way_to_randomize(self) -> "DecisionRule":
+        if self.kind not in RUNNING_KINDS:
+            raise ValueError(
+                f"'{self.kind}' decision points are declared but not run yet; "
+                f"use kind: {' or '.join(RUNNING_KINDS)}"
+            )
         if (self.probabilities is None) == (not self.strata):
             raise ValueError("give either 'probabilities' or 'strata', not both and not neither")
         if ASKED_FOR_HELP in self.instruments:
