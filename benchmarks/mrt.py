@@ -73,7 +73,7 @@ decisions:
 MOMENTS = ((9, 12), (13, 16), (17, 21))  # her local hours of the three daily check-ins
 ANSWERS_FOLLOW_UP = 0.85
 ACCEPTS_OFFER = 0.6
-NOISE = 1.2
+NOISE = 1.3
 
 
 @dataclass
@@ -81,6 +81,17 @@ class Mother:
     n: int
     headers: dict[str, str]
     baseline: float  # her usual craving
+    offers: list[datetime] = field(default_factory=list)  # when the server offered her one
+
+    def craving_mean(self, when: datetime) -> float:
+        """Her expected craving at `when`: her usual level, drifting down over the weeks, and
+        lower by the true effect for each offer made 30 to 120 minutes before (additive, so
+        each offer's effect on the check-ins of its window is exactly TRUE_EFFECT)."""
+        day = (when - START) / timedelta(days=1)
+        recent = sum(
+            timedelta(minutes=30) <= when - at <= timedelta(minutes=120) for at in self.offers
+        )
+        return self.baseline - 0.02 * day + TRUE_EFFECT * recent
 
 
 @dataclass
@@ -90,8 +101,8 @@ class Trial:
     requests: int = 0
     checkins: int = 0
     follow_ups_answered: int = 0
-    # The latent mean of each follow-up answer without an offer, to state the effect on the
-    # observed (rounded, bounded) scale too.
+    # The latent mean of each check-in, to state the effect on the observed (rounded,
+    # bounded) scale too.
     latent: list[float] = field(default_factory=list)
 
 
@@ -143,7 +154,7 @@ class Simulation:
     def _check_in(
         self, when: datetime, her: Mother, craving: int, prompt_id: str | None = None
     ) -> None:
-        stress = _rating(craving + self.rng.gauss(0, 1))
+        stress = _rating(craving + self.rng.gauss(0, 0.7))
         body = {
             "client_id": str(uuid.UUID(int=self.rng.getrandbits(128), version=4)),
             "prompt_id": prompt_id,
@@ -155,6 +166,8 @@ class Simulation:
         reply = self._post("/api/v1/responses", her, body)
         self.trial.checkins += 1
         offers = [o for o in reply["offers"] if o["rule"].startswith("mrt_")]
+        if offers:
+            her.offers.append(when)
         if offers and self.rng.random() < ACCEPTS_OFFER:
             offer = offers[0]
             self._post(f"/api/v1/offers/{offer['id']}", her, {"outcome": "accepted"})
@@ -166,24 +179,24 @@ class Simulation:
         if max(craving, stress) >= 7 and self.rng.random() < ANSWERS_FOLLOW_UP:
             # Her phone shows the follow-up when it is due; she answers it some time in its window.
             later = when + timedelta(minutes=self.rng.uniform(32, 115))
-            self.at(later, "follow_up", her, rating=max(craving, stress), offered=bool(offers))
+            self.at(later, "follow_up", her)
+
+    def _craving(self, when: datetime, her: Mother) -> int:
+        mean = her.craving_mean(when)
+        self.trial.latent.append(mean)
+        return _rating(mean + self.rng.gauss(0, NOISE))
 
     def moment(self, when: datetime, her: Mother, day: int) -> None:
-        self._check_in(when, her, _rating(her.baseline + self.rng.gauss(0, 1.3)))
+        self._check_in(when, her, self._craving(when, her))
 
-    def follow_up(self, when: datetime, her: Mother, rating: int, offered: bool) -> None:
+    def follow_up(self, when: datetime, her: Mother) -> None:
         self.trial.requests += 1
         open_now = self.client.get("/api/v1/prompts", headers=her.headers).json()
         due = [p for p in open_now if p["kind"] == "follow_up"]
         if not due:
             return
-        day = (when - START).days
-        latent = her.baseline + 0.4 * (rating - her.baseline) - 0.02 * day
-        noise = self.rng.gauss(0, NOISE)
-        self.trial.latent.append(latent)
-        craving = _rating(latent + TRUE_EFFECT * offered + noise)
         self.trial.follow_ups_answered += 1
-        self._check_in(when, her, craving, prompt_id=due[0]["id"])
+        self._check_in(when, her, self._craving(when, her), prompt_id=due[0]["id"])
 
     def practised(self, when: datetime, her: Mother, offer: dict, started: datetime) -> None:
         practice = self.practices[offer["practice_id"]]
@@ -262,7 +275,7 @@ def simulate(data_dir: Path, participants: int, days: int, seed: int) -> tuple[l
                 "/api/v1/enroll", json={"code": code, "timezone": ZONE, "language": "en"}
             )
             headers = {"Authorization": f"Bearer {enrolled.json()['token']}"}
-            her = Mother(n, headers, baseline=rng.gauss(6.0, 0.8))
+            her = Mother(n, headers, baseline=rng.gauss(5.8, 0.8))
             for day, when in _moments(rng, days):
                 simulation.at(when, "moment", her, day=day)
         simulation.run()
@@ -329,16 +342,16 @@ def wcls(rows: list[dict], outcome: str = "outcome_C1") -> Estimate:
 
 def observed_scale_truth(latent: list[float], seed: int) -> float:
     """The true effect on the rounded, bounded 0-10 scale she answers on, by common random
-    numbers over the follow-ups answered (close to TRUE_EFFECT: rounding and the bounds
-    barely bend it)."""
+    numbers over her check-ins' expected cravings (close to TRUE_EFFECT: rounding and the
+    bounds barely bend it)."""
     rng = random.Random(seed)
     total = 0.0
     draws = 200
-    for mean in latent:
+    for mean in latent[:: max(1, len(latent) // 5000)]:
         for _ in range(draws):
             noise = rng.gauss(0, NOISE)
             total += _rating(mean + TRUE_EFFECT + noise) - _rating(mean + noise)
-    return total / (len(latent) * draws)
+    return total / (len(latent[:: max(1, len(latent) // 5000)]) * draws)
 
 
 def recovered_probabilities(rows: list[dict]) -> list[dict]:
