@@ -207,3 +207,10 @@ def test_leaving_the_study_cancels_her_follow_up(client, session, settings, tria
     assert client.post("/api/v1/me/withdraw", headers=headers).is_success
     session.expire_all()
     assert session.get(Prompt, decision.follow_up_prompt_id).status == "cancelled"
+
+
+def test_a_hard_moment_still_gets_its_breathing_break(client, session, settings, trial):
+    headers, _ = make_participant(client, session, settings, study=trial)
+    reply = check_in(client, headers, "hard_moment", C1=7)
+    assert [(o["rule"], o["practice_id"]) for o in reply["offers"]] == [("offer_breathing", "P03")]
+    assert decisions_of(session) == []

@@ -142,7 +142,7 @@ def draft(
         received_at=now,
         context=body.context,
         answers=answers,
-        offers=_offers(answers, crisis, study),
+        offers=_offers(answers, crisis, study, instrument.id),
         crisis=crisis,
         alert_staff=bool(crisis) and features.staff_alerts,
         timezone=participant.timezone,
@@ -173,14 +173,15 @@ def _fact_problems(body: ResponseCreate, instrument: Instrument) -> list[dict]:
 
 
 def _offers(
-    answers: list[dict[str, Any]], crisis: list[str], study: StudySnapshot
+    answers: list[dict[str, Any]], crisis: list[str], study: StudySnapshot, instrument_id: str
 ) -> list[tuple[str, str | None]]:
     values = {a["item_id"]: a.get("value") for a in answers if not a.get("declined")}
     found: list[tuple[str, str | None]] = []
     threshold = study.document.features.high_rating_threshold
     high = any(type(values.get(i)) is int and values[i] >= threshold for i in HIGH_ITEMS)
-    # In a micro-randomized trial every practice offer is the trial's draw (ema/decisions).
-    fixed = study.document.decisions is None
+    # What a micro-randomized trial randomizes is the trial's draw alone (ema/decisions).
+    trial = study.document.decisions
+    fixed = trial is None or instrument_id not in trial.instruments_randomized()
     if fixed and high and BREATHING_PRACTICE in study.catalog.practices:
         found.append(("offer_breathing", BREATHING_PRACTICE))
     if crisis:

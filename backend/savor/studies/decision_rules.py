@@ -155,6 +155,10 @@ class Decisions(Frozen):
     def practice_of(self, option_id: str) -> str | None:
         return next((o.practice for o in self.options if o.id == option_id), None)
 
+    def instruments_randomized(self) -> set[str]:
+        """The check-ins whose offers the trial draws (no fixed offer is made on them)."""
+        return set().union(*(set(r.instruments) for r in self.rules if r.kind == "checkin"))
+
     def instruments_used(self) -> set[str]:
         found = {self.proximal_outcome.instrument}
         return found.union(*(set(r.instruments) for r in self.rules if r.kind == "checkin"))

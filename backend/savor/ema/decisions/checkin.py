@@ -9,7 +9,7 @@ in the reply, and a check-in sent twice is one decision point (its identity is i
 
 import uuid
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -62,12 +62,12 @@ class SetDecisions:
     """What a stored set has decided so far, so two check-ins of hers in one set see each
     other, and the rows to insert once the set's responses are in."""
 
-    offers: dict[uuid.UUID, list[tuple[Any, date]]] = field(default_factory=dict)
+    offers: dict[uuid.UUID, list[tuple[datetime, date]]] = field(default_factory=dict)
     prompts: list[dict[str, Any]] = field(default_factory=list)
     decisions: list[dict[str, Any]] = field(default_factory=list)
     slots: set[tuple[uuid.UUID, Any, int]] = field(default_factory=set)
     secrets: dict[uuid.UUID, str] = field(default_factory=dict)
-    crises: dict[uuid.UUID, Any] = field(default_factory=dict)
+    crises: dict[uuid.UUID, datetime] = field(default_factory=dict)
 
 
 def decide(
@@ -81,7 +81,7 @@ def decide(
     late: bool,
     protocol_version: int,
     timezone: str,
-    now: Any,
+    now: datetime,
 ) -> tuple[tuple[str, str] | None, dict[str, Any]]:
     """Decide her decision point; returns the offer to make (rule, practice) or None, and the
     decision row still waiting for its response id."""
@@ -147,7 +147,7 @@ def decide(
     return (OFFER_RULE_PREFIX + point.rule, practice), row
 
 
-def _add_own(facts: Facts, own: list[tuple[Any, date]], today: date) -> None:
+def _add_own(facts: Facts, own: list[tuple[datetime, date]], today: date) -> None:
     for at, day in own:
         facts.offers.append(at)
         facts.offers_today += day == today
