@@ -109,3 +109,23 @@ def _version(practice_id: str) -> str:
     from savor.practices.shipped import default_catalog
 
     return default_catalog().practices[practice_id].version
+
+
+def test_the_csv_reads_typed_by_its_data_package(client, session, settings, trial, tmp_path):
+    import frictionless
+
+    headers, _ = make_participant(client, session, settings, study=trial)
+    check_in(client, headers, C1=7)
+    check_in(client, headers, C1=9)
+    token = make_research_token(session, trial)
+    package = client.get(
+        "/api/research/v1/studies/pilot/codebook",
+        params={"format": "datapackage"},
+        headers={"Authorization": f"Bearer {token}"},
+    ).json()
+    package["resources"] = [r for r in package["resources"] if r["name"] == "decisions"]
+    (tmp_path / "decisions.csv").write_bytes(get(client, token, "decisions"))
+    (tmp_path / "datapackage.json").write_text(json.dumps(package))
+    report = frictionless.validate(str(tmp_path / "datapackage.json"))
+    assert report.valid, report.flatten(["rowNumber", "fieldName", "note"])
+    assert report.tasks[0].stats["rows"] == 2
