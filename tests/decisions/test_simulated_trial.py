@@ -17,7 +17,7 @@ def simulated(tmp_path_factory: pytest.TempPathFactory) -> tuple[list[dict], mrt
 
 def test_every_decision_point_is_a_row_and_most_are_randomized(simulated):
     rows, trial = simulated
-    assert len(rows) > 150
+    assert len(rows) > 100
     available = [r for r in rows if r["available"]]
     assert len(available) > len(rows) / 2
     assert all(r["option"] and r["follow_up_prompt_ref"] for r in available)
