@@ -9,7 +9,7 @@ cursor.py explains them). A decision is never updated: what followed is read fro
 practice session and response tables.
 
 Revision ID: 7d3a91c4e5b2
-Revises: de11a5c0ffee
+Revises: 7a1d3c5e9b20
 Create Date: 2026-12-07 13:00:00
 """
 
@@ -22,7 +22,7 @@ from alembic import op
 import savor.sqltypes
 
 revision: str = "7d3a91c4e5b2"
-down_revision: str | None = "de11a5c0ffee"
+down_revision: str | None = "7a1d3c5e9b20"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
