@@ -99,3 +99,9 @@ def test_probes_are_refused_until_they_run():
     assert "'probe' decision points are declared but not run yet; use kind: checkin" in _problems(
         source
     )
+
+
+def test_a_stratum_is_named_in_its_problem():
+    source = _changed("savoring: 0.2, none: 0.5}", "savoring: 0.2, none: 0.6}")
+    found = _problems(source)
+    assert "rule high_rating stratum moderate must add up to 1 (they add up to 1.1)" in found

@@ -95,7 +95,7 @@ class DecisionRule(Frozen):
 
     def all_probabilities(self) -> list[tuple[str, dict[str, float]]]:
         if self.strata:
-            return [(f"strata[{s.id}]", s.probabilities) for s in self.strata]
+            return [(f"stratum {s.id}", s.probabilities) for s in self.strata]
         return [("probabilities", self.probabilities or {})]
 
 
