@@ -23,6 +23,7 @@ from sqlmodel import Session, col, select
 from savor.ema.models import Prompt
 from savor.ema.prompt_rows import NewPrompts
 from savor.ema.schedule import PlannedPrompt, plan_day
+from savor.ema.waves import plan_waves
 from savor.practices import progress
 from savor.studies.models import Participant, Study
 from savor.studies.protocol import ProtocolDocument
@@ -44,6 +45,7 @@ class Her(Protocol):
     wake_time: time
     sleep_time: time
     enrolled_at: datetime
+    stage: str | None
     plan_key: str | None
     planned_through: date | None
 
@@ -56,6 +58,7 @@ _HER = (
     Participant.wake_time,
     Participant.sleep_time,
     Participant.enrolled_at,
+    Participant.stage,
     Participant.plan_key,
     Participant.planned_through,
 )
@@ -123,6 +126,18 @@ def _her_plans(
         ):
             if plan.scheduled_at > now:
                 yield plan
+    # A wave stays open for days: one opening today is still asked after its opening time.
+    yield from plan_waves(
+        document.waves,
+        days,
+        first_day=first_day,
+        enrolled_at=her.enrolled_at,
+        stage=her.stage,
+        tz=her.timezone,
+        wake=her.wake_time,
+        sleep=her.sleep_time,
+        now=now,
+    )
 
 
 def _wanted(
