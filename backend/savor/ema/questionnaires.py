@@ -54,6 +54,8 @@ class Scale(CheckInContent):
     reversed: list[str] = Field(default_factory=list)
     max_missing: int = Field(default=0, ge=0)
     bands: list[Band] = Field(default_factory=list)
+    # The LOINC code of this score, where one exists: FHIR exports carry it on the Observation.
+    loinc: str | None = Field(default=None, pattern=r"^\d{1,7}-\d$")
 
 
 class Scoring(CheckInContent):

@@ -39,6 +39,7 @@ PRIMARY_KEYS = {
     "participants": ["pseudonym"],
     "offers": ["offer_ref"],
     "participant_states": ["state_ref"],
+    "scores": ["response_ref", "scale"],
 }
 CSV_COLUMNS = ["dataset", "name", "type", "unit", "labels", "missing", "description"]
 

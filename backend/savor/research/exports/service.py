@@ -19,7 +19,13 @@ from savor.studies.models import Participant, Protocol, Study
 from savor.studies.protocol import Features, ProgramSettings
 
 Dataset = Literal[
-    "responses", "prompts", "practice_sessions", "participants", "participant_states", "offers"
+    "responses",
+    "prompts",
+    "practice_sessions",
+    "participants",
+    "participant_states",
+    "offers",
+    "scores",
 ]
 Format = Literal["csv", "ndjson", "fhir"]
 Shape = Literal["long", "wide"]
@@ -71,8 +77,10 @@ class Plan:
 
 
 def check_request(request: ExportRequest) -> None:
-    if request.format == "fhir" and request.dataset != "responses":
-        raise AppError(422, "fhir_responses_only", "FHIR is offered for the responses dataset.")
+    if request.format == "fhir" and request.dataset not in ("responses", "scores"):
+        raise AppError(
+            422, "fhir_responses_only", "FHIR is offered for the responses and scores datasets."
+        )
     if request.shape == "wide" and (request.dataset != "responses" or request.format == "fhir"):
         raise AppError(422, "wide_responses_only", "shape=wide is for responses as csv or ndjson.")
     if request.instrument is not None and request.dataset != "responses":
