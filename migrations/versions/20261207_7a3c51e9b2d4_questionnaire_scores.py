@@ -7,7 +7,7 @@ was prorated, and the instrument and scoring versions it was scored by. A new ta
 nothing existing changes. Waves are prompts of kind `wave` and need no column of their own.
 
 Revision ID: 7a3c51e9b2d4
-Revises: de11a5c0ffee
+Revises: 7a1d3c5e9b20
 Create Date: 2026-12-07 12:40:00
 """
 
@@ -18,7 +18,7 @@ import sqlmodel.sql.sqltypes
 from alembic import op
 
 revision: str = "7a3c51e9b2d4"
-down_revision: str | None = "de11a5c0ffee"
+down_revision: str | None = "7a1d3c5e9b20"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
