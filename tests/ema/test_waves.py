@@ -172,8 +172,9 @@ def test_a_wave_needs_a_day_or_a_program_week() -> None:
 
 
 def test_a_wave_reminds_only_inside_its_window() -> None:
+    baseline = "\n  - {id: baseline, instrument: phq9, day: 0, open_days: 7, reminder_days: [2, 5]}"
     source = waves_protocol().replace(
-        "open_days: 7, reminder_days: [2, 5]", "open_days: 3, reminder_days: [4]", 1
+        baseline, baseline.replace("7, reminder_days: [2, 5]", "3, reminder_days: [4]")
     )
 
     with pytest.raises(ProtocolError) as caught:

@@ -20,7 +20,7 @@ from tests.research.expected import get, read_csv
 
 
 @pytest.fixture
-def answered(client, session, settings) -> dict[str, str]:
+def answered(client, session, settings) -> dict:
     """A PHQ-9 answered in the baseline wave (one item declined) and a GAD-7 of her own."""
     studies_service.apply_protocol(session=session, source=waves_protocol(), now=utcnow())
     headers, her = make_participant(client, session, settings)
@@ -36,6 +36,7 @@ def answered(client, session, settings) -> dict[str, str]:
     study = session.exec(select(Study)).one()
     return {
         "token": make_research_token(session, study),
+        "headers": headers,
         "pseudonym": pseudonym(study_secret=study.secret, participant_id=her.id),
         "phq9": record_ref(
             study_secret=study.secret, kind="R", record_id=uuid.UUID(phq9.json()["id"])

@@ -3,8 +3,10 @@ the wide responses export's columns and values, so the export imports as it is."
 
 import csv
 import io
-from datetime import date
+import uuid
+from datetime import date, timedelta
 
+from savor.clock import utcnow
 from tests.factories import bearer
 from tests.research.expected import get, read_csv
 from tests.research.test_export_scores import answered  # noqa: F401  (a fixture)
@@ -89,13 +91,27 @@ def test_ratings_and_dates_carry_their_validation(client, answered):  # noqa: F8
     assert codes(fields["late"]) == ["true", "false"]
 
 
-def test_the_wide_export_s_columns_and_values_are_the_dictionary_s(client, answered):  # noqa: F811
+def test_the_redcap_shaped_export_imports_as_the_dictionary_says(client, answered):  # noqa: F811
+    # A check-in beside the questionnaires: its items (S1, TRG...) are upper case in Savor.
+    hard = {
+        "client_id": str(uuid.uuid4()),
+        "instrument_id": "hard_moment",
+        "instrument_version": "1",
+        "submitted_at": (utcnow() - timedelta(minutes=1)).isoformat(),
+        "answers": [
+            {"item_id": "C1", "value": 7},
+            {"item_id": "TRG", "value": ["tired", "pain"]},
+            {"item_id": "S1", "value": None, "declined": True},
+        ],
+    }
+    assert client.post("/api/v1/responses", headers=answered["headers"], json=hard).is_success
     _, fields = dictionary(client, answered["token"])
-    body = get(client, answered["token"], "responses", shape="wide", instrument="phq9")
-    rows = read_csv(body)
+    body = get(client, answered["token"], "responses", shape="redcap")
     header = next(csv.reader(io.StringIO(body.decode())))
+    rows = read_csv(body)
 
-    assert rows
+    assert header[0] == "response_ref"  # REDCap's record ID comes first
+    assert len(rows) == 3
     assert [c for c in header if c not in fields] == []
     for column in header:
         field = fields[column]
@@ -111,5 +127,19 @@ def test_the_wide_export_s_columns_and_values_are_the_dictionary_s(client, answe
         if validation == "date_ymd":
             for value in values:
                 date.fromisoformat(value)
-    phq9_1 = [row["phq9_1"] for row in rows]
-    assert phq9_1 == ["2"]
+    by_form = {row["instrument_id"]: row for row in rows}
+    assert by_form["phq9"]["phq9_1"] == "2"
+    assert by_form["hard_moment"]["c1"] == "7"
+    assert by_form["hard_moment"]["trg"] == "tired;pain"
+    assert by_form["hard_moment"]["declined"] == "S1"
+
+
+def test_the_redcap_shape_is_for_responses_as_csv(client, answered):  # noqa: F811
+    response = client.get(
+        "/api/research/v1/studies/pilot/export/scores",
+        params={"shape": "redcap"},
+        headers=bearer(answered["token"]),
+    )
+
+    assert response.status_code == 422
+    assert response.json()["error"]["code"] == "redcap_responses_only"

@@ -135,7 +135,7 @@ def stream(
                 yield from bundle_chunks(answered, instruments=plan.instruments, urls=plan.urls)
                 done(written[0])
                 return
-            if request.shape == "wide":
+            if request.shape in ("wide", "redcap"):
                 pages = answer_rows.wide_rows(batches, plan.columns, plan.alternatives)
             else:
                 pages = answer_rows.long_rows(batches)
@@ -147,7 +147,9 @@ def stream(
                 return
             pages = as_groups(records, plan.columns)
         writer = csv_chunks if request.format == "csv" else ndjson_chunks
-        yield from writer(_tallied(pages, add), plan.columns)
+        # REDCap's variable names are lowercase: its header names them so (S1 is s1).
+        header = [c.lower() for c in plan.columns] if request.shape == "redcap" else plan.columns
+        yield from writer(_tallied(pages, add), header)
     done(written[0])
 
 
