@@ -194,3 +194,19 @@ def test_a_wave_asks_an_instrument_the_protocol_lists() -> None:
     assert caught.value.problems == [
         "protocol: schedules or waves use instruments not listed in 'instruments': ['phq9']"
     ]
+
+
+def test_a_wave_she_opened_but_did_not_send_still_reminds(client, session, settings, sender):
+    her = joined_study(client, session, settings)
+    plan(session, JOINED + timedelta(minutes=1))
+    dispatch.dispatch_due(session=session, worker="w", send=sender, now=JOINED + timedelta(1))
+    ema_prompts.mark_opened(
+        session=session, prompt=waves_of(session, her)["baseline"], now=JOINED + timedelta(1)
+    )
+
+    first = on_her_clock(date(2026, 2, 22))
+    assert dispatch.send_reminders(session=session, worker="w", send=sender, now=first) == 1
+    plan(session, first + timedelta(minutes=10))
+    assert local(waves_of(session, her)["baseline"].remind_at) == datetime(
+        2026, 2, 25, 10, tzinfo=LA
+    )

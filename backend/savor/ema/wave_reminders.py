@@ -1,6 +1,6 @@
 """A wave's later reminders: once one has gone out, the next one of the window is set.
 
-The notify domain sends a prompt's one `remind_at` (while she has not opened it) and stamps
+The notify domain sends a prompt's one `remind_at` (while she has not sent it) and stamps
 `reminded_at`; for a wave with several reminder days this job, run with planning, sets the
 next reminder's time and clears the stamp, so the same sender sends it in turn.
 """
@@ -28,7 +28,7 @@ def rearm_reminders(
         .join(Participant, col(Participant.id) == col(Prompt.participant_id))
         .where(col(Participant.study_id) == study.id)
         .where(col(Prompt.kind) == WAVE_KIND)
-        .where(col(Prompt.status) == "sent")
+        .where(col(Prompt.status).in_(("sent", "opened")))
         .where(col(Prompt.reminded_at).is_not(None))
         .where(col(Prompt.expires_at) > now)
     ).all()
