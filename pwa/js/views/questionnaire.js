@@ -180,7 +180,10 @@ export default async function questionnaire(root, ctx, route) {
   formEl.addEventListener("submit", async (event) => {
     event.preventDefault();
     const empty = form.missing();
-    if (empty) return $("input, textarea", empty)?.focus();
+    if (empty) {
+      show(Number(empty.closest(".q-page").dataset.page)); // the page of the question left out
+      return $("input, textarea", empty)?.focus();
+    }
     $("#q-send", root).disabled = true; // one tap, one record
     await keep();
     await finish(root, ctx, { prompt, instrument, draft, answers: draft.answers });

@@ -17,6 +17,7 @@ from typing import Any
 from fhir.resources.R4B.observation import Observation
 
 from savor.ema.instruments import default_instruments
+from savor.ema.questionnaires import Scale
 from savor.research.exports.fhir import Urls
 
 LOINC = "http://loinc.org"
@@ -28,18 +29,15 @@ def _fhir_id(text: str) -> str:
     return text.replace("_", "-")
 
 
+def _scale(instrument_id: str, scale_id: str) -> Scale | None:
+    instrument = default_instruments().get(instrument_id)
+    scales = instrument.scoring.scales if instrument and instrument.scoring else []
+    return next((s for s in scales if s.id == scale_id), None)
+
+
 def _code(urls: Urls, instrument_id: str, scale_id: str) -> dict[str, Any]:
     codings = [{"system": f"{urls.base}/CodeSystem/scores", "code": f"{instrument_id}.{scale_id}"}]
-    instrument = default_instruments().get(instrument_id)
-    scale = next(
-        (
-            s
-            for s in (instrument.scoring.scales if instrument and instrument.scoring else [])
-            if s.id == scale_id
-        ),
-        None,
-    )
-    if scale is not None:
+    if (scale := _scale(instrument_id, scale_id)) is not None:
         codings[0]["display"] = scale.label.en
         if scale.loinc:
             codings.insert(0, {"system": LOINC, "code": scale.loinc, "display": scale.label.en})
