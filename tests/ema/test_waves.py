@@ -9,6 +9,7 @@ from sqlmodel import Session, delete, select
 from savor.clock import utcnow
 from savor.ema import planning as ema_planning
 from savor.ema import prompts as ema_prompts
+from savor.ema import service as ema_service
 from savor.ema import wave_reminders
 from savor.ema.models import Prompt
 from savor.notify import dispatch
@@ -210,3 +211,19 @@ def test_a_wave_she_opened_but_did_not_send_still_reminds(client, session, setti
     assert local(waves_of(session, her)["baseline"].remind_at) == datetime(
         2026, 2, 25, 10, tzinfo=LA
     )
+
+
+def test_a_missed_wave_is_not_counted_in_check_in_compliance(client, session, settings):
+    her = joined_study(client, session, settings)
+    plan(session, JOINED + timedelta(minutes=1))
+    baseline = waves_of(session, her)["baseline"]
+    ema_prompts.expire_due(session=session, now=baseline.expires_at)
+    study = session.exec(select(Study)).one()
+
+    overall, _ = ema_service.compliance_overview(
+        session=session, study=study, now=baseline.expires_at + timedelta(1)
+    )
+
+    check_ins = [p for p in session.exec(select(Prompt)) if p.kind != "wave"]
+    assert waves_of(session, her)["baseline"].status == "expired"
+    assert (overall.due, overall.expired) == (len(check_ins), len(check_ins))
