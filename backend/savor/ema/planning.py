@@ -20,9 +20,11 @@ from sqlalchemy import bindparam, or_, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
+from savor.ema.decisions.follow_up import SCHEDULE_ID as FOLLOW_UP_SCHEDULE
 from savor.ema.models import Prompt
 from savor.ema.prompt_rows import NewPrompts
 from savor.ema.schedule import PlannedPrompt, plan_day
+from savor.ema.waves import plan_waves
 from savor.practices import progress
 from savor.studies.models import Participant, Study
 from savor.studies.protocol import ProtocolDocument
@@ -44,6 +46,7 @@ class Her(Protocol):
     wake_time: time
     sleep_time: time
     enrolled_at: datetime
+    stage: str | None
     plan_key: str | None
     planned_through: date | None
 
@@ -56,6 +59,7 @@ _HER = (
     Participant.wake_time,
     Participant.sleep_time,
     Participant.enrolled_at,
+    Participant.stage,
     Participant.plan_key,
     Participant.planned_through,
 )
@@ -123,6 +127,18 @@ def _her_plans(
         ):
             if plan.scheduled_at > now:
                 yield plan
+    # A wave stays open for days: one opening today is still asked after its opening time.
+    yield from plan_waves(
+        document.waves,
+        days,
+        first_day=first_day,
+        enrolled_at=her.enrolled_at,
+        stage=her.stage,
+        tz=her.timezone,
+        wake=her.wake_time,
+        sleep=her.sleep_time,
+        now=now,
+    )
 
 
 def _wanted(
@@ -182,6 +198,8 @@ def _existing(
         select(*(_TABLE.c[name] for name in _KEY_COLUMNS), _TABLE.c.status, _TABLE.c.scheduled_at)
         .where(_TABLE.c.participant_id.in_(list(position)))
         .where(_TABLE.c.local_date.in_({day for hers in days.values() for day in hers}) | waiting)
+        # A decision point's follow-up is no schedule's: planning never moves or cancels it.
+        .where(_TABLE.c.schedule_id != FOLLOW_UP_SCHEDULE)
     )
     found = {}
     for who, schedule_id, day, slot, status, at in rows:

@@ -15,14 +15,23 @@ from savor.research.exports import answer_rows, sources
 from savor.research.exports import columns as cols
 from savor.research.exports.fhir import Urls
 from savor.studies import service as studies_service
+from savor.studies.decision_rules import Decisions
 from savor.studies.models import Participant, Protocol, Study
 from savor.studies.protocol import Features, ProgramSettings
 
 Dataset = Literal[
-    "responses", "prompts", "practice_sessions", "participants", "participant_states", "offers"
+    "responses",
+    "prompts",
+    "practice_sessions",
+    "participants",
+    "participant_states",
+    "offers",
+    "decisions",
+    "scores",
 ]
 Format = Literal["csv", "ndjson", "fhir"]
-Shape = Literal["long", "wide"]
+# redcap: the wide shape as REDCap imports it (record ID first, lowercase names); see redcap.py
+Shape = Literal["long", "wide", "redcap"]
 MEDIA_TYPES = {
     "csv": "text/csv; charset=utf-8",
     "ndjson": "application/x-ndjson",
@@ -62,7 +71,7 @@ class Plan:
 
     def headers(self) -> dict[str, str]:
         request = self.request
-        shape = "-wide" if request.shape == "wide" else ""
+        shape = f"-{request.shape}" if request.shape != "long" else ""
         name = f"{self.study}-{request.dataset}{shape}.{EXTENSIONS[request.format]}"
         return {
             "Savor-Next-Since": str(self.until),
@@ -71,10 +80,14 @@ class Plan:
 
 
 def check_request(request: ExportRequest) -> None:
-    if request.format == "fhir" and request.dataset != "responses":
-        raise AppError(422, "fhir_responses_only", "FHIR is offered for the responses dataset.")
+    if request.format == "fhir" and request.dataset not in ("responses", "scores"):
+        raise AppError(
+            422, "fhir_responses_only", "FHIR is offered for the responses and scores datasets."
+        )
     if request.shape == "wide" and (request.dataset != "responses" or request.format == "fhir"):
         raise AppError(422, "wide_responses_only", "shape=wide is for responses as csv or ndjson.")
+    if request.shape == "redcap" and (request.dataset != "responses" or request.format != "csv"):
+        raise AppError(422, "redcap_responses_only", "shape=redcap is for responses as csv.")
     if request.instrument is not None and request.dataset != "responses":
         raise AppError(
             422, "instrument_responses_only", "instrument= is for the responses dataset."
@@ -92,6 +105,10 @@ def _columns(
 ) -> list:
     kinds = codebook.item_types()
     shown = [i for i in codebook.item_ids() if request.free_text or not _free(kinds, i)]
+    if request.dataset == "responses" and request.shape == "redcap":
+        wide = _columns(replace(request, shape="wide"), codebook, study, session, window)
+        # REDCap takes the record ID (response_ref) as the first column.
+        return ["response_ref", *(c for c in wide if c != "response_ref")]
     if request.dataset == "responses" and request.shape == "wide":
         # Only the items of the instruments in this export: those answered in the window, or
         # every version of the one asked for (a header that stays the same pull after pull).
@@ -110,7 +127,24 @@ def _columns(
         ratings = cols.rating_columns("pre", [i for i in codebook.item_ids(pre) if i in shown])
         ratings += cols.rating_columns("post", [i for i in codebook.item_ids(post) if i in shown])
         return cols.names(cols.PRACTICE_SESSIONS + ratings)
+    if request.dataset == "decisions":
+        trials = window.decisions.values()
+        options = list(dict.fromkeys(o.id for d in trials for o in d.options))
+        items = list(dict.fromkeys(i for d in trials for i in d.proximal_outcome.items))
+        return cols.names(cols.decision_columns(options, items))
     return cols.names(cols.DATASETS[request.dataset])
+
+
+def _trials(session: Session, study: Study) -> dict[int, Decisions]:
+    """Each protocol version's decisions block, for those that run a trial."""
+    stored = session.exec(
+        select(Protocol.version, Protocol.document).where(Protocol.study_id == study.id)
+    ).all()
+    return {
+        version: Decisions.model_validate(document["decisions"])
+        for version, document in sorted(stored)
+        if document.get("decisions")
+    }
 
 
 def _free(kinds: dict[tuple[str, str, str], str], item_id: str) -> bool:
@@ -191,6 +225,8 @@ def plan_export(*, session: Session, study: Study, request: ExportRequest) -> Pl
         window = replace(window, thresholds=_thresholds(session, study))
     if request.dataset == "practice_sessions":
         window = replace(window, catalogs=_catalogs(session, study))
+    if request.dataset == "decisions":
+        window = replace(window, decisions=_trials(session, study))
     return Plan(
         request=request,
         study=study.slug,

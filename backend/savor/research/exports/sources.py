@@ -28,6 +28,7 @@ from savor.research.anonymize import (
     utc_text,
 )
 from savor.research.cursor import pages
+from savor.studies.decision_rules import Decisions
 from savor.studies.history import History, State
 from savor.studies.models import Participant, ParticipantState
 
@@ -63,6 +64,8 @@ class ExportWindow:
     instrument: str | None = None
     # For offers: the high-rating threshold of each protocol version.
     thresholds: dict[int, int] = field(default_factory=dict)
+    # For decisions: each protocol version's decisions block (the trial it ran).
+    decisions: dict[int, Decisions] = field(default_factory=dict)
     _kinds: dict[tuple[str, str], dict[str, str]] = field(default_factory=dict, compare=False)
     _positions: dict[tuple[str, str], dict[str, int]] = field(default_factory=dict, compare=False)
 
@@ -123,6 +126,13 @@ def paged(
     """
     for rows in _study_pages(session, window, query, table):
         yield [convert(_record(r, table)) for r in rows]
+
+
+def paged_rows(
+    session: Session, window: ExportWindow, query: Select[Any], table: Any
+) -> Iterator[list[Row[Any]]]:
+    """The study's rows of `query` (which selects `table` first) in the window, unconverted."""
+    yield from _study_pages(session, window, query, table)
 
 
 def _study_pages(
