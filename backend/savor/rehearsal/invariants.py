@@ -150,7 +150,9 @@ def truth_compliance(world: World, phone: Phone) -> dict[str, int]:
     """Her prompts' fate as the push service and her phone saw it."""
     sent: dict[str, datetime] = {}
     for push in world.pushbox.log:
-        if push.endpoint == phone.endpoint and push.payload["type"] == "prompt":
+        kind = phone.kept_prompts.get(push.payload.get("prompt_id", ""), {}).get("kind")
+        # Questionnaire waves are not counted in check-in compliance.
+        if push.endpoint == phone.endpoint and push.payload["type"] == "prompt" and kind != "wave":
             sent[push.payload["prompt_id"]] = at(push.payload["expires_at"])  # type: ignore[assignment]
     answered = {r.prompt_id: r for r in phone.truth.acked.values() if r.prompt_id}
     counts = dict.fromkeys(COMPARED, 0)

@@ -10,15 +10,10 @@ from typing import Any
 import httpx
 
 from savor.research.exports.columns import DATASETS
+from savor.research.exports.dictionary import PRIMARY_KEYS
 
-KEYS: dict[str, tuple[str, ...]] = {
-    "responses": ("response_ref", "item_id"),
-    "prompts": ("prompt_ref",),
-    "practice_sessions": ("session_ref",),
-    "participants": ("pseudonym",),
-    "offers": ("offer_ref",),
-    "participant_states": ("state_ref",),
-}
+# Each dataset's key, as the Data Package declares it.
+KEYS: dict[str, tuple[str, ...]] = {name: tuple(key) for name, key in PRIMARY_KEYS.items()}
 # Rows of these datasets are written once; the others come again when they change.
 APPEND_ONLY = ("responses", "practice_sessions")
 Row = dict[str, Any]
@@ -26,7 +21,9 @@ Table = dict[tuple[Any, ...], Row]
 
 
 def key_of(dataset: str, row: Row) -> tuple[Any, ...]:
-    return tuple(row[name] for name in KEYS.get(dataset, ()))
+    if dataset not in KEYS:  # a dataset with no declared key: the whole row is its key
+        return (json.dumps(row, sort_keys=True),)
+    return tuple(row[name] for name in KEYS[dataset])
 
 
 @dataclass

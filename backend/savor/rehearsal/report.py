@@ -71,11 +71,25 @@ def practice_burden(world: World, options: Any) -> dict[str, Any]:
     }
 
 
+def wave_burden(world: World) -> list[dict[str, Any]]:
+    """Each questionnaire wave: how many were asked it, answered it, let it expire."""
+    waves: dict[str, Counter[str]] = defaultdict(Counter)
+    instruments: dict[str, str] = {}
+    for row in world.final["prompts"].values():
+        if row.get("prompt_kind") == "wave":
+            waves[row["schedule_id"]][row["status"]] += 1
+            instruments[row["schedule_id"]] = row["instrument_id"]
+    return [
+        {"wave": wave, "instrument": instruments[wave], "asked": sum(c.values()), **dict(c)}
+        for wave, c in sorted(waves.items())
+    ]
+
+
 def completion(world: World, options: Any) -> dict[str, Any]:
     settled: Counter[int] = Counter()
     answered: Counter[int] = Counter()
     for row in world.final["prompts"].values():
-        if row["status"] in ("completed", "expired"):
+        if row["status"] in ("completed", "expired") and row.get("prompt_kind") != "wave":
             week = _week(options, at(row["scheduled_at_utc"]))
             settled[week] += 1  # type: ignore[index]
             answered[week] += row["status"] == "completed"  # type: ignore[index]
@@ -175,7 +189,7 @@ def build(
         },
         "prompts_per_participant_per_day": prompt_burden(world),
         "practice": practice_burden(world, options),
-        "questionnaire_burden_per_wave": [],  # no questionnaire waves in this protocol format yet
+        "questionnaire_burden_per_wave": wave_burden(world),
         "expected_completion": completion(world, options),
         "data_volume": data_volume(world, options, sizes),
         "protocol_warnings": warnings(world, protocol),

@@ -80,9 +80,16 @@ def html(report: dict[str, Any]) -> str:
             ],
             ("week", "practice minutes asked", "minutes done (mean)"),
         ),
-        "<p>Questionnaire burden per wave: "
-        + ("none in this protocol." if not report["questionnaire_burden_per_wave"] else "")
-        + "</p>",
+        "<p>Questionnaire waves:</p>"
+        + _table(
+            [
+                (w["wave"], w["instrument"], w["asked"], w.get("completed", 0), w.get("expired", 0))
+                for w in report["questionnaire_burden_per_wave"]
+            ],
+            ("wave", "instrument", "asked", "answered", "expired"),
+        )
+        if report["questionnaire_burden_per_wave"]
+        else "<p>Questionnaire waves: none in this protocol.</p>",
         "<h2>Expected completion</h2>",
         f"<p>Check-ins answered on time: {_percent(completion['rate'])}; answered at all "
         f"(late included): {_percent(completion['rate_with_late'])}.</p>",
