@@ -8,6 +8,6 @@ phones know happened (invariants.py) and summed up for an IRB application (repor
 A new participant-facing feature joins in three small places: a behaviour module (what her
 phone does with it, listed in `behaviours.everyday()`), a line in `invariants.RECORDS` for
 each kind of record it sends (the dataset, key and moment column that must hold it exactly
-once), and, when it adds burden, its figures in report.py (`questionnaire_burden_per_wave`
-is there, empty, for questionnaire waves).
+once), and, when it adds burden, its figures in report.py (as `questionnaire_burden_per_wave`
+does for waves).
 """
