@@ -1,0 +1,93 @@
+"""Study-wide compliance: the prompt funnel week by week, each participant's study days, and
+completion by the hour of her day."""
+
+from collections import defaultdict
+from datetime import date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlmodel import Session
+
+from savor.ema.compliance import stage
+from savor.research.console import facts as gathered
+from savor.research.console.models import HourCompletion, StudyCompliance, StudyDayRow, WeekFunnel
+from savor.studies.models import Study
+
+MAX_DAYS = 84  # twelve weeks across: wider than a screen reads
+
+
+def _week(at: datetime) -> date:
+    day = at.date()
+    return day - timedelta(days=day.weekday())
+
+
+def _funnel(prompts: list[Any], now: datetime) -> list[WeekFunnel]:
+    weeks: dict[date, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for row in prompts:
+        if row.status == "cancelled" or row.scheduled_at > now:
+            continue
+        counts = weeks[_week(row.scheduled_at)]
+        reached = stage(gathered.fate_of(row))
+        counts["scheduled"] += 1
+        counts["sent"] += row.sent_at is not None
+        counts["delivered"] += reached in ("delivered", "opened") or row.status == "completed"
+        counts["opened"] += reached == "opened" or row.status == "completed"
+        counts["completed"] += row.status == "completed"
+    return [
+        WeekFunnel(
+            week_start=week,
+            scheduled=counts["scheduled"],
+            sent=counts["sent"],
+            delivered=counts["delivered"],
+            opened=counts["opened"],
+            completed=counts["completed"],
+        )
+        for week, counts in sorted(weeks.items())
+    ]
+
+
+def _settled(row: Any) -> bool:
+    return row.status in ("completed", "expired")
+
+
+def _days(found: gathered.StudyFacts, by_person: dict[Any, list[Any]]) -> list[StudyDayRow]:
+    rows = []
+    for p in found.participants:
+        first = p.enrolled_at.date()
+        answered: dict[int, list[int]] = defaultdict(lambda: [0, 0])
+        for row in by_person.get(p.id, []):
+            index = (row.local_date - first).days
+            if 0 <= index < MAX_DAYS and _settled(row):
+                answered[index][0] += row.status == "completed"
+                answered[index][1] += 1
+        width = max(answered, default=-1) + 1
+        rates = [
+            round(answered[i][0] / answered[i][1], 2) if i in answered else None
+            for i in range(width)
+        ]
+        rows.append(StudyDayRow(pseudonym=found.names[p.id], rates=rates))
+    return sorted(rows, key=lambda r: r.pseudonym)
+
+
+def _hours(found: gathered.StudyFacts, prompts: list[Any]) -> list[HourCompletion]:
+    zones = {p.id: ZoneInfo(p.timezone) for p in found.participants}
+    due, done = [0] * 24, [0] * 24
+    for row in prompts:
+        if not _settled(row):
+            continue
+        hour = row.scheduled_at.astimezone(zones[row.participant_id]).hour
+        due[hour] += 1
+        done[hour] += row.status == "completed"
+    return [HourCompletion(hour=h, due=due[h], completed=done[h]) for h in range(24)]
+
+
+def study_compliance(*, session: Session, study: Study, now: datetime) -> StudyCompliance:
+    found = gathered.gather(session, study, now=now)
+    prompts = gathered.prompts_between(session, study, None, now)
+    return StudyCompliance(
+        study=study.slug,
+        generated_at=now,
+        weeks=_funnel(prompts, now),
+        days=_days(found, gathered.by_participant(prompts)),
+        hours=_hours(found, prompts),
+    )
