@@ -3,10 +3,10 @@
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from benchmarks.console_data import seed
 from playwright.sync_api import Browser, Page, expect
 from sqlmodel import Session, select
 
-from benchmarks.console_data import seed
 from savor.clock import utcnow
 from savor.research.staff.roles import StaffRole
 from savor.studies import service as studies_service
