@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func
+from sqlalchemy import case, func
 from sqlmodel import Session, col, select
 
 from savor.ema.compliance import PromptFate
@@ -114,6 +114,27 @@ def prompts_of(session: Session, participant_id: Any) -> list[Any]:
         .order_by(col(Prompt.scheduled_at))
     )
     return list(session.execute(query).all())
+
+
+def settled_counts(
+    session: Session, study: Study, *, since: datetime, now: datetime
+) -> dict[Any, tuple[int, int]]:
+    """Each participant's prompts due in [since, now) and settled: (answered on time, settled),
+    counted by the database, so a study of any size sends back one row per participant."""
+    on_time = (col(Prompt.status) == "completed") & col(Prompt.answered_late).is_(False)
+    rows = session.execute(
+        select(
+            Prompt.participant_id,
+            func.sum(case((on_time, 1), else_=0)),
+            func.count(),
+        )
+        .join(Participant, col(Participant.id) == Prompt.participant_id)
+        .where(Participant.study_id == study.id)
+        .where(col(Prompt.scheduled_at) >= since, col(Prompt.scheduled_at) < now)
+        .where(col(Prompt.status).in_(("completed", "expired")))
+        .group_by(Prompt.participant_id)
+    ).all()
+    return {pid: (int(done or 0), int(settled)) for pid, done, settled in rows}
 
 
 def practice_minutes(session: Session, study: Study, *, since: datetime) -> dict[Any, int]:

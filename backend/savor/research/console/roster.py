@@ -26,15 +26,15 @@ def _facts(found: gathered.StudyFacts, p: Participant) -> Facts:
 
 
 def roster(*, session: Session, study: Study, now: datetime) -> list[RosterRow]:
-    """Every participant by pseudonym, from six reads whatever the study's size."""
+    """Every participant by pseudonym, from seven reads whatever the study's size."""
     found = gathered.gather(session, study, now=now)
     since = gathered.week_ago(now)
-    recent = gathered.by_participant(gathered.prompts_between(session, study, since, now))
+    settled = gathered.settled_counts(session, study, since=since, now=now)
     minutes = gathered.practice_minutes(session, study, since=since)
     rows = []
     for p in found.participants:
         facts = _facts(found, p)
-        fates = [gathered.fate_of(r) for r in recent.get(p.id, [])]
+        done, due = settled.get(p.id, (0, 0))
         rows.append(
             RosterRow(
                 pseudonym=found.names[p.id],
@@ -47,7 +47,7 @@ def roster(*, session: Session, study: Study, now: datetime) -> list[RosterRow]:
                 last_seen_at=gathered.last_seen(found, p.id),
                 notifications=facts.notifications,
                 notifications_reason=facts.notifications_reason,
-                completion_7d=compliance(fates, now=now).rate,
+                completion_7d=round(done / due, 4) if due else None,
                 practice_minutes_7d=minutes.get(p.id, 0),
                 next_wave=next_wave(facts),
                 flags=flags_of(facts, now=now),
