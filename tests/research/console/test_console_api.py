@@ -136,3 +136,12 @@ def test_the_last_export_gives_its_next_since(client, session, settings):
     assert [(e["dataset"], str(e["next_since"])) for e in last] == [
         ("participants", export.headers["Savor-Next-Since"])
     ]
+
+
+def test_a_feature_turned_on_says_who_keeps_it_off(client, session):
+    token = make_research_token(session, make_study(session))
+    check = _check(client, token, PROTOCOL.replace("staff_alerts: false", "staff_alerts: true"))
+    assert check["changes"] == [
+        "Feature 'staff_alerts': off → on (participants who joined earlier keep it off until "
+        "they agree)."
+    ]

@@ -26,6 +26,12 @@ def _count(n: float) -> str:
     return str(int(whole)) if whole == int(whole) else str(whole)
 
 
+def _said(value: object) -> str:
+    return (
+        {True: "on", False: "off"}.get(value, str(value)) if isinstance(value, bool) else str(value)
+    )
+
+
 def changes(old: ProtocolDocument, new: ProtocolDocument) -> list[str]:
     said: list[str] = []
     before, after = _prompts_a_day(old), _prompts_a_day(new)
@@ -65,7 +71,7 @@ def changes(old: ProtocolDocument, new: ProtocolDocument) -> list[str]:
                 if value is True
                 else ""
             )
-            said.append(f"Feature '{name}': {was} → {value}{note}.")
+            said.append(f"Feature '{name}': {_said(was)} → {_said(value)}{note}.")
     if set(old.instruments) != set(new.instruments):
         said.append(f"Instruments: {', '.join(new.instruments)}.")
     if old.contact != new.contact or old.crisis_resources != new.crisis_resources:
