@@ -113,5 +113,12 @@ def test_a_data_manager_downloads_the_responses_csv(live_server: LiveServer, bro
         assert header.startswith("pseudonym,")
         assert len(path.read_text().splitlines()) > 100
         open_screen(page, live_server, "data")
-        expect(page.locator("table.exports")).not_to_contain_text("responses never exported")
+        row = page.locator("table.exports tbody tr", has_text="responses").first
+        next_since = started.value.page.request.get(
+            f"{live_server.url}/api/research/v1/studies/pilot/exports/last"
+        ).json()[0]["next_since"]
+        expect(row).to_contain_text(f"{next_since} (")
+        with page.expect_download() as again:
+            row.get_by_role("link", name="CSV of what is new since").click()
+        assert len(again.value.path().read_text().splitlines()) == 1  # nothing new: the header
         screenshot(page, "console-story-9-data")

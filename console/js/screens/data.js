@@ -20,11 +20,15 @@ function exportsPart(ctx, last) {
     const kinds = [link(ctx, q("csv"), "CSV"), " ", link(ctx, q("ndjson"), "NDJSON")];
     if (d === "responses") kinds.push(" ", link(ctx, q("csv", "wide"), "CSV wide"), " ", link(ctx, q("ndjson", "wide"), "NDJSON wide"), " ", link(ctx, q("fhir"), "FHIR"));
     const previous = byName[d];
-    return [d, el("span", { class: "downloads" }, kinds), previous ? `${previous.next_since} (${when(previous.at)}, ${previous.rows ?? "?"} rows)` : "never exported"];
+    const since = previous
+      ? el("span", {}, `${previous.next_since} (${when(previous.at)}, ${previous.rows ?? "?"} rows) `,
+        el("a", { href: API + studyPath(ctx.study, `${q("csv")}&since=${previous.next_since}`), download: "", "data-keep": "" }, "CSV of what is new since"))
+      : "never exported";
+    return [d, el("span", { class: "downloads" }, kinds), since];
   });
   const node = table("Exports (all rows; set 'since' for only what is new)", ["Dataset", "Download", "Last export's Savor-Next-Since"], rows, { class: "exports" });
   since.addEventListener("input", () => {
-    for (const a of node.querySelectorAll("a[download]")) {
+    for (const a of node.querySelectorAll("a[download]:not([data-keep])")) {
       const url = new URL(a.href);
       url.searchParams.set("since", since.value || "0");
       a.href = url.pathname + url.search;
