@@ -47,6 +47,7 @@ def test_a_coordinator_acknowledges_prints_and_sees_why(live_server: LiveServer,
         alerts = page.locator("table.alerts tbody tr")
         expect(alerts).to_have_count(1)
         expect(alerts).to_contain_text("min ago")
+        expect(alerts).to_contain_text("craving (C1)")
         screenshot(page, "console-story-1-alert")
         alerts.get_by_role("button").click()
         expect(page.get_by_role("status").first).to_contain_text("acknowledged")

@@ -5,6 +5,9 @@ import { ago, el, pct, section, table } from "../dom.js";
 
 export const title = "Today";
 
+// The items whose answer can raise an alert, by the name the team knows them by.
+const ITEMS = { S1: "stress", C1: "craving", N1: "feeling down or upset" };
+
 function figure(label, value, note) {
   return el("div", { class: "figure" }, el("p", { class: "label" }, label), el("p", { class: "value" }, value), note ? el("p", {}, note) : null);
 }
@@ -27,7 +30,7 @@ function alerts(ctx, open) {
     }, `Acknowledge alert for ${alert.pseudonym}`);
     return [
       el("a", { href: `#/participants/${alert.pseudonym}` }, alert.pseudonym),
-      alert.items.join(", "),
+      alert.items.map((id) => (ITEMS[id] ? `${ITEMS[id]} (${id})` : id)).join(", "),
       el("time", { datetime: alert.created_at }, ago(alert.created_at)),
       button,
     ];
