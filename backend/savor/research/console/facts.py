@@ -39,6 +39,10 @@ def latest(session: Session, column: Any, owner: Any, ids: list[Any]) -> dict[An
     return {pid: at for pid, at in rows if at is not None}
 
 
+def names_of(study: Study, participants: list[Participant]) -> dict[Any, str]:
+    return {p.id: pseudonym(study_secret=study.secret, participant_id=p.id) for p in participants}
+
+
 def gather(session: Session, study: Study, *, now: datetime) -> StudyFacts:
     participants = participants_of(session, study)
     ids = [p.id for p in participants]

@@ -11,7 +11,7 @@ from sqlmodel import Session
 from savor.ema.compliance import stage
 from savor.research.console import facts as gathered
 from savor.research.console.models import HourCompletion, StudyCompliance, StudyDayRow, WeekFunnel
-from savor.studies.models import Study
+from savor.studies.models import Participant, Study
 
 MAX_DAYS = 84  # twelve weeks across: wider than a screen reads
 
@@ -50,9 +50,11 @@ def _settled(row: Any) -> bool:
     return row.status in ("completed", "expired")
 
 
-def _days(found: gathered.StudyFacts, by_person: dict[Any, list[Any]]) -> list[StudyDayRow]:
+def _days(
+    participants: list[Participant], names: dict[Any, str], by_person: dict[Any, list[Any]]
+) -> list[StudyDayRow]:
     rows = []
-    for p in found.participants:
+    for p in participants:
         first = p.enrolled_at.date()
         answered: dict[int, list[int]] = defaultdict(lambda: [0, 0])
         for row in by_person.get(p.id, []):
@@ -65,12 +67,12 @@ def _days(found: gathered.StudyFacts, by_person: dict[Any, list[Any]]) -> list[S
             round(answered[i][0] / answered[i][1], 2) if i in answered else None
             for i in range(width)
         ]
-        rows.append(StudyDayRow(pseudonym=found.names[p.id], rates=rates))
+        rows.append(StudyDayRow(pseudonym=names[p.id], rates=rates))
     return sorted(rows, key=lambda r: r.pseudonym)
 
 
-def _hours(found: gathered.StudyFacts, prompts: list[Any]) -> list[HourCompletion]:
-    zones = {p.id: ZoneInfo(p.timezone) for p in found.participants}
+def _hours(participants: list[Participant], prompts: list[Any]) -> list[HourCompletion]:
+    zones = {p.id: ZoneInfo(p.timezone) for p in participants}
     due, done = [0] * 24, [0] * 24
     for row in prompts:
         if not _settled(row):
@@ -82,12 +84,14 @@ def _hours(found: gathered.StudyFacts, prompts: list[Any]) -> list[HourCompletio
 
 
 def study_compliance(*, session: Session, study: Study, now: datetime) -> StudyCompliance:
-    found = gathered.gather(session, study, now=now)
+    participants = gathered.participants_of(session, study)
     prompts = gathered.prompts_between(session, study, None, now)
     return StudyCompliance(
         study=study.slug,
         generated_at=now,
         weeks=_funnel(prompts, now),
-        days=_days(found, gathered.by_participant(prompts)),
-        hours=_hours(found, prompts),
+        days=_days(
+            participants, gathered.names_of(study, participants), gathered.by_participant(prompts)
+        ),
+        hours=_hours(participants, prompts),
     )
