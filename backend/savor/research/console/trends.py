@@ -6,9 +6,9 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
-from savor.ema.compliance import stage
+from savor.ema.models import Prompt
 from savor.research.console import facts as gathered
 from savor.research.console.models import HourCompletion, StudyCompliance, StudyDayRow, WeekFunnel
 from savor.studies.models import Participant, Study
@@ -21,28 +21,43 @@ def _week(at: datetime) -> date:
     return day - timedelta(days=day.weekday())
 
 
-def _funnel(prompts: list[Any], now: datetime) -> list[WeekFunnel]:
-    weeks: dict[date, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+def _prompts(session: Session, study: Study, now: datetime) -> list[Any]:
+    """Every prompt due so far, with how far it got as three flags the database works out, so
+    the rows are light however long the study."""
+    opened = col(Prompt.opened_at).is_not(None) | col(Prompt.clicked_at).is_not(None)
+    delivered = opened | col(Prompt.delivered_at).is_not(None) | col(Prompt.shown_at).is_not(None)
+    query = (
+        select(
+            Prompt.participant_id,
+            Prompt.status,
+            Prompt.local_date,
+            Prompt.scheduled_at,
+            col(Prompt.sent_at).is_not(None).label("sent"),
+            delivered.label("delivered"),
+            opened.label("opened"),
+        )
+        .join(Participant, col(Participant.id) == Prompt.participant_id)
+        .where(Participant.study_id == study.id)
+        .where(col(Prompt.scheduled_at) < now, col(Prompt.status) != "cancelled")
+    )
+    return list(session.execute(query).all())
+
+
+def _funnel(prompts: list[Any]) -> list[WeekFunnel]:
+    weeks: dict[date, list[int]] = defaultdict(lambda: [0, 0, 0, 0, 0])
     for row in prompts:
-        if row.status == "cancelled" or row.scheduled_at > now:
-            continue
+        done = row.status == "completed"
         counts = weeks[_week(row.scheduled_at)]
-        reached = stage(gathered.fate_of(row))
-        counts["scheduled"] += 1
-        counts["sent"] += row.sent_at is not None
-        counts["delivered"] += reached in ("delivered", "opened") or row.status == "completed"
-        counts["opened"] += reached == "opened" or row.status == "completed"
-        counts["completed"] += row.status == "completed"
+        counts[0] += 1
+        counts[1] += bool(row.sent)
+        counts[2] += bool(row.delivered) or done
+        counts[3] += bool(row.opened) or done
+        counts[4] += done
     return [
         WeekFunnel(
-            week_start=week,
-            scheduled=counts["scheduled"],
-            sent=counts["sent"],
-            delivered=counts["delivered"],
-            opened=counts["opened"],
-            completed=counts["completed"],
+            week_start=week, scheduled=c[0], sent=c[1], delivered=c[2], opened=c[3], completed=c[4]
         )
-        for week, counts in sorted(weeks.items())
+        for week, c in sorted(weeks.items())
     ]
 
 
@@ -85,11 +100,11 @@ def _hours(participants: list[Participant], prompts: list[Any]) -> list[HourComp
 
 def study_compliance(*, session: Session, study: Study, now: datetime) -> StudyCompliance:
     participants = gathered.participants_of(session, study)
-    prompts = gathered.prompts_between(session, study, None, now)
+    prompts = _prompts(session, study, now)
     return StudyCompliance(
         study=study.slug,
         generated_at=now,
-        weeks=_funnel(prompts, now),
+        weeks=_funnel(prompts),
         days=_days(
             participants, gathered.names_of(study, participants), gathered.by_participant(prompts)
         ),
