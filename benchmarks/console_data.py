@@ -29,7 +29,7 @@ def _fate(rng: random.Random, when: datetime, now: datetime) -> dict[str, Any]:
         return {"status": "scheduled", "sent_at": None, "pushed": 0}
     roll = rng.random()
     if roll < 0.55:
-        done = when + timedelta(minutes=rng.randint(2, 40))
+        done = min(when + timedelta(minutes=rng.randint(2, 40)), now)
         return base | {
             "status": "completed",
             "completed_at": done,
@@ -37,7 +37,7 @@ def _fate(rng: random.Random, when: datetime, now: datetime) -> dict[str, Any]:
             "opened_at": done,
         }
     if roll < 0.62:
-        done = when + timedelta(minutes=70)
+        done = min(when + timedelta(minutes=70), now)
         return base | {
             "status": "completed",
             "completed_at": done,

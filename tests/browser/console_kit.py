@@ -49,7 +49,8 @@ def seeded(server: LiveServer, participants: int = 12) -> list:
 
 @contextmanager
 def staff_page(browser: Browser, server: LiveServer, role: StaffRole) -> Iterator[Page]:
-    """A person of `role` signed in to the console; every page error fails the test."""
+    """A person of `role` signed in to the console; every page error, and anything the CSP
+    refused, fails the test."""
     with Session(server.engine) as session:
         study = session.exec(select(Study).where(Study.slug == "pilot")).one()
         person = add_staff(session, study, role, f"{role.value}@site.example.org")
@@ -57,6 +58,11 @@ def staff_page(browser: Browser, server: LiveServer, role: StaffRole) -> Iterato
     errors: list[str] = []
     context.on("weberror", lambda error: errors.append(str(error.error)))
     page = context.new_page()
+    # Anything the strict CSP blocks (an inline style, a script from elsewhere) fails the test.
+    page.on(
+        "console",
+        lambda m: "Content Security Policy" in m.text and errors.append(m.text),
+    )
     body = {
         "email": person.email,
         "password": "correct horse battery staple",

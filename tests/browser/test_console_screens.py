@@ -88,3 +88,15 @@ def test_the_first_view_signed_in_is_at_most_100_kb(live_server: LiveServer, bro
         expect(page.get_by_role("heading", name="Today")).to_be_visible()
         print(f"console first view: {len(urls)} responses, {compressed / 1024:.1f} KB gzip")
         assert compressed <= FIRST_VIEW_BYTES, urls
+
+
+def test_on_a_tablet_no_screen_scrolls_sideways(live_server: LiveServer, browser: Browser):
+    seeded(live_server)
+    with staff_page(browser, live_server, StaffRole.COORDINATOR) as page:
+        page.set_viewport_size({"width": 820, "height": 1180})
+        for screen in SCREENS[StaffRole.COORDINATOR]:
+            open_screen(page, live_server, screen)
+            wide = page.evaluate("document.documentElement.scrollWidth - innerWidth")
+            assert wide <= 0, f"{screen} is {wide}px wider than the tablet"
+        open_screen(page, live_server, "participants")
+        screenshot(page, "console-tablet-participants")
