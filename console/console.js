@@ -19,7 +19,9 @@ function report(message) {
 
 function show(...nodes) {
   main.replaceChildren(...nodes);
-  main.focus();
+  // A new screen starts at its top, with the focus on it for a screen reader.
+  window.scrollTo(0, 0);
+  main.focus({ preventScroll: true });
 }
 
 function signIn() {
