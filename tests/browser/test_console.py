@@ -66,4 +66,7 @@ def test_the_first_admin_sets_up_signs_in_and_invites(live_server: LiveServer, b
     audit = page.locator("table.audit")
     expect(audit).to_contain_text("staff:ana@site.example.org")
     expect(audit).to_contain_text("staff.invite")
+    page.get_by_label("What (action, such as export)").fill("staff.invite")
+    page.get_by_role("button", name="Show").click()
+    expect(audit.locator("tbody tr")).to_have_count(1)
     context.close()

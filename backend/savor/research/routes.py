@@ -193,10 +193,22 @@ def read_audit(
     session: SessionDep,
     limit: Annotated[int, Query(ge=1, le=management.AUDIT_PAGE_MAX)] = 100,
     before: BoundedTime | None = None,
+    actor: Annotated[
+        str | None, Query(max_length=100, description="only actors containing this")
+    ] = None,
+    action: Annotated[
+        str | None, Query(max_length=64, description="only actions beginning with this")
+    ] = None,
 ) -> list[AuditEventPublic]:
-    """Who read or changed what and when, newest first; page with `before` (scope audit:read)."""
+    """Who read or changed what and when, newest first; page with `before`, filter by `actor`
+    and `action` (scope audit:read)."""
     events = management.audit_events(
-        session=session, study=access.study, limit=limit, before=before
+        session=session,
+        study=access.study,
+        limit=limit,
+        before=before,
+        actor=actor,
+        action=action,
     )
     page = [AuditEventPublic.model_validate(e, from_attributes=True) for e in events]
     audit(session, access, "audit.read", utcnow(), {"rows": len(page)})

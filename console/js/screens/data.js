@@ -2,7 +2,7 @@
 // Savor-Next-Since, and the audit trail, filtered here.
 
 import { API, studyPath } from "../api.js";
-import { el, section, table, when } from "../dom.js";
+import { el, field, section, table, when } from "../dom.js";
 
 export const title = "Data";
 
@@ -46,35 +46,54 @@ function codebookPart(ctx) {
     el("li", {}, "REDCap data dictionary: not offered yet.")));
 }
 
+const PAGE = 200;
+
 function auditPart(ctx, first) {
   const events = [...first];
+  const query = { actor: "", action: "" };
   const filter = el("input", { type: "search", name: "filter" });
   const body = el("div");
   const more = el("button", { type: "button" }, "Older events");
+  const path = (before) => {
+    const q = new URLSearchParams({ limit: PAGE });
+    if (before) q.set("before", before);
+    if (query.actor) q.set("actor", query.actor);
+    if (query.action) q.set("action", query.action);
+    return studyPath(ctx.study, `/audit?${q}`);
+  };
   function draw() {
     const words = filter.value.trim().toLowerCase();
     const shown = events.filter((e) => !words || `${e.actor} ${e.action} ${JSON.stringify(e.detail)}`.toLowerCase().includes(words));
     body.replaceChildren(table(`${shown.length} of ${events.length} events loaded`, ["When", "Who", "What", "Detail"],
       shown.map((e) => [when(e.at), e.actor, e.action, Object.entries(e.detail).map(([k, v]) => `${k}: ${typeof v === "object" ? JSON.stringify(v) : v}`).join(", ")]), { class: "audit" }));
   }
-  filter.addEventListener("input", draw);
-  more.addEventListener("click", async () => {
-    const last = events[events.length - 1];
-    if (!last) return;
-    const older = await ctx.call("GET", studyPath(ctx.study, `/audit?limit=200&before=${encodeURIComponent(last.at)}`));
-    events.push(...older);
-    more.hidden = older.length < 200;
+  async function load(before) {
+    const page = await ctx.call("GET", path(before));
+    if (!before) events.length = 0;
+    events.push(...page);
+    more.hidden = page.length < PAGE;
     draw();
+  }
+  const ask = el("form", { class: "inline" },
+    field("Who (email or token label)", "actor", "search"),
+    field("What (action, such as export)", "action", "search"),
+    el("button", {}, "Show"));
+  ask.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    Object.assign(query, Object.fromEntries(new FormData(ask)));
+    await load(null).catch((error) => ctx.report(error.message));
   });
-  more.hidden = first.length < 200;
+  filter.addEventListener("input", draw);
+  more.addEventListener("click", () => load(events[events.length - 1]?.at).catch((error) => ctx.report(error.message)));
+  more.hidden = first.length < PAGE;
   draw();
-  return section("Audit trail (newest first)", el("label", {}, "Filter by who, what or detail", filter), body, more);
+  return section("Audit trail (newest first)", ask, el("label", {}, "Filter what is loaded", filter), body, more);
 }
 
 export async function render(ctx) {
   const [last, audit] = await Promise.all([
     ctx.can("export:read") ? ctx.call("GET", studyPath(ctx.study, "/exports/last")) : null,
-    ctx.can("audit:read") ? ctx.call("GET", studyPath(ctx.study, "/audit?limit=200")) : null,
+    ctx.can("audit:read") ? ctx.call("GET", studyPath(ctx.study, `/audit?limit=${PAGE}`)) : null,
   ]);
   return [el("h2", {}, "Data"), last ? exportsPart(ctx, last) : null, codebookPart(ctx), audit ? auditPart(ctx, audit) : null].filter(Boolean);
 }

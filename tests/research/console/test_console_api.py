@@ -145,3 +145,15 @@ def test_a_feature_turned_on_says_who_keeps_it_off(client, session):
         "Feature 'staff_alerts': off → on (participants who joined earlier keep it off until "
         "they agree)."
     ]
+
+
+def test_the_audit_is_filtered_by_actor_and_action(client, session):
+    token = make_research_token(session, make_study(session), label="nightly")
+    client.get(f"{BASE}/studies/pilot/roster", headers=bearer(token))
+    client.get(f"{BASE}/studies/pilot/today", headers=bearer(token))
+    found = client.get(
+        f"{BASE}/studies/pilot/audit?actor=nightly&action=roster", headers=bearer(token)
+    ).json()
+    assert [(e["actor"], e["action"]) for e in found] == [("token:nightly", "roster.read")]
+    nobody = client.get(f"{BASE}/studies/pilot/audit?actor=someone%25", headers=bearer(token))
+    assert nobody.json() == []
