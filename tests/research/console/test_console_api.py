@@ -157,3 +157,16 @@ def test_the_audit_is_filtered_by_actor_and_action(client, session):
     assert [(e["actor"], e["action"]) for e in found] == [("token:nightly", "roster.read")]
     nobody = client.get(f"{BASE}/studies/pilot/audit?actor=someone%25", headers=bearer(token))
     assert nobody.json() == []
+
+
+def test_a_program_mistake_is_on_its_line_and_never_called_valid(client, session):
+    token = make_research_token(session, make_study(session))
+    broken = PROTOCOL.replace("hidden_practices: []", "hidden_practices: [P99]")
+    line = broken.splitlines().index("  hidden_practices: [P99]") + 1
+    check = _check(client, token, broken)
+    assert [(p["line"], p["place"]) for p in check["problems"]] == [
+        (line, "program.hidden_practices")
+    ]
+    headers = bearer(token) | {"Content-Type": "application/yaml"}
+    applied = client.put(f"{BASE}/studies/pilot/protocol", content=broken.encode(), headers=headers)
+    assert applied.status_code == 422  # what the check refuses, applying refuses too

@@ -7,11 +7,12 @@ import yaml
 
 from savor import content_loader
 from savor.content_loader import ContentError, Loc
-from savor.practices.catalog import program_problems
+from savor.practices.catalog import checked_protocol
 from savor.research.console.models import ProtocolProblem
-from savor.studies.protocol import MAX_DOCUMENT_BYTES, ProtocolDocument
+from savor.studies.protocol import MAX_DOCUMENT_BYTES, ProtocolDocument, ProtocolError
 
 AT_LINE = re.compile(r"at line (\d+)")
+PART = re.compile(r"\[\d+\]|[^.\[\]]+")
 
 
 def _node_line(root: Any, loc: Loc) -> int | None:
@@ -34,6 +35,11 @@ def _node_line(root: Any, loc: Loc) -> int | None:
         else:
             break
     return line
+
+
+def _loc(place: str) -> Loc:
+    """`schedules[0].per_day` as ("schedules", 0, "per_day")."""
+    return tuple(int(p[1:-1]) if p.startswith("[") else p for p in PART.findall(place))
 
 
 def problems(source: str, *, slug: str) -> list[ProtocolProblem]:
@@ -61,10 +67,20 @@ def problems(source: str, *, slug: str) -> list[ProtocolProblem]:
             ProtocolProblem(line=_node_line(root, p.loc), place=p.place, message=p.message)
             for p in exc.found
         ]
-    found = [
-        ProtocolProblem(line=_node_line(root, ("program",)), place="program", message=m)
-        for m in program_problems(document.program)
-    ]
+    # The shape is right: what remains is what applying checks across sections (the program's
+    # practices, the offers' practices). Asked of the very check applying makes, so a
+    # protocol this calls valid is one applying accepts.
+    found = []
+    try:
+        checked_protocol(source)
+    except ProtocolError as exc:
+        for problem in exc.problems:
+            place, _, message = problem.partition(": ")
+            if place == "protocol":  # the program's problems: "protocol: program.x: ..."
+                place, _, message = message.partition(": ")
+            found.append(
+                ProtocolProblem(line=_node_line(root, _loc(place)), place=place, message=message)
+            )
     if document.study != slug:
         message = f"says study '{document.study}', but this is study '{slug}'"
         found.append(
