@@ -76,7 +76,7 @@ def changes(old: ProtocolDocument, new: ProtocolDocument) -> list[str]:
         said.append(f"Instruments: {', '.join(new.instruments)}.")
     if old.contact != new.contact or old.crisis_resources != new.crisis_resources:
         said.append("The contact and help page in the app changes.")
-    if getattr(old, "decisions", None) != getattr(new, "decisions", None):
+    if old.decisions != new.decisions:
         said.append("The offers made after a check-in (the decision rules) change.")
     if old.languages != new.languages:
         said.append(f"Languages offered: {', '.join(new.languages)}.")
