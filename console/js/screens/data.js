@@ -6,21 +6,19 @@ import { el, field, section, table, when } from "../dom.js";
 
 export const title = "Data";
 
-const DATASETS = ["responses", "prompts", "practice_sessions", "participants", "participant_states", "offers"];
-
 function link(ctx, path, text) {
   return el("a", { href: API + studyPath(ctx.study, path), download: "" }, text);
 }
 
 function exportsPart(ctx, last) {
   const since = el("input", { type: "number", min: 0, value: 0, name: "since" });
-  const byName = Object.fromEntries(last.map((e) => [e.dataset, e]));
-  const rows = DATASETS.map((d) => {
+  // Every dataset the service exports, as it lists them, with its last export if any.
+  const rows = last.map((previous) => {
+    const d = previous.dataset;
     const q = (format, shape = "long") => `/export/${d}?format=${format}&shape=${shape}`;
     const kinds = [link(ctx, q("csv"), "CSV"), " ", link(ctx, q("ndjson"), "NDJSON")];
     if (d === "responses") kinds.push(" ", link(ctx, q("csv", "wide"), "CSV wide"), " ", link(ctx, q("ndjson", "wide"), "NDJSON wide"), " ", link(ctx, q("fhir"), "FHIR"));
-    const previous = byName[d];
-    const since = previous
+    const since = previous.at
       ? el("span", {}, `${previous.next_since} (${when(previous.at)}, ${previous.rows ?? "?"} rows) `,
         el("a", { href: API + studyPath(ctx.study, `${q("csv")}&since=${previous.next_since}`), download: "", "data-keep": "" }, "CSV of what is new since"))
       : "never exported";

@@ -150,7 +150,7 @@ class ProtocolSource(BaseModel):
 
 class LastExport(BaseModel):
     dataset: str
-    at: datetime
-    actor: str
+    at: datetime | None = Field(description="when it last finished; null: never exported")
+    actor: str | None
     rows: int | None
     next_since: int | None = Field(description="the Savor-Next-Since that export ended with")

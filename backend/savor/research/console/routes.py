@@ -1,7 +1,7 @@
 """Research API behind the console's screens: Today, the participants, study-wide compliance,
 the protocol check, and the last exports. A script with a token reads the very same."""
 
-from typing import Annotated
+from typing import Annotated, get_args
 
 from fastapi import APIRouter, Depends
 from sqlmodel import Session, col, select
@@ -26,6 +26,7 @@ from savor.research.deps import (
     StudiesReader,
     audit,
 )
+from savor.research.exports.service import Dataset
 from savor.research.models import AuditEvent
 from savor.research.protocol_body import PROTOCOL_BODY, protocol_source
 from savor.studies import service as studies_service
@@ -129,8 +130,9 @@ def create_protocol_check(
 
 @router.get("/studies/{slug}/exports/last", response_model=list[LastExport])
 def read_last_exports(slug: str, access: ExportReader, session: SessionDep) -> list[LastExport]:
-    """Each dataset's latest finished export: when, by whom, its rows and the
-    Savor-Next-Since to pull from next (scope export:read)."""
+    """Every dataset, in the order exports list them, with its latest finished export: when,
+    by whom, its rows and the Savor-Next-Since to pull from next; nulls when never exported
+    (scope export:read)."""
     events = session.exec(
         select(AuditEvent)
         .where(AuditEvent.study_id == access.study.id, AuditEvent.action == "export.completed")
@@ -149,4 +151,5 @@ def read_last_exports(slug: str, access: ExportReader, session: SessionDep) -> l
                 next_since=event.detail.get("until"),
             )
     audit(session, access, "exports.last", utcnow(), {"rows": len(latest)})
-    return sorted(latest.values(), key=lambda e: e.dataset)
+    never = {"at": None, "actor": None, "rows": None, "next_since": None}
+    return [latest.get(d) or LastExport(dataset=d, **never) for d in get_args(Dataset)]
