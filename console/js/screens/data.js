@@ -41,7 +41,7 @@ function codebookPart(ctx) {
     el("li", {}, link(ctx, "/codebook?format=csv&part=items", "CSV: items")),
     el("li", {}, link(ctx, "/codebook?format=csv&part=columns", "CSV: export columns")),
     el("li", {}, link(ctx, "/codebook?format=datapackage", "Frictionless data package")),
-    el("li", {}, "REDCap data dictionary: not offered yet.")));
+    el("li", {}, link(ctx, "/codebook?format=redcap", "REDCap data dictionary (CSV)"))));
 }
 
 const PAGE = 200;

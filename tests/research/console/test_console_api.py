@@ -3,6 +3,7 @@
 from datetime import timedelta
 
 from savor.clock import utcnow
+from savor.ema.models import Prompt
 from savor.studies import service as studies_service
 from tests.factories import (
     bearer,
@@ -170,3 +171,23 @@ def test_a_program_mistake_is_on_its_line_and_never_called_valid(client, session
     headers = bearer(token) | {"Content-Type": "application/yaml"}
     applied = client.put(f"{BASE}/studies/pilot/protocol", content=broken.encode(), headers=headers)
     assert applied.status_code == 422  # what the check refuses, applying refuses too
+
+
+def test_a_missed_wave_is_flagged_and_the_next_one_shown(client, session, settings):
+    study = make_study(session)
+    _, her = make_participant(client, session, settings, study=study)
+    now = utcnow()
+    for wave, status, days in (("baseline", "expired", -8), ("week4", "scheduled", 20)):
+        opens = now + timedelta(days=days)
+        session.add(
+            Prompt(
+                participant_id=her.id, schedule_id=wave, kind="wave", instrument_id="phq9",
+                instrument_version="1", protocol_version=1, local_date=opens.date(),
+                slot=0, status=status, scheduled_at=opens, expires_at=opens + timedelta(days=7),
+            )
+        )  # fmt: skip
+    session.commit()
+    token = make_research_token(session, study)
+    row = client.get(f"{BASE}/studies/pilot/roster", headers=bearer(token)).json()[0]
+    assert row["next_wave"] == (now + timedelta(days=20)).date().isoformat()
+    assert "missed_wave" in [f["code"] for f in row["flags"]]

@@ -41,9 +41,17 @@ def test_a_withdrawn_participant_is_never_flagged():
     assert flags_of(gone, now=NOW) == []
 
 
-def test_waves_and_reconsent_show_nothing_until_they_exist():
-    # Hooks for questionnaire waves and versioned consent: no flag, no next wave, until then.
+def test_a_wave_missed_in_the_last_two_weeks_is_flagged():
+    missed = _facts(missed_wave=("week4", NOW - timedelta(days=2)))
+    flags = flags_of(missed, now=NOW)
+    assert [f.code for f in flags] == ["missed_wave"]
+    assert "'week4'" in flags[0].reason
+    old = _facts(missed_wave=("baseline", NOW - timedelta(days=20)))
+    assert flags_of(old, now=NOW) == []
+
+
+def test_her_next_wave_is_the_day_it_opens():
+    assert (
+        next_wave(_facts(next_wave_at=NOW + timedelta(days=3))) == (NOW + timedelta(days=3)).date()
+    )
     assert next_wave(_facts()) is None
-    assert {f.code for f in flags_of(_facts(last_checkin_at=None), now=NOW)} == {
-        "no_checkin_3_days"
-    }

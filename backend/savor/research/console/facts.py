@@ -10,6 +10,7 @@ from sqlmodel import Session, col, select
 
 from savor.ema.compliance import PromptFate
 from savor.ema.models import Prompt, Response
+from savor.ema.waves import WAVE_KIND
 from savor.notify import health as notify_health
 from savor.notify.health import NotificationHealth
 from savor.notify.models import PushSubscription
@@ -104,7 +105,7 @@ def prompts_between(
         select(*FATE_COLUMNS)
         .join(Participant, col(Participant.id) == Prompt.participant_id)
         .where(Participant.study_id == study.id)
-        .where(col(Prompt.scheduled_at) < end)
+        .where(col(Prompt.scheduled_at) < end, col(Prompt.kind) != WAVE_KIND)
     )
     if start is not None:
         query = query.where(col(Prompt.scheduled_at) >= start)
@@ -114,7 +115,7 @@ def prompts_between(
 def prompts_of(session: Session, participant_id: Any) -> list[Any]:
     query = (
         select(*FATE_COLUMNS)
-        .where(Prompt.participant_id == participant_id)
+        .where(Prompt.participant_id == participant_id, col(Prompt.kind) != WAVE_KIND)
         .order_by(col(Prompt.scheduled_at))
     )
     return list(session.execute(query).all())
@@ -135,10 +136,34 @@ def settled_counts(
         .join(Participant, col(Participant.id) == Prompt.participant_id)
         .where(Participant.study_id == study.id)
         .where(col(Prompt.scheduled_at) >= since, col(Prompt.scheduled_at) < now)
-        .where(col(Prompt.status).in_(("completed", "expired")))
+        .where(col(Prompt.status).in_(("completed", "expired")), col(Prompt.kind) != WAVE_KIND)
         .group_by(Prompt.participant_id)
     ).all()
     return {pid: (int(done or 0), int(settled)) for pid, done, settled in rows}
+
+
+@dataclass
+class Waves:
+    missed: dict[Any, tuple[str, datetime]]
+    next_at: dict[Any, datetime]
+
+
+def waves(session: Session, study: Study, *, now: datetime) -> Waves:
+    """Each participant's latest missed wave and her next one, from one read of wave prompts."""
+    rows = session.execute(
+        select(Prompt.participant_id, Prompt.schedule_id, Prompt.status, Prompt.scheduled_at)
+        .add_columns(Prompt.expires_at)
+        .join(Participant, col(Participant.id) == Prompt.participant_id)
+        .where(Participant.study_id == study.id, Prompt.kind == WAVE_KIND)
+        .order_by(col(Prompt.scheduled_at))
+    ).all()
+    found = Waves(missed={}, next_at={})
+    for pid, wave, status, opens, closes in rows:
+        if status == "expired":
+            found.missed[pid] = (wave, closes)
+        elif status not in ("completed", "cancelled") and closes > now:
+            found.next_at.setdefault(pid, opens)
+    return found
 
 
 def practice_minutes(session: Session, study: Study, *, since: datetime) -> dict[Any, int]:

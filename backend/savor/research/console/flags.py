@@ -1,8 +1,9 @@
 """Why a participant needs the team's attention: every flag is decided here, in one place.
 
-Two flags wait on work not in the service yet: a missed questionnaire wave (waves) and a
-consent not renewed (versioned consent). Their hooks below answer "none" until then, so the
-console shows nothing for them rather than a guess.
+A missed questionnaire wave is one that closed unanswered in the last two weeks; her next
+wave is the next one not yet closed. A consent not renewed waits on versioned consent, which
+is not in the service yet: its hook answers "none" until then, so the console shows nothing
+for it rather than a guess.
 """
 
 from dataclasses import dataclass
@@ -11,6 +12,7 @@ from datetime import date, datetime, timedelta
 from savor.research.console.models import Flag
 
 QUIET_DAYS = 3
+MISSED_WAVE_DAYS = 14
 REASONS = {
     "no_device": "no phone is signed up for notifications",
     "push_refused": "every phone refused its last 3 notifications",
@@ -27,16 +29,28 @@ class Facts:
     notifications: str
     notifications_reason: str | None
     last_checkin_at: datetime | None
+    # Her latest wave closed unanswered (its id and when it closed), and her next wave's
+    # opening (or the one open now), from the wave prompts (see ema/waves.py).
+    missed_wave: tuple[str, datetime] | None = None
+    next_wave_at: datetime | None = None
 
 
-def missed_wave(facts: Facts) -> Flag | None:
-    """Hook for questionnaire waves: a wave past its window unanswered. None until waves exist."""
-    return None
+def missed_wave(facts: Facts, *, now: datetime) -> Flag | None:
+    """A questionnaire wave that closed unanswered in the last two weeks."""
+    if facts.missed_wave is None:
+        return None
+    wave, closed = facts.missed_wave
+    if closed < now - timedelta(days=MISSED_WAVE_DAYS):
+        return None
+    return Flag(
+        code="missed_wave",
+        reason=f"Missed questionnaire wave '{wave}' (closed {closed.date().isoformat()}).",
+    )
 
 
 def next_wave(facts: Facts) -> date | None:
-    """Hook for questionnaire waves: when her next one opens. None until waves exist."""
-    return None
+    """When her next questionnaire wave opens (or opened, if it is open now)."""
+    return facts.next_wave_at.date() if facts.next_wave_at else None
 
 
 def not_reconsented(facts: Facts) -> Flag | None:
@@ -58,5 +72,5 @@ def flags_of(facts: Facts, *, now: datetime) -> list[Flag]:
         found.append(
             Flag(code="no_checkin_3_days", reason=f"No check-in for {QUIET_DAYS} days ({when}).")
         )
-    found.extend(f for f in (missed_wave(facts), not_reconsented(facts)) if f is not None)
+    found.extend(f for f in (missed_wave(facts, now=now), not_reconsented(facts)) if f is not None)
     return found

@@ -75,12 +75,15 @@ def detail(*, session: Session, study: Study, name: str, now: datetime) -> Parti
         else notify_health.STOPPED
     )
     last = gathered.latest(session, Response.submitted_at, Response.participant_id, [pid]).get(pid)
+    waves = gathered.waves(session, study, now=now)
     facts = Facts(
         active=active,
         enrolled_at=participant.enrolled_at,
         notifications=health.notifications,
         notifications_reason=health.reason,
         last_checkin_at=last,
+        missed_wave=waves.missed.get(pid),
+        next_wave_at=waves.next_at.get(pid),
     )
     prompts = gathered.prompts_of(session, pid)
     return ParticipantDetail(

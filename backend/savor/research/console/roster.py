@@ -14,7 +14,7 @@ from savor.research.console.models import FlaggedParticipant, RosterRow, TodayPu
 from savor.studies.models import Participant, Study
 
 
-def _facts(found: gathered.StudyFacts, p: Participant) -> Facts:
+def _facts(found: gathered.StudyFacts, waves: gathered.Waves, p: Participant) -> Facts:
     health = found.health.get(p.id, notify_health.STOPPED)
     return Facts(
         active=p.withdrawn_at is None,
@@ -22,6 +22,8 @@ def _facts(found: gathered.StudyFacts, p: Participant) -> Facts:
         notifications=health.notifications,
         notifications_reason=health.reason,
         last_checkin_at=found.last_checkin.get(p.id),
+        missed_wave=waves.missed.get(p.id),
+        next_wave_at=waves.next_at.get(p.id),
     )
 
 
@@ -31,9 +33,10 @@ def roster(*, session: Session, study: Study, now: datetime) -> list[RosterRow]:
     since = gathered.week_ago(now)
     settled = gathered.settled_counts(session, study, since=since, now=now)
     minutes = gathered.practice_minutes(session, study, since=since)
+    waves = gathered.waves(session, study, now=now)
     rows = []
     for p in found.participants:
-        facts = _facts(found, p)
+        facts = _facts(found, waves, p)
         done, due = settled.get(p.id, (0, 0))
         rows.append(
             RosterRow(
@@ -70,9 +73,10 @@ def today(*, session: Session, study: Study, now: datetime) -> TodayPublic:
         for r in gathered.prompts_between(session, study, midnight - timedelta(days=1), midnight)
     ]
     report = compliance(yesterday, now=now)
+    waves = gathered.waves(session, study, now=now)
     flagged: list[Any] = []
     for p in found.participants:
-        flags = flags_of(_facts(found, p), now=now)
+        flags = flags_of(_facts(found, waves, p), now=now)
         if flags:
             flagged.append(FlaggedParticipant(pseudonym=found.names[p.id], flags=flags))
     monday = _monday(now)

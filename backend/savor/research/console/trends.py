@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session, col, select
 
 from savor.ema.models import Prompt
+from savor.ema.waves import WAVE_KIND
 from savor.research.console import facts as gathered
 from savor.research.console.models import HourCompletion, StudyCompliance, StudyDayRow, WeekFunnel
 from savor.studies.models import Participant, Study
@@ -39,6 +40,7 @@ def _prompts(session: Session, study: Study, now: datetime) -> list[Any]:
         .join(Participant, col(Participant.id) == Prompt.participant_id)
         .where(Participant.study_id == study.id)
         .where(col(Prompt.scheduled_at) < now, col(Prompt.status) != "cancelled")
+        .where(col(Prompt.kind) != WAVE_KIND)  # questionnaires are not check-ins
     )
     return list(session.execute(query).all())
 
