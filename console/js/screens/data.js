@@ -6,6 +6,9 @@ import { el, field, section, table, when } from "../dom.js";
 
 export const title = "Data";
 
+// The datasets the service also writes as FHIR (research/exports/service.py).
+const FHIR = ["responses", "scores"];
+
 function link(ctx, path, text) {
   return el("a", { href: API + studyPath(ctx.study, path), download: "" }, text);
 }
@@ -17,7 +20,8 @@ function exportsPart(ctx, last) {
     const d = previous.dataset;
     const q = (format, shape = "long") => `/export/${d}?format=${format}&shape=${shape}`;
     const kinds = [link(ctx, q("csv"), "CSV"), " ", link(ctx, q("ndjson"), "NDJSON")];
-    if (d === "responses") kinds.push(" ", link(ctx, q("csv", "wide"), "CSV wide"), " ", link(ctx, q("ndjson", "wide"), "NDJSON wide"), " ", link(ctx, q("fhir"), "FHIR"));
+    if (d === "responses") kinds.push(" ", link(ctx, q("csv", "wide"), "CSV wide"), " ", link(ctx, q("ndjson", "wide"), "NDJSON wide"));
+    if (FHIR.includes(d)) kinds.push(" ", link(ctx, q("fhir"), "FHIR"));
     const since = previous.at
       ? el("span", {}, `${previous.next_since} (${when(previous.at)}, ${previous.rows ?? "?"} rows) `,
         el("a", { href: API + studyPath(ctx.study, `${q("csv")}&since=${previous.next_since}`), download: "", "data-keep": "" }, "CSV of what is new since"))
