@@ -129,7 +129,7 @@ def _package(request: httpx.Request) -> httpx.Response | None:
             "title": "Pilot study",
             "resources": [
                 {"name": "responses", "schema": {"fields": [value]}},
-                {"name": "decisions", "schema": {"fields": [], "primaryKey": ["decision_ref"]}},
+                {"name": "sleep_logs", "schema": {"fields": [], "primaryKey": ["sleep_ref"]}},
             ],
         },
     )
@@ -144,6 +144,6 @@ def test_the_servers_data_package_gives_types_and_lists_new_datasets(live, tmp_p
     fields = {f["name"]: f for f in _resources(tmp_path)["responses"]["schema"]["fields"]}
     assert fields["value"]["description"] == "see the codebook for its item"
     assert fields["late"]["type"] == "boolean"  # what the server leaves out is still typed
-    [decisions] = [d for d in report.datasets if d.name == "decisions"]
-    assert decisions.note == "not offered by the server"
-    assert not (tmp_path / "decisions.csv").exists()
+    [sleep_logs] = [d for d in report.datasets if d.name == "sleep_logs"]
+    assert sleep_logs.note == "not offered by the server"
+    assert not (tmp_path / "sleep_logs.csv").exists()
