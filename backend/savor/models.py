@@ -20,8 +20,10 @@ from savor.research.staff.models import (
     StaffStudyRole,
 )
 from savor.studies.models import (
+    ConsentRecord,
     EnrollmentCode,
     Participant,
+    ParticipantDeletion,
     ParticipantState,
     ParticipantToken,
     Protocol,
@@ -31,10 +33,12 @@ from savor.studies.models import (
 __all__ = [
     "AuditEvent",
     "ChangeCounter",
+    "ConsentRecord",
     "EnrollmentCode",
     "InstrumentVersion",
     "Offer",
     "Participant",
+    "ParticipantDeletion",
     "ParticipantState",
     "ParticipantToken",
     "PracticeSession",

@@ -13,9 +13,11 @@ from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from savor.errors import AppError
-from savor.studies import codes, consent
+from savor.studies import agreements, codes, consent
 from savor.studies.history import History, State
 from savor.studies.models import (
+    ConsentPreviewRequest,
+    ConsentView,
     EnrollmentCode,
     EnrollRequest,
     HelpResource,
@@ -168,7 +170,8 @@ def code_is_usable(*, session: Session, code: str, pepper: bytes, now: datetime)
     return bool(row) and row.used_on is None and row.expires_at > now
 
 
-def _claim_code(*, session: Session, raw: str, pepper: bytes, now: datetime) -> EnrollmentCode:
+def _find_code(*, session: Session, raw: str, pepper: bytes, now: datetime) -> EnrollmentCode:
+    """The usable code behind what she typed, or the error that tells her what is wrong."""
     normalized = codes.normalize_code(raw)
     if normalized is None:
         raise AppError(
@@ -194,6 +197,10 @@ def _claim_code(*, session: Session, raw: str, pepper: bytes, now: datetime) -> 
         raise AppError(
             410, "code_expired", "This code has expired. Ask the study team for a new one."
         )
+    return row
+
+
+def _claim_code(*, session: Session, row: EnrollmentCode, now: datetime) -> None:
     # Conditional update: of two phones racing with one code, exactly one wins.
     claimed = session.execute(
         update(EnrollmentCode)
@@ -205,7 +212,16 @@ def _claim_code(*, session: Session, raw: str, pepper: bytes, now: datetime) -> 
         raise AppError(
             409, "code_used", "This code was already used. Ask the study team for a new one."
         )
-    return row
+
+
+def consent_for_code(
+    *, session: Session, request: ConsentPreviewRequest, pepper: bytes, now: datetime
+) -> ConsentView:
+    """The consent of the study a code belongs to, for her to read before she joins."""
+    row = _find_code(session=session, raw=request.code, pepper=pepper, now=now)
+    document = protocol_document(session=session, study=session.get_one(Study, row.study_id))
+    language = normalize_language(request.language)
+    return agreements.view(document, language=language, agreed=None)
 
 
 def enroll(
@@ -213,20 +229,26 @@ def enroll(
 ) -> tuple[str, Participant]:
     timezone = validate_timezone(request.timezone)
     language = normalize_language(request.language)
-    code = _claim_code(session=session, raw=request.code, pepper=pepper, now=now)
+    code = _find_code(session=session, raw=request.code, pepper=pepper, now=now)
     study = session.get_one(Study, code.study_id)
     # What the app told her when she joined is what she agreed to: the protocol active now.
     document = protocol_document(session=session, study=study)
+    # An outdated consent leaves the code unused: she reads the new one and joins with it.
+    agreements.check_version(request.consent_version, document)
+    _claim_code(session=session, row=code, now=now)
     participant = Participant(
-        study_id=study.id,
-        timezone=timezone,
-        language=language,
-        enrolled_at=now,
-        agreed_features=consent.agreed_features(document.features),
-        agreed_protocol_version=study.active_protocol_version,
+        study_id=study.id, timezone=timezone, language=language, enrolled_at=now
     )
     token, token_hash = new_token(PARTICIPANT_PREFIX)
     session.add(participant)
+    session.flush()
+    agreements.record_agreement(
+        session=session,
+        participant=participant,
+        document=document,
+        protocol=study.active_protocol_version,
+        now=now,
+    )
     session.add(_state_of(participant, now))
     session.add(
         ParticipantToken(participant_id=participant.id, token_hash=token_hash, created_at=now)
@@ -252,6 +274,10 @@ def participant_public(*, session: Session, participant: Participant) -> Partici
         withdrawn_at=participant.withdrawn_at,
         staff_alerts=features.staff_alerts,
         high_rating_threshold=features.high_rating_threshold,
+        consent_version=participant.consent_version,
+        # Who has left is not asked again.
+        consent_needed=participant.withdrawn_at is None
+        and consent.needs_consent(participant.consent_version, document),
     )
 
 
@@ -303,6 +329,7 @@ def withdraw(*, session: Session, participant: Participant, now: datetime) -> Pa
     if participant.withdrawn_at is None:
         participant.withdrawn_at = now
         session.add(participant)
+        agreements.mark_withdrawn(session=session, participant=participant, now=now)
         session.commit()
         session.refresh(participant)
     return participant

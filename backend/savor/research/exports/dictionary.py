@@ -39,6 +39,8 @@ PRIMARY_KEYS = {
     "participants": ["pseudonym"],
     "offers": ["offer_ref"],
     "participant_states": ["state_ref"],
+    "consents": ["consent_ref"],
+    "deletions": ["pseudonym"],
 }
 CSV_COLUMNS = ["dataset", "name", "type", "unit", "labels", "missing", "description"]
 

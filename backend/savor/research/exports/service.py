@@ -19,7 +19,14 @@ from savor.studies.models import Participant, Protocol, Study
 from savor.studies.protocol import Features, ProgramSettings
 
 Dataset = Literal[
-    "responses", "prompts", "practice_sessions", "participants", "participant_states", "offers"
+    "responses",
+    "prompts",
+    "practice_sessions",
+    "participants",
+    "participant_states",
+    "offers",
+    "consents",
+    "deletions",
 ]
 Format = Literal["csv", "ndjson", "fhir"]
 Shape = Literal["long", "wide"]
