@@ -134,7 +134,7 @@ def test_participant_table_has_no_identifying_columns():
         "withdrawn_at",
         "agreed_features",  # the consent switches she agreed to (studies/consent.py)
         "agreed_protocol_version",
-            "consent_version",  # the consent version she last agreed to (studies/agreements.py)
+        "consent_version",  # the consent version she last agreed to (studies/agreements.py)
         "seq",  # change position for incremental exports (research/cursor.py)
         "plan_key",  # a digest of her zone, hours and protocol (ema/planning.py)
         "planned_through",
