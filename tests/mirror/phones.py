@@ -68,6 +68,12 @@ class Phone:
     def withdraw(self) -> None:
         assert self.http.post("/me/withdraw").status_code == 200
 
+    def delete(self) -> str:
+        """She asks for her data to be deleted; returns her pseudonym."""
+        name = self.http.get("/me/export").json()["pseudonym"]
+        assert self.http.post("/me/deletion").status_code == 200
+        return name
+
     def close(self) -> None:
         self.http.close()
 
