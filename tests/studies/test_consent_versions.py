@@ -222,3 +222,15 @@ def test_a_participant_row_keeps_the_version_she_agreed_to(client, session, sett
     _, participant = make_participant(client, session, settings)
     stored = session.get_one(Participant, participant.id)
     assert stored.consent_version == 1
+
+
+def test_changed_consent_words_without_a_new_version_are_refused(client, session, settings):
+    study = make_study(session)
+    source = _source(1).replace("It is for moms.", "It is for mothers.")
+    response = client.put(
+        f"{BASE}/protocol",
+        content=source.encode(),
+        headers=bearer(make_research_token(session, study)) | {"Content-Type": "application/yaml"},
+    )
+    assert response.status_code == 422
+    assert "consent" in response.text and "version" in response.text

@@ -85,8 +85,11 @@ def apply_protocol(*, session: Session, source: str, now: datetime) -> tuple[Stu
         study.active_protocol_version = 0
         session.add(study)
         session.flush()  # tables have no ORM relationships, so parents are flushed first
-    elif active_protocol(session=session, study=study).document == data:
-        return study, False
+    else:
+        stored = active_protocol(session=session, study=study).document
+        if stored == data:
+            return study, False
+        _check_consent_version(ProtocolDocument.model_validate(stored), document)
     study.name = document.name
     study.active_protocol_version += 1
     session.add(
@@ -101,6 +104,22 @@ def apply_protocol(*, session: Session, source: str, now: datetime) -> tuple[Stu
     session.commit()
     session.refresh(study)
     return study, True
+
+
+def _check_consent_version(before: ProtocolDocument, after: ProtocolDocument) -> None:
+    """New consent words need a new version, or nobody would be asked to agree to them."""
+    was, now = consent.consent_of(before), consent.consent_of(after)
+    if was != now and now.version <= was.version:
+        problem = (
+            f"the consent changed, so its version must rise above {was.version} "
+            "(everyone still in the study is then asked to agree again)"
+        )
+        raise AppError(
+            422,
+            "consent_version_unchanged",
+            f"The protocol has 1 problem(s): {problem}",
+            fields=[{"field": "consent.version", "message": problem}],
+        )
 
 
 def create_study(*, session: Session, slug: str, name: str, now: datetime) -> Study:
