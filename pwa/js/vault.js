@@ -14,8 +14,8 @@
 //   await vault.setPin(pin) / changePin(old, new) / removePin(pin)
 //   await vault.hasPin()
 //
-// Stores whose records carry a `sealed` field are listed in SEALED_STORES, so a new key
-// re-seals them all.
+// Stores of sealed records are listed in SEALED_STORES, so a new key re-seals them all: each
+// record is `{id, sealed}` (keyPath "id"), what it holds being `seal`ed into `sealed`.
 
 import * as db from "./db.js";
 
@@ -142,16 +142,19 @@ export async function unlock(pin) {
   return true;
 }
 
-// Every sealed record opened with the key in memory and sealed again with `next`.
-async function reseal(next) {
+// Every sealed record opened with the key in memory and sealed with `next`: the writes, to be
+// stored in one transaction with the new key's record, so a phone switched off halfway
+// leaves everything under the old key or everything under the new one.
+async function resealed(next) {
+  const puts = [];
   for (const store of SEALED_STORES) {
     for (const record of await db.all(store)) {
       if (!record.sealed) continue;
       const value = await openWith(key, record.sealed);
-      await db.put(store, { ...record, sealed: await sealWith(next, value) });
+      puts.push({ store, value: { ...record, sealed: await sealWith(next, value) } });
     }
   }
-  key = next;
+  return puts;
 }
 
 // Records written before the vault, in plain text: sealed now, their words removed.
@@ -169,13 +172,11 @@ export async function setPin(pin) {
   if (!(await ready())) throw new Error("locked");
   const salt = crypto.getRandomValues(new Uint8Array(16));
   const next = await pinKey(pin, salt, ITERATIONS);
-  await reseal(next);
-  await db.kv.set(PIN_KEY, {
-    salt: b64(salt),
-    iterations: ITERATIONS,
-    check: await sealWith(next, CHECK),
-  });
-  await db.kv.remove(DEVICE_KEY);
+  const check = await sealWith(next, CHECK);
+  const record = { salt: b64(salt), iterations: ITERATIONS, check };
+  const puts = [...(await resealed(next)), { store: "kv", key: PIN_KEY, value: record }];
+  await db.batch(puts, [{ store: "kv", key: DEVICE_KEY }]);
+  key = next;
 }
 
 export async function changePin(current, pin) {
@@ -186,13 +187,12 @@ export async function changePin(current, pin) {
 
 export async function removePin(current) {
   if (!(await unlock(current))) return false;
-  await db.kv.remove(DEVICE_KEY);
   const next = await crypto.subtle.generateKey({ name: "AES-GCM", length: 256 }, false, [
     "encrypt",
     "decrypt",
   ]);
-  await reseal(next);
-  await db.kv.set(DEVICE_KEY, next);
-  await db.kv.remove(PIN_KEY);
+  const puts = [...(await resealed(next)), { store: "kv", key: DEVICE_KEY, value: next }];
+  await db.batch(puts, [{ store: "kv", key: PIN_KEY }]);
+  key = next;
   return true;
 }

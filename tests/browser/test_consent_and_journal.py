@@ -156,27 +156,58 @@ def test_she_downloads_her_data_then_deletes_it_and_the_next_pull_lists_her(
         study = studies_service.get_study(session=session, slug="pilot")
         assert study is not None
         token = make_research_token(session, study)
-    research = httpx.Client(
+    with httpx.Client(
         base_url=f"{live_server.url}/api/research/v1/studies/pilot", headers=bearer(token)
-    )
-    since = research.get("/export/deletions").headers["Savor-Next-Since"]
-    phone.goto(f"{live_server.url}/#/mydata")
-    expect(phone.locator("#md-consent")).to_be_visible()
-    with phone.expect_download() as downloading:
-        phone.locator("#mydata-download").click()
-    mine = json.loads(downloading.value.path().read_text(encoding="utf-8"))
-    name = mine["pseudonym"]
-    assert mine["records"]["consent_record"][0]["version"] == 1
-    screenshot(phone, "my-data")
+    ) as research:
+        since = research.get("/export/deletions").headers["Savor-Next-Since"]
+        phone.goto(f"{live_server.url}/#/mydata")
+        expect(phone.locator("#md-consent")).to_be_visible()
+        with phone.expect_download() as downloading:
+            phone.locator("#mydata-download").click()
+        mine = json.loads(downloading.value.path().read_text(encoding="utf-8"))
+        name = mine["pseudonym"]
+        assert mine["records"]["consent_record"][0]["version"] == 1
+        screenshot(phone, "my-data")
 
-    phone.get_by_role("button", name="Delete my data").click()
-    expect(phone.get_by_text("Are you sure? This cannot be undone.")).to_be_visible()
-    assert live_server.rows(Participant), "nothing is deleted at the first step"
-    phone.get_by_role("button", name="Yes, delete my data").click()
-    expect(phone.locator("#deleted")).to_be_visible()
-    screenshot(phone, "my-data-deleted")
+        phone.get_by_role("button", name="Delete my data").click()
+        expect(phone.get_by_text("Are you sure? This cannot be undone.")).to_be_visible()
+        assert live_server.rows(Participant), "nothing is deleted at the first step"
+        phone.get_by_role("button", name="Yes, delete my data").click()
+        expect(phone.locator("#deleted")).to_be_visible()
+        screenshot(phone, "my-data-deleted")
 
-    assert live_server.rows(Participant) == []
-    assert name not in research.get("/export/participants").text
-    pulled = research.get("/export/deletions", params={"since": since, "format": "ndjson"})
-    assert [json.loads(line)["pseudonym"] for line in pulled.text.splitlines()] == [name]
+        assert live_server.rows(Participant) == []
+        assert name not in research.get("/export/participants").text
+        pulled = research.get("/export/deletions", params={"since": since, "format": "ndjson"})
+        assert [json.loads(line)["pseudonym"] for line in pulled.text.splitlines()] == [name]
+
+
+# A phone from before the vault: the PIN kept as a salted hash, the journal in plain text.
+LEGACY = """async () => {
+  const db = await import('/js/db.js');
+  const salt = crypto.getRandomValues(new Uint8Array(16));
+  const material = await crypto.subtle.importKey(
+    'raw', new TextEncoder().encode('2468'), 'PBKDF2', false, ['deriveBits']);
+  const bits = await crypto.subtle.deriveBits(
+    {name: 'PBKDF2', hash: 'SHA-256', salt, iterations: 150000}, material, 256);
+  const b64 = (b) => btoa(String.fromCharCode(...new Uint8Array(b)));
+  await db.kv.set('pin', {salt: b64(salt), hash: b64(bits), iterations: 150000});
+  await db.put('journal', {id: 'old', created_at: new Date().toISOString(),
+    feeling: 'Marmalade mornings', baby: '', other: ''});
+}"""
+
+
+def test_a_journal_from_before_the_vault_is_sealed_at_the_first_unlock(
+    live_server: LiveServer, phone: Page
+):
+    url = live_server.url
+    enroll(phone, live_server)
+    phone.evaluate(LEGACY)
+    phone.reload()
+    phone.locator("#pin").fill("2468")
+    phone.get_by_role("button", name="Open").click()
+    phone.goto(f"{url}/#/reflect")
+    expect(phone.locator("#note-list")).to_contain_text("Marmalade mornings")
+    stored = phone.evaluate(STORED)
+    assert "marmalade" not in stored.lower()
+    assert '"iterations":310000' in stored
