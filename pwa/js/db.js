@@ -94,6 +94,16 @@ export async function move(from, key, to, value) {
   await done(tx);
 }
 
+// Every record of a store with its key: [[key, value], ...].
+export async function entries(name) {
+  const objects = await store(name);
+  const [keys, values] = await Promise.all([
+    request(objects.getAllKeys()),
+    request(objects.getAll()),
+  ]);
+  return keys.map((key, i) => [key, values[i]]);
+}
+
 // Several puts and deletes across stores, all or none: [{store, value, key?}], [{store, key}].
 export async function batch(puts, removals = []) {
   const db = await open();

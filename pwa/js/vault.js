@@ -14,12 +14,17 @@
 //   await vault.setPin(pin) / changePin(old, new) / removePin(pin)
 //   await vault.hasPin()
 //
-// Stores of sealed records are listed in SEALED_STORES, so a new key re-seals them all: each
-// record is `{id, sealed}` (keyPath "id"), what it holds being `seal`ed into `sealed`.
+// A sealed record is any record with a `sealed` field (what it holds, `seal`ed), in one of
+// SEALED_STORES: a new key re-seals every one of them. In "journal" (keyPath "id") a record
+// is `{id, sealed}`; in "kv" (keys of their own) a module may keep `{sealed}` under its key,
+// as questionnaire drafts do.
 
 import * as db from "./db.js";
 
-export const SEALED_STORES = ["journal"];
+export const SEALED_STORES = ["journal", "kv"];
+// Records written before the vault, in plain text, are sealed in these stores (kv holds the
+// app's own settings, which stay as they are).
+const PLAIN_BEFORE = ["journal"];
 export const ITERATIONS = 310_000;
 const PIN_KEY = "pin";
 const DEVICE_KEY = "deviceKey";
@@ -148,10 +153,11 @@ export async function unlock(pin) {
 async function resealed(next) {
   const puts = [];
   for (const store of SEALED_STORES) {
-    for (const record of await db.all(store)) {
-      if (!record.sealed) continue;
-      const value = await openWith(key, record.sealed);
-      puts.push({ store, value: { ...record, sealed: await sealWith(next, value) } });
+    const keyed = store === "kv"; // its records' keys are not inside them
+    for (const [k, record] of await db.entries(store)) {
+      if (!record?.sealed) continue;
+      const value = { ...record, sealed: await sealWith(next, await openWith(key, record.sealed)) };
+      puts.push(keyed ? { store, key: k, value } : { store, value });
     }
   }
   return puts;
@@ -159,7 +165,7 @@ async function resealed(next) {
 
 // Records written before the vault, in plain text: sealed now, their words removed.
 async function sealPlain() {
-  for (const store of SEALED_STORES) {
+  for (const store of PLAIN_BEFORE) {
     for (const record of await db.all(store)) {
       if (record.sealed) continue;
       const { id, ...rest } = record;

@@ -13,8 +13,8 @@ const SHOWN = new Set(["consent_record", "response", "response_item", "practice_
 function settingsPart(t, me) {
   const rows = ["timezone", "language", "wake_time", "sleep_time", "stage"].filter((k) => me[k]);
   return html`<section class="card" aria-labelledby="md-settings"><h2 id="md-settings">${t("mydata.settings")}</h2>
-    <dl>${rows.map((k) => html`<dt class="muted">${k}</dt><dd>${me[k]}</dd>`)}
-      <dt class="muted">enrolled_at</dt><dd>${when(me.enrolled_at)}</dd></dl>
+    <dl>${rows.map((k) => html`<dt class="muted">${t(`mydata.fields.${k}`)}</dt><dd>${me[k]}</dd>`)}
+      <dt class="muted">${t("mydata.fields.enrolled_at")}</dt><dd>${when(me.enrolled_at)}</dd></dl>
     ${me.withdrawn_at ? html`<p>${t("mydata.withdrawn_on", { when: when(me.withdrawn_at) })}</p>` : ""}</section>`;
 }
 
