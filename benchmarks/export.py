@@ -38,8 +38,9 @@ PARTICIPANTS = 100
 BATCH = 2_000
 RAW = """SELECT r.participant_id, r.id, r.prompt_id, r.kind, r.instrument_id, r.instrument_version,
  r.protocol_version, r.started_at, r.submitted_at, r.received_at, r.timezone, r.local_date,
- r.late, p.schedule_id, p.scheduled_at, p.sent_at, p.opened_at, i.item_id, i.position,
- i.value, i.declined FROM response r JOIN response_item i ON i.response_id = r.id
+ r.late, r.context, p.schedule_id, p.scheduled_at, p.sent_at, p.delivered_at, p.shown_at,
+ p.clicked_at, p.dismissed_at, p.opened_at, i.item_id, i.position, i.value, i.declined
+ FROM response r JOIN response_item i ON i.response_id = r.id
  LEFT JOIN prompt p ON p.id = r.prompt_id"""
 
 
@@ -56,6 +57,8 @@ def _rows(participants: list[uuid.UUID], responses: int) -> Iterator[tuple[dict,
             "expires_at": at + timedelta(minutes=45),
         }
         prompt |= {"sent_at": at, "opened_at": at, "completed_at": at, "answered_late": False}
+        # Her phone's receipts, as an answered prompt has them since delivery receipts.
+        prompt |= {"delivered_at": at, "shown_at": at, "clicked_at": at}
         prompt |= {"send_attempts": 1, "pushed": 1}
         response = {"id": uuid.uuid4(), "participant_id": owner, "client_id": uuid.uuid4()}
         response |= {"prompt_id": prompt["id"], "kind": "random", "instrument_id": "momentary"}

@@ -328,7 +328,8 @@ async function withStore(name, mode, work) {
 
 const token = () => withStore("kv", "readonly", (s) => s.get("token")).catch(() => undefined);
 
-async function postReceipt(record, bearer) {
+// The status (0 when it could not reach the server) and, on a 2xx, the server's answer.
+async function postReceipt(record, bearer, signal) {
   try {
     const response = await fetch(`/api/v1${record.path}`, {
       method: "POST",
@@ -338,10 +339,12 @@ async function postReceipt(record, bearer) {
         Authorization: `Bearer ${bearer}`,
       },
       body: JSON.stringify(record.body),
+      signal,
     });
-    return response.status;
+    const answer = response.ok ? await response.json().catch(() => null) : null;
+    return { status: response.status, answer };
   } catch {
-    return 0;
+    return { status: 0, answer: null };
   }
 }
 
@@ -368,28 +371,46 @@ async function sendWaitingReceipts() {
   await outboxLock(async () => {
     const waiting = (await withStore("outbox", "readonly", (s) => s.getAll())) ?? [];
     for (const record of waiting.filter((r) => r.kind === "receipt")) {
-      const status = await postReceipt(record, bearer);
+      const { status } = await postReceipt(record, bearer);
       if (!RECEIPT_KINDS.has(status)) return; // offline or busy: keep them, in order
       await withStore("outbox", "readwrite", (s) => s.delete(record.seq));
     }
   });
 }
 
-async function report(promptId, events) {
-  if (!promptId) return;
+// Reports each event in turn; returns the server's answer to the last one it reached (null
+// when offline: those wait in the outbox). `wait` caps how long the first may take.
+async function report(promptId, events, wait = 0) {
+  if (!promptId) return null;
   const bearer = await token();
-  if (!bearer) return;
+  if (!bearer) return null;
   await sendWaitingReceipts().catch(() => null);
+  let answer = null;
   for (const event of events) {
     const record = receipt(promptId, event);
-    const status = await postReceipt(record, bearer);
-    if (RECEIPT_KINDS.has(status)) continue;
+    const signal = wait ? AbortSignal.timeout(wait) : undefined;
+    const sent = await postReceipt(record, bearer, signal);
+    if (RECEIPT_KINDS.has(sent.status)) {
+      answer = sent.answer ?? answer;
+      continue;
+    }
     const waiting = { ...record, id: crypto.randomUUID(), label: "receipt" };
     await withStore("outbox", "readwrite", (s) =>
       s.add({ ...waiting, created_at: new Date().toISOString() }),
     ).catch(() => null);
     await self.registration.sync?.register("outbox").catch(() => null);
   }
+  return answer;
+}
+
+// Why a push needs no notification, as far as this phone knows without asking: its prompt
+// closed by the clock, or she answered it here and the answer still waits in the outbox.
+async function closedHere(data, promptId) {
+  const closes = Date.parse(data.expires_at ?? "");
+  if (!Number.isNaN(closes) && closes <= Date.now()) return "expired";
+  const waiting = (await withStore("outbox", "readonly", (s) => s.getAll()).catch(() => [])) ?? [];
+  const answered = waiting.some((r) => r.path === "/responses" && r.body?.prompt_id === promptId);
+  return answered ? "answered" : null;
 }
 
 // Push text is written by the server and stays neutral ("Time for a short check-in"); the
@@ -404,7 +425,16 @@ self.addEventListener("push", (event) => {
   const promptId = typeof data.prompt_id === "string" ? data.prompt_id : null;
   event.waitUntil(
     (async () => {
-      // It reached her phone either way; "shown" only if the phone let it be shown.
+      // It reached her phone either way. A push whose prompt already closed (answered on
+      // another device, or expired while the push service held it) shows nothing: the
+      // "delivered" receipt alone tells the study it came too late. Offline, or when the
+      // server is slow, it is shown: a closed check-in then says so kindly.
+      if (promptId && (await closedHere(data, promptId))) {
+        await report(promptId, ["delivered"]).catch(() => null);
+        return;
+      }
+      const answer = await report(promptId, ["delivered"], 3000).catch(() => null);
+      if (answer && answer.prompt_open === false) return;
       const shown = await self.registration
         .showNotification(data.title || "Savor", {
           body: data.body || "",
@@ -415,7 +445,7 @@ self.addEventListener("push", (event) => {
         })
         .then(() => true)
         .catch(() => false);
-      await report(promptId, shown ? ["delivered", "shown"] : ["delivered"]).catch(() => null);
+      if (shown) await report(promptId, ["shown"]).catch(() => null);
     })(),
   );
 });

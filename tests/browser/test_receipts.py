@@ -3,9 +3,12 @@ a receipt that could not be sent is sent exactly once when the network is back."
 
 import json
 import time
+from datetime import timedelta
 
 from playwright.sync_api import BrowserContext, Page
+from sqlmodel import Session
 
+from savor.clock import utcnow
 from savor.ema.models import Prompt
 from tests.browser.conftest import LiveServer, enroll
 
@@ -38,8 +41,10 @@ class Worker:
         found = [r for r in self.registrations if r["scopeURL"].startswith(self.origin)]
         return found[-1]["registrationId"] if found else None
 
-    def push(self, prompt_id) -> None:
+    def push(self, prompt_id, expires_at: str | None = None) -> None:
         payload = {"type": "prompt", "prompt_id": str(prompt_id), "title": "Savor", "body": "Hi"}
+        if expires_at is not None:
+            payload["expires_at"] = expires_at
         self.cdp.send(
             "ServiceWorker.deliverPushMessage",
             {
@@ -105,3 +110,77 @@ def test_receipts_sent_offline_reach_the_server_exactly_once_when_back_online(
     worker.page.wait_for_timeout(1000)
     assert receipts_sent(live_server, prompt_id) == 2
     assert prompt(live_server, prompt_id).delivered_at is not None
+
+
+def test_a_push_arriving_after_its_prompt_closed_shows_nothing_and_says_it_arrived(
+    live_server: LiveServer, phone_context: BrowserContext, phone
+):
+    phone_context.grant_permissions(["notifications"], origin=live_server.url)
+    enroll(phone, live_server)
+    prompt_id = live_server.open_prompt()
+    worker = Worker(phone_context, live_server.url)
+    phone.close()
+    closed = (utcnow() - timedelta(minutes=5)).isoformat().replace("+00:00", "Z")
+    worker.push(prompt_id, expires_at=closed)
+    wait_for(lambda: prompt(live_server, prompt_id).delivered_at is not None, worker.page)
+    worker.page.wait_for_timeout(1500)
+    assert prompt(live_server, prompt_id).shown_at is None
+    assert receipts_sent(live_server, prompt_id) == 1
+
+
+def test_a_push_for_a_prompt_she_already_answered_elsewhere_shows_nothing(
+    live_server: LiveServer, phone_context: BrowserContext, phone
+):
+    phone_context.grant_permissions(["notifications"], origin=live_server.url)
+    enroll(phone, live_server)
+    prompt_id = live_server.open_prompt()
+    with Session(live_server.engine) as session:
+        answered = session.get(Prompt, prompt_id)
+        answered.status, answered.completed_at = "completed", utcnow()
+        session.add(answered)
+        session.commit()
+    worker = Worker(phone_context, live_server.url)
+    phone.close()
+    open_until = (utcnow() + timedelta(minutes=30)).isoformat().replace("+00:00", "Z")
+    worker.push(prompt_id, expires_at=open_until)
+    wait_for(lambda: prompt(live_server, prompt_id).delivered_at is not None, worker.page)
+    worker.page.wait_for_timeout(1500)
+    assert prompt(live_server, prompt_id).shown_at is None
+    assert receipts_sent(live_server, prompt_id) == 1
+
+
+# Chromium has no way to tap or swipe a notification from a test: the worker is handed the same
+# NotificationEvent a tap or a swipe would give it, for a notification it really shows.
+NOTIFICATION_EVENT = """async ([id, type]) => {
+    await self.registration.showNotification("Savor", {
+        tag: "savor", data: {promptId: id, url: "/#/checkin"},
+    });
+    const [shown] = await self.registration.getNotifications({tag: "savor"});
+    self.dispatchEvent(new NotificationEvent(type, {notification: shown}));
+}"""
+
+
+def test_swiping_a_notification_away_is_reported_dismissed(
+    live_server: LiveServer, phone_context: BrowserContext, phone
+):
+    phone_context.grant_permissions(["notifications"], origin=live_server.url)
+    enroll(phone, live_server)
+    prompt_id = live_server.open_prompt()
+    [worker] = phone_context.service_workers
+    worker.evaluate(NOTIFICATION_EVENT, [str(prompt_id), "notificationclose"])
+    wait_for(lambda: prompt(live_server, prompt_id).dismissed_at is not None, phone)
+    assert prompt(live_server, prompt_id).clicked_at is None
+
+
+def test_tapping_a_notification_is_reported_clicked(
+    live_server: LiveServer, phone_context: BrowserContext, phone
+):
+    # (Opening the check-in after the tap needs the tap's own permission to focus a window,
+    # which a handed-over event does not carry.)
+    phone_context.grant_permissions(["notifications"], origin=live_server.url)
+    enroll(phone, live_server)
+    prompt_id = live_server.open_prompt()
+    [worker] = phone_context.service_workers
+    worker.evaluate(NOTIFICATION_EVENT, [str(prompt_id), "notificationclick"])
+    wait_for(lambda: prompt(live_server, prompt_id).clicked_at is not None, phone)
+    assert prompt(live_server, prompt_id).dismissed_at is None

@@ -46,6 +46,7 @@ def test_a_due_prompt_is_pushed_neutrally_and_marked_sent(
         "prompt_id": str(prompt.id),
         "title": "Savor",
         "body": "Time for a short check-in",
+        "expires_at": prompt.expires_at.isoformat().replace("+00:00", "Z"),
     }
     stored = prompts_of(session, participant)[0]
     assert (stored.status, stored.sent_at, stored.pushed) == ("sent", now, 1)
@@ -319,6 +320,19 @@ def test_more_than_a_batch_goes_out_in_one_tick(client, session, settings, monke
 
     assert dispatch.dispatch_due(session=session, worker="w1", send=fake_send, now=now).claimed == 5
     assert sorted(sent) == sorted(str(p.id) for p in due)
+
+
+def test_each_push_says_when_its_prompt_closes(client, session, settings):
+    due, now = _due_with_devices(client, session, settings, 2)
+    payloads: list[dict] = []
+
+    def fake_send(subscription, payload) -> PushResult:
+        payloads.append(payload)
+        return PushResult("sent", 201, "created")
+
+    dispatch.dispatch_due(session=session, worker="w1", send=fake_send, now=now)
+    closes = {str(p.id): p.expires_at.isoformat().replace("+00:00", "Z") for p in due}
+    assert {p["prompt_id"]: p["expires_at"] for p in payloads} == closes
 
 
 def test_a_proxy_set_in_the_environment_is_used_for_pushes(

@@ -1,7 +1,7 @@
 """Her phone reports what became of each notification: delivered, shown, clicked, dismissed."""
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from savor.studies.models import Study
 from tests.factories import bearer, make_participant, make_research_token, prompts_of
@@ -89,3 +89,37 @@ def test_a_receipt_brings_her_prompt_again_in_the_next_incremental_pull(client, 
     later = client.get(export, params={"format": "ndjson", "since": since}, headers=research)
     rows = [json.loads(line) for line in later.text.splitlines()]
     assert [r["delivered_at_utc"] for r in rows] == ["2026-03-02T14:00:05.250Z"]
+
+
+def test_the_answer_tells_her_phone_an_open_prompt_is_still_open(client, session, settings):
+    headers, participant = make_participant(client, session, settings)
+    prompt = prompts_of(session, participant)[0]
+    answer = _receipt(client, headers, prompt.id, "delivered").json()
+    assert (answer["prompt_open"], answer["prompt_status"]) == (True, prompt.status)
+
+
+def test_a_push_reaching_her_after_she_answered_is_recorded_and_told_closed(
+    client, session, settings
+):
+    headers, participant = make_participant(client, session, settings)
+    prompt = prompts_of(session, participant)[0]
+    prompt.status = "completed"
+    session.add(prompt)
+    session.commit()
+    response = _receipt(client, headers, prompt.id, "delivered")
+    assert response.status_code == 201
+    assert (response.json()["prompt_open"], response.json()["prompt_status"]) == (
+        False,
+        "completed",
+    )
+    session.expire_all()
+    assert prompts_of(session, participant)[0].delivered_at is not None
+
+
+def test_a_push_reaching_her_after_the_prompt_closed_is_told_closed(client, session, settings):
+    headers, participant = make_participant(client, session, settings)
+    prompt = prompts_of(session, participant)[0]
+    prompt.expires_at = datetime.now(UTC).replace(microsecond=0) - timedelta(minutes=1)
+    session.add(prompt)
+    session.commit()
+    assert _receipt(client, headers, prompt.id, "delivered").json()["prompt_open"] is False

@@ -4,6 +4,7 @@ import stat
 import time
 from datetime import UTC, datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 import requests
@@ -315,6 +316,11 @@ def test_neutral_payload_carries_no_item_text(kind: str, language: str) -> None:
     text = json.dumps(payload, ensure_ascii=False).lower()
     for word in ["craving", "deseo", "drug", "alcohol", "relapse", "recovery", "mood", "study"]:
         assert word not in text
+
+
+def test_neutral_payload_may_say_when_its_prompt_closes_in_utc() -> None:
+    closes = datetime(2026, 3, 2, 8, 45, tzinfo=ZoneInfo("America/Chicago"))
+    assert neutral_payload("prompt", "x", "en", closes)["expires_at"] == "2026-03-02T14:45:00Z"
 
 
 def test_neutral_payload_speaks_the_participants_language() -> None:

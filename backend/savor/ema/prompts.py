@@ -56,6 +56,11 @@ def her_prompt(*, session: Session, participant: Participant, prompt_id: uuid.UU
     return prompt
 
 
+def is_open(prompt: Prompt, *, now: datetime) -> bool:
+    """Whether she can still answer it: not answered, not expired, not cancelled."""
+    return prompt.status in LIVE_STATUSES and prompt.expires_at > now
+
+
 def unknown_prompt() -> AppError:
     # The same answer whether it does not exist or is another mother's: nothing to probe.
     return AppError(404, "unknown_prompt", "This check-in was not found.")

@@ -140,7 +140,9 @@ def _messages(session: Session, prompts: list[Prompt], kind: str) -> list[Messag
             prompt.id,
             device.id,
             {"endpoint": device.endpoint, "keys": {"p256dh": device.p256dh, "auth": device.auth}},
-            neutral_payload(kind, str(prompt.id), language[prompt.participant_id]),
+            neutral_payload(
+                kind, str(prompt.id), language[prompt.participant_id], prompt.expires_at
+            ),
         )
         for prompt in prompts
         for device in devices[prompt.participant_id]

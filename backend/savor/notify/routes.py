@@ -72,8 +72,12 @@ def create_receipt(
     session: SessionDep,
     writer: WriterDep,
     response: Response,
-) -> dict[str, str]:
-    """Her phone got, showed, or she tapped or dismissed, this notification (first one counts)."""
+) -> dict[str, str | bool]:
+    """Her phone got, showed, or she tapped or dismissed, this notification (first one counts).
+
+    The answer says whether the prompt is still open: her phone shows nothing for a push that
+    reached it after she answered elsewhere or the prompt closed.
+    """
     write = ema_prompts.receipt_write(
         participant_id=participant.id,
         prompt_id=prompt_id,
@@ -81,8 +85,12 @@ def create_receipt(
         at=body.at.astimezone(UTC),
     )
     counted = writer.submit(write)
-    if not counted:  # a repeat, or not hers: a 404 then
-        ema_prompts.her_prompt(session=session, participant=participant, prompt_id=prompt_id)
+    # Read after the write: a repeat, or not hers (a 404 then), or what the phone should do.
+    prompt = ema_prompts.her_prompt(session=session, participant=participant, prompt_id=prompt_id)
     if not counted:
         response.status_code = 200
-    return {"status": "recorded" if counted else "already_recorded"}
+    return {
+        "status": "recorded" if counted else "already_recorded",
+        "prompt_open": ema_prompts.is_open(prompt, now=utcnow()),
+        "prompt_status": prompt.status,
+    }

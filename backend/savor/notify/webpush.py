@@ -48,13 +48,22 @@ class PushResult:
     retry_after: int | None = None
 
 
-def neutral_payload(kind: str, prompt_id: str, language: str) -> dict[str, str]:
-    """The only payload Savor sends: fixed text, nothing from the item or the participant."""
+def neutral_payload(
+    kind: str, prompt_id: str, language: str, expires_at: datetime | None = None
+) -> dict[str, str]:
+    """The only payload Savor sends: fixed text, nothing from the item or the participant.
+
+    `expires_at` (UTC) lets her phone stay silent for a push that arrives after its prompt
+    closed: a push service may hold one for as long as the prompt was open.
+    """
     if kind not in NEUTRAL_TEXT:
         raise ValueError(f"unknown notification kind {kind!r}")
     lang = "es" if language.lower().startswith("es") else "en"
     body = NEUTRAL_TEXT[kind][lang]
-    return {"type": kind, "prompt_id": prompt_id, "title": "Savor", "body": body}
+    payload = {"type": kind, "prompt_id": prompt_id, "title": "Savor", "body": body}
+    if expires_at is not None:
+        payload["expires_at"] = expires_at.astimezone(UTC).isoformat().replace("+00:00", "Z")
+    return payload
 
 
 def check_subject(subject: str) -> str:

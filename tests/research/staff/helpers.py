@@ -1,7 +1,7 @@
 """Staff accounts for tests: made through the service, signed in through the API."""
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 from fastapi.testclient import TestClient
 from sqlmodel import Session
@@ -25,14 +25,20 @@ BASE = "/api/research/v1"
 class Person:
     account: StaffAccount
     secret: str | None
+    last_step: int = -1
 
     @property
     def email(self) -> str:
         return self.account.email
 
     def code(self, now: datetime | None = None) -> str:
+        """The code her app shows next: each code opens one session, so signing in twice
+        within 30 seconds takes the next step's code (the service allows one step of drift)."""
         assert self.secret is not None
-        return totp.code_at(self.secret, now or utcnow())
+        now = now or utcnow()
+        step = max(now.timestamp() // 30, self.last_step + 1)
+        self.last_step = int(step)
+        return totp.code_at(self.secret, datetime.fromtimestamp(step * 30, UTC))
 
 
 def add_staff(

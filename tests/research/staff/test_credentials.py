@@ -32,11 +32,13 @@ def test_totp_codes_are_the_rfc_6238_test_vectors():
     assert totp.code_at(RFC_SECRET, T1111111109) == "081804"
 
 
-def test_a_code_is_accepted_one_step_either_side_and_not_beyond():
-    assert totp.verify(RFC_SECRET, "081804", now=T1111111109)
-    assert totp.verify(RFC_SECRET, "081 804", now=T1111111109 + timedelta(seconds=30))
-    assert not totp.verify(RFC_SECRET, "081804", now=T1111111109 + timedelta(seconds=90))
-    assert not totp.verify(RFC_SECRET, "08180", now=T1111111109)
+def test_a_code_is_matched_to_its_step_one_step_either_side_and_not_beyond():
+    step = 1111111109 // 30
+    assert totp.matched_step(RFC_SECRET, "081804", now=T1111111109) == step
+    later = T1111111109 + timedelta(seconds=30)
+    assert totp.matched_step(RFC_SECRET, "081 804", now=later) == step
+    assert totp.matched_step(RFC_SECRET, "081804", now=T1111111109 + timedelta(seconds=90)) is None
+    assert totp.matched_step(RFC_SECRET, "08180", now=T1111111109) is None
 
 
 def test_the_qr_code_carries_the_otpauth_uri():

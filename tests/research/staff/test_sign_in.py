@@ -40,6 +40,42 @@ def test_the_code_of_another_moment_is_refused(session):
     assert refused.value.code == "invalid_code"
 
 
+def test_a_code_opens_one_session_only(session):
+    person = add_staff(session, make_study(session), StaffRole.INVESTIGATOR)
+    person.account.totp_secret = RFC_SECRET
+    body = SignIn(email=person.email, password=PASSWORD, totp_code="081804")
+    sessions.sign_in(session=session, body=body, client="c", limiter=_limiter(), now=FROZEN)
+    session.commit()
+    with pytest.raises(AppError) as refused:
+        sessions.sign_in(session=session, body=body, client="c", limiter=_limiter(), now=FROZEN)
+    assert refused.value.code == "invalid_code"
+    assert "each code works once" in refused.value.message
+
+
+def test_a_code_older_than_the_last_used_one_is_refused(session):
+    person = add_staff(session, make_study(session), StaffRole.INVESTIGATOR)
+    person.account.totp_secret = RFC_SECRET
+    later = totp.code_at(RFC_SECRET, FROZEN + timedelta(seconds=30))
+    body = SignIn(email=person.email, password=PASSWORD, totp_code=later)
+    sessions.sign_in(session=session, body=body, client="c", limiter=_limiter(), now=FROZEN)
+    session.commit()
+    earlier = body.model_copy(update={"totp_code": "081804"})
+    with pytest.raises(AppError):
+        sessions.sign_in(session=session, body=earlier, client="c", limiter=_limiter(), now=FROZEN)
+
+
+def test_the_next_code_opens_a_second_session(session):
+    person = add_staff(session, make_study(session), StaffRole.INVESTIGATOR)
+    person.account.totp_secret = RFC_SECRET
+    body = SignIn(email=person.email, password=PASSWORD, totp_code="081804")
+    sessions.sign_in(session=session, body=body, client="c", limiter=_limiter(), now=FROZEN)
+    session.commit()
+    following = totp.code_at(RFC_SECRET, FROZEN + timedelta(seconds=30))
+    body = body.model_copy(update={"totp_code": following})
+    later = FROZEN + timedelta(seconds=20)
+    assert sessions.sign_in(session=session, body=body, client="c", limiter=_limiter(), now=later)
+
+
 def test_sign_in_sets_a_strict_http_only_cookie_and_a_csrf_token(client, session):
     person = add_staff(session, make_study(session), StaffRole.INVESTIGATOR)
     response = client.post(
@@ -145,6 +181,9 @@ def test_the_setup_link_enrolls_the_app_and_returns_recovery_codes_once(client, 
     assert again.status_code == 404
     assert again.json()["error"]["code"] == "setup_link_invalid"
     signed = {"email": "bo@site.example.org", "password": PASSWORD, "totp_code": code}
+    assert client.post(f"{BASE}/session", json=signed).status_code == 401  # spent at setup
+    following = totp.code_at(offer["totp_secret"], datetime.now(UTC) + timedelta(seconds=30))
+    signed["totp_code"] = following
     assert client.post(f"{BASE}/session", json=signed).status_code == 200
 
 

@@ -1,7 +1,7 @@
 """The first admin made on the command line signs in with her app's code, invites a
 coordinator, and the audit names both of them."""
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pyotp
@@ -41,7 +41,9 @@ def _set_up(client: TestClient, link: str) -> pyotp.TOTP:
 
 
 def _sign_in(client: TestClient, email: str, app_on_her_phone: pyotp.TOTP) -> dict[str, str]:
-    body = {"email": email, "password": PASSWORD, "totp_code": app_on_her_phone.now()}
+    """Sign in with her app's next code: the one she typed at setup is spent."""
+    next_code = app_on_her_phone.at(datetime.now(UTC) + timedelta(seconds=30))
+    body = {"email": email, "password": PASSWORD, "totp_code": next_code}
     response = client.post(f"{BASE}/session", json=body)
     assert response.status_code == 200, response.text
     return {"X-CSRF-Token": response.json()["csrf_token"]}

@@ -3,6 +3,7 @@
 import uuid
 from datetime import datetime
 
+import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
 from savor.research.staff.roles import StaffRole
@@ -20,6 +21,8 @@ class StaffAccount(SQLModel, table=True):
     # None until she has followed her setup link.
     password_hash: str | None = Field(default=None, max_length=200)
     totp_secret: str | None = Field(default=None, max_length=64)
+    # The last time step whose code she used: each code opens one session at most.
+    totp_last_step: int | None = Field(default=None, sa_type=sa.BigInteger)
     failed_attempts: int = 0
     locked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     created_at: datetime = Field(sa_type=UTCDateTime)

@@ -228,14 +228,15 @@ def complete_setup(
         raise AppError(422, "weak_password", weak)
     codes: list[str] = []
     if totp_code:
-        if not totp.verify(link.totp_secret, totp_code, now=now):
+        step = totp.matched_step(link.totp_secret, totp_code, now=now)
+        if step is None:
             raise AppError(
                 422,
                 "invalid_code",
                 "That code did not match. Scan the QR code again and type the code your "
                 "app shows now.",
             )
-        account.totp_secret = link.totp_secret
+        account.totp_secret, account.totp_last_step = link.totp_secret, step
         codes = replace_recovery_codes(session=session, account=account)
     elif two_factor_required(session=session, account=account):
         raise AppError(

@@ -4,6 +4,7 @@ import hmac
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from savor.errors import AppError
@@ -73,7 +74,8 @@ def _second_factor(session: Session, account: StaffAccount, body: SignIn, now: d
     """Whether the TOTP or recovery code checks out; a recovery code is spent on use."""
     assert account.totp_secret is not None
     if body.totp_code:
-        return totp.verify(account.totp_secret, body.totp_code, now=now)
+        step = totp.matched_step(account.totp_secret, body.totp_code, now=now)
+        return step is not None and _spend_step(session, account, step)
     if body.recovery_code:
         spare = session.exec(
             select(StaffRecoveryCode)
@@ -86,6 +88,27 @@ def _second_factor(session: Session, account: StaffAccount, body: SignIn, now: d
             session.add(spare)
             return True
     return False
+
+
+def _spend_step(session: Session, account: StaffAccount, step: int) -> bool:
+    """Record `step` as used, unless it (or a later one) already was.
+
+    One conditional UPDATE, so two sign-ins racing with the same code cannot both win.
+    """
+    used = sa.or_(
+        StaffAccount.totp_last_step.is_(None),  # type: ignore[union-attr]
+        StaffAccount.totp_last_step < step,  # type: ignore[operator]
+    )
+    spent = session.exec(  # type: ignore[call-overload]
+        sa.update(StaffAccount)
+        .where(StaffAccount.id == account.id)  # type: ignore[arg-type]
+        .where(used)
+        .values(totp_last_step=step)
+    )
+    if spent.rowcount != 1:
+        return False
+    account.totp_last_step = step
+    return True
 
 
 def sign_in(
@@ -133,7 +156,8 @@ def sign_in(
                 AppError(
                     401,
                     "invalid_code",
-                    "That code did not work. Type the code your app shows now, or a recovery code.",
+                    "That code did not work. Type the code your app shows now (each code works "
+                    "once), or a recovery code.",
                 ),
             )
     elif staff_service.two_factor_required(session=session, account=account):

@@ -11,6 +11,7 @@ from savor.deps import SettingsDep
 from savor.research.staff import personal_tokens
 from savor.research.staff import service as staff_service
 from savor.research.staff.access import AdminDep, Member, MemberDep
+from savor.research.staff.last_admin import keep_an_admin
 from savor.research.staff.models import (
     PersonalTokenCreate,
     PersonalTokenPublic,
@@ -19,6 +20,7 @@ from savor.research.staff.models import (
     StaffInvite,
     StaffPublic,
 )
+from savor.research.staff.roles import StaffRole
 
 router = APIRouter(prefix="/api/research/v1/studies/{slug}", tags=["staff"])
 
@@ -75,6 +77,8 @@ def update_staff_role(
 ) -> StaffPublic:
     """Give a person of the team another role in this study (role admin)."""
     account = staff_service.member(session=session, study=me.study, staff_id=staff_id)
+    if body.role != StaffRole.ADMIN:
+        keep_an_admin(session=session, study=me.study, losing=account)
     staff_service.grant_role(
         session=session,
         account=account,
@@ -91,6 +95,7 @@ def update_staff_role(
 def delete_staff(slug: str, staff_id: uuid.UUID, me: AdminDep, session: SessionDep) -> None:
     """Take away her role in this study; her tokens of it stop working (role admin)."""
     account = staff_service.member(session=session, study=me.study, staff_id=staff_id)
+    keep_an_admin(session=session, study=me.study, losing=account)
     staff_service.remove_role(session=session, account=account, study=me.study)
     _audit(session, me, "staff.remove", {"email": account.email})
 
@@ -101,6 +106,7 @@ def update_staff_lock(
 ) -> StaffPublic:
     """Lock her account: her sessions and tokens stop working until unlocked (role admin)."""
     account = staff_service.member(session=session, study=me.study, staff_id=staff_id)
+    keep_an_admin(session=session, study=me.study, losing=account)
     staff_service.set_locked(session=session, account=account, locked=True, now=utcnow())
     _audit(session, me, "staff.lock", {"email": account.email})
     return staff_service.staff_public(session=session, account=account)

@@ -1,6 +1,7 @@
 """Two-factor codes (RFC 6238 TOTP) and one-time recovery codes: pure, no database."""
 
 import hashlib
+import hmac
 import secrets
 from datetime import datetime
 
@@ -26,12 +27,21 @@ def qr_svg(uri: str) -> str:
     return segno.make(uri, error="m").svg_inline(scale=4)
 
 
-def verify(secret: str, code: str, *, now: datetime) -> bool:
-    """Whether `code` is the one for `now`, or the step before or after (clock drift)."""
+def matched_step(secret: str, code: str, *, now: datetime) -> int | None:
+    """The time step whose code `code` is: `now`'s, or the one before or after (clock drift).
+
+    The caller accepts a step only once (RFC 6238 §5.2): a code seen over her shoulder, or
+    sent twice, opens nothing the second time.
+    """
     code = code.strip().replace(" ", "")
     if not (code.isdigit() and len(code) == 6):
-        return False
-    return pyotp.TOTP(secret).verify(code, for_time=now, valid_window=1)
+        return None
+    app = pyotp.TOTP(secret)
+    step = app.timecode(now)
+    for candidate in (step - 1, step, step + 1):
+        if hmac.compare_digest(app.generate_otp(candidate), code):
+            return candidate
+    return None
 
 
 def code_at(secret: str, now: datetime) -> str:
