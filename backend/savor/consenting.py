@@ -26,6 +26,7 @@ from savor.studies.models import (
     ParticipantPublic,
     Study,
 )
+from savor.studies.protocol import ProtocolDocument
 from savor.studies.pseudonym import pseudonym
 from savor.studies.signin import CurrentParticipant
 
@@ -45,7 +46,7 @@ def audit_her(
     )
 
 
-def _document(session: Session, participant: Participant):  # type: ignore[no-untyped-def]
+def _document(session: Session, participant: Participant) -> tuple[Study, ProtocolDocument]:
     study = session.get_one(Study, participant.study_id)
     return study, studies_service.protocol_document(session=session, study=study)
 
