@@ -211,3 +211,19 @@ def test_a_journal_from_before_the_vault_is_sealed_at_the_first_unlock(
     stored = phone.evaluate(STORED)
     assert "marmalade" not in stored.lower()
     assert '"iterations":310000' in stored
+
+
+def test_offline_she_goes_on_as_before_and_is_asked_once_online(
+    live_server: LiveServer, phone: Page
+):
+    enroll(phone, live_server)
+    source = studies_service.protocol_source_for(slug="pilot", name="Pilot")
+    source = re.sub(r"(?m)^  version: 1$", "  version: 2", source)
+    with Session(live_server.engine) as session:
+        studies_service.apply_protocol(session=session, source=source, now=utcnow())
+    phone.context.set_offline(True)
+    phone.reload()
+    expect(phone.get_by_role("heading", level=1)).to_have_text("Hello")
+    phone.context.set_offline(False)
+    phone.reload()
+    expect(phone.get_by_role("heading", level=1)).to_have_text("The study has new terms")
