@@ -11,6 +11,7 @@ from savor.studies import service as studies_service
 from savor.studies.models import ConsentRecord, Participant, ParticipantToken
 from tests.factories import (
     bearer,
+    make_code,
     make_participant,
     make_research_token,
     make_study,
@@ -25,6 +26,7 @@ BASE = "/api/research/v1/studies/pilot"
 def _keep_until_withdrawal(client, session, token: str) -> None:
     source = studies_service.protocol_source_for(slug="pilot", name="Pilot study")
     source = re.sub(r"(?m)^  on_deletion: \w+$", "  on_deletion: keep_until_withdrawal", source)
+    source = re.sub(r"(?m)^  version: 1$", "  version: 2", source)  # a new consent
     answer = client.put(
         f"{BASE}/protocol",
         content=source.encode(),
@@ -142,7 +144,10 @@ def test_a_study_that_keeps_data_until_withdrawal_withdraws_her_and_ends_her_sig
     token = make_research_token(session, study)
     _keep_until_withdrawal(client, session, token)
     # She agreed under this consent: it says what her deletion removes.
-    headers, _ = make_participant(client, session, settings, study=study)
+    body = {"code": make_code(session, settings, study), "timezone": "UTC", "consent_version": 2}
+    joined = client.post("/api/v1/enroll", json=body)
+    assert joined.status_code == 201, joined.text
+    headers = bearer(joined.json()["token"])
     _answer(client, headers, "momentary", C1=2)
     response = client.post("/api/v1/me/deletion", headers=headers)
     assert response.json() == {"scope": "keep_until_withdrawal"}
@@ -156,7 +161,7 @@ def test_a_study_that_keeps_data_until_withdrawal_withdraws_her_and_ends_her_sig
 def test_what_she_agreed_to_decides_what_a_deletion_removes(client, session, settings):
     study = make_study(session)
     headers, _ = make_participant(client, session, settings, study=study)
-    # The study changes its rule later, without asking her again: her consent stands.
+    # The study changes its rule later; until she agrees to it, her consent stands.
     _keep_until_withdrawal(client, session, make_research_token(session, study))
     assert client.post("/api/v1/me/deletion", headers=headers).json() == {"scope": "everything"}
 

@@ -11,7 +11,7 @@ from datetime import date, datetime, time
 from typing import Any
 
 from fastapi import APIRouter
-from sqlalchemy import Table, select
+from sqlalchemy import String, Table, cast, select
 from sqlmodel import Session, SQLModel, col
 
 from savor import models  # noqa: F401  (every table, so the metadata is complete)
@@ -81,7 +81,11 @@ def her_data(*, session: Session, participant: Participant) -> dict[str, Any]:
     held = _held(session, table, participant.id)
     document = studies_service.protocol_document(session=session, study=study)
     scope = agreements.deletion_scope(session=session, participant=participant, document=document)
-    events = session.exec(select(AuditEvent).where(col(AuditEvent.study_id) == study.id)).all()
+    # Only events whose detail names her are read (a LIKE on the JSON text), then checked.
+    mentions = cast(col(AuditEvent.detail), String).contains(name)
+    events = session.execute(
+        select(AuditEvent).where(col(AuditEvent.study_id) == study.id, mentions)
+    ).all()
     return {
         "exported_at": utcnow().isoformat(),
         "study": {"slug": study.slug, "name": study.name},

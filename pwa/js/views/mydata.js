@@ -106,10 +106,13 @@ function wireDelete(root, ctx) {
     event.target.disabled = true;
     try {
       await api.deleteMe();
-    } catch {
-      $("#delete-error", root).textContent = t("mydata.delete_offline");
-      event.target.disabled = false;
-      return;
+    } catch (failure) {
+      // A 401: an earlier try went through and only its answer was lost.
+      if (failure.status !== 401) {
+        $("#delete-error", root).textContent = t("mydata.delete_offline");
+        event.target.disabled = false;
+        return;
+      }
     }
     ctx.app.me = null;
     await forgetPhone(root, t);
