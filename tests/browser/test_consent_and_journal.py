@@ -2,15 +2,26 @@
 
 import json
 import re
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
 
 import httpx
+import pytest
+import uvicorn
 from playwright.sync_api import Page, expect
 from sqlmodel import Session
 
 from savor.clock import utcnow
+from savor.config import Settings
+from savor.db import make_engine
+from savor.main import create_app
 from savor.studies import service as studies_service
 from savor.studies.models import Participant
-from tests.browser.conftest import LiveServer, enroll, screenshot
+from tests.browser.conftest import LiveServer, Recorder, enroll, screenshot
+from tests.conftest import TEST_SECRET, truncate_all
 from tests.factories import bearer, make_research_token
 
 WORDS = ["Lighthouse", "marmalade", "Bartholomew"]
@@ -41,6 +52,42 @@ STORED = """async () => {
 }"""
 
 
+@pytest.fixture(params=["sqlite", "postgresql"])
+def server(request: pytest.FixtureRequest, tmp_path: Path, pwa_dir: Path) -> Iterator[LiveServer]:
+    """The live server on SQLite (the shared fixture) or on the session's PostgreSQL."""
+    if request.param == "sqlite":
+        yield request.getfixturevalue("live_server")
+        return
+    url = request.getfixturevalue("postgres_url")
+    vapid = request.getfixturevalue("vapid_private_key")
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    settings = Settings(
+        data_dir=tmp_path / "data",
+        database_url=url,
+        vapid_private_key=vapid,
+        port=port,
+        secret_key=TEST_SECRET,
+        scheduler_enabled=False,
+        pwa_dir=pwa_dir,
+        _env_file=None,  # type: ignore[call-arg]
+    )
+    app = create_app(settings)
+    recorder = Recorder(app)
+    running = uvicorn.Server(uvicorn.Config(recorder, port=port, log_config=None, lifespan="on"))
+    thread = threading.Thread(target=running.run, daemon=True)
+    thread.start()
+    while not running.started:
+        time.sleep(0.02)
+    yield LiveServer(f"http://127.0.0.1:{port}", settings, app.state.engine, recorder)
+    running.should_exit = True
+    thread.join(timeout=10)
+    engine = make_engine(url)
+    truncate_all(engine)
+    engine.dispose()
+
+
 def _set_pin(page: Page, url: str, pin: str) -> None:
     page.goto(f"{url}/#/settings")
     expect(page.locator("#pin-warning")).to_contain_text("If you forget it, your notes are lost")
@@ -57,7 +104,8 @@ def _write(page: Page, url: str, text: str) -> None:
     expect(page.locator("#note-list")).to_contain_text(text)
 
 
-def test_she_joins_by_agreeing_to_the_consent_shown_first(live_server: LiveServer, phone: Page):
+def test_she_joins_by_agreeing_to_the_consent_shown_first(server: LiveServer, phone: Page):
+    live_server = server
     phone.goto(f"{live_server.url}/?code={live_server.code()}")
     phone.get_by_role("button", name="Join the study").click()
     expect(phone.get_by_role("heading", level=1)).to_have_text("Before you join")
@@ -69,11 +117,9 @@ def test_she_joins_by_agreeing_to_the_consent_shown_first(live_server: LiveServe
     assert live_server.participant().consent_version == 1
 
 
-def test_a_journal_entry_with_a_pin_is_stored_as_no_word_of_it(
-    live_server: LiveServer, phone: Page
-):
-    url = live_server.url
-    enroll(phone, live_server)
+def test_a_journal_entry_with_a_pin_is_stored_as_no_word_of_it(server: LiveServer, phone: Page):
+    url = server.url
+    enroll(phone, server)
     _set_pin(phone, url, "2468")
     _write(phone, url, " ".join(WORDS))
     stored = phone.evaluate(STORED)
@@ -132,7 +178,8 @@ def test_quick_exit_leaves_the_journal_locked_and_no_way_back(live_server: LiveS
     expect(phone.locator("#unlock")).to_be_visible()
 
 
-def test_a_new_consent_version_is_asked_before_home(live_server: LiveServer, phone: Page):
+def test_a_new_consent_version_is_asked_before_home(server: LiveServer, phone: Page):
+    live_server = server
     enroll(phone, live_server)
     source = studies_service.protocol_source_for(slug="pilot", name="Pilot")
     source = re.sub(r"(?m)^  version: 1$", "  version: 2", source)
@@ -149,8 +196,9 @@ def test_a_new_consent_version_is_asked_before_home(live_server: LiveServer, pho
 
 
 def test_she_downloads_her_data_then_deletes_it_and_the_next_pull_lists_her(
-    live_server: LiveServer, phone: Page
+    server: LiveServer, phone: Page
 ):
+    live_server = server
     enroll(phone, live_server)
     with Session(live_server.engine) as session:
         study = studies_service.get_study(session=session, slug="pilot")
