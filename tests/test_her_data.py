@@ -5,7 +5,10 @@ import re
 
 from sqlmodel import select
 
+from savor.clock import utcnow
 from savor.research.access import TokenScope
+from savor.research.exports.run import count_records
+from savor.research.exports.service import ExportRequest, plan_export
 from savor.research.models import AuditEvent
 from savor.studies import service as studies_service
 from savor.studies.models import ConsentRecord, Participant, ParticipantToken
@@ -39,8 +42,6 @@ def _busy_participant(client, session, settings):
     study = make_study(session)
     headers, participant = make_participant(client, session, settings, study=study)
     assert _answer(client, headers, "momentary", C1=4, S1=6).status_code == 201
-    from savor.clock import utcnow
-
     practice = client.post(
         "/api/v1/practice-sessions", headers=headers, json=practice_body(utcnow())
     )
@@ -173,3 +174,14 @@ def test_a_deletion_is_on_the_audit_trail_under_her_pseudonym(client, session, s
     event = session.exec(select(AuditEvent).where(AuditEvent.action == "participant.deleted")).one()
     assert event.detail == {"pseudonym": name, "scope": "everything"}
     assert event.actor == "participant"
+
+
+def test_the_export_progress_counts_deletions_of_this_study_only(client, session, settings):
+    study, headers, _ = _busy_participant(client, session, settings)
+    other = make_study(session, slug="other", name="Other study")
+    other_headers, _ = make_participant(client, session, settings, study=other)
+    client.post("/api/v1/me/deletion", headers=headers)
+    client.post("/api/v1/me/deletion", headers=other_headers)
+    for dataset, expected in (("deletions", 1), ("consents", 0)):
+        plan = plan_export(session=session, study=study, request=ExportRequest(dataset=dataset))
+        assert count_records(session=session, plan=plan) == expected, dataset
