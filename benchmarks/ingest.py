@@ -4,7 +4,8 @@ Both apps are served the same way (one uvicorn process each, same flags) in the 
 loaded by wrk with 64 connections, after a few seconds of the same load that are not counted
 (sustained rate: snapshots cached, connections open). Savor stores check-ins from its writer
 process, as it is deployed. Prints requests/s, p50/p99, errors and the ratio to the bare
-endpoint, on SQLite and (unless --sqlite-only) on PostgreSQL.
+endpoint, on SQLite and (unless --sqlite-only) on PostgreSQL, and each server's CPU time per
+request (all its processes), which compares builds measured at different moments.
 
     .venv/bin/python -m benchmarks.ingest [--seconds 20] [--connections 64] [--sqlite-only]
 """
@@ -119,6 +120,32 @@ def run_wrk(base: str, path: str, tokens: list[str], seconds: int, connections: 
     }
 
 
+def group_cpu_seconds(group: int) -> float:
+    """User and system CPU time of every process in a process group (a server started in a
+    session of its own: uvicorn, and Savor's writer process and fork server), with what its
+    ended children used. Unlike requests per second, CPU time per request barely moves when
+    other work shares the cores, so it compares two builds measured at different moments."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:  # ended meanwhile
+            continue
+        # After the name: state, ppid, pgrp, …; utime, stime, cutime, cstime are 12-15.
+        if int(fields[2]) == group:
+            total += sum(int(f) for f in fields[11:15])
+    return total / tick
+
+
+def loaded(base: str, group: int, tokens: list[str], seconds: int, connections: int) -> dict:
+    """wrk's figures, and the server's CPU milliseconds per request over the same run."""
+    before = group_cpu_seconds(group)
+    result = run_wrk(base, "/api/v1/responses", tokens, seconds, connections)
+    used = group_cpu_seconds(group) - before
+    return result | {"cpu_ms": 1000 * used / max(result["requests"], 1)}
+
+
 def measure(label: str, env: dict[str, str], seconds: int, connections: int) -> None:
     data_dir = Path(env["SAVOR_DATA_DIR"])
     demo = subprocess.run(
@@ -136,13 +163,11 @@ def measure(label: str, env: dict[str, str], seconds: int, connections: int) -> 
         tokens = enroll_many(f"http://127.0.0.1:{port}", codes)
         for base in (f"http://127.0.0.1:{bare_port}", f"http://127.0.0.1:{port}"):
             run_wrk(base, "/api/v1/responses", tokens, WARMUP_SECONDS, connections)
-        bare_result = run_wrk(
-            f"http://127.0.0.1:{bare_port}", "/api/v1/responses", tokens, seconds, connections
+        bare_result = loaded(
+            f"http://127.0.0.1:{bare_port}", bare.pid, tokens, seconds, connections
         )
         stored_before = count_responses(env)
-        real = run_wrk(
-            f"http://127.0.0.1:{port}", "/api/v1/responses", tokens, seconds, connections
-        )
+        real = loaded(f"http://127.0.0.1:{port}", app.pid, tokens, seconds, connections)
     finally:
         stop_server(app)
         stop_server(bare)
@@ -151,11 +176,12 @@ def measure(label: str, env: dict[str, str], seconds: int, connections: int) -> 
     print(
         f"{label:10} bare  {bare_result['rps']:8.0f} req/s  p50 {bare_result['p50_ms']:6.1f} ms"
         f"  p99 {bare_result['p99_ms']:6.1f} ms  errors {bare_result['errors']}"
+        f"  cpu {bare_result['cpu_ms']:5.2f} ms/req"
     )
     print(
         f"{label:10} savor {real['rps']:8.0f} req/s  p50 {real['p50_ms']:6.1f} ms"
         f"  p99 {real['p99_ms']:6.1f} ms  errors {real['errors']}  stored {stored}"
-        f"/{real['requests']}  ratio {ratio:.2f}"
+        f"/{real['requests']}  ratio {ratio:.2f}  cpu {real['cpu_ms']:5.2f} ms/req"
     )
     shutil.rmtree(data_dir, ignore_errors=True)
 
