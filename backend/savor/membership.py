@@ -14,7 +14,7 @@ from savor.ema import service as ema_service
 from savor.errors import AppError
 from savor.notify import service as notify_service
 from savor.ratelimit import guess_keys
-from savor.studies import codes
+from savor.studies import codes, enrollment
 from savor.studies import service as studies_service
 from savor.studies.models import (
     ConsentPreviewRequest,
@@ -54,7 +54,7 @@ def read_enroll_consent(
     keys = code_guess_keys(client, body.code)
     limiter.refuse_if_locked(keys, now=now, what="codes")
     try:
-        return studies_service.consent_for_code(
+        return enrollment.consent_for_code(
             session=session, request=body, pepper=settings.pepper(), now=now
         )
     except AppError as error:
@@ -78,7 +78,7 @@ def create_enrollment(
     # test codes.
     limiter.refuse_if_locked(keys, now=now, what="codes")
     try:
-        token, participant = studies_service.enroll(
+        token, participant = enrollment.enroll(
             session=session, request=body, pepper=settings.pepper(), now=now
         )
     except AppError as error:

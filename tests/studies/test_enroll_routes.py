@@ -9,7 +9,7 @@ from sqlmodel import Session, select
 from savor.clock import utcnow
 from savor.config import Settings
 from savor.errors import AppError
-from savor.studies import service as studies_service
+from savor.studies import enrollment
 from savor.studies.models import EnrollmentCode, EnrollRequest, Participant
 from tests.factories import make_code, make_study
 
@@ -165,9 +165,9 @@ def test_of_two_phones_claiming_one_code_only_the_first_joins(engine, session, s
     with Session(engine, expire_on_commit=False) as late:
         seen = late.exec(select(EnrollmentCode)).one()
         late.commit()
-        studies_service.enroll(session=session, request=request, pepper=pepper, now=utcnow())
+        enrollment.enroll(session=session, request=request, pepper=pepper, now=utcnow())
         assert seen.used_on is None  # the late phone still sees the code unused
         with pytest.raises(AppError) as refused:
-            studies_service.enroll(session=late, request=request, pepper=pepper, now=utcnow())
+            enrollment.enroll(session=late, request=request, pepper=pepper, now=utcnow())
     assert refused.value.code == "code_used"
     assert len(session.exec(select(Participant)).all()) == 1

@@ -4,28 +4,23 @@ import json
 import re
 import secrets
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from functools import lru_cache
 from importlib import resources
 from typing import Any
 
-from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from savor.errors import AppError
 from savor.studies import agreements, codes, consent
 from savor.studies.history import History, State
 from savor.studies.models import (
-    ConsentPreviewRequest,
-    ConsentView,
     EnrollmentCode,
-    EnrollRequest,
     HelpResource,
     HelpView,
     Participant,
     ParticipantPublic,
     ParticipantState,
-    ParticipantToken,
     ParticipantUpdate,
     Protocol,
     Study,
@@ -36,7 +31,6 @@ from savor.studies.validation import (
     validate_timezone,
     validate_waking_window,
 )
-from savor.tokens import PARTICIPANT_PREFIX, new_token
 
 MAX_CODES_PER_BATCH = 1000
 
@@ -189,94 +183,6 @@ def code_is_usable(*, session: Session, code: str, pepper: bytes, now: datetime)
     return bool(row) and row.used_on is None and row.expires_at > now
 
 
-def _find_code(*, session: Session, raw: str, pepper: bytes, now: datetime) -> EnrollmentCode:
-    """The usable code behind what she typed, or the error that tells her what is wrong."""
-    normalized = codes.normalize_code(raw)
-    if normalized is None:
-        raise AppError(
-            422,
-            "malformed_code",
-            "Codes have 8 letters and numbers, like 7KQ2-M9XD. Please check and try again.",
-            fields=[{"field": "code", "message": "not an enrollment code"}],
-        )
-    row = session.exec(
-        select(EnrollmentCode).where(
-            EnrollmentCode.code_hash == codes.hash_code(normalized, pepper)
-        )
-    ).first()
-    if row is None:
-        raise AppError(
-            404, "unknown_code", "We could not find that code. Please check each letter."
-        )
-    if row.used_on is not None:
-        raise AppError(
-            409, "code_used", "This code was already used. Ask the study team for a new one."
-        )
-    if row.expires_at <= now:
-        raise AppError(
-            410, "code_expired", "This code has expired. Ask the study team for a new one."
-        )
-    return row
-
-
-def _claim_code(*, session: Session, row: EnrollmentCode, now: datetime) -> None:
-    # Conditional update: of two phones racing with one code, exactly one wins.
-    claimed = session.execute(
-        update(EnrollmentCode)
-        .where(col(EnrollmentCode.id) == row.id, col(EnrollmentCode.used_on).is_(None))
-        .values(used_on=now.astimezone(UTC).date())
-    )
-    if claimed.rowcount != 1:  # type: ignore[attr-defined]
-        session.rollback()
-        raise AppError(
-            409, "code_used", "This code was already used. Ask the study team for a new one."
-        )
-
-
-def consent_for_code(
-    *, session: Session, request: ConsentPreviewRequest, pepper: bytes, now: datetime
-) -> ConsentView:
-    """The consent of the study a code belongs to, for her to read before she joins."""
-    row = _find_code(session=session, raw=request.code, pepper=pepper, now=now)
-    document = protocol_document(session=session, study=session.get_one(Study, row.study_id))
-    language = normalize_language(request.language)
-    return agreements.view(document, language=language, agreed=None)
-
-
-def enroll(
-    *, session: Session, request: EnrollRequest, pepper: bytes, now: datetime
-) -> tuple[str, Participant]:
-    timezone = validate_timezone(request.timezone)
-    language = normalize_language(request.language)
-    code = _find_code(session=session, raw=request.code, pepper=pepper, now=now)
-    study = session.get_one(Study, code.study_id)
-    # What the app told her when she joined is what she agreed to: the protocol active now.
-    document = protocol_document(session=session, study=study)
-    # An outdated consent leaves the code unused: she reads the new one and joins with it.
-    agreements.check_version(request.consent_version, document)
-    _claim_code(session=session, row=code, now=now)
-    participant = Participant(
-        study_id=study.id, timezone=timezone, language=language, enrolled_at=now
-    )
-    token, token_hash = new_token(PARTICIPANT_PREFIX)
-    session.add(participant)
-    session.flush()
-    agreements.record_agreement(
-        session=session,
-        participant=participant,
-        document=document,
-        protocol=study.active_protocol_version,
-        now=now,
-    )
-    session.add(_state_of(participant, now))
-    session.add(
-        ParticipantToken(participant_id=participant.id, token_hash=token_hash, created_at=now)
-    )
-    session.commit()
-    session.refresh(participant)
-    return token, participant
-
-
 def participant_public(*, session: Session, participant: Participant) -> ParticipantPublic:
     study = session.get_one(Study, participant.study_id)
     document = protocol_document(session=session, study=study)
@@ -305,7 +211,7 @@ def participant_public(*, session: Session, participant: Participant) -> Partici
 TRACKED = ("timezone", "stage", "wake_time", "sleep_time")
 
 
-def _state_of(participant: Participant, now: datetime) -> ParticipantState:
+def state_of(participant: Participant, now: datetime) -> ParticipantState:
     return ParticipantState(
         participant_id=participant.id,
         at=now,
@@ -337,7 +243,7 @@ def update_participant(
     participant.sqlmodel_update(values)
     session.add(participant)
     if [getattr(participant, name) for name in TRACKED] != before:
-        session.add(_state_of(participant, now))
+        session.add(state_of(participant, now))
     session.commit()
     session.refresh(participant)
     return participant
