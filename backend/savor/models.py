@@ -2,6 +2,7 @@
 tests read is complete."""
 
 from savor.ema.alerts import StaffAlert
+from savor.ema.decisions.models import Decision
 from savor.ema.models import InstrumentVersion, Offer, Prompt, Response, ResponseItem
 from savor.notify.models import PushSubscription
 from savor.practices.models import PracticeSession
@@ -34,6 +35,7 @@ __all__ = [
     "AuditEvent",
     "ChangeCounter",
     "ConsentRecord",
+    "Decision",
     "EnrollmentCode",
     "InstrumentVersion",
     "Offer",

@@ -35,7 +35,10 @@ def export(
     dataset: Annotated[
         str,
         typer.Argument(
-            help=("responses, prompts, practice_sessions, participants, participant_states, offers")
+            help=(
+                "responses, prompts, practice_sessions, participants, participant_states, "
+                "offers, decisions"
+            )
         ),
     ],
     to: Annotated[Path, typer.Option("--out", help="the file to write", dir_okay=False)],

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from sqlalchemy import Table, bindparam, select, update
+from sqlalchemy import Table, bindparam, insert, select, update
 from sqlalchemy.engine import Connection
 from sqlmodel import Session
 
@@ -22,6 +22,8 @@ from savor import idempotency
 from savor.ema import checkin_reads, checkin_rows, registry
 from savor.ema import prompts as ema_prompts
 from savor.ema.checkin_reads import Holder, PromptState
+from savor.ema.decisions import checkin as decision_checkin
+from savor.ema.decisions.models import Decision
 from savor.ema.drafts import Draft
 from savor.ema.instruments import Instrument
 from savor.ema.models import (
@@ -54,6 +56,7 @@ class _Rows:
     offers: list[tuple[Any, ...]] = field(default_factory=list)
     alerts: list[tuple[Any, ...]] = field(default_factory=list)
     instruments: dict[tuple[str, int | str], Instrument] = field(default_factory=dict)
+    decided: decision_checkin.SetDecisions = field(default_factory=decision_checkin.SetDecisions)
 
 
 def _table(model: Any) -> Table:
@@ -158,7 +161,14 @@ def _add(
     # on the check-in path the ingest benchmark measures, for a value nothing reads back.
     if holder.timezone != draft.timezone:
         facts["timezone"] = holder.timezone
+    decision = None
+    if draft.decision_point is not None:
+        draft, decision = _decide(connection, rows, draft, holder)
+    if draft.crisis:
+        rows.decided.crises[draft.participant_id] = draft.received_at
     prepared = checkin_rows.prepare(draft, connection.dialect, **facts)
+    if decision is not None:
+        rows.decided.decisions.append(decision | {"response_id": prepared.response_id})
     instrument = draft.instrument
     rows.instruments[(instrument.id, instrument.version)] = instrument
     rows.responses.append(prepared.response)
@@ -177,6 +187,28 @@ def _add(
         crisis=bool(draft.crisis),
         offers=prepared.offers_public,
     )
+
+
+def _decide(
+    connection: Connection, rows: _Rows, draft: Draft, holder: Holder
+) -> tuple[Draft, dict[str, Any]]:
+    """Her decision point decided before its offer is made (ema/decisions/checkin.py)."""
+    assert draft.decision_point is not None
+    offer, decision = decision_checkin.decide(
+        connection,
+        rows.decided,
+        point=draft.decision_point,
+        participant_id=draft.participant_id,
+        client_id=draft.client_id,
+        crisis=bool(draft.crisis),
+        late=draft.received_at - draft.submitted_at > decision_checkin.LATE_AFTER,
+        protocol_version=draft.protocol_version,
+        timezone=holder.timezone,
+        now=draft.received_at,
+    )
+    if offer is not None:
+        draft = replace(draft, offers=[offer, *draft.offers])
+    return draft, decision
 
 
 _FINGERPRINT = (
@@ -203,3 +235,8 @@ def _insert(session: Session, connection: Connection, rows: _Rows) -> None:
     ):
         if values:
             encoder.insert(connection, values)
+    # After the responses they belong to: a follow-up prompt, then the decision naming it.
+    if rows.decided.prompts:
+        connection.execute(insert(_table(Prompt)), rows.decided.prompts)
+    if rows.decided.decisions:
+        connection.execute(insert(_table(Decision)), rows.decided.decisions)

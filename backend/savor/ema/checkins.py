@@ -18,6 +18,7 @@ from starlette.concurrency import run_in_threadpool
 from savor import idempotency
 from savor.ema import checkin_store, registry
 from savor.ema.answers import crisis_items, facts_asked, validate_answers
+from savor.ema.decisions import checkin as decision_checkin
 from savor.ema.drafts import Draft
 from savor.ema.instruments import Instrument, default_instruments
 from savor.ema.models import Offer, ResponseCreate, ResponsePublic
@@ -141,10 +142,11 @@ def draft(
         received_at=now,
         context=body.context,
         answers=answers,
-        offers=_offers(answers, crisis, study),
+        offers=_offers(answers, crisis, study, instrument.id),
         crisis=crisis,
         alert_staff=bool(crisis) and features.staff_alerts,
         timezone=participant.timezone,
+        decision_point=decision_checkin.point_for(document.decisions, instrument.id, answers),
     )
 
 
@@ -171,13 +173,16 @@ def _fact_problems(body: ResponseCreate, instrument: Instrument) -> list[dict]:
 
 
 def _offers(
-    answers: list[dict[str, Any]], crisis: list[str], study: StudySnapshot
+    answers: list[dict[str, Any]], crisis: list[str], study: StudySnapshot, instrument_id: str
 ) -> list[tuple[str, str | None]]:
     values = {a["item_id"]: a.get("value") for a in answers if not a.get("declined")}
     found: list[tuple[str, str | None]] = []
     threshold = study.document.features.high_rating_threshold
     high = any(type(values.get(i)) is int and values[i] >= threshold for i in HIGH_ITEMS)
-    if high and BREATHING_PRACTICE in study.catalog.practices:
+    # What a micro-randomized trial randomizes is the trial's draw alone (ema/decisions).
+    trial = study.document.decisions
+    fixed = trial is None or instrument_id not in trial.instruments_randomized()
+    if fixed and high and BREATHING_PRACTICE in study.catalog.practices:
         found.append(("offer_breathing", BREATHING_PRACTICE))
     if crisis:
         found.append(("crisis_help", None))

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from savor.ema.decisions.checkin import CheckinPoint
 from savor.ema.instruments import Instrument
 
 
@@ -28,3 +29,5 @@ class Draft:
     crisis: list[str]
     alert_staff: bool
     timezone: str  # hers in the snapshot; the storer stores the one it reads
+    # Her answers make a decision point of the study's trial (ema/decisions/checkin.py).
+    decision_point: CheckinPoint | None = None

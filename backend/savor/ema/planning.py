@@ -20,6 +20,7 @@ from sqlalchemy import bindparam, or_, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
+from savor.ema.decisions.follow_up import SCHEDULE_ID as FOLLOW_UP_SCHEDULE
 from savor.ema.models import Prompt
 from savor.ema.prompt_rows import NewPrompts
 from savor.ema.schedule import PlannedPrompt, plan_day
@@ -182,6 +183,8 @@ def _existing(
         select(*(_TABLE.c[name] for name in _KEY_COLUMNS), _TABLE.c.status, _TABLE.c.scheduled_at)
         .where(_TABLE.c.participant_id.in_(list(position)))
         .where(_TABLE.c.local_date.in_({day for hers in days.values() for day in hers}) | waiting)
+        # A decision point's follow-up is no schedule's: planning never moves or cancels it.
+        .where(_TABLE.c.schedule_id != FOLLOW_UP_SCHEDULE)
     )
     found = {}
     for who, schedule_id, day, slot, status, at in rows:

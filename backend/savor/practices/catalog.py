@@ -89,7 +89,15 @@ def checked_protocol(source: str) -> ProtocolDocument:
     whole protocol, and only once the rest of it is valid.
     """
     document = parse_protocol(source)
-    if problems := program_problems(document.program):
+    problems = program_problems(document.program)
+    if not problems and document.decisions is not None:
+        offered = study_catalog(document.program).practices
+        problems = [
+            f"decisions.options: {o.id} offers {o.practice}, which this study does not have"
+            for o in document.decisions.options
+            if o.practice is not None and o.practice not in offered
+        ]
+    if problems:
         raise ProtocolError([f"protocol: {'; '.join(problems)}"])
     return document
 

@@ -9,6 +9,7 @@ from pydantic import Field, field_validator, model_validator
 from savor import content_loader
 from savor.content_loader import ContentError
 from savor.content_schema import Frozen, Localized
+from savor.studies.decision_rules import Decisions
 from savor.urls import link_url_problem
 
 SLUG_PATTERN = r"^[a-z0-9][a-z0-9-]{1,62}[a-z0-9]$"
@@ -144,6 +145,8 @@ class ProtocolDocument(Frozen):
     crisis_resources: Annotated[list[CrisisResource], Field(min_length=1)]
     # Absent in protocols written before consent was versioned: the default protocol's applies.
     consent: StudyConsent | None = None
+    # A micro-randomized trial of offers (studies/decision_rules.py); none when left out.
+    decisions: Decisions | None = None
 
     @field_validator("schedules")
     @classmethod
@@ -159,6 +162,12 @@ class ProtocolDocument(Frozen):
         missing = sorted({s.instrument for s in self.schedules} - set(self.instruments))
         if missing:
             raise ValueError(f"schedules use instruments not listed in 'instruments': {missing}")
+        if self.decisions is not None:
+            unlisted = sorted(self.decisions.instruments_used() - set(self.instruments))
+            if unlisted:
+                raise ValueError(
+                    f"decisions use instruments not listed in 'instruments': {unlisted}"
+                )
         return self
 
 

@@ -57,21 +57,24 @@ async function crisisCard(el, ctx, offer) {
   el.append(card);
 }
 
+// An offer drawn by the study's trial (rule mrt_*) may be any practice: P03 keeps its words.
 function breathingCard(el, ctx, offer) {
   const practice = offer.practice_id || "P03";
+  const words = practice === "P03" ? "breathing" : "practice";
+  const t = (key) => ctx.t(`offers.${key.replace("breathing", words)}`);
   const card = document.createElement("section");
   card.className = "card soft";
   render(
     card,
-    html`<h2>${ctx.t("offers.breathing_title")}</h2><p>${ctx.t("offers.breathing_body")}</p>
-    <div class="actions"><a class="button" href="#/practice/${practice}?rule=${offer.rule}" id="offer-yes">${ctx.t("offers.breathing_yes")}</a>
+    html`<h2>${t("breathing_title")}</h2><p>${t("breathing_body")}</p>
+    <div class="actions"><a class="button" href="#/practice/${practice}?rule=${offer.rule}" id="offer-yes">${t("breathing_yes")}</a>
     <button type="button" class="button secondary" id="offer-no">${ctx.t("offers.breathing_no")}</button></div>`,
   );
   $("#offer-yes", card).addEventListener("click", () => answer(offer, "accepted"));
   $("#offer-no", card).addEventListener("click", () => {
     answer(offer, "declined");
     card.replaceChildren(
-      Object.assign(document.createElement("p"), { textContent: ctx.t("offers.breathing_later") }),
+      Object.assign(document.createElement("p"), { textContent: t("breathing_later") }),
     );
   });
   el.append(card);
@@ -82,6 +85,7 @@ export async function showOffers(el, ctx, offers) {
   const ordered = [...offers].sort((a, b) => crisisFirst(a) - crisisFirst(b));
   for (const offer of ordered) {
     if (offer.rule === "crisis_help") await crisisCard(el, ctx, offer);
-    else if (offer.rule === "offer_breathing") breathingCard(el, ctx, offer);
+    else if (offer.rule === "offer_breathing" || offer.rule.startsWith("mrt_"))
+      breathingCard(el, ctx, offer);
   }
 }

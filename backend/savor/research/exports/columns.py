@@ -95,6 +95,7 @@ KINDS = {
     "random": "at a random time in her waking window",
     "fixed": "at a fixed time",
     "end_of_day": "the end-of-day diary",
+    "follow_up": "a decision point's follow-up, in its proximal window (decisions dataset)",
 }
 
 PARTICIPANTS: Columns = [
@@ -295,7 +296,7 @@ OFFERS: Columns = [
     C("response_ref", "the check-in whose answers fired the rule; joins responses.response_ref"),
     C(
         "rule",
-        "the rule that fired",
+        "the rule that fired; mrt_<rule>: the draw of a decisions rule (decisions dataset)",
         labels={
             "offer_breathing": "a craving or stress rating at or above the threshold",
             "crisis_help": "an answer at or above an item's crisis threshold: help was shown",
@@ -403,6 +404,120 @@ DELETIONS: Columns = [
 
 # Every dataset's own columns (the long shape; item and rating columns are added by the
 # export from the codebook, and described by `dictionary`). A new dataset is added here.
+UNAVAILABLE = {
+    "withdrawn": "she had left the study",
+    "crisis": "this check-in reached a crisis threshold: crisis help shown, never randomized",
+    "crisis_screen": "crisis help was shown within the protocol's crisis_minutes",
+    "late": "the check-in reached the server too late for an offer in the moment",
+    "practising": "she was in a practice",
+    "recent_offer": "an offer was made within min_minutes_between_offers",
+    "daily_limit": "max_offers_per_day offers were already made on her day",
+}
+NOT_RANDOMIZED = "the decision point was not available (see unavailable_reason)"
+DECISIONS: Columns = [
+    C("pseudonym", "whose decision point"),
+    C("decision_ref", "D + keyed hash: one decision point"),
+    C("rule", "the protocol's decision rule that made it (decisions.rules)"),
+    C("point_kind", "what made it", labels={"checkin": "a check-in rating at the threshold"}),
+    *_times("decided_at", main="decided_at"),
+    C("timezone", "her time zone in force at decided_at, used for the _local columns"),
+    C("local_date", "her calendar day at decided_at", "date"),
+    C(
+        "day_in_study",
+        "her day in the study at decided_at, from 1 on the day she joined",
+        "integer",
+        unit="days",
+    ),
+    C("protocol_version", "the protocol version in force", "integer"),
+    C(
+        "rating",
+        "the highest rating of the rule's items that made it",
+        "integer",
+        unit="0-10 rating",
+    ),
+    C("stratum", "the stratum whose probabilities applied", missing="the rule has no strata"),
+    C("available", "randomized: no availability condition held", "boolean"),
+    C(
+        "unavailable_reason",
+        "why it was not randomized",
+        labels=UNAVAILABLE,
+        missing="it was available",
+    ),
+    C(
+        "p_offer",
+        "the declared probability that a practice is offered (every option but "
+        "the empty one): the treatment probability of the offer-vs-none contrast",
+        "number",
+        unit="probability",
+    ),
+    C(
+        "draw",
+        "the seeded uniform draw in [0, 1) (HMAC of the study secret and the point)",
+        "number",
+        missing=NOT_RANDOMIZED,
+    ),
+    C("option", "the option drawn (decisions.options)", missing=NOT_RANDOMIZED),
+    C(
+        "offered",
+        "a practice was offered (the option is not the empty one)",
+        "boolean",
+        missing=NOT_RANDOMIZED,
+    ),
+    C("practice_id", "the practice offered", missing="none was offered"),
+    C("offer_ref", "the offer made; joins offers.offer_ref", missing="none was offered"),
+    C(
+        "offer_outcome",
+        "what she did with the offer",
+        labels={"offered": "shown, no answer yet", "accepted": "", "declined": ""},
+        missing="none was offered",
+    ),
+    C(
+        "practice_started",
+        "a session of the offered practice, begun from the offer, started before the window closed",
+        "boolean",
+        missing="none was offered",
+    ),
+    C("practice_completed", "that session reached its end", "boolean", missing="none was offered"),
+    C(
+        "session_ref",
+        "that session; joins practice_sessions.session_ref",
+        missing="no session followed the offer in the window",
+    ),
+    C(
+        "window_start_min",
+        "the declared proximal window's start, minutes after decided_at",
+        "integer",
+        unit="minutes",
+    ),
+    C(
+        "window_end_min",
+        "the declared proximal window's end, minutes after decided_at",
+        "integer",
+        unit="minutes",
+    ),
+    *_times("window_start", "window_end"),
+    C(
+        "follow_up_prompt_ref",
+        "the follow-up prompt in the window; joins prompts.prompt_ref",
+        missing=NOT_RANDOMIZED,
+    ),
+    C(
+        "outcome_response_ref",
+        "the check-in that measured the proximal outcome: the follow-up "
+        "prompt's answer, else the first other check-in in the window answering an outcome "
+        "item; joins responses.response_ref",
+        missing="no check-in in the window (yet)",
+    ),
+    C(
+        "outcome_source",
+        "which check-in measured it",
+        labels={"follow_up": "the follow-up prompt", "other": "another check-in in the window"},
+        missing="no check-in in the window (yet)",
+    ),
+    *_times("outcome_at"),
+]
+
+
 DATASETS: dict[str, Columns] = {
     "responses": RESPONSE_BASE + RESPONSE_ITEM,
     "prompts": PROMPTS,
@@ -412,6 +527,7 @@ DATASETS: dict[str, Columns] = {
     "participant_states": PARTICIPANT_STATES,
     "consents": CONSENTS,
     "deletions": DELETIONS,
+    "decisions": DECISIONS,
 }
 WIDE: dict[str, Columns] = {"responses": RESPONSE_BASE + WIDE_DECLINED}
 
@@ -467,3 +583,14 @@ def names(columns: Columns) -> list[str]:
 
 def rating_columns(prefix: str, item_ids: list[str]) -> Columns:
     return [C(f"{prefix}_{i}", f"{prefix} rating of item {i}") for i in item_ids]
+
+
+def decision_columns(options: list[str], items: list[str]) -> Columns:
+    """The decisions dataset with a probability column per declared option and an outcome
+    column per proximal outcome item."""
+    probabilities = [
+        C(f"p_{o}", f"the declared probability of option {o}", "number", unit="probability")
+        for o in options
+    ]
+    outcomes = [C(f"outcome_{i}", f"proximal outcome: her answer to {i}") for i in items]
+    return [*DECISIONS, *probabilities, *outcomes]

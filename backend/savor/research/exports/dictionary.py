@@ -41,6 +41,7 @@ PRIMARY_KEYS = {
     "participant_states": ["state_ref"],
     "consents": ["consent_ref"],
     "deletions": ["pseudonym"],
+    "decisions": ["decision_ref"],
 }
 CSV_COLUMNS = ["dataset", "name", "type", "unit", "labels", "missing", "description"]
 
@@ -136,6 +137,8 @@ def _item_column(
         alternatives = sorted({i.alternative.key for _, i in items.get(base, []) if i.alternative})
         if name != base and alternatives:
             return cols.alt_column(base, ", ".join(alternatives))
+    if resource.dataset == "decisions":
+        return _decision_column(name, items)
     if resource.dataset == "practice_sessions":
         prefix, _, item_id = name.partition("_")
         if prefix in ("pre", "post") and item_id in items:
@@ -143,6 +146,21 @@ def _item_column(
             when = "before" if prefix == "pre" else "after"
             text = f"{when} the practice: {column.description}"
             return cols.Column(name, text, column.type, column.unit, column.labels, column.missing)
+    return None
+
+
+def _decision_column(
+    name: str, items: dict[str, list[tuple[Instrument, Item]]]
+) -> cols.Column | None:
+    """A declared option's probability (p_<option>) or a proximal outcome (outcome_<item>)."""
+    prefix, _, rest = name.partition("_")
+    if prefix == "p" and rest:
+        return cols.as_column(cols.decision_columns([rest], [])[-1])
+    if prefix == "outcome" and rest in items:
+        column = item_column(name, rest, items[rest])
+        text = f"proximal outcome: {column.description}"
+        missing = "no check-in in the window answered it (yet)"
+        return cols.Column(name, text, column.type, column.unit, column.labels, missing)
     return None
 
 

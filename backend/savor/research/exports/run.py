@@ -13,10 +13,11 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from savor.clock import utcnow
+from savor.ema.decisions.models import Decision
 from savor.ema.models import Offer, Prompt, Response
 from savor.practices.models import PracticeSession
 from savor.research import service as research_service
-from savor.research.exports import answer_rows, consent_rows, sources
+from savor.research.exports import answer_rows, consent_rows, decision_rows, sources
 from savor.research.exports.fhir import bundle_chunks
 from savor.research.exports.service import ExportRequest, Plan, plan_export
 from savor.research.exports.writers import Page, as_groups, csv_chunks, ndjson_chunks, row_count
@@ -38,6 +39,7 @@ TABLES: dict[str, Any] = {
     "offers": Offer,
     "consents": ConsentRecord,
     "deletions": ParticipantDeletion,
+    "decisions": Decision,
 }
 SOURCES = {
     "prompts": sources.prompts,
@@ -47,6 +49,7 @@ SOURCES = {
     "offers": sources.offers,
     "consents": consent_rows.consents,
     "deletions": consent_rows.deletions,
+    "decisions": decision_rows.decisions,
 }
 
 

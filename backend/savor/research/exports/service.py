@@ -15,6 +15,7 @@ from savor.research.exports import answer_rows, sources
 from savor.research.exports import columns as cols
 from savor.research.exports.fhir import Urls
 from savor.studies import service as studies_service
+from savor.studies.decision_rules import Decisions
 from savor.studies.models import Participant, Protocol, Study
 from savor.studies.protocol import Features, ProgramSettings
 
@@ -27,6 +28,7 @@ Dataset = Literal[
     "offers",
     "consents",
     "deletions",
+    "decisions",
 ]
 Format = Literal["csv", "ndjson", "fhir"]
 Shape = Literal["long", "wide"]
@@ -117,7 +119,24 @@ def _columns(
         ratings = cols.rating_columns("pre", [i for i in codebook.item_ids(pre) if i in shown])
         ratings += cols.rating_columns("post", [i for i in codebook.item_ids(post) if i in shown])
         return cols.names(cols.PRACTICE_SESSIONS + ratings)
+    if request.dataset == "decisions":
+        trials = window.decisions.values()
+        options = list(dict.fromkeys(o.id for d in trials for o in d.options))
+        items = list(dict.fromkeys(i for d in trials for i in d.proximal_outcome.items))
+        return cols.names(cols.decision_columns(options, items))
     return cols.names(cols.DATASETS[request.dataset])
+
+
+def _trials(session: Session, study: Study) -> dict[int, Decisions]:
+    """Each protocol version's decisions block, for those that run a trial."""
+    stored = session.exec(
+        select(Protocol.version, Protocol.document).where(Protocol.study_id == study.id)
+    ).all()
+    return {
+        version: Decisions.model_validate(document["decisions"])
+        for version, document in sorted(stored)
+        if document.get("decisions")
+    }
 
 
 def _free(kinds: dict[tuple[str, str, str], str], item_id: str) -> bool:
@@ -198,6 +217,8 @@ def plan_export(*, session: Session, study: Study, request: ExportRequest) -> Pl
         window = replace(window, thresholds=_thresholds(session, study))
     if request.dataset == "practice_sessions":
         window = replace(window, catalogs=_catalogs(session, study))
+    if request.dataset == "decisions":
+        window = replace(window, decisions=_trials(session, study))
     return Plan(
         request=request,
         study=study.slug,

@@ -28,6 +28,7 @@ from savor.research.anonymize import (
     utc_text,
 )
 from savor.research.cursor import pages
+from savor.studies.decision_rules import Decisions
 from savor.studies.history import History, State
 from savor.studies.models import Participant, ParticipantState
 
@@ -63,6 +64,8 @@ class ExportWindow:
     instrument: str | None = None
     # For offers: the high-rating threshold of each protocol version.
     thresholds: dict[int, int] = field(default_factory=dict)
+    # For decisions: each protocol version's decisions block (the trial it ran).
+    decisions: dict[int, Decisions] = field(default_factory=dict)
     _kinds: dict[tuple[str, str], dict[str, str]] = field(default_factory=dict, compare=False)
     _positions: dict[tuple[str, str], dict[str, int]] = field(default_factory=dict, compare=False)
 

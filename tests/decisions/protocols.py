@@ -1,0 +1,39 @@
+"""Protocols with a `decisions` block, as a study would write them."""
+
+from savor.studies.service import default_protocol_source
+
+DECISIONS = """
+decisions:
+  options:
+    - {id: breathing, practice: P03}
+    - {id: savoring, practice: P08}
+    - {id: none}
+  rules:
+    - id: high_rating
+      kind: checkin
+      instruments: [momentary]
+      items: [C1, S1]
+      threshold: 7
+      strata:
+        - {id: moderate, min_rating: 7, probabilities: {breathing: 0.3, savoring: 0.2, none: 0.5}}
+        - {id: high, min_rating: 8, probabilities: {breathing: 0.4, savoring: 0.2, none: 0.4}}
+    - id: moderate_only
+      kind: checkin
+      instruments: [momentary]
+      items: [N1]
+      threshold: 6
+      probabilities: {breathing: 0.25, savoring: 0.25, none: 0.5}
+  availability:
+    min_minutes_between_offers: 60
+    max_offers_per_day: 3
+    practice_minutes: 20
+    crisis_minutes: 120
+  proximal_outcome:
+    instrument: momentary
+    items: [C1, S1]
+    window_minutes: [30, 120]
+"""
+
+
+def with_decisions(block: str = DECISIONS) -> str:
+    return default_protocol_source() + block
