@@ -8,7 +8,7 @@ exports can follow. Both get change positions as in migration 2240c4ad5ab2: a co
 on insert and when `withdrawn_at` changes, a deletion on insert.
 
 Revision ID: c0a5e7d1f2b9
-Revises: 7d3a91c4e5b2
+Revises: 7a3c51e9b2d4
 Create Date: 2026-12-07 12:50:00
 """
 
@@ -21,7 +21,7 @@ from alembic import op
 import savor.sqltypes
 
 revision: str = "c0a5e7d1f2b9"
-down_revision: str | None = "7d3a91c4e5b2"
+down_revision: str | None = "7a3c51e9b2d4"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -7,6 +7,7 @@ const ROUTES = [
   [/^practice\/([A-Za-z0-9_-]+)$/, "player"],
   [/^checkin$/, "checkin"],
   [/^checkin\/([A-Za-z0-9_-]+)$/, "checkin"],
+  [/^questionnaire\/([A-Za-z0-9_-]+)$/, "questionnaire"],
   [/^trends$/, "trends"],
   [/^reflect$/, "reflect"],
   [/^help$/, "help"],

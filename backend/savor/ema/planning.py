@@ -24,6 +24,7 @@ from savor.ema.decisions.follow_up import SCHEDULE_ID as FOLLOW_UP_SCHEDULE
 from savor.ema.models import Prompt
 from savor.ema.prompt_rows import NewPrompts
 from savor.ema.schedule import PlannedPrompt, plan_day
+from savor.ema.waves import plan_waves
 from savor.practices import progress
 from savor.studies.models import Participant, Study
 from savor.studies.protocol import ProtocolDocument
@@ -45,6 +46,7 @@ class Her(Protocol):
     wake_time: time
     sleep_time: time
     enrolled_at: datetime
+    stage: str | None
     plan_key: str | None
     planned_through: date | None
 
@@ -57,6 +59,7 @@ _HER = (
     Participant.wake_time,
     Participant.sleep_time,
     Participant.enrolled_at,
+    Participant.stage,
     Participant.plan_key,
     Participant.planned_through,
 )
@@ -124,6 +127,18 @@ def _her_plans(
         ):
             if plan.scheduled_at > now:
                 yield plan
+    # A wave stays open for days: one opening today is still asked after its opening time.
+    yield from plan_waves(
+        document.waves,
+        days,
+        first_day=first_day,
+        enrolled_at=her.enrolled_at,
+        stage=her.stage,
+        tz=her.timezone,
+        wake=her.wake_time,
+        sleep=her.sleep_time,
+        now=now,
+    )
 
 
 def _wanted(

@@ -11,6 +11,7 @@ from savor.ema import prompts as ema_prompts
 from savor.ema.compliance import Compliance, PromptFate, compliance
 from savor.ema.instruments import default_instruments
 from savor.ema.models import Prompt, Response, ResponseItem
+from savor.ema.waves import WAVE_KIND
 from savor.practices.ratings import CheckedRatings
 from savor.practices.summary import TRACKED, Rating
 from savor.studies import consent
@@ -74,7 +75,13 @@ def stop_for(*, session: Session, participant: Participant, now: datetime) -> No
 
 
 def _fates(session: Session, participant_ids: list) -> dict:
-    rows = session.exec(select(Prompt).where(col(Prompt.participant_id).in_(participant_ids))).all()
+    # Check-in compliance: a questionnaire wave is an outcome measure with its own status in
+    # the prompts export (completed or missed), not one of the check-ins counted here.
+    rows = session.exec(
+        select(Prompt)
+        .where(col(Prompt.participant_id).in_(participant_ids))
+        .where(col(Prompt.kind) != WAVE_KIND)
+    ).all()
     by_participant: dict = {pid: [] for pid in participant_ids}
     for row in rows:
         by_participant[row.participant_id].append(

@@ -42,6 +42,7 @@ PRIMARY_KEYS = {
     "consents": ["consent_ref"],
     "deletions": ["pseudonym"],
     "decisions": ["decision_ref"],
+    "scores": ["response_ref", "scale"],
 }
 CSV_COLUMNS = ["dataset", "name", "type", "unit", "labels", "missing", "description"]
 
