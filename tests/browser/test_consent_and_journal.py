@@ -21,6 +21,7 @@ from savor.main import create_app
 from savor.studies import service as studies_service
 from savor.studies.models import Participant
 from tests.browser.conftest import LiveServer, Recorder, enroll, screenshot
+from tests.browser.test_questionnaire import answer, open_wave
 from tests.conftest import TEST_SECRET, truncate_all
 from tests.factories import bearer, make_research_token
 
@@ -275,3 +276,22 @@ def test_offline_she_goes_on_as_before_and_is_asked_once_online(
     phone.context.set_offline(False)
     phone.reload()
     expect(phone.get_by_role("heading", level=1)).to_have_text("The study has new terms")
+
+
+def test_a_questionnaire_draft_is_sealed_like_the_journal(live_server: LiveServer, phone: Page):
+    url = live_server.url
+    enroll(phone, live_server)
+    _set_pin(phone, url, "2468")
+    wave = open_wave(live_server)
+    phone.goto(f"{url}/#/questionnaire/{wave}")
+    answer(phone, 1, "More than half the days")
+    phone.get_by_role("button", name="Next").click()
+    expect(phone.locator("#q-progress")).to_have_text("Page 2 of 4")
+    kept = phone.evaluate(f"import('/js/db.js').then(db => db.kv.get('questionnaireDraft:{wave}'))")
+    assert list(kept) == ["sealed"]
+    assert '"answers"' not in phone.evaluate(STORED)
+    phone.reload()
+    phone.locator("#pin").fill("2468")
+    phone.get_by_role("button", name="Open").click()
+    phone.goto(f"{url}/#/questionnaire/{wave}")
+    expect(phone.locator("#q-progress")).to_have_text("Page 2 of 4")
