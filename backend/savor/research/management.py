@@ -217,11 +217,22 @@ def delete_participant(*, session: Session, participant: Participant, now: datet
 
 
 def audit_events(
-    *, session: Session, study: Study, limit: int, before: datetime | None
+    *,
+    session: Session,
+    study: Study,
+    limit: int,
+    before: datetime | None,
+    actor: str | None = None,
+    action: str | None = None,
 ) -> list[AuditEvent]:
-    """The newest events first, `limit` at a time; page back with the last one's time."""
+    """The newest events first, `limit` at a time; page back with the last one's time. Only
+    those whose actor contains `actor`, and whose action begins with `action`, when given."""
     query = select(AuditEvent).where(AuditEvent.study_id == study.id)
     if before is not None:
         query = query.where(col(AuditEvent.at) < before)
+    if actor:
+        query = query.where(col(AuditEvent.actor).contains(actor, autoescape=True))
+    if action:
+        query = query.where(col(AuditEvent.action).startswith(action, autoescape=True))
     query = query.order_by(col(AuditEvent.at).desc()).limit(min(limit, AUDIT_PAGE_MAX))
     return list(session.exec(query))
