@@ -77,12 +77,19 @@ def test_participants_the_server_lists_as_deleted_leave_the_mirror(live, tmp_pat
     assert files.read_state(tmp_path, url=live.url, study="pilot")["deletions"]["since"] == 2
 
 
+def _no_deletions(request: httpx.Request) -> httpx.Response | None:
+    """A server from before deletions were listed."""
+    if request.url.path.endswith("/export/deletions"):
+        return httpx.Response(404, json={"error": {"code": "not_found", "message": "Not Found"}})
+    return None
+
+
 def test_without_deletions_offered_nothing_is_deleted_and_the_pull_says_so(live, tmp_path):
     live.phone().checkin(stress=3, craving=2)
-    _pull(live, tmp_path)
+    _pull(live, tmp_path, Through(_no_deletions))
     [pseudonym] = [k[0] for k in mirrored(tmp_path, "participants")]
     _delete(live, pseudonym)
-    report = _pull(live, tmp_path)
+    report = _pull(live, tmp_path, Through(_no_deletions))
     assert report.deleted is None
     assert [k[0] for k in mirrored(tmp_path, "participants")] == [pseudonym]
 

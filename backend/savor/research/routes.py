@@ -151,8 +151,9 @@ def delete_participant(
 ) -> None:
     """Delete all of one participant's data, at her request (scope participants:delete)."""
     participant = management.find_participant(session=session, study=access.study, name=pseudonym)
-    management.delete_participant(session=session, participant=participant)
-    audit(session, access, "participants.delete", utcnow(), {"pseudonym": pseudonym})
+    now = utcnow()
+    management.delete_participant(session=session, participant=participant, now=now)
+    audit(session, access, "participants.delete", now, {"pseudonym": pseudonym})
 
 
 @router.get(

@@ -14,6 +14,7 @@ from tests.factories import (
     prompts_of,
 )
 from tests.research.test_route_access import BASE
+from tests.studies.test_consent_versions import _put_protocol
 
 PROTOCOL = studies_service.protocol_source_for(slug="pilot", name="Pilot study")
 
@@ -191,3 +192,20 @@ def test_a_missed_wave_is_flagged_and_the_next_one_shown(client, session, settin
     row = client.get(f"{BASE}/studies/pilot/roster", headers=bearer(token)).json()[0]
     assert row["next_wave"] == (now + timedelta(days=20)).date().isoformat()
     assert "missed_wave" in [f["code"] for f in row["flags"]]
+
+
+def test_a_participant_yet_to_agree_to_a_new_consent_is_flagged_until_she_does(
+    client, session, settings
+):
+    study = make_study(session)
+    headers, _ = make_participant(client, session, settings, study=study)
+    token = make_research_token(session, study)
+    _put_protocol(client, session, token, 2)
+
+    def flags() -> list[str]:
+        rows = client.get(f"{BASE}/studies/pilot/roster", headers=bearer(token)).json()
+        return [f["code"] for f in rows[0]["flags"]]
+
+    assert "not_reconsented" in flags()
+    assert client.post("/api/v1/me/consent", headers=headers, json={"version": 2}).is_success
+    assert "not_reconsented" not in flags()

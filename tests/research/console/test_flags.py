@@ -55,3 +55,8 @@ def test_her_next_wave_is_the_day_it_opens():
         next_wave(_facts(next_wave_at=NOW + timedelta(days=3))) == (NOW + timedelta(days=3)).date()
     )
     assert next_wave(_facts()) is None
+
+
+def test_a_consent_she_has_not_renewed_is_flagged():
+    [flag] = flags_of(_facts(consent_needed=True), now=NOW)
+    assert flag.code == "not_reconsented" and "new consent" in flag.reason

@@ -15,6 +15,8 @@ from savor.notify import health as notify_health
 from savor.notify.health import NotificationHealth
 from savor.notify.models import PushSubscription
 from savor.practices.models import PracticeSession
+from savor.studies import consent
+from savor.studies import service as studies_service
 from savor.studies.models import Participant, Study
 from savor.studies.pseudonym import pseudonym
 
@@ -27,6 +29,8 @@ class StudyFacts:
     last_checkin: dict[Any, datetime]
     last_device: dict[Any, datetime]
     last_practice: dict[Any, datetime]
+    # The consent version the protocol asks for now.
+    consent_version: int
 
 
 def participants_of(session: Session, study: Study) -> list[Participant]:
@@ -48,8 +52,10 @@ def gather(session: Session, study: Study, *, now: datetime) -> StudyFacts:
     participants = participants_of(session, study)
     ids = [p.id for p in participants]
     active = [p.id for p in participants if p.withdrawn_at is None]
+    document = studies_service.protocol_document(session=session, study=study)
     return StudyFacts(
         participants=participants,
+        consent_version=consent.consent_of(document).version,
         names={
             p.id: pseudonym(study_secret=study.secret, participant_id=p.id) for p in participants
         },

@@ -1,9 +1,8 @@
 """Why a participant needs the team's attention: every flag is decided here, in one place.
 
 A missed questionnaire wave is one that closed unanswered in the last two weeks; her next
-wave is the next one not yet closed. A consent not renewed waits on versioned consent, which
-is not in the service yet: its hook answers "none" until then, so the console shows nothing
-for it rather than a guess.
+wave is the next one not yet closed. A consent not renewed is a newer consent version in the
+protocol that she has not agreed to yet (she is asked at her next visit).
 """
 
 from dataclasses import dataclass
@@ -33,6 +32,8 @@ class Facts:
     # opening (or the one open now), from the wave prompts (see ema/waves.py).
     missed_wave: tuple[str, datetime] | None = None
     next_wave_at: datetime | None = None
+    # The protocol's consent is newer than the one she agreed to (studies/consent.py).
+    consent_needed: bool = False
 
 
 def missed_wave(facts: Facts, *, now: datetime) -> Flag | None:
@@ -54,8 +55,13 @@ def next_wave(facts: Facts) -> date | None:
 
 
 def not_reconsented(facts: Facts) -> Flag | None:
-    """Hook for versioned consent: a newer consent she has not agreed to. None until it exists."""
-    return None
+    """A newer consent in the protocol that she has not agreed to yet."""
+    if not facts.consent_needed:
+        return None
+    return Flag(
+        code="not_reconsented",
+        reason="Has not yet agreed to the new consent; the app asks her at her next visit.",
+    )
 
 
 def flags_of(facts: Facts, *, now: datetime) -> list[Flag]:

@@ -18,6 +18,8 @@ from savor.research.console import facts as gathered
 from savor.research.console.flags import Facts, flags_of
 from savor.research.console.models import DayRatings, ParticipantDetail, PracticeMark, PromptCell
 from savor.research.management import find_participant
+from savor.studies import consent
+from savor.studies import service as studies_service
 from savor.studies.models import Study
 
 # How far an unanswered prompt got; an expired one that never left reads "expired".
@@ -84,6 +86,10 @@ def detail(*, session: Session, study: Study, name: str, now: datetime) -> Parti
         last_checkin_at=last,
         missed_wave=waves.missed.get(pid),
         next_wave_at=waves.next_at.get(pid),
+        consent_needed=consent.needs_consent(
+            participant.consent_version,
+            studies_service.protocol_document(session=session, study=study),
+        ),
     )
     prompts = gathered.prompts_of(session, pid)
     return ParticipantDetail(

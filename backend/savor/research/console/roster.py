@@ -24,6 +24,7 @@ def _facts(found: gathered.StudyFacts, waves: gathered.Waves, p: Participant) ->
         last_checkin_at=found.last_checkin.get(p.id),
         missed_wave=waves.missed.get(p.id),
         next_wave_at=waves.next_at.get(p.id),
+        consent_needed=p.consent_version != found.consent_version,
     )
 
 
