@@ -1,5 +1,5 @@
-"""Joining the study as the PWA does: a code, her zone and language, her waking hours, and a
-push subscription for this phone."""
+"""Joining the study as the PWA does: the consent read and agreed to, a code, her zone and
+language, her waking hours, and a push subscription for this phone."""
 
 import base64
 from datetime import datetime, time, timedelta
@@ -17,7 +17,12 @@ def _half_hour(hours: float) -> time:
 
 
 async def join(phone: Phone) -> None:
-    body = {"code": phone.code, "timezone": phone.zone, "language": phone.language}
+    # She reads her study's consent first and joins agreeing to the version she read.
+    asked = {"code": phone.code, "language": phone.language}
+    consent = await phone.call("POST", "/enroll/consent", asked)
+    if consent.status_code != 200:
+        raise RuntimeError(f"phone {phone.number} could not read the consent: {consent.text}")
+    body = asked | {"timezone": phone.zone, "consent_version": consent.json()["version"]}
     enrolled = await phone.call("POST", "/enroll", body)
     if enrolled.status_code != 201:
         raise RuntimeError(f"phone {phone.number} could not enroll: {enrolled.text}")
