@@ -11,6 +11,7 @@ BENCHMARKS = [
     ["benchmarks.pwa_first_step", "--runs", "5"],
     ["benchmarks.console_participants", "--runs", "5"],
     ["benchmarks.mrt", "--participants", "200", "--days", "28"],
+    ["benchmarks.rehearse"],
 ]
 
 

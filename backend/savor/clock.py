@@ -4,9 +4,19 @@ from datetime import UTC, datetime
 from functools import cache
 from zoneinfo import ZoneInfo
 
+# A rehearsal (savor.rehearsal) runs the whole service in one process on a simulated clock:
+# every module reads "now" here, so setting it moves the service through weeks in minutes.
+_simulated: datetime | None = None
+
 
 def utcnow() -> datetime:
-    return datetime.now(UTC)
+    return _simulated if _simulated is not None else datetime.now(UTC)
+
+
+def set_simulated_now(moment: datetime | None) -> None:
+    """Make `utcnow()` answer `moment` in this process (None: the wall clock again)."""
+    global _simulated
+    _simulated = moment
 
 
 @cache

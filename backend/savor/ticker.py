@@ -11,6 +11,7 @@ from savor.clock import utcnow
 from savor.ema import jobs as ema_jobs
 from savor.jobs import Job, runs_in_own_lane
 from savor.notify import jobs as notify_jobs
+from savor.notify.dispatch import Sender
 from savor.research import webhook as research_webhook
 
 log = logging.getLogger(__name__)
@@ -18,8 +19,9 @@ log = logging.getLogger(__name__)
 TICKS_FROM = datetime(2026, 1, 1, tzinfo=UTC)
 
 
-def scheduled_jobs(app: FastAPI) -> list[Job]:
-    """Each domain's jobs, in the order a tick runs them."""
+def scheduled_jobs(app: FastAPI, send: Sender | None = None) -> list[Job]:
+    """Each domain's jobs, in the order a tick runs them; `send` replaces Web Push (a
+    rehearsal's push service in the same process)."""
     limiter = app.state.enroll_limiter
 
     def prune_enroll_failures(now: datetime) -> None:
@@ -27,7 +29,7 @@ def scheduled_jobs(app: FastAPI) -> list[Job]:
         app.state.token_limiter.prune(now=now)
         app.state.staff_limiter.prune(now=now)
 
-    sender = notify_jobs.make_sender(app.state.settings, app.state.vapid_keys)
+    sender = send or notify_jobs.make_sender(app.state.settings, app.state.vapid_keys)
     return [
         prune_enroll_failures,
         *notify_jobs.build_jobs(engine=app.state.engine, send=sender, seen=app.state.seen_devices),

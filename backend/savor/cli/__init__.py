@@ -12,7 +12,7 @@ import typer
 import uvicorn
 
 from savor import filemodes, migrate, proxies
-from savor.cli import datasets, pull
+from savor.cli import datasets, pull, rehearse
 from savor.cli.codes import codes_app
 from savor.cli.common import fail, out, session_for, settings
 from savor.cli.db import db_app
@@ -89,6 +89,7 @@ def serve(
 
 app.command("export")(datasets.export)
 app.command("pull")(pull.pull)
+app.command("rehearse")(rehearse.rehearse_command)
 
 
 @app.command()

@@ -1,0 +1,117 @@
+"""Pushed check-ins: receipts as the service worker sends them, then she opens and answers
+(or lets it pass), with the chance of answering by hour of her day and study week and a
+log-normal delay (model.py)."""
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from savor.rehearsal.behaviours.feelings import now_ratings
+from savor.rehearsal.phone import Phone
+from savor.rehearsal.pushbox import Push
+
+REMINDER_CHANCE = 0.5  # a reminder wins back half as often as the first push
+
+
+def _at(moment: datetime) -> str:
+    return moment.isoformat(timespec="milliseconds")
+
+
+def receipt(phone: Phone, prompt_id: str, event: str) -> None:
+    phone.queue(f"/prompts/{prompt_id}/receipts", {"event": event, "at": _at(phone.now())})
+
+
+async def on_push(phone: Phone, push: Push) -> None:
+    prompt_id = push.payload["prompt_id"]
+    expires = datetime.fromisoformat(push.payload["expires_at"])
+    phone.truth.pushes.append((prompt_id, push.payload["type"], push.sent_at))
+    phone.truth.prompts[prompt_id] = expires
+    receipt(phone, prompt_id, "delivered")
+    if phone.now() >= expires or prompt_id in phone.truth.answered:
+        return  # the worker stays silent for a check-in already closed
+    receipt(phone, prompt_id, "shown")
+    await _keep_open_prompts(phone)
+    chance = phone.model.answers(phone.local(phone.now()).hour, phone.week(phone.now()))
+    if push.payload["type"] == "reminder":
+        chance *= REMINDER_CHANCE
+    if phone.rng.random() >= chance:
+        return
+    delay = timedelta(minutes=phone.model.delay_minutes(phone.rng))
+    if phone.now() + delay >= expires:
+        return  # by the time she looks, it has closed
+
+    async def answer() -> None:
+        await _answer(phone, prompt_id, expires)
+
+    phone.later(delay, answer)
+
+
+async def _answer(phone: Phone, prompt_id: str, expires: datetime) -> None:
+    if not phone.active or prompt_id in phone.truth.answered or phone.now() >= expires:
+        return
+    view = await _open(phone, prompt_id)
+    if view is None:
+        return
+    seconds = phone.rng.randint(*phone.model.answer_seconds)
+    started = phone.now()
+
+    async def submit() -> None:
+        if not phone.active:
+            return
+        submitted = phone.unique(phone.now())
+        body = {
+            "prompt_id": prompt_id,
+            "instrument_id": view["instrument"]["id"],
+            "instrument_version": str(view["instrument"]["version"]),
+            "started_at": _at(started),
+            "submitted_at": _at(submitted),
+            "answers": answers(phone, view["instrument"]["items"], submitted),
+        }
+        late = submitted > expires
+        phone.record("response", "/responses", body, submitted, prompt_id=prompt_id, late=late)
+        phone.truth.answered.setdefault(prompt_id, None)  # type: ignore[arg-type]
+        await phone.flush()
+
+    phone.later(timedelta(seconds=seconds), submit)
+
+
+async def _open(phone: Phone, prompt_id: str) -> dict[str, Any] | None:
+    """The check-in as the app shows it: asked for when online, else the copy it kept."""
+    kept = phone.kept_prompts.get(prompt_id)
+    if not phone.online:
+        return kept
+    receipt(phone, prompt_id, "clicked")
+    opened = await phone.call("POST", f"/prompts/{prompt_id}/opened")
+    if opened.status_code != 200:
+        return kept
+    phone.kept_prompts[prompt_id] = opened.json()
+    return opened.json()
+
+
+async def _keep_open_prompts(phone: Phone) -> None:
+    """The app keeps her open check-ins, so she can answer one offline."""
+    listed = await phone.call("GET", "/prompts")
+    if listed.status_code == 200:
+        phone.kept_prompts.update({view["id"]: view for view in listed.json()})
+
+
+def answers(phone: Phone, items: list[dict[str, Any]], moment: datetime) -> list[dict[str, Any]]:
+    stress, craving, _, _ = now_ratings(phone, moment)
+    given: list[dict[str, Any]] = []
+    for item in items:
+        if item.get("show_if"):
+            continue  # shown only after another answer: she skips it
+        value: Any
+        if item["id"] == "S1":
+            value = stress
+        elif item["id"] == "C1":
+            value = craving
+        elif item["type"] == "rating":
+            value = phone.rng.randint(0, 10)
+        elif item["type"] == "yes_no":
+            value = phone.rng.random() < 0.5
+        elif item["type"] == "likert" and item.get("options"):
+            value = phone.rng.choice(item["options"])["value"]
+        else:
+            continue
+        given.append({"item_id": item["id"], "value": value, "declined": False})
+    return given

@@ -1,0 +1,281 @@
+"""What must hold after every rehearsal, each checked against the phones' own ground truth
+and the push service's log, never against the service's word alone. Each check returns the
+records that broke it (empty: it holds)."""
+
+from collections import Counter
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from savor.clock import time_zone
+from savor.rehearsal.phone import Phone
+from savor.rehearsal.pulls import Row, Table
+from savor.rehearsal.pushbox import PushBox
+from savor.rehearsal.truth import Record
+
+Problems = list[dict[str, Any]]
+# Each kind of record a phone sends: the dataset that must hold it, its key, and the column
+# of the moment her phone gave it. A new kind (a questionnaire wave) adds its line.
+RECORDS = {
+    "response": ("responses", "response_ref", "submitted_at_utc"),
+    "practice": ("practice_sessions", "session_ref", "started_at_utc"),
+}
+COMPARED = ("sent", "completed", "late", "expired", "open")
+
+
+@dataclass
+class World:
+    phones: list[Phone]
+    pushbox: PushBox
+    pulled: dict[str, Table]  # the union of the daily incremental pulls
+    final: dict[str, Table]  # a full export of each dataset at the end
+    twice: list[tuple[str, Row]]  # append-only rows that came in two pulls
+    compliance: dict[str, Any]
+    end: datetime
+
+
+def at(text: str | None) -> datetime | None:
+    return None if not text else datetime.fromisoformat(text).astimezone(UTC)
+
+
+def ms(moment: datetime) -> datetime:
+    return moment.astimezone(UTC).replace(microsecond=moment.microsecond // 1000 * 1000)
+
+
+def pseudonyms(world: World) -> dict[str, Phone]:
+    """Each phone's pseudonym, found by her enrollment moment (unique to the millisecond)."""
+    by_moment = {ms(p.truth.enrolled_at): p for p in world.phones if p.truth.enrolled_at}
+    found: dict[str, Phone] = {}
+    for row in world.final["participants"].values():
+        phone = by_moment.get(ms(at(row["enrolled_at_utc"])))  # type: ignore[arg-type]
+        if phone is not None:
+            found[row["pseudonym"]] = phone
+    return found
+
+
+def _exported(world: World, dataset: str, ref: str, moment: str) -> Counter:
+    """How many distinct exported records each (pseudonym, moment) has."""
+    seen = {
+        (row[ref], row["pseudonym"], ms(at(row[moment]))) for row in world.final[dataset].values()
+    }  # type: ignore[arg-type]
+    return Counter((pseudonym, moment_) for _, pseudonym, moment_ in seen)
+
+
+def exactly_once(world: World) -> Problems:
+    """Every record a phone got a 2xx for is exported exactly once; nothing else is."""
+    names = {id(phone): pseudonym for pseudonym, phone in pseudonyms(world).items()}
+    problems: Problems = []
+    for kind, (dataset, ref, moment) in RECORDS.items():
+        exported = _exported(world, dataset, ref, moment)
+        acked: set[tuple[str, datetime]] = set()
+        for phone in world.phones:
+            pseudonym = names.get(id(phone), f"phone-{phone.number}")
+            for record in phone.truth.acked.values():
+                if record.kind != kind:
+                    continue
+                key = (pseudonym, ms(record.moment))
+                acked.add(key)
+                if exported[key] != 1:
+                    problems.append(_record(kind, pseudonym, record, exported[key], "acknowledged"))
+            for record in phone.truth.refused:
+                key = (pseudonym, ms(record.moment))
+                if record.kind == kind and key not in acked and exported[key]:
+                    problems.append(_record(kind, pseudonym, record, exported[key], "refused"))
+        for (pseudonym, moment_), count in exported.items():
+            if (pseudonym, moment_) not in acked:
+                problems.append(
+                    {
+                        "dataset": dataset,
+                        "pseudonym": pseudonym,
+                        "moment": moment_.isoformat(),
+                        "exported": count,
+                        "problem": "exported, but no phone got a 2xx for it",
+                    }
+                )
+    return problems
+
+
+def _record(kind: str, pseudonym: str, record: Record, count: int, fate: str) -> dict[str, Any]:
+    return {
+        "kind": kind,
+        "pseudonym": pseudonym,
+        "moment": record.moment.isoformat(),
+        "status": record.status,
+        "exported": count,
+        "problem": f"{fate} record exported {count} time(s)",
+    }
+
+
+def replays_changed_nothing(world: World) -> Problems:
+    return [
+        {
+            "kind": record.kind,
+            "moment": record.moment.isoformat(),
+            "status": status,
+            "problem": "a record sent again did not get its first answer back unchanged",
+        }
+        for phone in world.phones
+        for record, status, same in phone.truth.replays
+        if status != 200 or not same
+    ]
+
+
+def pulls_add_up(world: World) -> Problems:
+    """The union of the daily `since` pulls is the final full export, row for row."""
+    problems: Problems = [
+        {"dataset": dataset, "row": row, "problem": "came in two incremental pulls"}
+        for dataset, row in world.twice
+    ]
+    for dataset, final in world.final.items():
+        pulled = world.pulled.get(dataset, {})
+        for key in final.keys() - pulled.keys():
+            problems.append({"dataset": dataset, "key": key, "problem": "in the full export only"})
+        for key in pulled.keys() - final.keys():
+            problems.append({"dataset": dataset, "key": key, "problem": "in the pulls only"})
+        for key in final.keys() & pulled.keys():
+            if final[key] != pulled[key]:
+                changed = sorted(n for n in final[key] if final[key].get(n) != pulled[key].get(n))
+                problems.append(
+                    {
+                        "dataset": dataset,
+                        "key": key,
+                        "columns": changed,
+                        "problem": "the pulls hold an older version of the row",
+                    }
+                )
+    return problems
+
+
+def truth_compliance(world: World, phone: Phone) -> dict[str, int]:
+    """Her prompts' fate as the push service and her phone saw it."""
+    sent: dict[str, datetime] = {}
+    for push in world.pushbox.log:
+        kind = phone.kept_prompts.get(push.payload.get("prompt_id", ""), {}).get("kind")
+        # Questionnaire waves are not counted in check-in compliance.
+        if push.endpoint == phone.endpoint and push.payload["type"] == "prompt" and kind != "wave":
+            sent[push.payload["prompt_id"]] = at(push.payload["expires_at"])  # type: ignore[assignment]
+    answered = {r.prompt_id: r for r in phone.truth.acked.values() if r.prompt_id}
+    counts = dict.fromkeys(COMPARED, 0)
+    counts["sent"] = len(sent)
+    for prompt_id, expires in sent.items():
+        record = answered.get(prompt_id)
+        if record is not None:
+            counts["late" if record.late else "completed"] += 1
+        else:
+            counts["expired" if expires <= world.end else "open"] += 1
+    return counts
+
+
+def compliance_matches(world: World) -> Problems:
+    names = pseudonyms(world)
+    problems: Problems = []
+    for row in world.compliance["participants"]:
+        phone = names.get(row["pseudonym"])
+        if phone is None:
+            problems.append({"pseudonym": row["pseudonym"], "problem": "no phone has her"})
+            continue
+        api = {name: row["compliance"][name] for name in COMPARED}
+        truth = truth_compliance(world, phone)
+        if api != truth:
+            problems.append(
+                {
+                    "pseudonym": row["pseudonym"],
+                    "api": api,
+                    "truth": truth,
+                    "problem": "compliance differs from the phone's ground truth",
+                }
+            )
+    return problems
+
+
+def offer_outcomes_match(world: World) -> Problems:
+    """Each suggestion she took up or declined (and got a 2xx for) is exported so."""
+    problems: Problems = []
+    exported: dict[str, Counter[str]] = {}
+    for row in world.final.get("offers", {}).values():
+        exported.setdefault(row["pseudonym"], Counter())[row["outcome"]] += 1
+    for pseudonym, phone in pseudonyms(world).items():
+        said = Counter(phone.truth.offer_outcomes.values())
+        there = exported.get(pseudonym, Counter())
+        for outcome in ("accepted", "declined"):
+            if said[outcome] != there[outcome]:
+                problems.append(
+                    {
+                        "pseudonym": pseudonym,
+                        "outcome": outcome,
+                        "phone": said[outcome],
+                        "exported": there[outcome],
+                        "problem": "offer outcomes differ from what her phone sent",
+                    }
+                )
+    return problems
+
+
+def prompts_in_waking_hours(world: World) -> Problems:
+    """No prompt sent outside her waking window, in the zone she was in that day."""
+    names = pseudonyms(world)
+    problems: Problems = []
+    for row in world.final["prompts"].values():
+        phone = names.get(row["pseudonym"])
+        scheduled = at(row["scheduled_at_utc"])
+        if phone is None or scheduled is None or not row.get("sent_at_utc"):
+            continue
+        wake, sleep = phone.truth.wake, phone.truth.sleep
+        local = scheduled.astimezone(time_zone(phone.truth.zone_at(scheduled))).time()
+        inside = wake <= local < sleep if wake < sleep else (local >= wake or local < sleep)
+        if not inside:
+            problems.append(
+                {
+                    "pseudonym": row["pseudonym"],
+                    "prompt_ref": row["prompt_ref"],
+                    "scheduled_at_utc": row["scheduled_at_utc"],
+                    "zone": phone.truth.zone_at(scheduled),
+                    "local": local.isoformat(),
+                    "waking": f"{wake:%H:%M}-{sleep:%H:%M}",
+                    "problem": "sent outside her waking hours",
+                }
+            )
+    return problems
+
+
+def nothing_after_withdrawal(world: World) -> Problems:
+    left = {p.endpoint: p.truth.withdrawn_at for p in world.phones if p.truth.withdrawn_at}
+    return [
+        {
+            "prompt_id": push.payload.get("prompt_id"),
+            "sent_at": push.sent_at.isoformat(),
+            "withdrawn_at": left[push.endpoint].isoformat(),
+            "problem": "pushed to a participant who had withdrawn",
+        }
+        for push in world.pushbox.log
+        if push.endpoint in left and push.sent_at > left[push.endpoint]
+    ]
+
+
+def each_prompt_once(world: World) -> Problems:
+    return [
+        {
+            "prompt_id": prompt_id,
+            "kind": kind,
+            "times": count,
+            "problem": "one prompt pushed more than once",
+        }
+        for (_, prompt_id, kind), count in world.pushbox.sent.items()
+        if count > 1
+    ]
+
+
+CHECKS = {
+    "exactly_once": exactly_once,
+    "replays_changed_nothing": replays_changed_nothing,
+    "incremental_pulls_equal_full_export": pulls_add_up,
+    "compliance_equals_ground_truth": compliance_matches,
+    "offer_outcomes_as_sent": offer_outcomes_match,
+    "prompts_within_waking_hours": prompts_in_waking_hours,
+    "nothing_sent_after_withdrawal": nothing_after_withdrawal,
+    "each_prompt_sent_at_most_once": each_prompt_once,
+}
+
+
+def check(world: World) -> dict[str, Problems]:
+    return {name: run(world) for name, run in CHECKS.items()}

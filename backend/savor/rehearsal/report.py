@@ -1,0 +1,201 @@
+"""What a rehearsal tells a study team, from the real exports: the burden on participants
+(prompts a day, minutes of practice), expected completion, data volume, protocol warnings and
+the invariants. `build` makes report.json; `html` (report_html.py) the page for an IRB."""
+
+from collections import Counter, defaultdict
+from datetime import datetime, timedelta
+from itertools import pairwise
+from statistics import mean
+from typing import Any
+
+from savor.clock import time_zone
+from savor.practices.shipped import default_catalog
+from savor.rehearsal.invariants import World, at
+from savor.rehearsal.report_html import html  # noqa: F401  (the page, for run.py)
+from savor.studies.protocol import parse_protocol
+
+SHOWN_PROBLEMS = 20  # per invariant in the report; the count is always whole
+
+
+def _week(options: Any, moment: datetime | None) -> int | None:
+    if moment is None:
+        return None
+    return (moment - options.start) // timedelta(weeks=1) + 1
+
+
+def partial_days(world: World) -> set[tuple[str, str]]:
+    """Her enrollment day, the day she left and the run's last day: not whole study days."""
+    partial: set[tuple[str, str]] = set()
+    for row in world.final["participants"].values():
+        end = world.end.astimezone(time_zone(row["timezone"])).date().isoformat()
+        for day in (row.get("enrolled_at_local"), row.get("withdrawn_at_local"), end):
+            if day:
+                partial.add((row["pseudonym"], day[:10]))
+    return partial
+
+
+def prompt_burden(world: World) -> dict[str, Any]:
+    """Prompts sent per participant per whole day of hers in the study."""
+    per_day: Counter[tuple[str, str]] = Counter()
+    by_schedule: Counter[str] = Counter()
+    partial = partial_days(world)
+    for row in world.final["prompts"].values():
+        if row.get("sent_at_utc") and (row["pseudonym"], row["local_date"]) not in partial:
+            per_day[(row["pseudonym"], row["local_date"])] += 1
+            by_schedule[row["schedule_id"]] += 1
+    counts = list(per_day.values())
+    return {
+        "participant_days": len(counts),
+        "mean": round(mean(counts), 2) if counts else 0,
+        "max": max(counts, default=0),
+        "distribution": dict(sorted(Counter(counts).items())),
+        "sent_by_schedule": dict(by_schedule),
+    }
+
+
+def practice_burden(world: World, options: Any) -> dict[str, Any]:
+    weeks = default_catalog().program.weeks
+    asked = [w.practice_days_goal * w.daily_minutes_goal for w in weeks]
+    done: dict[int, list[float]] = defaultdict(list)
+    minutes: dict[tuple[str, int], float] = defaultdict(float)
+    for row in world.final["practice_sessions"].values():
+        week = _week(options, at(row["started_at_utc"]))
+        minutes[(row["pseudonym"], week)] += (row.get("seconds_practiced") or 0) / 60  # type: ignore[index]
+    people = {row["pseudonym"] for row in world.final["participants"].values()}
+    for week in range(1, options.weeks + 1):
+        done[week] = [minutes.get((p, week), 0.0) for p in people]
+    return {
+        "minutes_asked_per_week": {i + 1: m for i, m in enumerate(asked[: options.weeks])},
+        "minutes_done_per_week_mean": {w: round(mean(v), 1) if v else 0 for w, v in done.items()},
+        "sessions": len(world.final["practice_sessions"]),
+    }
+
+
+def wave_burden(world: World) -> list[dict[str, Any]]:
+    """Each questionnaire wave: how many were asked it, answered it, let it expire."""
+    waves: dict[str, Counter[str]] = defaultdict(Counter)
+    instruments: dict[str, str] = {}
+    for row in world.final["prompts"].values():
+        if row.get("prompt_kind") == "wave":
+            waves[row["schedule_id"]][row["status"]] += 1
+            instruments[row["schedule_id"]] = row["instrument_id"]
+    return [
+        {"wave": wave, "instrument": instruments[wave], "asked": sum(c.values()), **dict(c)}
+        for wave, c in sorted(waves.items())
+    ]
+
+
+def completion(world: World, options: Any) -> dict[str, Any]:
+    settled: Counter[int] = Counter()
+    answered: Counter[int] = Counter()
+    for row in world.final["prompts"].values():
+        if row["status"] in ("completed", "expired") and row.get("prompt_kind") != "wave":
+            week = _week(options, at(row["scheduled_at_utc"]))
+            settled[week] += 1  # type: ignore[index]
+            answered[week] += row["status"] == "completed"  # type: ignore[index]
+    overall = world.compliance["overall"]
+    return {
+        "rate": overall.get("rate"),
+        "rate_with_late": overall.get("rate_with_late"),
+        "by_week": {w: round(answered[w] / settled[w], 3) for w in sorted(settled) if settled[w]},
+    }
+
+
+def data_volume(world: World, options: Any, sizes: dict[str, int]) -> dict[str, Any]:
+    moments = {
+        "responses": "submitted_at_utc",
+        "prompts": "scheduled_at_utc",
+        "practice_sessions": "started_at_utc",
+        "offers": "offered_at_utc",
+    }
+    rows: dict[str, Counter[int]] = {}
+    for dataset, column in moments.items():
+        rows[dataset] = Counter(
+            _week(options, at(row.get(column))) for row in world.final.get(dataset, {}).values()
+        )
+    return {
+        # Prompts planned past the end (tomorrow's) are not counted.
+        "rows_per_week": {
+            d: {w: n for w, n in sorted(c.items()) if w and w <= options.weeks}
+            for d, c in rows.items()
+        },
+        "export_bytes": sizes,
+    }
+
+
+def warnings(world: World, protocol: str) -> list[str]:
+    """What in the protocol met reality badly: prompts too close (a DST night), empty days."""
+    document = parse_protocol(protocol)
+    found: list[str] = []
+    days: dict[tuple[str, str, str], list[datetime]] = defaultdict(list)
+    partial = partial_days(world)
+    for row in world.final["prompts"].values():
+        if row["status"] != "cancelled" and (row["pseudonym"], row["local_date"]) not in partial:
+            days[(row["pseudonym"], row["schedule_id"], row["local_date"])].append(
+                at(row["scheduled_at_utc"])  # type: ignore[arg-type]
+            )
+    for schedule in document.schedules:
+        if schedule.kind != "random":
+            continue
+        spacing = timedelta(minutes=schedule.min_spacing_minutes)
+        short = fewer = 0
+        for (_, schedule_id, _), moments in days.items():
+            if schedule_id != schedule.id:
+                continue
+            moments.sort()
+            short += any(b - a < spacing for a, b in pairwise(moments))
+            fewer += len(moments) < schedule.per_day
+        if short:
+            found.append(
+                f"{schedule.id}: {short} participant-day(s) with prompts closer than "
+                f"{schedule.min_spacing_minutes} minutes"
+            )
+        if fewer:
+            found.append(
+                f"{schedule.id}: {fewer} participant-day(s) with fewer than "
+                f"{schedule.per_day} prompts (her waking window too short for the spacing)"
+            )
+    return found
+
+
+def build(
+    *,
+    options: Any,
+    world: World,
+    sizes: dict[str, int],
+    problems: dict[str, list],
+    protocol: str,
+    ticks: int,
+    pulls: int,
+) -> dict[str, Any]:
+    phones = world.phones
+    return {
+        "run": {
+            "participants": options.participants,
+            "weeks": options.weeks,
+            "seed": options.seed,
+            "start": options.start.isoformat(),
+            "database": "postgresql"
+            if (options.database_url or "").startswith("postgres")
+            else "sqlite",
+            "tick_seconds": options.tick_seconds,
+            "ticks": ticks,
+            "daily_pulls": pulls,
+        },
+        "participants": {
+            "enrolled": sum(p.truth.enrolled_at is not None for p in phones),
+            "withdrew": sum(p.truth.withdrawn_at is not None for p in phones),
+            "travelled": sum(len(p.truth.zones) > 1 for p in phones),
+        },
+        "prompts_per_participant_per_day": prompt_burden(world),
+        "practice": practice_burden(world, options),
+        "questionnaire_burden_per_wave": wave_burden(world),
+        "expected_completion": completion(world, options),
+        "data_volume": data_volume(world, options, sizes),
+        "protocol_warnings": warnings(world, protocol),
+        "invariants": {
+            name: {"holds": not found, "violations": len(found), "first": found[:SHOWN_PROBLEMS]}
+            for name, found in problems.items()
+        },
+        "model": options.model.document(),
+    }

@@ -1,0 +1,45 @@
+"""What a phone knows happened: the simulator's ground truth the exports are checked against."""
+
+from dataclasses import dataclass, field
+from datetime import datetime, time
+from typing import Any
+
+
+@dataclass
+class Record:
+    """A record her phone sent (a check-in, a practice session) and what became of it."""
+
+    kind: str  # "response" or "practice"
+    client_id: str
+    moment: datetime  # submitted_at of a check-in, started_at of a practice session
+    body: dict[str, Any]
+    prompt_id: str | None = None
+    late: bool = False
+    answer: dict[str, Any] | None = None  # the server's first 2xx answer
+    status: int | None = None  # the last status it got
+
+
+@dataclass
+class Truth:
+    enrolled_at: datetime | None = None
+    withdrawn_at: datetime | None = None
+    wake: time = time(7, 0)
+    sleep: time = time(22, 0)
+    zones: list[tuple[datetime, str]] = field(default_factory=list)  # (from, zone)
+    acked: dict[str, Record] = field(default_factory=dict)  # client_id → record (a 2xx)
+    refused: list[Record] = field(default_factory=list)  # never got a 2xx
+    replays: list[tuple[Record, int, bool]] = field(default_factory=list)  # status, same answer
+    # prompt id → expires_at, for every prompt a push told her about
+    prompts: dict[str, datetime] = field(default_factory=dict)
+    pushes: list[tuple[str, str, datetime]] = field(default_factory=list)  # prompt, kind, sent
+    answered: dict[str, Record | None] = field(default_factory=dict)  # prompt id → her answer
+    offer_outcomes: dict[str, str] = field(default_factory=dict)  # offer id → her answer
+    practised_dates: set[Any] = field(default_factory=set)
+    practice_seconds: int = 0
+
+    def zone_at(self, moment: datetime) -> str:
+        zone = self.zones[0][1]
+        for since, name in self.zones:
+            if since <= moment:
+                zone = name
+        return zone
