@@ -1,7 +1,6 @@
 """`savor rehearse`: a small trial through the real service holds every invariant, on both
 databases, and a broken build is caught."""
 
-import asyncio
 import json
 from pathlib import Path
 from typing import Any
@@ -10,7 +9,7 @@ import pytest
 
 from savor.ema import checkin_store
 from savor.rehearsal.model import Model, load_model
-from savor.rehearsal.run import Options, Outcome, rehearse
+from savor.rehearsal.run import Options, Outcome, rehearse_blocking
 
 PROTOCOL = Path(__file__).resolve().parents[2] / "backend/savor/content/protocol.default.yaml"
 # Small enough for CI: every behaviour shows up (offline spells, replays, lost answers,
@@ -34,7 +33,7 @@ def run(tmp_path: Path, database_url: str | None, participants: int = 8) -> Outc
         model=BUSY,
         database_url=database_url,
     )
-    return asyncio.run(rehearse(options))
+    return rehearse_blocking(options)
 
 
 def test_a_small_trial_holds_every_invariant(database_url: str, tmp_path: Path) -> None:

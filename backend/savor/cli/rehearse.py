@@ -1,7 +1,6 @@
 """`savor rehearse`: run a protocol with synthetic phones through the real service, on a
 simulated clock, and write the exports, report.json and report.html."""
 
-import asyncio
 import logging
 from datetime import datetime
 from pathlib import Path
@@ -11,7 +10,7 @@ import typer
 
 from savor.cli.common import err, fail, out
 from savor.rehearsal.model import load_model
-from savor.rehearsal.run import DEFAULT_START, Options, rehearse
+from savor.rehearsal.run import DEFAULT_START, Options, rehearse_blocking
 from savor.studies.protocol import ProtocolError
 
 
@@ -68,7 +67,7 @@ def rehearse_command(
     )
     logging.getLogger().setLevel(logging.WARNING)  # a request log line per phone call drowns all
     try:
-        outcome = asyncio.run(rehearse(options))
+        outcome = rehearse_blocking(options)
     except ProtocolError as exc:
         raise fail(f"{protocol}: {exc}") from exc
     burden = outcome.report["prompts_per_participant_per_day"]

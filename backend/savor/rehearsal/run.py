@@ -1,9 +1,11 @@
 """One rehearsal from start to end: the service on a fresh database, the phones, the clock,
 the daily pulls, the final exports, the invariants and the report."""
 
+import asyncio
 import json
 import random
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -153,3 +155,18 @@ async def rehearse(options: Options) -> Outcome:
     (options.out / "report.json").write_text(json.dumps(document, indent=2, default=str))
     (options.out / "report.html").write_text(report.html(document), encoding="utf-8")
     return Outcome(problems, document, seconds)
+
+
+def rehearse_blocking(options: Options) -> Outcome:
+    """Run a rehearsal to its end from synchronous code.
+
+    In a thread of its own when this one already runs an event loop (a caller inside an async
+    framework, or a test process where a browser driver left one running), since asyncio.run
+    refuses to start a second loop in the same thread.
+    """
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(rehearse(options))
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(lambda: asyncio.run(rehearse(options))).result()
