@@ -20,6 +20,7 @@ from sqlalchemy import bindparam, or_, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
+from savor.ema.decisions import probes
 from savor.ema.decisions.follow_up import SCHEDULE_ID as FOLLOW_UP_SCHEDULE
 from savor.ema.models import Prompt
 from savor.ema.prompt_rows import NewPrompts
@@ -120,6 +121,16 @@ def _her_plans(
             wake=her.wake_time,
             sleep=her.sleep_time,
             program_day=(day - first_day).days + 1,
+            seed=seed,
+        ):
+            if plan.scheduled_at > now:
+                yield plan
+        for plan in probes.plan_probes(
+            document.decisions,
+            local_date=day,
+            tz=her.timezone,
+            wake=her.wake_time,
+            sleep=her.sleep_time,
             seed=seed,
         ):
             if plan.scheduled_at > now:

@@ -9,6 +9,7 @@ from savor.ema import answers as ema_answers
 from savor.ema import planning as ema_planning
 from savor.ema import prompts as ema_prompts
 from savor.ema.compliance import Compliance, PromptFate, compliance
+from savor.ema.decisions.probes import HIDDEN_KINDS
 from savor.ema.instruments import default_instruments
 from savor.ema.models import Prompt, Response, ResponseItem
 from savor.practices.ratings import CheckedRatings
@@ -74,7 +75,11 @@ def stop_for(*, session: Session, participant: Participant, now: datetime) -> No
 
 
 def _fates(session: Session, participant_ids: list) -> dict:
-    rows = session.exec(select(Prompt).where(col(Prompt.participant_id).in_(participant_ids))).all()
+    rows = session.exec(
+        select(Prompt)
+        .where(col(Prompt.participant_id).in_(participant_ids))
+        .where(col(Prompt.kind).not_in(HIDDEN_KINDS))  # an offer unanswered is no missed check-in
+    ).all()
     by_participant: dict = {pid: [] for pid in participant_ids}
     for row in rows:
         by_participant[row.participant_id].append(

@@ -400,6 +400,7 @@ DECISIONS: Columns = [
         "the highest rating of the rule's items that made it",
         "integer",
         unit="0-10 rating",
+        missing="a random-time probe has no rating",
     ),
     C("stratum", "the stratum whose probabilities applied", missing="the rule has no strata"),
     C("available", "randomized: no availability condition held", "boolean"),
@@ -430,11 +431,22 @@ DECISIONS: Columns = [
         missing=NOT_RANDOMIZED,
     ),
     C("practice_id", "the practice offered", missing="none was offered"),
-    C("offer_ref", "the offer made; joins offers.offer_ref", missing="none was offered"),
+    C(
+        "offer_ref",
+        "the offer made; joins offers.offer_ref (a probe's offer is its notification: "
+        "joins prompts.prompt_ref)",
+        missing="none was offered",
+    ),
     C(
         "offer_outcome",
-        "what she did with the offer",
-        labels={"offered": "shown, no answer yet", "accepted": "", "declined": ""},
+        "what she did with the offer (a probe's: what her phone reported of its notification)",
+        labels={
+            "offered": "shown, no answer yet",
+            "accepted": "",
+            "declined": "",
+            "shown": "a probe's notification was shown, not yet tapped",
+            "expired": "a probe's notification closed unopened",
+        },
         missing="none was offered",
     ),
     C(
