@@ -1,6 +1,8 @@
-"""A random-time probe's offer: her notification opens the practice the server drew."""
+"""A random-time probe's offer: her notification opens the practice the server drew; and her
+practice reminder time, set in the app's settings."""
 
 import uuid
+from datetime import time
 
 from playwright.sync_api import Page, expect
 from sqlmodel import Session, select
@@ -9,8 +11,9 @@ from savor.clock import utcnow
 from savor.ema.decisions import probe_decide, probes
 from savor.ema.models import Prompt
 from savor.studies import service as studies_service
+from savor.studies.models import Participant
 from tests.browser.conftest import LiveServer, enroll, missing_strings, screenshot
-from tests.decisions.protocols import PROBES_ALWAYS
+from tests.decisions.protocols import PROBES_ALWAYS, REMINDER
 
 
 def _offer_now(server: LiveServer) -> uuid.UUID:
@@ -61,3 +64,24 @@ def test_an_offer_that_is_gone_says_so_kindly(phone: Page, live_server: LiveServ
         "href", "#/practices"
     )
     screenshot(phone, "probe-offer-closed")
+
+
+def test_she_sets_her_practice_reminder_time_in_settings(phone: Page, live_server: LiveServer):
+    with Session(live_server.engine) as session:
+        live_server.study(session)
+        source = studies_service.protocol_source_for(slug="pilot", name="Pilot") + REMINDER
+        studies_service.apply_protocol(session=session, source=source, now=utcnow())
+    enroll(phone, live_server)
+    phone.goto(f"{live_server.url}/#/settings")
+    reminder = phone.get_by_label("Daily practice reminder (optional)")
+    expect(reminder).to_have_value("")
+    reminder.fill("20:30")
+    phone.get_by_role("button", name="Save my hours").click()
+    for _ in range(50):
+        [her] = live_server.rows(Participant)
+        if her.practice_reminder_time is not None:
+            break
+        phone.wait_for_timeout(100)
+    assert her.practice_reminder_time == time(20, 30)
+    screenshot(phone, "practice-reminder-setting")
+    assert missing_strings(phone) == []

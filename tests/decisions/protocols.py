@@ -67,3 +67,16 @@ PROBES_ALWAYS = PROBES.replace(
     "{breathing: 0.4, savoring: 0.2, none: 0.4}",
     "{breathing: 0.999999, savoring: 0, none: 0.000001}",
 )
+# A trial whose decision point is her daily practice reminder, at the time she sets.
+REMINDER = PROBES.replace(
+    """    - id: day_probe
+      kind: probe
+      per_day: 3
+      spacing_minutes: 90
+      open_minutes: 45
+""",
+    """    - id: evening
+      kind: practice_reminder
+      open_minutes: 30
+""",
+)

@@ -48,6 +48,7 @@ class Her(Protocol):
     enrolled_at: datetime
     plan_key: str | None
     planned_through: date | None
+    practice_reminder_time: time | None
 
 
 # Within a batch she is known by her position, so keys hash as ints and not as UUIDs.
@@ -60,6 +61,7 @@ _HER = (
     Participant.enrolled_at,
     Participant.plan_key,
     Participant.planned_through,
+    Participant.practice_reminder_time,
 )
 _TABLE = Prompt.__table__  # type: ignore[attr-defined]
 _PEOPLE = Participant.__table__  # type: ignore[attr-defined]
@@ -96,6 +98,7 @@ def plan_key(her: Her, *, protocol_version: int) -> str:
             her.wake_time.isoformat(),
             her.sleep_time.isoformat(),
             f"{her.enrolled_at.timestamp():.6f}",
+            her.practice_reminder_time.isoformat() if her.practice_reminder_time else "",
         )
     )
     return hashlib.blake2b(text.encode(), digest_size=8).hexdigest()
@@ -132,6 +135,7 @@ def _her_plans(
             wake=her.wake_time,
             sleep=her.sleep_time,
             seed=seed,
+            reminder=her.practice_reminder_time,
         ):
             if plan.scheduled_at > now:
                 yield plan

@@ -62,7 +62,7 @@ class NewPrompts:
         # A trial's probe times are planned with her prompts (ema/decisions/probes.py).
         if document.decisions is not None:
             instrument = registry.current(document.decisions.proximal_outcome.instrument)
-            for rule in document.decisions.probe_rules():
+            for rule in document.decisions.timed_rules():
                 self.schedules[probes.schedule_id(rule.id)] = (
                     probes.PROBE_KIND,
                     instrument.id,

@@ -16,9 +16,8 @@ IdText = Field(pattern=r"^[a-z0-9_]{1,24}$")
 # Probabilities are written as decimals; their sum may be off by rounding, never by more.
 SUM_TOLERANCE = 1e-6
 RuleKind = Literal["checkin", "probe", "practice_reminder"]
-# Practice reminders are part of the block's shape, but nothing fires them yet: a protocol
-# using them is refused rather than silently running without them.
-RUNNING_KINDS = ("checkin", "probe")
+# Decision points at a time of her day, each a prompt the ticker decides (ema/decisions).
+TIMED_KINDS = ("probe", "practice_reminder")
 ASKED_FOR_HELP = "hard_moment"
 
 
@@ -45,7 +44,8 @@ class DecisionRule(Frozen):
     - probe: `per_day` random times inside her waking hours, at least `spacing_minutes`
       apart, planned like random prompts; an offer drawn there is a neutral notification
       that stays open `open_minutes`;
-    - practice_reminder: not run yet, refused.
+    - practice_reminder: each day at the practice reminder time she set in the app (none
+      while she has not set one), decided and offered as a probe is.
     """
 
     id: str = IdText
@@ -61,11 +61,6 @@ class DecisionRule(Frozen):
 
     @model_validator(mode="after")
     def _one_way_to_randomize(self) -> "DecisionRule":
-        if self.kind not in RUNNING_KINDS:
-            raise ValueError(
-                f"'{self.kind}' decision points are declared but not run yet (nothing sets"
-                f" her reminder time); use kind: {' or '.join(RUNNING_KINDS)}"
-            )
         if (self.probabilities is None) == (not self.strata):
             raise ValueError("give either 'probabilities' or 'strata', not both and not neither")
         if ASKED_FOR_HELP in self.instruments:
@@ -161,6 +156,10 @@ class Decisions(Frozen):
 
     def probe_rules(self) -> list[DecisionRule]:
         return [r for r in self.rules if r.kind == "probe"]
+
+    def timed_rules(self) -> list[DecisionRule]:
+        """Rules whose decision points are times of her day (planned as prompts)."""
+        return [r for r in self.rules if r.kind in TIMED_KINDS]
 
     def instruments_randomized(self) -> set[str]:
         """The check-ins whose offers the trial draws (no fixed offer is made on them)."""

@@ -1,4 +1,5 @@
-"""Deciding her probes as their times come: the ticker's job, before anything is pushed.
+"""Deciding her probes (and practice reminders) as their times come: the ticker's job,
+before anything is pushed.
 
 Each due probe is decided in its own transaction, which claims the probe (a conditional
 update, so two processes never decide one twice), stores the decision and, for every
@@ -20,10 +21,12 @@ from savor.ema.decisions.models import Decision
 from savor.ema.models import Prompt
 from savor.practices import progress
 from savor.studies import service as studies_service
-from savor.studies.decision_rules import DecisionRule, Decisions
+from savor.studies.decision_rules import TIMED_KINDS, DecisionRule, Decisions
 from savor.studies.models import Participant, Study
 
 BATCH = 200
+# A decision's kind, as stored and exported (the column holds 12 characters).
+POINT_KINDS = {"probe": "probe", "practice_reminder": "reminder"}
 _PROMPTS = Prompt.__table__  # type: ignore[attr-defined]
 _DECISIONS = Decision.__table__  # type: ignore[attr-defined]
 
@@ -66,7 +69,7 @@ def _decide(session: Session, probe_id: uuid.UUID, participant_id: uuid.UUID, no
     rule = settings.rule(rule_id) if settings else None
     values: dict[str, Any] = {"status": "cancelled", "cancelled_at": now}
     row = None
-    if settings is not None and rule is not None and rule.kind == "probe":
+    if settings is not None and rule is not None and rule.kind in TIMED_KINDS:
         row, offered = _decision(session, settings, rule, her, prompt, study, now)
         if offered:
             values = {"kind": probes.OFFER_KIND}
@@ -113,7 +116,7 @@ def _decision(
         "participant_id": her.id,
         "point": identity,
         "rule": rule.id,
-        "kind": "probe",
+        "kind": POINT_KINDS[rule.kind],
         "protocol_version": study.active_protocol_version,
         "decided_at": now,
         "local_date": today,

@@ -1,4 +1,5 @@
-"""Random-time probes: decision points at `per_day` random times inside her waking hours.
+"""Decision points at times of her day: random-time probes (`per_day` random times inside her
+waking hours) and her daily practice reminder (the time she set, in her zone).
 
 Each probe time is a prompt of kind `probe`, planned with her other prompts (ema/planning.py)
 under a schedule id no protocol can use (`decision:probe:<rule>`), so re-planning moves and
@@ -12,7 +13,8 @@ import uuid
 from collections.abc import Iterator
 from datetime import date, time, timedelta
 
-from savor.ema.schedule import PlannedPrompt, random_times
+from savor.clock import time_zone
+from savor.ema.schedule import PlannedPrompt, local_to_utc, random_times
 from savor.studies.decision_rules import Decisions
 
 PROBE_KIND = "probe"  # planned, not decided yet: never pushed, never shown
@@ -46,21 +48,27 @@ def plan_probes(
     wake: time,
     sleep: time,
     seed: bytes,
+    reminder: time | None = None,
 ) -> Iterator[PlannedPrompt]:
-    """Her probe times of one local day, for every probe rule of the trial."""
+    """Her decision points at times of one local day: every probe rule's random times, and
+    every practice_reminder rule's at her reminder time (none while she has not set one)."""
     if decisions is None:
         return
-    for rule in decisions.probe_rules():
-        times = random_times(
-            key=schedule_id(rule.id),
-            local_date=local_date,
-            tz=tz,
-            wake=wake,
-            sleep=sleep,
-            per_day=rule.per_day,
-            spacing=rule.spacing_minutes,
-            seed=seed,
-        )
+    for rule in decisions.timed_rules():
+        if rule.kind == "practice_reminder":
+            # Her own wall-clock time, DST-safe: a time in a spring-forward gap moves past it.
+            times = [] if reminder is None else [local_to_utc(local_date, reminder, time_zone(tz))]
+        else:
+            times = random_times(
+                key=schedule_id(rule.id),
+                local_date=local_date,
+                tz=tz,
+                wake=wake,
+                sleep=sleep,
+                per_day=rule.per_day,
+                spacing=rule.spacing_minutes,
+                seed=seed,
+            )
         for slot, at in enumerate(times):
             yield PlannedPrompt(
                 schedule_id(rule.id),

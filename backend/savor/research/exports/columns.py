@@ -384,7 +384,15 @@ DECISIONS: Columns = [
     C("pseudonym", "whose decision point"),
     C("decision_ref", "D + keyed hash: one decision point"),
     C("rule", "the protocol's decision rule that made it (decisions.rules)"),
-    C("point_kind", "what made it", labels={"checkin": "a check-in rating at the threshold"}),
+    C(
+        "point_kind",
+        "what made it",
+        labels={
+            "checkin": "a check-in rating at the threshold",
+            "probe": "a random time inside her waking hours",
+            "reminder": "the daily practice reminder time she set (a practice_reminder rule)",
+        },
+    ),
     *_times("decided_at", main="decided_at"),
     C("timezone", "her time zone in force at decided_at, used for the _local columns"),
     C("local_date", "her calendar day at decided_at", "date"),

@@ -18,12 +18,16 @@ from sqlmodel import Session, col, select
 from savor.ema.decisions import probes
 from savor.ema.decisions.checkin import OFFER_RULE_PREFIX
 from savor.ema.decisions.models import Decision
+from savor.ema.decisions.probe_decide import POINT_KINDS
 from savor.ema.models import Offer, Prompt, Response, ResponseItem
 from savor.practices import progress
 from savor.practices.models import PracticeSession
 from savor.research.exports.sources import CLOCK_SKEW, ExportWindow, Records, _study_pages, times
 from savor.studies.decision_rules import Decisions
 from savor.studies.models import Participant
+
+# Decision points whose offer is a notification (a prompt of kind offer), not a check-in's.
+PROMPTED = tuple(POINT_KINDS.values())
 
 
 def decisions(session: Session, window: ExportWindow) -> Iterator[Records]:
@@ -56,7 +60,7 @@ class _Page:
             )
         }
         # A probe's offer is its notification, a prompt of kind offer (ema/decisions/probes.py).
-        notified = [probes.prompt_of(d.point) for d in page if d.kind == "probe" and d.practice_id]
+        notified = [probes.prompt_of(d.point) for d in page if d.kind in PROMPTED and d.practice_id]
         self.notifications = {
             p.id: p for p in session.exec(select(Prompt).where(col(Prompt.id).in_(notified)))
         }
@@ -135,7 +139,7 @@ class _Page:
 
     def _offer(self, d: Decision) -> dict[str, Any]:
         offer = self.offers.get(d.response_id) if d.practice_id else None
-        if d.kind == "probe" and d.practice_id:
+        if d.kind in PROMPTED and d.practice_id:
             offer = self._probe_offer(d)
         if offer is None:
             return dict.fromkeys(
@@ -159,7 +163,7 @@ class _Page:
             None,
         )
         return {
-            "offer_ref": self.window.anonymizer.ref("Q" if d.kind == "probe" else "O", offer.id),
+            "offer_ref": self.window.anonymizer.ref("Q" if d.kind in PROMPTED else "O", offer.id),
             "offer_outcome": offer.outcome,
             "practice_started": begun is not None,
             "practice_completed": begun is not None and begun.completed,
