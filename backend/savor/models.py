@@ -3,7 +3,14 @@ tests read is complete."""
 
 from savor.ema.alerts import StaffAlert
 from savor.ema.decisions.models import Decision
-from savor.ema.models import InstrumentVersion, Offer, Prompt, Response, ResponseItem
+from savor.ema.models import (
+    InstrumentVersion,
+    Offer,
+    Prompt,
+    QuestionnaireScore,
+    Response,
+    ResponseItem,
+)
 from savor.notify.models import PushSubscription
 from savor.practices.models import PracticeSession
 from savor.research.models import (
@@ -43,6 +50,7 @@ __all__ = [
     "Prompt",
     "Protocol",
     "PushSubscription",
+    "QuestionnaireScore",
     "ResearchToken",
     "Response",
     "ResponseItem",

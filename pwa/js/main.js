@@ -58,7 +58,7 @@ function viewFor(route) {
 }
 
 // A new version waits while she is in a practice or a check-in, and comes when she leaves it.
-const BUSY = new Set(["player", "checkin"]);
+const BUSY = new Set(["player", "checkin", "questionnaire"]);
 
 function markTab(view) {
   const tab = { player: "practices", trends: "home" }[view] ?? view;

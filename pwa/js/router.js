@@ -8,6 +8,7 @@ const ROUTES = [
   [/^checkin$/, "checkin"],
   [/^offer\/([A-Za-z0-9_-]+)$/, "offer"],
   [/^checkin\/([A-Za-z0-9_-]+)$/, "checkin"],
+  [/^questionnaire\/([A-Za-z0-9_-]+)$/, "questionnaire"],
   [/^trends$/, "trends"],
   [/^reflect$/, "reflect"],
   [/^help$/, "help"],

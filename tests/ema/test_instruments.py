@@ -27,6 +27,10 @@ SHIPPED_ITEMS = {
     "post_practice_craving": ["S1", "C1", "A1", "H1", "D1", "CTRL"],
     "hard_moment": ["C1", "CTRL", "S1", "TRG"],
     "end_of_day": ["E1", "E2", "E3", "E4", "E5", "E6", "E7", "E8"],
+    "phq9": [f"phq9_{n}" for n in range(1, 11)],
+    "gad7": [f"gad7_{n}" for n in range(1, 8)],
+    "pss10": [f"pss10_{n}" for n in range(1, 11)],
+    "pbq": [f"pbq_{n}" for n in range(1, 26)],
 }
 
 

@@ -230,7 +230,8 @@ def test_the_data_package_reads_every_csv_export_typed(
     (tmp_path / "datapackage.json").write_text(json.dumps(package))
     report = frictionless.validate(str(tmp_path / "datapackage.json"))
     assert report.valid, report.flatten(["resourcePath", "rowNumber", "fieldName", "note"])
-    # A dataset the study does not use (decisions, without a trial) is a header alone.
+    # A dataset with no rows here (decisions without a trial, scores without a questionnaire
+    # answered) is a header alone and reports no row count.
     rows = {task.name: task.stats.get("rows", 0) for task in report.tasks}
     assert rows["responses"] == 8 and rows["offers"] == 1 and rows["practice_sessions"] == 2
     paths = [r["path"] for r in package["resources"]]

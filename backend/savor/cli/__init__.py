@@ -16,6 +16,7 @@ from savor.cli import datasets, pull
 from savor.cli.codes import codes_app
 from savor.cli.common import fail, out, session_for, settings
 from savor.cli.db import db_app
+from savor.cli.instrument import instrument_app
 from savor.cli.push import push_app
 from savor.cli.staff import staff_app
 from savor.cli.study import study_app
@@ -35,6 +36,7 @@ app.add_typer(codes_app, name="codes")
 app.add_typer(token_app, name="token")
 app.add_typer(staff_app, name="staff")
 app.add_typer(push_app, name="push")
+app.add_typer(instrument_app, name="instrument")
 
 
 @app.callback()

@@ -37,13 +37,13 @@ def export(
         typer.Argument(
             help=(
                 "responses, prompts, practice_sessions, participants, participant_states, "
-                "offers, decisions"
+                "offers, decisions, scores"
             )
         ),
     ],
     to: Annotated[Path, typer.Option("--out", help="the file to write", dir_okay=False)],
     fmt: Annotated[str, typer.Option("--format", help="csv, ndjson or fhir")] = "csv",
-    shape: Annotated[str, typer.Option(help="long or wide (responses only)")] = "long",
+    shape: Annotated[str, typer.Option(help="long, wide or redcap (responses only)")] = "long",
     since: Annotated[int, typer.Option(min=0, help="'next --since' of the last export")] = 0,
     free_text: Annotated[bool, typer.Option("--free-text", help="include free text")] = False,
     instrument: Annotated[

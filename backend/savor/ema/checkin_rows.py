@@ -15,7 +15,8 @@ from savor.bulk import BulkInsert
 from savor.ema.alerts import StaffAlert
 from savor.ema.drafts import Draft
 from savor.ema.instruments import Instrument
-from savor.ema.models import Offer, OfferPublic, Response, ResponseItem
+from savor.ema.models import Offer, OfferPublic, QuestionnaireScore, Response, ResponseItem
+from savor.ema.scoring import score
 from savor.ids import new_id
 from savor.practices import progress
 
@@ -49,6 +50,22 @@ OFFER_COLUMNS = (
     "offered_at",
 )
 ALERT_COLUMNS = ("id", "participant_id", "response_id", "items", "created_at")
+SCORE_COLUMNS = (
+    "id",
+    "participant_id",
+    "response_id",
+    "instrument_id",
+    "instrument_version",
+    "scoring_version",
+    "scale_id",
+    "position",
+    "score",
+    "band",
+    "answered",
+    "declined",
+    "missing",
+    "prorated",
+)
 
 
 @dataclass(frozen=True)
@@ -57,6 +74,7 @@ class Encoders:
     item: BulkInsert
     offer: BulkInsert
     alert: BulkInsert
+    score: BulkInsert
 
 
 @lru_cache(maxsize=8)
@@ -69,6 +87,7 @@ def encoders(dialect: Dialect) -> Encoders:
         item=encoder(ResponseItem, ITEM_COLUMNS),
         offer=encoder(Offer, OFFER_COLUMNS),
         alert=encoder(StaffAlert, ALERT_COLUMNS),
+        score=encoder(QuestionnaireScore, SCORE_COLUMNS),
     )
 
 
@@ -80,6 +99,7 @@ class Prepared:
     offers: list[tuple[Any, ...]]
     alerts: list[tuple[Any, ...]]
     offers_public: list[OfferPublic]
+    scores: list[tuple[Any, ...]]
 
 
 _fingerprints: dict[int, tuple[Instrument, str]] = {}
@@ -165,6 +185,7 @@ def prepare(draft: Draft, dialect: Dialect, **facts: Any) -> Prepared:
         }
         alerts.append(encode.alert.encode(alert))
     return Prepared(
+        scores=[encode.score.encode(row) for row in _score_rows(draft, response_id)],
         response_id=response_id,
         response=encode.response.encode(row),
         items=items,
@@ -175,3 +196,29 @@ def prepare(draft: Draft, dialect: Dialect, **facts: Any) -> Prepared:
             for o in offers
         ],
     )
+
+
+def _score_rows(draft: Draft, response_id: uuid.UUID) -> list[dict[str, Any]]:
+    """A questionnaire's scales, scored by its own declaration; a check-in has none."""
+    if draft.instrument.scoring is None:
+        return []
+    scores = score(draft.instrument, draft.answers)
+    return [
+        {
+            "id": new_id(),
+            "participant_id": draft.participant_id,
+            "response_id": response_id,
+            "instrument_id": scores.instrument_id,
+            "instrument_version": scores.instrument_version,
+            "scoring_version": scores.scoring_version,
+            "scale_id": scale.scale_id,
+            "position": position,
+            "score": scale.score,
+            "band": scale.band,
+            "answered": scale.answered,
+            "declined": scale.declined,
+            "missing": scale.missing,
+            "prorated": scale.prorated,
+        }
+        for position, scale in enumerate(scores.scales)
+    ]

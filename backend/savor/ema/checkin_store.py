@@ -55,6 +55,7 @@ class _Rows:
     items: list[tuple[Any, ...]] = field(default_factory=list)
     offers: list[tuple[Any, ...]] = field(default_factory=list)
     alerts: list[tuple[Any, ...]] = field(default_factory=list)
+    scores: list[tuple[Any, ...]] = field(default_factory=list)
     instruments: dict[tuple[str, int | str], Instrument] = field(default_factory=dict)
     decided: decision_checkin.SetDecisions = field(default_factory=decision_checkin.SetDecisions)
 
@@ -175,6 +176,7 @@ def _add(
     rows.items += prepared.items
     rows.offers += prepared.offers
     rows.alerts += prepared.alerts
+    rows.scores += prepared.scores
     return ResponsePublic(
         id=prepared.response_id,
         client_id=draft.client_id,
@@ -232,6 +234,7 @@ def _insert(session: Session, connection: Connection, rows: _Rows) -> None:
         (encode.item, rows.items),
         (encode.offer, rows.offers),
         (encode.alert, rows.alerts),
+        (encode.score, rows.scores),
     ):
         if values:
             encoder.insert(connection, values)

@@ -12,7 +12,7 @@ import re
 from collections.abc import Iterator, Mapping
 from functools import cache
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, StringConstraints, computed_field, field_validator, model_validator
 
@@ -20,10 +20,12 @@ from savor import content_loader
 from savor.content_loader import ContentError, Problem
 from savor.content_schema import Localized
 from savor.ema.items import CheckInContent, Item
+from savor.ema.questionnaires import Scoring, Source, scoring_problems
 
 INSTRUMENTS_DIR = Path(__file__).resolve().parent.parent / "content" / "instruments"
 InstrumentId = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,39}$")]
 SEMVER = re.compile(r"^\d+\.\d+\.\d+$")
+QUESTIONNAIRE_FIELDS = ("kind", "intro", "source", "scoring")
 
 
 class InstrumentError(ContentError):
@@ -36,12 +38,20 @@ class Instrument(CheckInContent):
     version: int | str  # declared, and bumped when the wording changes
     title: Localized
     items: list[Item] = Field(min_length=1)
+    # A questionnaire is a validated instrument asked in waves and scored (ema.questionnaires).
+    kind: Literal["ema", "questionnaire"] = "ema"
+    intro: Localized | None = None  # who sees her answers, and how fast
+    source: Source | None = None
+    scoring: Scoring | None = None
 
     @computed_field  # type: ignore[prop-decorator]
     @property
     def fingerprint(self) -> str:
         """Changes with any word or rule, even when someone forgot to bump `version`."""
-        data = self.model_dump(mode="json", by_alias=True, exclude={"fingerprint"})
+        # A check-in instrument leaves the questionnaire fields out, so its fingerprint is the
+        # one it had before questionnaires existed.
+        unset = {f for f in QUESTIONNAIRE_FIELDS if getattr(self, f) in (None, "ema")}
+        data = self.model_dump(mode="json", by_alias=True, exclude={"fingerprint", *unset})
         canonical = json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
         return hashlib.sha256(canonical.encode()).hexdigest()[:12]
 
@@ -75,6 +85,7 @@ class Instrument(CheckInContent):
 
 
 def _instrument_problems(instrument: Instrument) -> Iterator[str]:
+    yield from _questionnaire_problems(instrument)
     earlier: dict[str, Item] = {}
     for item in instrument.items:
         if item.id in earlier:
@@ -91,6 +102,18 @@ def _instrument_problems(instrument: Instrument) -> Iterator[str]:
                     f"never be its answer ({source.id} {source.value_problem(bad[0])})"
                 )
         earlier[item.id] = item
+
+
+def _questionnaire_problems(instrument: Instrument) -> Iterator[str]:
+    if instrument.kind == "ema":
+        if extra := [f for f in QUESTIONNAIRE_FIELDS[1:] if getattr(instrument, f) is not None]:
+            yield f"{', '.join(extra)} only apply to an instrument of kind questionnaire"
+        return
+    missing = [f for f in QUESTIONNAIRE_FIELDS[1:] if getattr(instrument, f) is None]
+    if missing:
+        yield f"a questionnaire needs {' and '.join(missing)}"
+    if instrument.scoring is not None and not missing:
+        yield from scoring_problems(instrument.scoring, instrument.items)
 
 
 def _describe(name: str, data: Mapping[str, Any], problem: Problem) -> str:

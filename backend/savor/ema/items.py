@@ -41,7 +41,8 @@ _NEEDS: dict[str, tuple[str, ...]] = {
     "multiple_choice": ("options",),
     "number": ("min", "max"),
 }
-_MAY_HAVE = {"rating": ("crisis_threshold", "alternative")}
+# A likert item may have a crisis threshold too: PHQ-9 item 9 above 0 shows crisis help.
+_MAY_HAVE = {"rating": ("crisis_threshold", "alternative"), "likert": ("crisis_threshold",)}
 _TYPED_FIELDS = {f for fields in (*_NEEDS.values(), *_MAY_HAVE.values()) for f in fields}
 
 

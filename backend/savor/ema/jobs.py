@@ -1,4 +1,5 @@
-"""Ema's jobs for the ticker: plan her coming prompts, expire those past their window."""
+"""Ema's jobs for the ticker: plan her coming prompts and waves' next reminders, expire those
+past their window."""
 
 from datetime import datetime, timedelta
 
@@ -7,6 +8,7 @@ from sqlmodel import Session
 
 from savor.ema import planning as ema_planning
 from savor.ema import prompts as ema_prompts
+from savor.ema import wave_reminders
 from savor.ema.decisions import probe_decide
 from savor.jobs import Job, in_own_lane
 from savor.studies import service as studies_service
@@ -29,6 +31,9 @@ def build_jobs(*, engine: Engine) -> list[Job]:
             for study in studies_service.list_studies(session=session):
                 document = studies_service.protocol_document(session=session, study=study)
                 ema_planning.plan_study(session=session, study=study, document=document, now=now)
+                wave_reminders.rearm_reminders(
+                    session=session, study=study, document=document, now=now
+                )
         last_planned[:] = [now]
 
     return [expire, plan_ahead]

@@ -122,6 +122,32 @@ class ResponseItem(SQLModel, table=True):
     sensitive: bool = False
 
 
+class QuestionnaireScore(SQLModel, table=True):
+    """One scale of a questionnaire answer set, scored as it was stored (see ema.scoring).
+
+    Stored with its response in one transaction, so a replayed submission (same client id)
+    scores nothing again; exports page through responses and read these beside them.
+    """
+
+    __tablename__ = "questionnaire_score"
+    __table_args__ = (UniqueConstraint("response_id", "scale_id"),)
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
+    participant_id: uuid.UUID = Field(foreign_key="participant.id", index=True, ondelete="CASCADE")
+    response_id: uuid.UUID = Field(foreign_key="response.id", index=True, ondelete="CASCADE")
+    instrument_id: str = Field(max_length=40)
+    instrument_version: str = Field(max_length=20)
+    scoring_version: int
+    scale_id: str = Field(max_length=30)
+    position: int  # the scale's place in the scoring, 0 = the total
+    score: int | None = Field(default=None, description="none: too many items unanswered")
+    band: str | None = Field(default=None, max_length=30)
+    answered: int
+    declined: int
+    missing: int
+    prorated: bool = False
+
+
 class Offer(SQLModel, table=True):
     """A rule fired on her answers, and what she did with it: offered, accepted or declined."""
 

@@ -25,6 +25,7 @@ from savor.ema.decisions.follow_up import SCHEDULE_ID as FOLLOW_UP_SCHEDULE
 from savor.ema.models import Prompt
 from savor.ema.prompt_rows import NewPrompts
 from savor.ema.schedule import PlannedPrompt, plan_day
+from savor.ema.waves import plan_waves
 from savor.practices import progress
 from savor.studies.models import Participant, Study
 from savor.studies.protocol import ProtocolDocument
@@ -46,6 +47,7 @@ class Her(Protocol):
     wake_time: time
     sleep_time: time
     enrolled_at: datetime
+    stage: str | None
     plan_key: str | None
     planned_through: date | None
     practice_reminder_time: time | None
@@ -59,6 +61,7 @@ _HER = (
     Participant.wake_time,
     Participant.sleep_time,
     Participant.enrolled_at,
+    Participant.stage,
     Participant.plan_key,
     Participant.planned_through,
     Participant.practice_reminder_time,
@@ -139,6 +142,18 @@ def _her_plans(
         ):
             if plan.scheduled_at > now:
                 yield plan
+    # A wave stays open for days: one opening today is still asked after its opening time.
+    yield from plan_waves(
+        document.waves,
+        days,
+        first_day=first_day,
+        enrolled_at=her.enrolled_at,
+        stage=her.stage,
+        tz=her.timezone,
+        wake=her.wake_time,
+        sleep=her.sleep_time,
+        now=now,
+    )
 
 
 def _wanted(

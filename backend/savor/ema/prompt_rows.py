@@ -18,6 +18,7 @@ from savor.ema import registry
 from savor.ema.decisions import probes
 from savor.ema.models import Prompt
 from savor.ema.schedule import PlannedPrompt
+from savor.ema.waves import WAVE_KIND
 from savor.ids import new_id, new_ids_hex
 from savor.studies.protocol import ProtocolDocument
 
@@ -68,6 +69,10 @@ class NewPrompts:
                     instrument.id,
                     str(instrument.version),
                 )
+        for wave in document.waves:
+            instrument = registry.current(wave.instrument)
+            registry.register(session=session, instrument=instrument)
+            self.schedules[wave.id] = (WAVE_KIND, instrument.id, str(instrument.version))
 
     def insert(self, plans: Plans) -> int:
         """Store them all, in the session's transaction; returns how many.

@@ -4,7 +4,7 @@ import uuid
 from collections.abc import Callable, Sequence
 from datetime import datetime
 
-from sqlalchemy import update
+from sqlalchemy import and_, or_, update
 from sqlmodel import Session, col, select
 
 from savor.ema.decisions.probes import HIDDEN_KINDS  # probes and offers are no check-in
@@ -16,11 +16,16 @@ LIVE_STATUSES = ("scheduled", "sending", "sent", "opened")
 
 
 def cancel_future(*, session: Session, participant: Participant, now: datetime) -> None:
-    """When she leaves the study nothing more reaches her."""
+    """When she leaves the study nothing more reaches her, and an open wave closes too."""
     session.execute(
         update(Prompt)
         .where(col(Prompt.participant_id) == participant.id)
-        .where(col(Prompt.status).in_(("scheduled", "sending")))
+        .where(
+            or_(
+                col(Prompt.status).in_(("scheduled", "sending")),
+                and_(col(Prompt.kind) == "wave", col(Prompt.status).in_(("sent", "opened"))),
+            )
+        )
         .values(status="cancelled", cancelled_at=now)
     )
     session.commit()

@@ -121,5 +121,7 @@ def present(
         "version": str(instrument.version),
         "fingerprint": instrument.fingerprint,
         "title": _say(instrument.title, language),
+        "kind": instrument.kind,
+        "intro": _say(instrument.intro, language),
         "items": items,
     }

@@ -20,6 +20,7 @@ from sqlmodel import Session, col, select
 
 from savor.ema.decisions.probes import OFFER_KIND, PROBE_KIND
 from savor.ema.models import Prompt
+from savor.ema.waves import WAVE_KIND
 from savor.notify import fanout
 from savor.notify.models import PushSubscription
 from savor.notify.webpush import PushResult, backoff_seconds, neutral_payload
@@ -253,12 +254,12 @@ def retry_pushes(
 def send_reminders(
     *, session: Session, worker: str, send: Sender, now: datetime, budget: float = CLAIM_SECONDS
 ) -> int:
-    """One gentle reminder for a prompt she has not opened yet."""
-    due = (
-        (col(Prompt.status) == "sent")
-        & col(Prompt.reminded_at).is_(None)
-        & (col(Prompt.remind_at) <= now)
+    """One gentle reminder for a prompt she has not opened yet, or a questionnaire wave she
+    opened and has not sent (a long form is often left half done)."""
+    unanswered = (col(Prompt.status) == "sent") | (
+        (col(Prompt.kind) == WAVE_KIND) & (col(Prompt.status) == "opened")
     )
+    due = unanswered & col(Prompt.reminded_at).is_(None) & (col(Prompt.remind_at) <= now)
     reminded = 0
     claim = partial(_claim, session, worker, now, due, {"reminded_at": now})
     for batch in _batches(claim, budget):

@@ -41,6 +41,12 @@ CSV_COLUMNS = [
     "sensitive",
     "free_text",
     "crisis_threshold",
+    # A questionnaire's own: where it comes from, and the scales that score this item.
+    "instrument_kind",
+    "source",
+    "licence",
+    "citation",
+    "scored_in",
 ]
 
 
@@ -153,6 +159,22 @@ def item_entry(instrument: Instrument, position: int, item: Item) -> dict[str, A
         "sensitive": item.sensitive,
         "free_text": item.type == "text",
         "crisis_threshold": item.crisis_threshold,
+        **_questionnaire_entry(instrument, item),
+    }
+
+
+def _questionnaire_entry(instrument: Instrument, item: Item) -> dict[str, Any]:
+    source, scoring = instrument.source, instrument.scoring
+    scales = [s for s in scoring.scales if item.id in s.items] if scoring else []
+    return {
+        "instrument_kind": instrument.kind,
+        "source": source.name if source else None,
+        "licence": source.licence if source else None,
+        "citation": source.citation if source else None,
+        "scored_in": " | ".join(
+            f"{s.id}{' (reversed)' if item.id in s.reversed else ''}" for s in scales
+        )
+        or None,
     }
 
 
@@ -173,6 +195,12 @@ def _item_document(position: int, item: Item) -> dict[str, Any]:
     }
 
 
+def _questionnaire_document(instrument: Instrument) -> dict[str, Any]:
+    if instrument.kind != "questionnaire":
+        return {}
+    return instrument.model_dump(mode="json", include={"kind", "intro", "source", "scoring"})
+
+
 def codebook_document(codebook: Codebook, *, study: str, datasets: dict[str, Any]) -> dict:
     """The JSON codebook: instruments with their items in full, and the export columns."""
     return {
@@ -184,6 +212,7 @@ def codebook_document(codebook: Codebook, *, study: str, datasets: dict[str, Any
                 "fingerprint": i.fingerprint,
                 "title": i.title.model_dump(),
                 "items": [_item_document(n, item) for n, item in enumerate(i.items)],
+                **_questionnaire_document(i),
             }
             for i in codebook.instruments
         ],

@@ -8,7 +8,7 @@ from pydantic import Field, field_validator, model_validator
 
 from savor import content_loader
 from savor.content_loader import ContentError
-from savor.content_schema import Frozen, Localized
+from savor.content_schema import Audience, Frozen, Localized
 from savor.studies.decision_rules import Decisions
 from savor.urls import link_url_problem
 
@@ -81,6 +81,42 @@ class Schedule(Frozen):
         return self
 
 
+class Wave(Frozen):
+    """A questionnaire asked once, at a set time after she joins: baseline, week 4, week 8...
+
+    It opens on `day` after her enrollment day (0 is that day) or on the first day of her
+    `program_week`, at `at` on her clock (moved inside her waking hours), stays open for
+    `open_days` days, reminds her `reminder_days` days after it opened, and is missed when it
+    closes unanswered.
+    """
+
+    id: str = Field(pattern=r"^[a-z0-9_]{1,40}$")
+    instrument: str = Field(min_length=1)
+    day: int | None = Field(default=None, ge=0, le=730)
+    program_week: int | None = Field(default=None, ge=1, le=104)
+    at: time = time(10, 0)
+    open_days: int = Field(default=7, ge=1, le=60)
+    reminder_days: list[int] = Field(default_factory=list, max_length=10)
+    audience: Audience = "all"
+
+    @model_validator(mode="after")
+    def _consistent(self) -> "Wave":
+        if (self.day is None) == (self.program_week is None):
+            raise ValueError("a wave needs exactly one of 'day' or 'program_week'")
+        if any(not 1 <= d < self.open_days for d in self.reminder_days):
+            raise ValueError(
+                f"'reminder_days' must fall inside the window: from 1 to {self.open_days - 1}"
+            )
+        if self.reminder_days != sorted(set(self.reminder_days)):
+            raise ValueError("'reminder_days' must be in increasing order, each once")
+        return self
+
+    @property
+    def opening_day(self) -> int:
+        """Days after her enrollment day on which it opens."""
+        return self.day if self.day is not None else 7 * ((self.program_week or 1) - 1)
+
+
 class Features(Frozen):
     sensitive_use_item: bool = False
     medication_item: bool = False
@@ -124,6 +160,8 @@ class ProtocolDocument(Frozen):
     program: ProgramSettings = ProgramSettings()
     instruments: list[str] = Field(default_factory=list)
     schedules: list[Schedule] = Field(default_factory=list)
+    # Questionnaires asked once each at set times (see Wave); after the schedules' prompts.
+    waves: list[Wave] = Field(default_factory=list)
     features: Features = Features()
     contact: Localized
     crisis_resources: Annotated[list[CrisisResource], Field(min_length=1)]
@@ -140,10 +178,21 @@ class ProtocolDocument(Frozen):
         return schedules
 
     @model_validator(mode="after")
+    def _unique_wave_ids(self) -> "ProtocolDocument":
+        # Waves and schedules share the prompt's schedule id.
+        ids = [s.id for s in self.schedules] + [w.id for w in self.waves]
+        if duplicates := sorted({w.id for w in self.waves if ids.count(w.id) > 1}):
+            raise ValueError(f"schedule and wave ids must be unique; repeated: {duplicates}")
+        return self
+
+    @model_validator(mode="after")
     def _instruments_declared(self) -> "ProtocolDocument":
-        missing = sorted({s.instrument for s in self.schedules} - set(self.instruments))
+        used = {s.instrument for s in self.schedules} | {w.instrument for w in self.waves}
+        missing = sorted(used - set(self.instruments))
         if missing:
-            raise ValueError(f"schedules use instruments not listed in 'instruments': {missing}")
+            raise ValueError(
+                f"schedules or waves use instruments not listed in 'instruments': {missing}"
+            )
         if self.decisions is not None:
             unlisted = sorted(self.decisions.instruments_used() - set(self.instruments))
             if unlisted:

@@ -7,6 +7,7 @@ import { $, focusTop, html, render } from "../html.js";
 import { formatTime } from "../i18n.js";
 import * as outbox from "../outbox.js";
 import { isoNow, openPrompts, rememberAnswered, today } from "../prompts.js";
+import { go } from "../router.js";
 import { attach, questions } from "./form.js";
 import { localOffers, showOffers, withBreathing } from "./offers.js";
 
@@ -22,7 +23,7 @@ async function listView(root, ctx) {
     ${
       prompts.length
         ? html`<ul class="list">${prompts.map(
-            (p) => html`<li><a class="tile" href="#/checkin/${p.id}">
+            (p) => html`<li><a class="tile" href="#/${p.kind === "wave" ? "questionnaire" : "checkin"}/${p.id}">
           <strong>${p.instrument?.title ?? t("checkin.prompt")}</strong>
           <span class="muted">${p.expires_at ? t("checkin.until", { time: formatTime(p.expires_at) }) : ""}</span></a></li>`,
           )}</ul>`
@@ -107,6 +108,8 @@ export default async function checkin(root, ctx, route) {
     return;
   }
   const { prompt, instrument } = found;
+  // A wave opened from its notification: the paged form that keeps her draft.
+  if (prompt?.kind === "wave") return go(`questionnaire/${prompt.id}`);
   if (prompt) outbox.enqueue(api.writes.promptOpened(prompt.id)).then(outbox.flush);
   const context = {};
   if (instrument.items.some((item) => item.show_if?.context === "practiced_today")) {

@@ -4,6 +4,7 @@
 import * as api from "../api.js";
 import { kv } from "../db.js";
 import { $, html, render } from "../html.js";
+import { formatDate } from "../i18n.js";
 import * as outbox from "../outbox.js";
 import { openPrompts } from "../prompts.js";
 import * as notify from "./notify.js";
@@ -16,10 +17,11 @@ function nextStep(t, prompts, program, titles, me) {
       <p>${t("home.withdrawn_body")}</p>
       <a class="button wide" href="#/practices">${t("home.see_practices")}</a></section>`;
   }
-  if (prompts.length) {
+  if (prompts.some((p) => p.kind !== "wave")) {
+    const checkin = prompts.find((p) => p.kind !== "wave");
     return html`<section class="card soft"><h2>${t("home.checkin_ready")}</h2>
       <p>${t("home.checkin_ready_body")}</p>
-      <a class="button wide" href="#/checkin/${prompts[0].id}">${t("home.answer_now")}</a></section>`;
+      <a class="button wide" href="#/checkin/${checkin.id}">${t("home.answer_now")}</a></section>`;
   }
   const core = program?.this_week.core ?? [];
   const id = core.length ? core[(program.program_day - 1) % core.length] : "P03";
@@ -31,6 +33,16 @@ function nextStep(t, prompts, program, titles, me) {
     <h2>${practice?.title ?? ""}</h2>
     ${practice ? html`<p>${practice.summary} <span class="muted">${t("common.minutes", { n: minutes })}</span></p>` : ""}
     <a class="button wide" href="#/practice/${id}">${t("home.start")}</a></section>`;
+}
+
+// An open questionnaire wave stays on Home, with the day it closes, until she sends it.
+function wave(t, prompts) {
+  const open = prompts.find((p) => p.kind === "wave");
+  if (!open) return "";
+  const date = formatDate(open.expires_at, { weekday: "long", month: "long", day: "numeric" });
+  return html`<section class="card soft" id="wave"><h2>${t("questionnaire.ready_title")}</h2>
+    <p>${t("questionnaire.ready_body", { date })}</p>
+    <a class="button wide" href="#/questionnaire/${open.id}">${t("questionnaire.start")}</a></section>`;
 }
 
 function week(t, program) {
@@ -133,6 +145,7 @@ async function draw(root, ctx) {
     html`
     <h1 tabindex="-1">${t("home.title")}</h1>
     ${nextStep(t, prompts, program, titles, me)}
+    ${me?.status === "active" ? wave(t, prompts) : ""}
     <div class="actions">
       <a class="button secondary" href="#/checkin/hard">${t("home.hard_moment")}</a>
       <a class="button secondary" href="#/practice/P03">${t("home.breathing_break")}</a>

@@ -96,6 +96,7 @@ KINDS = {
     "fixed": "at a fixed time",
     "end_of_day": "the end-of-day diary",
     "follow_up": "a decision point's follow-up, in its proximal window (decisions dataset)",
+    "wave": "a questionnaire wave (baseline, week 4...): expired means missed",
 }
 
 PARTICIPANTS: Columns = [
@@ -368,6 +369,35 @@ PARTICIPANT_STATES: Columns = [
     ),
 ]
 
+SCORES: Columns = [
+    C("pseudonym", "whose answers were scored"),
+    C("response_ref", "R + keyed hash: joins responses.response_ref"),
+    C("prompt_ref", "the wave's prompt: joins prompts.prompt_ref", missing="she began it herself"),
+    C("wave", "the protocol's wave, e.g. baseline or week4", missing="not answered in a wave"),
+    C("instrument_id", "the questionnaire, e.g. phq9; its source and scoring are in the codebook"),
+    C("instrument_version", "the exact version she saw, as text; see the codebook"),
+    C("scoring_version", "the version of the questionnaire's scoring rules used", "integer"),
+    C("scale", "the scale scored: total, or a subscale such as phq2; see the codebook"),
+    C(
+        "score",
+        "the sum of the scale's item values, reversed items reversed; prorated when prorated",
+        "integer",
+        missing="too many items unanswered to score",
+    ),
+    C("band", "the severity band the score falls in", missing="no score, or no bands"),
+    C("items_answered", "the scale's items she answered", "integer"),
+    C("items_declined", "the scale's items she chose 'prefer not to answer' for", "integer"),
+    C("items_missing", "the scale's items she skipped or was not shown", "integer"),
+    C(
+        "prorated",
+        "the score was prorated: mean of the answered items times the scale's item count, "
+        "rounded half up",
+        "boolean",
+    ),
+    *_times("submitted_at", main="submitted_at"),
+    C("timezone", "her time zone in force at submitted_at, used for the _local columns"),
+]
+
 # Every dataset's own columns (the long shape; item and rating columns are added by the
 # export from the codebook, and described by `dictionary`). A new dataset is added here.
 UNAVAILABLE = {
@@ -512,6 +542,7 @@ DATASETS: dict[str, Columns] = {
     "offers": OFFERS,
     "participant_states": PARTICIPANT_STATES,
     "decisions": DECISIONS,
+    "scores": SCORES,
 }
 WIDE: dict[str, Columns] = {"responses": RESPONSE_BASE + WIDE_DECLINED}
 

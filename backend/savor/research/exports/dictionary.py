@@ -40,6 +40,7 @@ PRIMARY_KEYS = {
     "offers": ["offer_ref"],
     "participant_states": ["state_ref"],
     "decisions": ["decision_ref"],
+    "scores": ["response_ref", "scale"],
 }
 CSV_COLUMNS = ["dataset", "name", "type", "unit", "labels", "missing", "description"]
 

@@ -9,6 +9,7 @@ from sqlalchemy.engine import Engine
 from savor.clock import utcnow
 from savor.db import SessionDep
 from savor.research import codebook as research_codebook
+from savor.research import redcap
 from savor.research.access import TokenScope
 from savor.research.deps import ExportReader, StudiesReader, audit
 from savor.research.exports import dictionary, run
@@ -86,8 +87,11 @@ def read_codebook(
     access: StudiesReader,
     session: SessionDep,
     format: Annotated[
-        Literal["json", "csv", "datapackage"],
-        Query(description="json; csv (see part); datapackage: a Frictionless datapackage.json"),
+        Literal["json", "csv", "datapackage", "redcap"],
+        Query(
+            description="json; csv (see part); datapackage: a Frictionless datapackage.json; "
+            "redcap: a REDCap data dictionary (CSV) for the wide responses export"
+        ),
     ] = "json",
     part: Annotated[
         Literal["items", "columns"],
@@ -102,6 +106,12 @@ def read_codebook(
     study = access.study
     detail = {"format": format, **({"part": part} if format == "csv" else {})}
     audit(session, access, "codebook.read", utcnow(), detail)
+    if format == "redcap":
+        rows = redcap.data_dictionary(book, free_text=free_text)
+        headers = {"Content-Disposition": f'attachment; filename="{slug}-redcap-dictionary.csv"'}
+        return StreamingResponse(
+            redcap.csv_chunks(rows), media_type=exports.MEDIA_TYPES["csv"], headers=headers
+        )
     if format == "csv":
         if part == "columns":
             words = study_dictionary(session=session, study=study, free_text=free_text)

@@ -17,7 +17,7 @@ from savor.ema.decisions.models import Decision
 from savor.ema.models import Offer, Prompt, Response
 from savor.practices.models import PracticeSession
 from savor.research import service as research_service
-from savor.research.exports import answer_rows, decision_rows, sources
+from savor.research.exports import answer_rows, decision_rows, fhir_scores, score_rows, sources
 from savor.research.exports.fhir import bundle_chunks
 from savor.research.exports.service import ExportRequest, Plan, plan_export
 from savor.research.exports.writers import Page, as_groups, csv_chunks, ndjson_chunks, row_count
@@ -32,6 +32,7 @@ TABLES: dict[str, Any] = {
     "participant_states": ParticipantState,
     "offers": Offer,
     "decisions": Decision,
+    "scores": Response,  # counted as the scored answer sets, one row per scale each
 }
 SOURCES = {
     "prompts": sources.prompts,
@@ -40,6 +41,7 @@ SOURCES = {
     "participant_states": sources.participant_states,
     "offers": sources.offers,
     "decisions": decision_rows.decisions,
+    "scores": score_rows.scores,
 }
 
 
@@ -102,6 +104,8 @@ def count_records(*, session: Session, plan: Plan) -> int:
     if table is not Participant:
         query = query.join(Participant, col(Participant.id) == table.participant_id)
     query = query.where(Participant.study_id == plan.window.study_id)
+    if plan.request.dataset == "scores":
+        query = query.where(col(Response.instrument_id).in_(score_rows.questionnaire_ids()))
     window = (col(table.seq) >= plan.window.since) & (col(table.seq) < plan.until)
     return session.exec(query.where(window)).one()
 
@@ -134,19 +138,31 @@ def stream(
                 yield from bundle_chunks(answered, instruments=plan.instruments, urls=plan.urls)
                 done(written[0])
                 return
-            if request.shape == "wide":
+            if request.shape in ("wide", "redcap"):
                 pages = answer_rows.wide_rows(batches, plan.columns, plan.alternatives)
             else:
                 pages = answer_rows.long_rows(batches)
         else:
             records = _counted(SOURCES[request.dataset](session, plan.window), progress)
+            if request.format == "fhir":  # only scores: check_request allows no other
+                yield from fhir_scores.bundle_chunks(_tallied_rows(records, add), urls=plan.urls)
+                done(written[0])
+                return
             pages = as_groups(records, plan.columns)
         writer = csv_chunks if request.format == "csv" else ndjson_chunks
-        yield from writer(_tallied(pages, add), plan.columns)
+        # REDCap's variable names are lowercase: its header names them so (S1 is s1).
+        header = [c.lower() for c in plan.columns] if request.shape == "redcap" else plan.columns
+        yield from writer(_tallied(pages, add), header)
     done(written[0])
 
 
 def _tallied(pages: Iterable[Page], add: Callable[[int], None]) -> Iterator[Page]:
     for page in pages:
         add(row_count(page))
+        yield page
+
+
+def _tallied_rows(pages: Iterable[list[Any]], add: Callable[[int], None]) -> Iterator[list]:
+    for page in pages:
+        add(len(page))
         yield page

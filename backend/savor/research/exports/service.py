@@ -27,9 +27,11 @@ Dataset = Literal[
     "participant_states",
     "offers",
     "decisions",
+    "scores",
 ]
 Format = Literal["csv", "ndjson", "fhir"]
-Shape = Literal["long", "wide"]
+# redcap: the wide shape as REDCap imports it (record ID first, lowercase names); see redcap.py
+Shape = Literal["long", "wide", "redcap"]
 MEDIA_TYPES = {
     "csv": "text/csv; charset=utf-8",
     "ndjson": "application/x-ndjson",
@@ -69,7 +71,7 @@ class Plan:
 
     def headers(self) -> dict[str, str]:
         request = self.request
-        shape = "-wide" if request.shape == "wide" else ""
+        shape = f"-{request.shape}" if request.shape != "long" else ""
         name = f"{self.study}-{request.dataset}{shape}.{EXTENSIONS[request.format]}"
         return {
             "Savor-Next-Since": str(self.until),
@@ -78,10 +80,14 @@ class Plan:
 
 
 def check_request(request: ExportRequest) -> None:
-    if request.format == "fhir" and request.dataset != "responses":
-        raise AppError(422, "fhir_responses_only", "FHIR is offered for the responses dataset.")
+    if request.format == "fhir" and request.dataset not in ("responses", "scores"):
+        raise AppError(
+            422, "fhir_responses_only", "FHIR is offered for the responses and scores datasets."
+        )
     if request.shape == "wide" and (request.dataset != "responses" or request.format == "fhir"):
         raise AppError(422, "wide_responses_only", "shape=wide is for responses as csv or ndjson.")
+    if request.shape == "redcap" and (request.dataset != "responses" or request.format != "csv"):
+        raise AppError(422, "redcap_responses_only", "shape=redcap is for responses as csv.")
     if request.instrument is not None and request.dataset != "responses":
         raise AppError(
             422, "instrument_responses_only", "instrument= is for the responses dataset."
@@ -99,6 +105,10 @@ def _columns(
 ) -> list:
     kinds = codebook.item_types()
     shown = [i for i in codebook.item_ids() if request.free_text or not _free(kinds, i)]
+    if request.dataset == "responses" and request.shape == "redcap":
+        wide = _columns(replace(request, shape="wide"), codebook, study, session, window)
+        # REDCap takes the record ID (response_ref) as the first column.
+        return ["response_ref", *(c for c in wide if c != "response_ref")]
     if request.dataset == "responses" and request.shape == "wide":
         # Only the items of the instruments in this export: those answered in the window, or
         # every version of the one asked for (a header that stays the same pull after pull).

@@ -128,6 +128,13 @@ def paged(
         yield [convert(_record(r, table)) for r in rows]
 
 
+def paged_rows(
+    session: Session, window: ExportWindow, query: Select[Any], table: Any
+) -> Iterator[list[Row[Any]]]:
+    """The study's rows of `query` (which selects `table` first) in the window, unconverted."""
+    yield from _study_pages(session, window, query, table)
+
+
 def _study_pages(
     session: Session, window: ExportWindow, query: Select[Any], table: Any
 ) -> Iterator[list[Row[Any]]]:

@@ -1,0 +1,60 @@
+"""A wave's later reminders: once one has gone out, the next one of the window is set.
+
+The notify domain sends a prompt's one `remind_at` (while she has not sent it) and stamps
+`reminded_at`; for a wave with several reminder days this job, run with planning, sets the
+next reminder's time and clears the stamp, so the same sender sends it in turn.
+"""
+
+from datetime import datetime
+
+from sqlalchemy import update
+from sqlmodel import Session, col, select
+
+from savor.ema.models import Prompt
+from savor.ema.waves import WAVE_KIND, next_reminder
+from savor.studies.models import Participant, Study
+from savor.studies.protocol import ProtocolDocument
+
+
+def rearm_reminders(
+    *, session: Session, study: Study, document: ProtocolDocument, now: datetime
+) -> int:
+    """Sets the next reminder of every open wave whose last reminder went out; returns how many."""
+    waves = {wave.id: wave for wave in document.waves}
+    if not waves:
+        return 0
+    rows = session.exec(
+        select(Prompt, Participant)
+        .join(Participant, col(Participant.id) == col(Prompt.participant_id))
+        .where(col(Participant.study_id) == study.id)
+        .where(col(Prompt.kind) == WAVE_KIND)
+        .where(col(Prompt.status).in_(("sent", "opened")))
+        .where(col(Prompt.reminded_at).is_not(None))
+        .where(col(Prompt.expires_at) > now)
+    ).all()
+    rearmed = 0
+    for prompt, her in rows:
+        wave = waves.get(prompt.schedule_id)
+        if wave is None or prompt.reminded_at is None:
+            continue
+        later = next_reminder(
+            wave,
+            prompt.local_date,
+            after=max(prompt.reminded_at, prompt.remind_at or prompt.reminded_at),
+            closes=prompt.expires_at,
+            tz=her.timezone,
+            wake=her.wake_time,
+            sleep=her.sleep_time,
+        )
+        if later is None:
+            continue
+        # Conditional on the stamp read, so a reminder sent meanwhile is not undone.
+        result = session.execute(
+            update(Prompt)
+            .where(col(Prompt.id) == prompt.id)
+            .where(col(Prompt.reminded_at) == prompt.reminded_at)
+            .values(remind_at=later, reminded_at=None)
+        )
+        rearmed += result.rowcount  # type: ignore[attr-defined]
+    session.commit()
+    return rearmed
