@@ -97,6 +97,9 @@ KINDS = {
     "end_of_day": "the end-of-day diary",
     "follow_up": "a decision point's follow-up, in its proximal window (decisions dataset)",
     "wave": "a questionnaire wave (baseline, week 4...): expired means missed",
+    "probe": "a trial's random-time probe or practice reminder, never shown: cancelled once "
+    "it drew no offer (decisions dataset)",
+    "offer": "a trial's offer at a probe or practice reminder: its notification, no check-in",
 }
 
 PARTICIPANTS: Columns = [
