@@ -257,3 +257,31 @@ def _version(practice_id: str) -> str:
     from savor.practices.shipped import default_catalog
 
     return default_catalog().practices[practice_id].version
+
+
+def test_two_processes_deciding_at_once_decide_each_probe_once(client, session, settings, engine):
+    import threading
+
+    study = run_trial(session, PROBES)
+    for _ in range(3):
+        _, her = make_participant(client, session, settings, study=study)
+        _due_now(session, her.id, utcnow())
+    now = utcnow()
+    start = threading.Barrier(2)
+    counts: list[int] = []
+
+    def worker() -> None:
+        with Session(engine) as own:
+            start.wait()
+            counts.append(probe_decide.decide_due(session=own, now=now))
+
+    threads = [threading.Thread(target=worker) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    decided = decisions_of(session)
+    assert sum(counts) == len(decided) == 3
+    assert len({d.point for d in decided}) == 3
+    follow_ups = session.exec(select(Prompt).where(Prompt.schedule_id == FOLLOW_UP)).all()
+    assert len(follow_ups) == sum(d.available for d in decided)

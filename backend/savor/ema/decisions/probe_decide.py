@@ -1,9 +1,9 @@
 """Deciding her probes (and practice reminders) as their times come: the ticker's job,
 before anything is pushed.
 
-Each due probe is decided in its own transaction, which claims the probe (a conditional
-update, so two processes never decide one twice), stores the decision and, for every
-randomized probe, its follow-up prompt. Only once that is committed does an offer become a
+Each due probe is decided in its own transaction, which claims the probe first (a
+conditional update, so two processes never decide one twice), stores the decision and, for
+every randomized probe, its follow-up prompt. Only once that is committed does an offer become a
 prompt of kind `offer` that the dispatcher may push; a probe that drew no offer, or was not
 available, is cancelled and never reaches her phone.
 """
@@ -57,6 +57,12 @@ def _due(session: Session, now: datetime) -> list[tuple[uuid.UUID, uuid.UUID]]:
 
 
 def _decide(session: Session, probe_id: uuid.UUID, participant_id: uuid.UUID, now: datetime) -> int:
+    # The transaction's first statement is a write on the probe (changing nothing): it takes
+    # the row (PostgreSQL) or the database (SQLite) for this process, so a second one waits
+    # here and then finds it no longer a scheduled probe, before it draws anything.
+    if not _claimed(session, probe_id, {"status": "scheduled"}):
+        session.rollback()
+        return 0
     her = session.get(Participant, participant_id)
     prompt = session.get(Prompt, probe_id)
     if her is None or prompt is None:
@@ -73,20 +79,23 @@ def _decide(session: Session, probe_id: uuid.UUID, participant_id: uuid.UUID, no
         row, offered = _decision(session, settings, rule, her, prompt, study, now)
         if offered:
             values = {"kind": probes.OFFER_KIND}
-    claimed = session.execute(
+    _claimed(session, probe_id, values)
+    if row is not None:
+        session.execute(insert(_DECISIONS), [row])
+    session.commit()
+    return int(row is not None)
+
+
+def _claimed(session: Session, probe_id: uuid.UUID, values: dict[str, Any]) -> bool:
+    """Whether it was still a scheduled probe (now changed to `values`)."""
+    changed = session.execute(
         update(_PROMPTS)
         .where(_PROMPTS.c.id == probe_id)
         .where(_PROMPTS.c.kind == probes.PROBE_KIND)
         .where(_PROMPTS.c.status == "scheduled")
         .values(**values)
     )
-    if claimed.rowcount != 1:  # type: ignore[attr-defined]
-        session.rollback()  # decided (or cancelled) by someone else meanwhile
-        return 0
-    if row is not None:
-        session.execute(insert(_DECISIONS), [row])
-    session.commit()
-    return int(row is not None)
+    return changed.rowcount == 1  # type: ignore[attr-defined]
 
 
 def _decision(
