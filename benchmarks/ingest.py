@@ -80,7 +80,12 @@ def enroll_many(base: str, codes: list[str]) -> list[str]:
         for code in codes:
             response = client.post(
                 "/api/v1/enroll",
-                json={"code": code, "timezone": "America/Chicago", "language": "en"},
+                json={
+                    "code": code,
+                    "timezone": "America/Chicago",
+                    "language": "en",
+                    "consent_version": 1,
+                },
             )
             response.raise_for_status()
             tokens.append(response.json()["token"])

@@ -351,7 +351,8 @@ def simulate(data_dir: Path, participants: int, days: int, seed: int) -> tuple[l
         simulation = Simulation(client, rng, trial, set_now, engine)
         for n, code in enumerate(codes):
             enrolled = client.post(
-                "/api/v1/enroll", json={"code": code, "timezone": ZONE, "language": "en"}
+                "/api/v1/enroll",
+                json={"code": code, "timezone": ZONE, "language": "en", "consent_version": 1},
             )
             headers = {"Authorization": f"Bearer {enrolled.json()['token']}"}
             her = Mother(n, headers, baseline=rng.gauss(5.8, 0.8))

@@ -77,7 +77,7 @@ def _serve(data_dir: str) -> tuple[str, subprocess.Popen, str]:
     code = json.loads(demo.stdout)["enrollment_codes"][0]
     server = start_server(["-m", "savor.cli", "serve", "--port", port], env, "/readyz")
     base = f"http://127.0.0.1:{port}"
-    body = {"code": code, "timezone": "America/Chicago", "language": "en"}
+    body = {"code": code, "timezone": "America/Chicago", "language": "en", "consent_version": 1}
     token = httpx.post(f"{base}/api/v1/enroll", json=body, timeout=10).json()["token"]
     return base, server, token
 

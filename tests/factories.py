@@ -61,7 +61,8 @@ def enroll(
 ) -> str:
     """Enroll through the API; returns her bearer token."""
     response = client.post(
-        "/api/v1/enroll", json={"code": code, "timezone": timezone, "language": language}
+        "/api/v1/enroll",
+        json={"code": code, "timezone": timezone, "language": language, "consent_version": 1},
     )
     assert response.status_code == 201, response.text
     return response.json()["token"]

@@ -57,7 +57,12 @@ def test_demo_replaces_a_code_once_it_is_used(data_dir):
     info = _demo()
     settings = Settings(scheduler_enabled=False)
     with TestClient(create_app(settings)) as client:
-        body = {"code": info["enrollment_codes"][0], "timezone": "UTC", "language": "en"}
+        body = {
+            "code": info["enrollment_codes"][0],
+            "timezone": "UTC",
+            "language": "en",
+            "consent_version": 1,
+        }
         assert client.post("/api/v1/enroll", json=body).status_code == 201
     again = _demo()
     assert info["enrollment_codes"][0] not in again["enrollment_codes"]

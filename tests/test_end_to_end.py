@@ -48,7 +48,12 @@ def make_run(clean_env: dict[str, str]) -> Iterator[tuple[str, dict[str, str]]]:
 def test_make_run_serves_the_demo_study(make_run):
     base, printed = make_run
     assert printed["App"] == f"{base}/"
-    body = {"code": printed["Enrollment code"], "timezone": "America/Denver", "language": "en"}
+    body = {
+        "code": printed["Enrollment code"],
+        "timezone": "America/Denver",
+        "language": "en",
+        "consent_version": 1,
+    }
     enrolled = httpx.post(f"{base}/api/v1/enroll", json=body, timeout=10)
     assert enrolled.status_code == 201, enrolled.text
     me = httpx.get(
@@ -81,7 +86,7 @@ def test_acknowledged_enrollment_survives_kill_9(clean_env: dict[str, str], tmp_
     base = f"http://127.0.0.1:{clean_env['PORT']}"
     try:
         wait_ready(base, process)
-        body = {"code": code, "timezone": "America/Phoenix", "language": "es"}
+        body = {"code": code, "timezone": "America/Phoenix", "language": "es", "consent_version": 1}
         assert httpx.post(f"{base}/api/v1/enroll", json=body, timeout=10).status_code == 201
     finally:
         stop(process, signal.SIGKILL)

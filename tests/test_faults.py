@@ -63,7 +63,7 @@ def test_kill_9_during_ingest_keeps_every_acknowledged_answer(clean_env, tmp_pat
     code = json.loads(demo.stdout)["enrollment_codes"][0]
     base = f"http://127.0.0.1:{env['PORT']}"
     server = serve(env)
-    body = {"code": code, "timezone": "America/Chicago", "language": "en"}
+    body = {"code": code, "timezone": "America/Chicago", "language": "en", "consent_version": 1}
     token = httpx.post(f"{base}/api/v1/enroll", json=body, timeout=10).json()["token"]
     headers = {"Authorization": f"Bearer {token}"}
     acknowledged: list[str] = []

@@ -85,8 +85,13 @@ def test_code_guesses_sharing_a_prefix_are_locked_across_addresses(app, client, 
     good = make_code(session, settings, make_study(session))
     for i in range(settings.enrollment_max_failures):
         guesser = TestClient(app, client=(f"198.51.100.{i}", 40000))
-        body = {"code": f"{good[:4]}-ZZZ{i}", "timezone": "UTC", "language": "en"}
+        body = {
+            "code": f"{good[:4]}-ZZZ{i}",
+            "timezone": "UTC",
+            "language": "en",
+            "consent_version": 1,
+        }
         assert guesser.post("/api/v1/enroll", json=body).status_code in (404, 422)
     elsewhere = TestClient(app, client=("203.0.113.9", 40000))
-    body = {"code": f"{good[:4]}-ZZZZ", "timezone": "UTC", "language": "en"}
+    body = {"code": f"{good[:4]}-ZZZZ", "timezone": "UTC", "language": "en", "consent_version": 1}
     assert elsewhere.post("/api/v1/enroll", json=body).status_code == 429

@@ -19,7 +19,7 @@ DOMAINS = ["studies", "practices", "ema", "notify", "research"]
 # of the research API (`savor pull`) that reads it over HTTP only.
 BASE_PACKAGES = {"content", "apidocs", "storing", "mirror"}
 # Modules and packages (cli) above every domain; every other top-level module is base.
-COMPOSING = {"main", "cli", "models", "ticker", "membership", "demo"}
+COMPOSING = {"main", "cli", "models", "ticker", "membership", "demo", "consenting", "her_data"}
 
 
 def module_name(root: Path, path: Path) -> str:

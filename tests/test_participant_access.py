@@ -19,7 +19,12 @@ from tests.factories import (
 )
 
 # Routes anyone may call: joining, the push key, and study recordings for the offline cache.
-PUBLIC = {"/api/v1/enroll", "/api/v1/push/public-key", "/api/v1/audio/{study}/{file}"}
+PUBLIC = {
+    "/api/v1/enroll",
+    "/api/v1/enroll/consent",
+    "/api/v1/push/public-key",
+    "/api/v1/audio/{study}/{file}",
+}
 
 
 def _participant_operations() -> list[tuple[str, str]]:

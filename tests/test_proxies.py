@@ -58,7 +58,7 @@ def _rotating_guesses(app, peer: str, settings: Settings) -> list[int]:
     client = TestClient(app, client=(peer, 40000))
     statuses = []
     for i in range(settings.enrollment_max_failures + 1):
-        body = {"code": f"{i}ZZZ-ZZZZ", "timezone": "UTC", "language": "en"}
+        body = {"code": f"{i}ZZZ-ZZZZ", "timezone": "UTC", "language": "en", "consent_version": 1}
         headers = {"X-Forwarded-For": f"198.51.100.{i}"}
         statuses.append(client.post("/api/v1/enroll", json=body, headers=headers).status_code)
     return statuses

@@ -13,7 +13,7 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.telemetry import TelemetryConfig
 from sqlalchemy.engine import Engine
 
-from savor import apidocs, health, membership, ticker
+from savor import apidocs, consenting, health, her_data, membership, ticker
 from savor.caching import CachingMiddleware
 from savor.config import Settings, get_settings
 from savor.db import make_engine, make_writer_engine
@@ -140,6 +140,8 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.include_router(health.router)
     # Her membership first: with it the participant paths keep the order they always had.
     app.include_router(membership.router)
+    app.include_router(consenting.router)
+    app.include_router(her_data.router)
     app.include_router(studies_routes.router)
     app.include_router(practices_routes.router)
     app.include_router(notify_routes.router)

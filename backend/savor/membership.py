@@ -7,15 +7,23 @@ cancels them and forgets her devices (notify); studies alone knows none of that.
 from fastapi import APIRouter
 
 from savor.clock import utcnow
+from savor.consenting import audit_her
 from savor.db import SessionDep
 from savor.deps import ClientKeyDep, EnrollLimiterDep, SettingsDep
 from savor.ema import service as ema_service
 from savor.errors import AppError
 from savor.notify import service as notify_service
 from savor.ratelimit import guess_keys
-from savor.studies import codes
+from savor.studies import codes, enrollment
 from savor.studies import service as studies_service
-from savor.studies.models import EnrollRequest, EnrollResponse, ParticipantPublic, ParticipantUpdate
+from savor.studies.models import (
+    ConsentPreviewRequest,
+    ConsentView,
+    EnrollRequest,
+    EnrollResponse,
+    ParticipantPublic,
+    ParticipantUpdate,
+)
 from savor.studies.signin import ActiveParticipant, CurrentParticipant
 
 router = APIRouter(prefix="/api/v1", tags=["participant"])
@@ -30,6 +38,29 @@ GUESSED_CODE_CHARS = 4
 def code_guess_keys(client: str, raw_code: str) -> list[str]:
     normalized = codes.normalize_code(raw_code)
     return guess_keys(client, normalized[:GUESSED_CODE_CHARS] if normalized else None)
+
+
+@router.post("/enroll/consent", response_model=ConsentView)
+def read_enroll_consent(
+    body: ConsentPreviewRequest,
+    session: SessionDep,
+    settings: SettingsDep,
+    limiter: EnrollLimiterDep,
+    client: ClientKeyDep,
+) -> ConsentView:
+    """The consent of the code's study, to read before joining (the code is not used up);
+    wrong codes count as guesses, as for /enroll."""
+    now = utcnow()
+    keys = code_guess_keys(client, body.code)
+    limiter.refuse_if_locked(keys, now=now, what="codes")
+    try:
+        return enrollment.consent_for_code(
+            session=session, request=body, pepper=settings.pepper(), now=now
+        )
+    except AppError as error:
+        if error.code in _GUESSING_CODES:
+            limiter.record_failure(keys, now=now)
+        raise
 
 
 @router.post("/enroll", response_model=EnrollResponse, status_code=201)
@@ -47,13 +78,15 @@ def create_enrollment(
     # test codes.
     limiter.refuse_if_locked(keys, now=now, what="codes")
     try:
-        token, participant = studies_service.enroll(
+        token, participant = enrollment.enroll(
             session=session, request=body, pepper=settings.pepper(), now=now
         )
     except AppError as error:
         if error.code in _GUESSING_CODES:
             limiter.record_failure(keys, now=now)
         raise
+    audit_her(session, participant, "consent.agreed", now, version=participant.consent_version)
+    session.commit()
     ema_service.plan_for(session=session, participant=participant, now=now)
     public = studies_service.participant_public(session=session, participant=participant)
     return EnrollResponse(token=token, participant=public)
@@ -77,6 +110,8 @@ def update_me(
 def withdraw_me(participant: CurrentParticipant, session: SessionDep) -> ParticipantPublic:
     """Leave the study; nothing more is collected."""
     now = utcnow()
+    if participant.withdrawn_at is None:
+        audit_her(session, participant, "consent.withdrawn", now)
     withdrawn = studies_service.withdraw(session=session, participant=participant, now=now)
     ema_service.stop_for(session=session, participant=withdrawn, now=now)
     notify_service.remove_all(session=session, participant=withdrawn)

@@ -28,8 +28,10 @@ from savor.research.staff.models import (
     StaffStudyRole,
 )
 from savor.studies.models import (
+    ConsentRecord,
     EnrollmentCode,
     Participant,
+    ParticipantDeletion,
     ParticipantState,
     ParticipantToken,
     Protocol,
@@ -39,11 +41,13 @@ from savor.studies.models import (
 __all__ = [
     "AuditEvent",
     "ChangeCounter",
+    "ConsentRecord",
     "Decision",
     "EnrollmentCode",
     "InstrumentVersion",
     "Offer",
     "Participant",
+    "ParticipantDeletion",
     "ParticipantState",
     "ParticipantToken",
     "PracticeSession",

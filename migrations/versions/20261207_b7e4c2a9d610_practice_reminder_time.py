@@ -5,7 +5,7 @@ settings for a daily practice reminder, read in her zone; empty until she sets o
 `practice_reminder` decision rule makes that time a decision point each day.
 
 Revision ID: b7e4c2a9d610
-Revises: 7a3c51e9b2d4
+Revises: c0a5e7d1f2b9
 Create Date: 2026-12-07 13:50:00
 """
 
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "b7e4c2a9d610"
-down_revision: str | None = "7a3c51e9b2d4"
+down_revision: str | None = "c0a5e7d1f2b9"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

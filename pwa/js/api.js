@@ -128,6 +128,17 @@ async function now(method, path, body) {
 }
 
 export const enroll = (body) => now("POST", "/enroll", body);
+// The consent: of a code's study before she joins, of her study after; her agreement to it.
+export const enrollConsent = (body) => now("POST", "/enroll/consent", body);
+export const consent = () => now("GET", "/me/consent");
+export async function agreeConsent(version) {
+  const changed = await now("POST", "/me/consent", { version });
+  await keep.set(addressOf("/me"), changed);
+  return changed;
+}
+// Everything the server holds about her (never kept on the phone), and deleting it.
+export const myData = () => now("GET", "/me/export");
+export const deleteMe = () => now("POST", "/me/deletion");
 // Her settings and status: Home shows the kept ones at once; other screens ask first.
 export const me = (mode = "fresh") => read("/me", mode);
 export const program = (mode = "kept") => read("/program", mode);

@@ -94,6 +94,29 @@ export async function move(from, key, to, value) {
   await done(tx);
 }
 
+// Every record of a store with its key: [[key, value], ...].
+export async function entries(name) {
+  const objects = await store(name);
+  const [keys, values] = await Promise.all([
+    request(objects.getAllKeys()),
+    request(objects.getAll()),
+  ]);
+  return keys.map((key, i) => [key, values[i]]);
+}
+
+// Several puts and deletes across stores, all or none: [{store, value, key?}], [{store, key}].
+export async function batch(puts, removals = []) {
+  const db = await open();
+  const names = [...new Set([...puts, ...removals].map((w) => w.store))];
+  const tx = db.transaction(names, "readwrite");
+  for (const { store: name, value, key } of puts) {
+    if (key === undefined) tx.objectStore(name).put(value);
+    else tx.objectStore(name).put(value, key);
+  }
+  for (const { store: name, key } of removals) tx.objectStore(name).delete(key);
+  await done(tx);
+}
+
 export const kv = {
   get: (key) => get("kv", key),
   set: (key, value) => put("kv", value, key),

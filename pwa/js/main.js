@@ -7,6 +7,7 @@ import * as i18n from "./i18n.js";
 import * as outbox from "./outbox.js";
 import { OPEN_VIEWS, go, parse } from "./router.js";
 import * as updates from "./updates.js";
+import * as vault from "./vault.js";
 
 const main = $("#main");
 const app = { me: null, locked: false, exited: false, lockAfterMs: 5 * 60_000 };
@@ -16,6 +17,7 @@ let shown = null;
 let statusTimer;
 let lastActive = Date.now();
 let hiddenAt = null;
+let hiddenLock;
 
 function status(message) {
   const line = $("#status");
@@ -54,6 +56,9 @@ function viewFor(route) {
   if (!api.hasToken() && !OPEN_VIEWS.has(route.name)) return "enroll";
   if (api.hasToken() && route.name === "enroll") return "home";
   if (app.locked && route.name !== "help") return "lock";
+  // A newer consent comes before anything else (offline, she goes on: see views/consent.js).
+  const free = route.name === "help" || route.name === "settings";
+  if (app.me?.consent_needed && !app.consentLater && !free) return "consent";
   return route.name;
 }
 
@@ -116,6 +121,7 @@ function failed(box) {
 function lock() {
   if (!app.hasPin) return;
   app.locked = true;
+  vault.lock();
   show();
 }
 
@@ -138,6 +144,8 @@ function quickExit() {
   globalThis.speechSynthesis?.cancel();
   main.replaceChildren();
   $("#status").textContent = "";
+  vault.lock();
+  app.me = null;
   app.exited = true;
   document.body.dataset.exit = "1";
   document.title = i18n.t("exit.title");
@@ -182,8 +190,12 @@ function listen() {
   });
   window.addEventListener("offline", showNetwork);
   document.addEventListener("visibilitychange", () => {
-    if (document.visibilityState === "hidden") hiddenAt = Date.now();
-    else {
+    clearTimeout(hiddenLock);
+    if (document.visibilityState === "hidden") {
+      hiddenAt = Date.now();
+      // Her key leaves memory after her chosen time away, even if the page never comes back.
+      hiddenLock = setTimeout(lock, app.lockAfterMs);
+    } else {
       if (hiddenAt && Date.now() - hiddenAt > app.lockAfterMs) lock();
       hiddenAt = null;
       outbox.flush();
@@ -209,6 +221,7 @@ async function start() {
   showNetwork();
   listen();
   navigator.serviceWorker?.register("/sw.js").catch(() => null);
+  if (api.hasToken()) await loadMe("fresh"); // a newer consent is asked before Home
   await show();
   if (await updates.started()) status(i18n.t("update.applied"));
   if (api.hasToken()) {

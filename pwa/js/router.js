@@ -13,6 +13,8 @@ const ROUTES = [
   [/^reflect$/, "reflect"],
   [/^help$/, "help"],
   [/^settings$/, "settings"],
+  [/^consent$/, "consent"],
+  [/^mydata$/, "mydata"],
 ];
 
 // Views she may see before joining, and while the app is locked.

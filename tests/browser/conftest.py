@@ -187,6 +187,7 @@ def enroll(page: Page, server: LiveServer, *, audio: list[dict] | None = None) -
     """Join through an enrollment link, and wait until the app is ready to work offline."""
     page.goto(f"{server.url}/?code={server.code(audio=audio)}")
     page.get_by_role("button", name="Join the study").click()
+    page.get_by_role("button", name="I agree and I want to join").click()
     expect(page.locator("html[data-offline-ready]")).to_have_count(1, timeout=15_000)
 
 

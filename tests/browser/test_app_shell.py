@@ -37,6 +37,8 @@ def test_enroll_from_a_link_with_help_one_tap_away(live_server: LiveServer, phon
     expect(phone.get_by_role("button", name="Quick exit")).to_be_visible()
     phone.get_by_label("I usually wake up at").fill("06:30")
     phone.get_by_role("button", name="Join the study").click()
+    expect(phone.get_by_role("heading", level=1)).to_have_text("Before you join")
+    phone.get_by_role("button", name="I agree and I want to join").click()
     expect(phone.get_by_role("heading", level=1)).to_have_text("Hello")
     assert "code=" not in phone.url
     expect(phone.get_by_role("link", name="Start")).to_be_visible()

@@ -1,5 +1,5 @@
 """The study team's console: the first admin follows her setup link, signs in with her app's
-code, invites a coordinator and sees both of them in the audit."""
+code, invites a coordinator on the Staff screen and finds it in the audit on the Data screen."""
 
 from datetime import UTC, datetime, timedelta
 
@@ -50,17 +50,23 @@ def test_the_first_admin_sets_up_signs_in_and_invites(live_server: LiveServer, b
     next_code = app_on_her_phone.at(datetime.now(UTC) + timedelta(seconds=30))
     page.get_by_label("Code from your app (or a recovery code)").fill(next_code)
     page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_role("heading", name="pilot — admin")).to_be_visible()
+    expect(page.get_by_role("heading", name="Protocol", exact=True)).to_be_visible()
 
+    page.get_by_role("link", name="Staff").click()
     page.get_by_label("Email").fill("bo@site.example.org")
     page.get_by_label("Name").fill("Bo")
-    page.get_by_label("Role").select_option("coordinator")
+    page.locator("form select[name=role]").select_option("coordinator")
     page.get_by_role("button", name="Invite").click()
     expect(page.get_by_text("#setup=svl_")).to_be_visible()
-    page.get_by_role("button", name="Back").click()
-    audit = page.get_by_role("table").last
+    page.reload()
+    team = page.locator("table.team")
+    expect(team).to_contain_text("bo@site.example.org")
+    expect(team.get_by_label("Role of Bo")).to_have_value("coordinator")
+    page.get_by_role("link", name="Data").click()
+    audit = page.locator("table.audit")
     expect(audit).to_contain_text("staff:ana@site.example.org")
     expect(audit).to_contain_text("staff.invite")
-    team = page.get_by_role("table").first
-    expect(team).to_contain_text("bo@site.example.org")
+    page.get_by_label("What (action, such as export)").fill("staff.invite")
+    page.get_by_role("button", name="Show").click()
+    expect(audit.locator("tbody tr")).to_have_count(1)
     context.close()

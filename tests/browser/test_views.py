@@ -63,6 +63,9 @@ def tour(page: Page, server: LiveServer, language: str) -> Iterator[str]:
     expect(page.locator("html")).to_have_attribute("lang", language)
     yield "enroll"
     page.locator("#enroll button[type=submit]").click()
+    expect(page.locator(".consent-facts li").first).to_be_visible()
+    yield "consent"
+    page.locator("#consent-agree").click()
     expect(page.locator("html[data-offline-ready]")).to_have_count(1, timeout=15_000)
     seed(page)
     server.open_prompt("momentary")
@@ -118,7 +121,10 @@ def tour(page: Page, server: LiveServer, language: str) -> Iterator[str]:
     visit(page, url, "settings")
     expect(page.locator("#notify-state")).not_to_be_empty()
     yield "settings"
-    page.evaluate("import('/js/views/lock.js').then(lock => lock.setPin('1234'))")
+    visit(page, url, "mydata")
+    expect(page.locator("#mydata-download")).to_be_visible()
+    yield "mydata"
+    page.evaluate("import('/js/vault.js').then(vault => vault.setPin('1234'))")
     page.reload()
     expect(page.locator("#unlock")).to_be_visible()
     yield "lock"
@@ -127,7 +133,7 @@ def tour(page: Page, server: LiveServer, language: str) -> Iterator[str]:
     yield "quick-exit"
 
 
-VIEWS = 18
+VIEWS = 20
 
 
 def walk(browser: Browser, server: LiveServer, language: str, check: Callable[[Page, str], None]):

@@ -20,7 +20,7 @@ class Phone:
 
     def __init__(self, url: str, code: str, timezone: str = "America/Chicago") -> None:
         self.http = httpx.Client(base_url=f"{url}/api/v1", timeout=30)
-        body = {"code": code, "timezone": timezone, "language": "en"}
+        body = {"code": code, "timezone": timezone, "language": "en", "consent_version": 1}
         enrolled = self.http.post("/enroll", json=body)
         assert enrolled.status_code == 201, enrolled.text
         self.http.headers.update(bearer(enrolled.json()["token"]))
@@ -67,6 +67,12 @@ class Phone:
 
     def withdraw(self) -> None:
         assert self.http.post("/me/withdraw").status_code == 200
+
+    def delete(self) -> str:
+        """She asks for her data to be deleted; returns her pseudonym."""
+        name = self.http.get("/me/export").json()["pseudonym"]
+        assert self.http.post("/me/deletion").status_code == 200
+        return name
 
     def close(self) -> None:
         self.http.close()

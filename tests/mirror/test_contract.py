@@ -77,12 +77,19 @@ def test_participants_the_server_lists_as_deleted_leave_the_mirror(live, tmp_pat
     assert files.read_state(tmp_path, url=live.url, study="pilot")["deletions"]["since"] == 2
 
 
+def _no_deletions(request: httpx.Request) -> httpx.Response | None:
+    """A server from before deletions were listed."""
+    if request.url.path.endswith("/export/deletions"):
+        return httpx.Response(404, json={"error": {"code": "not_found", "message": "Not Found"}})
+    return None
+
+
 def test_without_deletions_offered_nothing_is_deleted_and_the_pull_says_so(live, tmp_path):
     live.phone().checkin(stress=3, craving=2)
-    _pull(live, tmp_path)
+    _pull(live, tmp_path, Through(_no_deletions))
     [pseudonym] = [k[0] for k in mirrored(tmp_path, "participants")]
     _delete(live, pseudonym)
-    report = _pull(live, tmp_path)
+    report = _pull(live, tmp_path, Through(_no_deletions))
     assert report.deleted is None
     assert [k[0] for k in mirrored(tmp_path, "participants")] == [pseudonym]
 
@@ -129,7 +136,7 @@ def _package(request: httpx.Request) -> httpx.Response | None:
             "title": "Pilot study",
             "resources": [
                 {"name": "responses", "schema": {"fields": [value]}},
-                {"name": "decisions", "schema": {"fields": [], "primaryKey": ["decision_ref"]}},
+                {"name": "sleep_logs", "schema": {"fields": [], "primaryKey": ["sleep_ref"]}},
             ],
         },
     )
@@ -144,6 +151,6 @@ def test_the_servers_data_package_gives_types_and_lists_new_datasets(live, tmp_p
     fields = {f["name"]: f for f in _resources(tmp_path)["responses"]["schema"]["fields"]}
     assert fields["value"]["description"] == "see the codebook for its item"
     assert fields["late"]["type"] == "boolean"  # what the server leaves out is still typed
-    [decisions] = [d for d in report.datasets if d.name == "decisions"]
-    assert decisions.note == "not offered by the server"
-    assert not (tmp_path / "decisions.csv").exists()
+    [sleep_logs] = [d for d in report.datasets if d.name == "sleep_logs"]
+    assert sleep_logs.note == "not offered by the server"
+    assert not (tmp_path / "sleep_logs.csv").exists()

@@ -31,7 +31,7 @@ def test_pull_prints_what_came_and_never_the_token(live, tmp_path):
     result = runner.invoke(app, _args(live, tmp_path / "mirror"))
     assert result.exit_code == 0, result.output
     assert "responses" in result.output and "participants" in result.output
-    assert "no deletions yet" in result.output
+    assert "Removed the rows of 0 participants deleted at their request" in result.output
     assert live.token_file.read_text().strip() not in result.output
     assert "Warning" not in result.output
     assert (tmp_path / "mirror" / "datapackage.json").exists()

@@ -107,7 +107,12 @@ def test_codes_come_with_links_and_printable_qr_codes(client, session, settings)
     first = codes[0]
     assert first["link"] == f"{settings.public_url}/?code={first['code']}"
     assert first["qr_svg"].startswith('<svg xmlns="http://www.w3.org/2000/svg"')
-    body = {"code": first["code"], "timezone": "America/Chicago", "language": "es"}
+    body = {
+        "code": first["code"],
+        "timezone": "America/Chicago",
+        "language": "es",
+        "consent_version": 1,
+    }
     assert client.post("/api/v1/enroll", json=body).status_code == 201
 
 

@@ -82,6 +82,37 @@ ROUTES = [
     ),
     ("GET", "/studies/{slug}/webhook", "/studies/pilot/webhook", TokenScope.ALERTS_MANAGE, None),
     ("DELETE", "/studies/{slug}/webhook", "/studies/pilot/webhook", TokenScope.ALERTS_MANAGE, None),
+    ("GET", "/studies/{slug}/today", "/studies/pilot/today", TokenScope.PARTICIPANTS_READ, None),
+    ("GET", "/studies/{slug}/roster", "/studies/pilot/roster", TokenScope.PARTICIPANTS_READ, None),
+    (
+        "GET",
+        "/studies/{slug}/participants/{pseudonym}",
+        "/studies/pilot/participants/PAAAAAAAAAA",
+        TokenScope.PARTICIPANTS_READ,
+        None,
+    ),
+    (
+        "GET",
+        "/studies/{slug}/compliance/trends",
+        "/studies/pilot/compliance/trends",
+        TokenScope.PARTICIPANTS_READ,
+        None,
+    ),
+    ("GET", "/studies/{slug}/protocol", "/studies/pilot/protocol", TokenScope.STUDIES_READ, None),
+    (
+        "POST",
+        "/studies/{slug}/protocol/check",
+        "/studies/pilot/protocol/check",
+        TokenScope.PROTOCOL_WRITE,
+        PROTOCOL,
+    ),
+    (
+        "GET",
+        "/studies/{slug}/exports/last",
+        "/studies/pilot/exports/last",
+        TokenScope.EXPORT_READ,
+        None,
+    ),
 ]
 IDS = [f"{method} {routed}" for method, routed, *_ in ROUTES]
 

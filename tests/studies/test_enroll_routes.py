@@ -9,13 +9,19 @@ from sqlmodel import Session, select
 from savor.clock import utcnow
 from savor.config import Settings
 from savor.errors import AppError
-from savor.studies import service as studies_service
+from savor.studies import enrollment
 from savor.studies.models import EnrollmentCode, EnrollRequest, Participant
 from tests.factories import make_code, make_study
 
 
 def _enroll(client: TestClient, code: str, **extra: str):
-    body = {"code": code, "timezone": "America/Chicago", "language": "en", **extra}
+    body = {
+        "code": code,
+        "timezone": "America/Chicago",
+        "language": "en",
+        "consent_version": 1,
+        **extra,
+    }
     return client.post("/api/v1/enroll", json=body)
 
 
@@ -128,6 +134,7 @@ def test_participant_table_has_no_identifying_columns():
         "withdrawn_at",
         "agreed_features",  # the consent switches she agreed to (studies/consent.py)
         "agreed_protocol_version",
+        "consent_version",  # the consent version she last agreed to (studies/agreements.py)
         "seq",  # change position for incremental exports (research/cursor.py)
         "plan_key",  # a digest of her zone, hours and protocol (ema/planning.py)
         "planned_through",
@@ -153,14 +160,14 @@ def test_a_used_code_keeps_only_the_day_not_the_moment_she_joined(client, sessio
 
 def test_of_two_phones_claiming_one_code_only_the_first_joins(engine, session, settings):
     code = make_code(session, settings, make_study(session))
-    request = EnrollRequest(code=code, timezone="America/Chicago")
+    request = EnrollRequest(code=code, timezone="America/Chicago", consent_version=1)
     pepper = settings.pepper()
     with Session(engine, expire_on_commit=False) as late:
         seen = late.exec(select(EnrollmentCode)).one()
         late.commit()
-        studies_service.enroll(session=session, request=request, pepper=pepper, now=utcnow())
+        enrollment.enroll(session=session, request=request, pepper=pepper, now=utcnow())
         assert seen.used_on is None  # the late phone still sees the code unused
         with pytest.raises(AppError) as refused:
-            studies_service.enroll(session=late, request=request, pepper=pepper, now=utcnow())
+            enrollment.enroll(session=late, request=request, pepper=pepper, now=utcnow())
     assert refused.value.code == "code_used"
     assert len(session.exec(select(Participant)).all()) == 1

@@ -11,6 +11,7 @@ from datetime import datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel
+from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from savor.ema.models import Prompt
@@ -49,7 +50,8 @@ def _acknowledged(prompt: Any) -> bool:
 
 
 def judge(devices: list[Any], pushes: list[Any]) -> NotificationHealth:
-    """`pushes`: her pushed prompts whose window closed or that got a receipt, newest first."""
+    """`pushes`: her pushed prompts whose window closed or that got a receipt, newest first
+    (the last few are enough)."""
     seen = [_device(d) for d in devices]
     if not devices:
         return NotificationHealth(notifications="failing", reason="no_device")
@@ -75,13 +77,22 @@ def notification_health(
         devices[device.participant_id].append(device)
     # A prompt still open without a receipt is not yet evidence either way.
     settled = (col(Prompt.expires_at) <= now) | col(Prompt.delivered_at).is_not(None)
-    pushes: dict[Any, list[Any]] = defaultdict(list)
-    for push in session.execute(
-        select(Prompt.participant_id, Prompt.delivered_at, Prompt.expires_at)
+    # Only her last few pushes count: the database ranks them, so only those come back.
+    newest = func.row_number().over(
+        partition_by=Prompt.participant_id, order_by=col(Prompt.scheduled_at).desc()
+    )
+    ranked = (
+        select(Prompt.participant_id, Prompt.delivered_at, Prompt.expires_at, newest.label("n"))
         .where(col(Prompt.participant_id).in_(ids))
         .where(col(Prompt.pushed) > 0)
         .where(settled)
-        .order_by(col(Prompt.scheduled_at).desc())
+        .subquery()
+    )
+    pushes: dict[Any, list[Any]] = defaultdict(list)
+    for push in session.execute(
+        select(ranked.c.participant_id, ranked.c.delivered_at, ranked.c.expires_at)
+        .where(ranked.c.n <= UNACKNOWLEDGED)
+        .order_by(ranked.c.participant_id, ranked.c.n)
     ):
         pushes[push.participant_id].append(push)
     return {pid: judge(devices[pid], pushes[pid]) for pid in ids}

@@ -5,7 +5,6 @@ from datetime import datetime, timedelta
 from typing import Any, get_args
 
 import segno
-from sqlalchemy import delete
 from sqlmodel import Session, col, select
 
 from savor.ema import service as ema_service
@@ -24,6 +23,7 @@ from savor.research.models import (
     ParticipantCompliance,
     ProtocolVersionPublic,
 )
+from savor.studies import agreements, consent
 from savor.studies import service as studies_service
 from savor.studies.models import Participant, Protocol, Stage, Study
 from savor.studies.protocol import ProgramSettings, ProtocolError
@@ -178,12 +178,16 @@ def _statuses(
 ) -> list[ParticipantCompliance]:
     active = [p.id for p, _ in rows if p.withdrawn_at is None]
     health = notify_health.notification_health(session=session, participant_ids=active, now=now)
+    document = studies_service.protocol_document(session=session, study=study)
     # By pseudonym: in enrollment order, a list of who joined when would name each row.
     statuses = [
         ParticipantCompliance(
             pseudonym=pseudonym(study_secret=study.secret, participant_id=p.id),
             status="withdrawn" if p.withdrawn_at else "active",
             stage=p.stage,
+            consent_version=p.consent_version,
+            consent_needed=p.withdrawn_at is None
+            and consent.needs_consent(p.consent_version, document),
             program_week=progress.program_week(
                 enrolled_at=p.enrolled_at, timezone=p.timezone, now=now
             ),
@@ -206,18 +210,29 @@ def find_participant(*, session: Session, study: Study, name: str) -> Participan
     raise AppError(404, "unknown_participant", f"Study '{study.slug}' has no participant {name}.")
 
 
-def delete_participant(*, session: Session, participant: Participant) -> None:
-    """Her rows and everything that hangs on them go, through the foreign keys' cascades."""
-    session.execute(delete(Participant).where(col(Participant.id) == participant.id))
-    session.expunge(participant)
+def delete_participant(*, session: Session, participant: Participant, now: datetime) -> None:
+    """Her rows and everything that hangs on them go, through the foreign keys' cascades;
+    her pseudonym is listed in the `deletions` dataset."""
+    agreements.delete_everything(session=session, participant=participant, now=now)
 
 
 def audit_events(
-    *, session: Session, study: Study, limit: int, before: datetime | None
+    *,
+    session: Session,
+    study: Study,
+    limit: int,
+    before: datetime | None,
+    actor: str | None = None,
+    action: str | None = None,
 ) -> list[AuditEvent]:
-    """The newest events first, `limit` at a time; page back with the last one's time."""
+    """The newest events first, `limit` at a time; page back with the last one's time. Only
+    those whose actor contains `actor`, and whose action begins with `action`, when given."""
     query = select(AuditEvent).where(AuditEvent.study_id == study.id)
     if before is not None:
         query = query.where(col(AuditEvent.at) < before)
+    if actor:
+        query = query.where(col(AuditEvent.actor).contains(actor, autoescape=True))
+    if action:
+        query = query.where(col(AuditEvent.action).startswith(action, autoescape=True))
     query = query.order_by(col(AuditEvent.at).desc()).limit(min(limit, AUDIT_PAGE_MAX))
     return list(session.exec(query))

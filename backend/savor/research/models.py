@@ -95,6 +95,13 @@ class ParticipantCompliance(SQLModel):
         default=None, description="pregnant, postpartum or other, as she says now; null when unsaid"
     )
     program_week: int = Field(description="her program week now, from 1")
+    consent_version: int | None = Field(
+        default=None, description="the consent version she last agreed to"
+    )
+    consent_needed: bool = Field(
+        default=False,
+        description="true while she, still active, has not agreed to the study's current consent",
+    )
     compliance: Compliance
     notifications: str = Field(
         description="ok; failing: her notifications are not reaching her phone; or stopped: "

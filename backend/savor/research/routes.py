@@ -6,16 +6,16 @@ names; every read and every change leaves an audit event.
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Query
 from fastapi.responses import StreamingResponse
 
 from savor.clock import utcnow
 from savor.db import SessionDep
 from savor.deps import SettingsDep
-from savor.errors import AppError
 from savor.phone_time import BoundedTime
 from savor.research import alert_routes, management
 from savor.research import service as research_service
+from savor.research.console import routes as console_routes
 from savor.research.deps import (
     AuditReader,
     CodesWriter,
@@ -38,28 +38,9 @@ from savor.research.models import (
     ProtocolVersionPublic,
     StudyPublic,
 )
+from savor.research.protocol_body import PROTOCOL_BODY, protocol_source
 
 router = APIRouter(prefix="/api/research/v1", tags=["research"])
-MAX_PROTOCOL_BYTES = 256 * 1024
-PROTOCOL_BODY = {
-    "required": True,
-    "content": {
-        "application/yaml": {
-            "schema": {"type": "string"},
-            "example": "study: pilot\nname: Pilot study\ninstruments: [momentary]\n...",
-        }
-    },
-}
-
-
-async def protocol_source(request: Request) -> str:
-    body = await request.body()
-    if len(body) > MAX_PROTOCOL_BYTES:
-        raise AppError(413, "too_large", "A protocol is at most 256 KB of YAML.")
-    try:
-        return body.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise AppError(422, "invalid_protocol", "The protocol must be UTF-8 text.") from exc
 
 
 @router.get("/studies", response_model=list[StudyPublic])
@@ -170,8 +151,9 @@ def delete_participant(
 ) -> None:
     """Delete all of one participant's data, at her request (scope participants:delete)."""
     participant = management.find_participant(session=session, study=access.study, name=pseudonym)
-    management.delete_participant(session=session, participant=participant)
-    audit(session, access, "participants.delete", utcnow(), {"pseudonym": pseudonym})
+    now = utcnow()
+    management.delete_participant(session=session, participant=participant, now=now)
+    audit(session, access, "participants.delete", now, {"pseudonym": pseudonym})
 
 
 @router.get(
@@ -212,10 +194,22 @@ def read_audit(
     session: SessionDep,
     limit: Annotated[int, Query(ge=1, le=management.AUDIT_PAGE_MAX)] = 100,
     before: BoundedTime | None = None,
+    actor: Annotated[
+        str | None, Query(max_length=100, description="only actors containing this")
+    ] = None,
+    action: Annotated[
+        str | None, Query(max_length=64, description="only actions beginning with this")
+    ] = None,
 ) -> list[AuditEventPublic]:
-    """Who read or changed what and when, newest first; page with `before` (scope audit:read)."""
+    """Who read or changed what and when, newest first; page with `before`, filter by `actor`
+    and `action` (scope audit:read)."""
     events = management.audit_events(
-        session=session, study=access.study, limit=limit, before=before
+        session=session,
+        study=access.study,
+        limit=limit,
+        before=before,
+        actor=actor,
+        action=action,
     )
     page = [AuditEventPublic.model_validate(e, from_attributes=True) for e in events]
     audit(session, access, "audit.read", utcnow(), {"rows": len(page)})
@@ -224,3 +218,4 @@ def read_audit(
 
 router.include_router(alert_routes.router)
 router.include_router(export_routes.router)
+router.include_router(console_routes.router)

@@ -6,12 +6,17 @@ enrolls; a later protocol reaches her only after she agrees again. A study may a
 less or protect more at once: a switch that collects or reveals more is on for her only while
 she agreed to it AND the protocol has it on, date shifting while either has it on. Every
 other setting (e.g. `high_rating_threshold`) follows the protocol as it is now.
+
+She agrees to the protocol's consent document, by its version (the protocol's `consent`
+block): a new version asks her to agree again, and until she does her switches stay as they were.
 """
 
 from collections.abc import Mapping
+from functools import lru_cache
+from importlib import resources
 from typing import Protocol
 
-from savor.studies.protocol import Features, ProtocolDocument
+from savor.studies.protocol import Features, ProtocolDocument, StudyConsent, parse_protocol
 
 MORE_REVEALING = ("staff_alerts", "sensitive_use_item", "medication_item", "free_text_to_server")
 PROTECTIVE = ("date_shift_exports",)
@@ -39,3 +44,21 @@ def effective(*, agreed: Mapping[str, bool], features: Features) -> Features:
 
 def features_for(participant: Agreed, document: ProtocolDocument) -> Features:
     return effective(agreed=participant.agreed_features, features=document.features)
+
+
+@lru_cache(maxsize=1)
+def _default_consent() -> StudyConsent:
+    source = resources.files("savor.content").joinpath("protocol.default.yaml").read_text("utf-8")
+    found = parse_protocol(source).consent
+    assert found is not None, "the default protocol carries the consent"
+    return found
+
+
+def consent_of(document: ProtocolDocument) -> StudyConsent:
+    """The study's consent; a protocol written before consent was versioned has the default."""
+    return document.consent or _default_consent()
+
+
+def needs_consent(agreed_version: int | None, document: ProtocolDocument) -> bool:
+    """She has not yet agreed to the consent the study asks for now."""
+    return agreed_version != consent_of(document).version

@@ -79,6 +79,9 @@ class Participant(ParticipantBase, table=True):
         default_factory=dict, sa_column=Column(JSON, nullable=False, server_default="{}")
     )
     agreed_protocol_version: int | None = None
+    # The consent version she last agreed to (her consent_record rows hold each agreement);
+    # none for who joined before consent was versioned, who is asked at her next visit.
+    consent_version: int | None = None
     # What her prompts were last planned from, and the last local day planned then; while the
     # key still matches, the daily run only adds the days that are new (see ema/planning.py).
     plan_key: str | None = Field(default=None, max_length=16)
@@ -127,12 +130,45 @@ class ParticipantPublic(SQLModel):
     # What the app must tell her truthfully, and the rules it applies while offline.
     staff_alerts: bool
     high_rating_threshold: int
+    consent_version: int | None = Field(description="the consent version she last agreed to")
+    consent_needed: bool = Field(
+        description="a newer consent waits for her agreement: the app shows it before anything"
+    )
 
 
 class EnrollRequest(SQLModel):
     code: str = Field(max_length=40, description="the code from the study team, e.g. 7KQ2-M9XD")
     timezone: str = Field(max_length=64, description="IANA time zone, e.g. America/Chicago")
     language: str = Field(default="en", max_length=16)
+    consent_version: int = Field(
+        description="the version of the consent she read and agreed to (see /enroll/consent)"
+    )
+
+
+class ConsentPreviewRequest(SQLModel):
+    code: str = Field(max_length=40, description="the code from the study team, e.g. 7KQ2-M9XD")
+    language: str = Field(default="en", max_length=16)
+
+
+class ConsentView(SQLModel):
+    version: int
+    language: str
+    key_facts: list[str] = Field(description="shown first, on their own")
+    document: str = Field(description="the full text; paragraphs are separated by a blank line")
+    staff_alerts: bool = Field(description="whether a coordinator is alerted on crisis answers")
+    on_deletion: str = Field(description="everything, or keep_until_withdrawal")
+    agreed_version: int | None = Field(default=None, description="the version she agreed to")
+
+
+class ConsentAgreement(SQLModel):
+    version: int = Field(description="the consent version she read and agrees to")
+
+
+class DeletionResult(SQLModel):
+    scope: str = Field(
+        description="everything: all of hers is gone; keep_until_withdrawal: she is withdrawn, "
+        "her sign-in ended, what was collected until then is kept"
+    )
 
 
 class EnrollResponse(SQLModel):
@@ -183,5 +219,39 @@ class ParticipantState(SQLModel, table=True):
     stage: str | None = Field(default=None, max_length=16)
     wake_time: time
     sleep_time: time
+    # Set by a database trigger, for incremental exports (see research/cursor.py).
+    seq: int | None = Field(default=None, sa_type=BigInteger)
+
+
+class ConsentRecord(SQLModel, table=True):
+    """One agreement of hers to one consent version, with the switches it covers; a newer
+    agreement follows it, leaving it as it was. `withdrawn_at` is set when she leaves."""
+
+    __tablename__ = "consent_record"
+    __table_args__ = (Index("ix_consent_record_seq", "seq", "id"),)
+
+    id: uuid.UUID = _uuid_pk()
+    participant_id: uuid.UUID = Field(foreign_key="participant.id", index=True, ondelete="CASCADE")
+    version: int
+    protocol_version: int
+    agreed_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
+    withdrawn_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    features: dict[str, bool] = Field(sa_column=Column(JSON, nullable=False))
+    # What a deletion at her request removes, as the consent she agreed to said.
+    on_deletion: str = Field(max_length=32)
+    # Set by a database trigger, for incremental exports (see research/cursor.py).
+    seq: int | None = Field(default=None, sa_type=BigInteger)
+
+
+class ParticipantDeletion(SQLModel, table=True):
+    """Who was deleted at her request, by pseudonym only, so copies of exports can follow."""
+
+    __tablename__ = "participant_deletion"
+    __table_args__ = (Index("ix_participant_deletion_seq", "seq", "id"),)
+
+    id: uuid.UUID = _uuid_pk()
+    study_id: uuid.UUID = Field(foreign_key="study.id", index=True, ondelete="CASCADE")
+    pseudonym: str = Field(max_length=32)
+    deleted_at: datetime = Field(sa_type=UTCDateTime, nullable=False)
     # Set by a database trigger, for incremental exports (see research/cursor.py).
     seq: int | None = Field(default=None, sa_type=BigInteger)

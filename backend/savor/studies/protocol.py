@@ -152,6 +152,22 @@ class CrisisResource(Frozen):
         return self
 
 
+class StudyConsent(Frozen):
+    """The consent she reads and agrees to: a new `version` asks everyone to agree again.
+
+    `key_facts` come first, on their own, in large type (who sees her answers, whether anyone
+    watches them in real time, that she can stop at any time, what happens to her data when
+    she leaves); the app adds whether staff alerts are on. `document` is the full text, plain
+    paragraphs separated by a blank line. `on_deletion` is what her deletion request removes:
+    `everything`, or `keep_until_withdrawal` (what was collected until she left is kept).
+    """
+
+    version: int = Field(ge=1, le=10_000)
+    key_facts: Annotated[list[Localized], Field(min_length=1, max_length=12)]
+    document: Localized
+    on_deletion: Literal["everything", "keep_until_withdrawal"] = "everything"
+
+
 class ProtocolDocument(Frozen):
     study: str = Field(pattern=SLUG_PATTERN)
     name: str = Field(min_length=1, max_length=200)
@@ -165,6 +181,8 @@ class ProtocolDocument(Frozen):
     features: Features = Features()
     contact: Localized
     crisis_resources: Annotated[list[CrisisResource], Field(min_length=1)]
+    # Absent in protocols written before consent was versioned: the default protocol's applies.
+    consent: StudyConsent | None = None
     # A micro-randomized trial of offers (studies/decision_rules.py); none when left out.
     decisions: Decisions | None = None
 

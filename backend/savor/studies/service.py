@@ -4,26 +4,23 @@ import json
 import re
 import secrets
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from functools import lru_cache
 from importlib import resources
 from typing import Any
 
-from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from savor.errors import AppError
-from savor.studies import codes, consent
+from savor.studies import agreements, codes, consent
 from savor.studies.history import History, State
 from savor.studies.models import (
     EnrollmentCode,
-    EnrollRequest,
     HelpResource,
     HelpView,
     Participant,
     ParticipantPublic,
     ParticipantState,
-    ParticipantToken,
     ParticipantUpdate,
     Protocol,
     Study,
@@ -34,7 +31,6 @@ from savor.studies.validation import (
     validate_timezone,
     validate_waking_window,
 )
-from savor.tokens import PARTICIPANT_PREFIX, new_token
 
 MAX_CODES_PER_BATCH = 1000
 
@@ -83,8 +79,11 @@ def apply_protocol(*, session: Session, source: str, now: datetime) -> tuple[Stu
         study.active_protocol_version = 0
         session.add(study)
         session.flush()  # tables have no ORM relationships, so parents are flushed first
-    elif active_protocol(session=session, study=study).document == data:
-        return study, False
+    else:
+        stored = active_protocol(session=session, study=study).document
+        if stored == data:
+            return study, False
+        _check_consent_version(ProtocolDocument.model_validate(stored), document)
     study.name = document.name
     study.active_protocol_version += 1
     session.add(
@@ -99,6 +98,22 @@ def apply_protocol(*, session: Session, source: str, now: datetime) -> tuple[Stu
     session.commit()
     session.refresh(study)
     return study, True
+
+
+def _check_consent_version(before: ProtocolDocument, after: ProtocolDocument) -> None:
+    """New consent words need a new version, or nobody would be asked to agree to them."""
+    was, now = consent.consent_of(before), consent.consent_of(after)
+    if was != now and now.version <= was.version:
+        problem = (
+            f"the consent changed, so its version must rise above {was.version} "
+            "(everyone still in the study is then asked to agree again)"
+        )
+        raise AppError(
+            422,
+            "consent_version_unchanged",
+            f"The protocol has 1 problem(s): {problem}",
+            fields=[{"field": "consent.version", "message": problem}],
+        )
 
 
 def create_study(*, session: Session, slug: str, name: str, now: datetime) -> Study:
@@ -168,74 +183,6 @@ def code_is_usable(*, session: Session, code: str, pepper: bytes, now: datetime)
     return bool(row) and row.used_on is None and row.expires_at > now
 
 
-def _claim_code(*, session: Session, raw: str, pepper: bytes, now: datetime) -> EnrollmentCode:
-    normalized = codes.normalize_code(raw)
-    if normalized is None:
-        raise AppError(
-            422,
-            "malformed_code",
-            "Codes have 8 letters and numbers, like 7KQ2-M9XD. Please check and try again.",
-            fields=[{"field": "code", "message": "not an enrollment code"}],
-        )
-    row = session.exec(
-        select(EnrollmentCode).where(
-            EnrollmentCode.code_hash == codes.hash_code(normalized, pepper)
-        )
-    ).first()
-    if row is None:
-        raise AppError(
-            404, "unknown_code", "We could not find that code. Please check each letter."
-        )
-    if row.used_on is not None:
-        raise AppError(
-            409, "code_used", "This code was already used. Ask the study team for a new one."
-        )
-    if row.expires_at <= now:
-        raise AppError(
-            410, "code_expired", "This code has expired. Ask the study team for a new one."
-        )
-    # Conditional update: of two phones racing with one code, exactly one wins.
-    claimed = session.execute(
-        update(EnrollmentCode)
-        .where(col(EnrollmentCode.id) == row.id, col(EnrollmentCode.used_on).is_(None))
-        .values(used_on=now.astimezone(UTC).date())
-    )
-    if claimed.rowcount != 1:  # type: ignore[attr-defined]
-        session.rollback()
-        raise AppError(
-            409, "code_used", "This code was already used. Ask the study team for a new one."
-        )
-    return row
-
-
-def enroll(
-    *, session: Session, request: EnrollRequest, pepper: bytes, now: datetime
-) -> tuple[str, Participant]:
-    timezone = validate_timezone(request.timezone)
-    language = normalize_language(request.language)
-    code = _claim_code(session=session, raw=request.code, pepper=pepper, now=now)
-    study = session.get_one(Study, code.study_id)
-    # What the app told her when she joined is what she agreed to: the protocol active now.
-    document = protocol_document(session=session, study=study)
-    participant = Participant(
-        study_id=study.id,
-        timezone=timezone,
-        language=language,
-        enrolled_at=now,
-        agreed_features=consent.agreed_features(document.features),
-        agreed_protocol_version=study.active_protocol_version,
-    )
-    token, token_hash = new_token(PARTICIPANT_PREFIX)
-    session.add(participant)
-    session.add(_state_of(participant, now))
-    session.add(
-        ParticipantToken(participant_id=participant.id, token_hash=token_hash, created_at=now)
-    )
-    session.commit()
-    session.refresh(participant)
-    return token, participant
-
-
 def participant_public(*, session: Session, participant: Participant) -> ParticipantPublic:
     study = session.get_one(Study, participant.study_id)
     document = protocol_document(session=session, study=study)
@@ -255,6 +202,10 @@ def participant_public(*, session: Session, participant: Participant) -> Partici
         and any(r.kind == "practice_reminder" for r in document.decisions.rules),
         staff_alerts=features.staff_alerts,
         high_rating_threshold=features.high_rating_threshold,
+        consent_version=participant.consent_version,
+        # Who has left is not asked again.
+        consent_needed=participant.withdrawn_at is None
+        and consent.needs_consent(participant.consent_version, document),
     )
 
 
@@ -263,7 +214,7 @@ def participant_public(*, session: Session, participant: Participant) -> Partici
 TRACKED = ("timezone", "stage", "wake_time", "sleep_time")
 
 
-def _state_of(participant: Participant, now: datetime) -> ParticipantState:
+def state_of(participant: Participant, now: datetime) -> ParticipantState:
     return ParticipantState(
         participant_id=participant.id,
         at=now,
@@ -295,7 +246,7 @@ def update_participant(
     participant.sqlmodel_update(values)
     session.add(participant)
     if [getattr(participant, name) for name in TRACKED] != before:
-        session.add(_state_of(participant, now))
+        session.add(state_of(participant, now))
     session.commit()
     session.refresh(participant)
     return participant
@@ -306,6 +257,7 @@ def withdraw(*, session: Session, participant: Participant, now: datetime) -> Pa
     if participant.withdrawn_at is None:
         participant.withdrawn_at = now
         session.add(participant)
+        agreements.mark_withdrawn(session=session, participant=participant, now=now)
         session.commit()
         session.refresh(participant)
     return participant

@@ -1,11 +1,13 @@
 // Joining the study: a code (typed, or from a /?code=… link), her language and waking hours,
-// and in plain words what the study sees. No name, email or phone is asked.
+// and in plain words what the study sees; then the study's consent (views/consent.js), and she
+// joins by agreeing to that version. No name, email or phone is asked.
 
 import * as api from "../api.js";
 import { kv } from "../db.js";
 import { $, html, render } from "../html.js";
 import { language } from "../i18n.js";
 import * as outbox from "../outbox.js";
+import { panel } from "./consent.js";
 
 let draft = null;
 
@@ -68,7 +70,15 @@ function readForm(root) {
   };
 }
 
-async function join(root, ctx) {
+function showError(root, ctx, failure) {
+  const code = ERRORS.includes(failure.code) ? failure.code : "other";
+  $("#code-error", root).textContent = ctx.t(`enroll.error.${code}`);
+  $("#code", root).focus();
+  $("button[type=submit]", root).disabled = false;
+}
+
+// The code's study's consent, read before joining; the code is not used up by reading it.
+async function readConsent(root, ctx) {
   const values = readForm(root);
   const error = $("#code-error", root);
   if (!values.code) {
@@ -76,29 +86,64 @@ async function join(root, ctx) {
     $("#code", root).focus();
     return;
   }
-  const button = $("button[type=submit]", root);
-  button.disabled = true;
+  $("button[type=submit]", root).disabled = true;
   error.textContent = "";
+  draft = values;
   try {
-    const timezone = Intl.DateTimeFormat().resolvedOptions().timeZone;
-    const joined = await api.enroll({ code: values.code, timezone, language: values.language });
-    await api.setToken(joined.token);
-    await kv.set("lang", values.language);
-    ctx.app.me = joined.participant;
-    draft = null;
-    history.replaceState(null, "", "/#/");
-    await outbox.save(
-      api.writes.updateMe({ wake_time: values.wake, sleep_time: values.sleep }),
-      "settings",
-    );
-    navigator.storage?.persist?.().catch(() => null);
-    await ctx.setLanguage(values.language);
+    const consent = await api.enrollConsent({ code: values.code, language: values.language });
+    showConsent(root, ctx, values, consent);
   } catch (failure) {
-    const code = ERRORS.includes(failure.code) ? failure.code : "other";
-    error.textContent = ctx.t(`enroll.error.${code}`);
-    $("#code", root).focus();
-    button.disabled = false;
+    showError(root, ctx, failure);
   }
+}
+
+function showConsent(root, ctx, values, consent, note = "") {
+  const { t } = ctx;
+  render(
+    root,
+    panel(t, consent, {
+      title: t("consent.title"),
+      intro: note,
+      agree: t("consent.agree_join"),
+      back: t("consent.back"),
+    }),
+  );
+  $("h1", root).focus();
+  $("#consent-back", root).addEventListener("click", () => enroll(root, ctx));
+  $("#consent-agree", root).addEventListener("click", async (event) => {
+    event.target.disabled = true;
+    try {
+      await join(ctx, values, consent.version);
+    } catch (failure) {
+      if (failure.code === "consent_outdated") {
+        const newer = await api.enrollConsent({ code: values.code, language: values.language });
+        return showConsent(root, ctx, values, newer, t("consent.changed"));
+      }
+      enroll(root, ctx);
+      showError(root, ctx, failure);
+    }
+  });
+}
+
+async function join(ctx, values, consentVersion) {
+  const timezone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+  const joined = await api.enroll({
+    code: values.code,
+    timezone,
+    language: values.language,
+    consent_version: consentVersion,
+  });
+  await api.setToken(joined.token);
+  await kv.set("lang", values.language);
+  ctx.app.me = joined.participant;
+  draft = null;
+  history.replaceState(null, "", "/#/");
+  await outbox.save(
+    api.writes.updateMe({ wake_time: values.wake, sleep_time: values.sleep }),
+    "settings",
+  );
+  navigator.storage?.persist?.().catch(() => null);
+  await ctx.setLanguage(values.language);
 }
 
 export default function enroll(root, ctx) {
@@ -107,7 +152,7 @@ export default function enroll(root, ctx) {
   render(root, form(ctx.t, values));
   $("#enroll", root).addEventListener("submit", (event) => {
     event.preventDefault();
-    join(root, ctx);
+    readConsent(root, ctx);
   });
   for (const radio of root.querySelectorAll("input[name=language]")) {
     radio.addEventListener("change", () => {

@@ -1,46 +1,17 @@
-// The optional app PIN: stored only as a salted PBKDF2 hash in IndexedDB, and the lock screen.
+// The lock screen: her PIN opens the vault (js/vault.js), which holds the key to her journal.
 
-import { kv, wipe } from "../db.js";
+import { wipe } from "../db.js";
 import { $, html, render } from "../html.js";
+import * as vault from "../vault.js";
 
-const ITERATIONS = 150_000;
 let failures = 0;
 let waitUntil = 0;
-
-const b64 = (bytes) => btoa(String.fromCharCode(...new Uint8Array(bytes)));
-const unb64 = (text) => Uint8Array.from(atob(text), (c) => c.charCodeAt(0));
-
-async function derive(pin, salt, iterations) {
-  const key = await crypto.subtle.importKey("raw", new TextEncoder().encode(pin), "PBKDF2", false, [
-    "deriveBits",
-  ]);
-  return b64(
-    await crypto.subtle.deriveBits({ name: "PBKDF2", hash: "SHA-256", salt, iterations }, key, 256),
-  );
-}
-
-export async function setPin(pin) {
-  const salt = crypto.getRandomValues(new Uint8Array(16));
-  await kv.set("pin", {
-    salt: b64(salt),
-    hash: await derive(pin, salt, ITERATIONS),
-    iterations: ITERATIONS,
-  });
-}
-
-export async function checkPin(pin) {
-  const stored = await kv.get("pin");
-  return (
-    Boolean(stored) && (await derive(pin, unb64(stored.salt), stored.iterations)) === stored.hash
-  );
-}
-
-export const clearPin = () => kv.remove("pin");
 
 export const validPin = (pin) => /^\d{4,8}$/.test(pin);
 
 // Everything this app keeps on the phone, gone: notes, PIN, queue, caches, the study token.
 export async function resetPhone() {
+  vault.lock();
   await wipe();
   for (const name of await caches.keys()) await caches.delete(name);
   location.replace("/");
@@ -65,7 +36,7 @@ export default function lockScreen(root, ctx) {
     event.preventDefault();
     const error = $("#pin-error", root);
     if (Date.now() < waitUntil) return (error.textContent = t("lock.wait"));
-    if (await checkPin($("#pin", root).value)) {
+    if (await vault.unlock($("#pin", root).value)) {
       failures = 0;
       ctx.app.locked = false;
       return ctx.show();

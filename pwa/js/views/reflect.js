@@ -1,8 +1,10 @@
-// A private journal: stored in IndexedDB on this phone only, never sent, deleted in one tap.
+// A private journal: on this phone only, never sent, deleted in one tap. Each entry is sealed
+// by the vault (js/vault.js) before it is stored: IndexedDB holds only its id and ciphertext.
 
 import * as db from "../db.js";
 import { $, html, render } from "../html.js";
 import { formatDate, formatTime } from "../i18n.js";
+import * as vault from "../vault.js";
 
 const FIELDS = ["feeling", "baby", "other"];
 
@@ -34,20 +36,28 @@ function page(t, notes) {
     }</section>`;
 }
 
+// Her entries, opened with the key in memory; one that cannot be opened is left out.
+async function openAll() {
+  const opened = [];
+  for (const record of await db.all("journal")) {
+    if (!record.sealed) continue; // sealed by the vault as soon as it has a key
+    const note = await vault.open(record.sealed).catch(() => null);
+    if (note) opened.push({ ...note, id: record.id });
+  }
+  return opened;
+}
+
 export default async function reflect(root, ctx) {
   const { t } = ctx;
-  const notes = (await db.all("journal")).sort((a, b) => b.created_at.localeCompare(a.created_at));
+  const notes = (await openAll()).sort((a, b) => b.created_at.localeCompare(a.created_at));
   render(root, page(t, notes));
   $("#journal", root).addEventListener("submit", async (event) => {
     event.preventDefault();
     const data = new FormData(event.target);
     const note = Object.fromEntries(FIELDS.map((f) => [f, String(data.get(f) ?? "").trim()]));
     if (!FIELDS.some((f) => note[f])) return $("#j-feeling", root).focus();
-    await db.put("journal", {
-      id: crypto.randomUUID(),
-      created_at: new Date().toISOString(),
-      ...note,
-    });
+    const sealed = await vault.seal({ created_at: new Date().toISOString(), ...note });
+    await db.put("journal", { id: crypto.randomUUID(), sealed });
     ctx.status(t("reflect.saved"));
     await reflect(root, ctx);
     $("#notes", root).focus();

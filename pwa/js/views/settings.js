@@ -6,7 +6,8 @@ import { kv } from "../db.js";
 import { $, html, render } from "../html.js";
 import { formatDate, language } from "../i18n.js";
 import * as outbox from "../outbox.js";
-import { clearPin, checkPin, resetPhone, setPin, validPin } from "./lock.js";
+import * as vault from "../vault.js";
+import { resetPhone, validPin } from "./lock.js";
 import * as notify from "./notify.js";
 
 const hhmm = (time, fallback) => (time ? time.slice(0, 5) : fallback);
@@ -43,21 +44,28 @@ function pinSection(t, hasPin, lockAfter) {
     (n) =>
       html`<option value="${n}" ${n === lockAfter ? html`selected` : ""}>${t("common.minutes", { n })}</option>`,
   );
+  const field = (id, label) => html`<div class="field"><label for="${id}">${t(label)}</label>
+    <input id="${id}" type="password" inputmode="numeric" autocomplete="off" aria-describedby="pin-msg"></div>`;
   return html`<section class="card" aria-labelledby="pin-title"><h2 id="pin-title">${t("settings.pin_title")}</h2>
     <p>${t(hasPin ? "settings.pin_on" : "settings.pin_explain")}</p>
+    <p><strong id="pin-warning">${t("settings.pin_warning")}</strong></p>
     <form id="pin-form" novalidate>
-      <div class="field"><label for="pin-new">${t(hasPin ? "settings.pin_current" : "settings.pin_new")}</label>
-        <input id="pin-new" type="password" inputmode="numeric" autocomplete="off" aria-describedby="pin-msg"></div>
-      ${
-        hasPin
-          ? ""
-          : html`<div class="field"><label for="pin-again">${t("settings.pin_again")}</label>
-        <input id="pin-again" type="password" inputmode="numeric" autocomplete="off"></div>`
-      }
+      ${hasPin ? field("pin-current", "settings.pin_current") : ""}
+      ${field("pin-new", hasPin ? "settings.pin_new_optional" : "settings.pin_new")}
+      ${field("pin-again", "settings.pin_again")}
       <p class="error" id="pin-msg" role="alert"></p>
-      <button class="button secondary" type="submit">${t(hasPin ? "settings.pin_remove" : "settings.pin_set")}</button>
+      <div class="actions">
+        <button class="button secondary" type="submit" value="set">${t(hasPin ? "settings.pin_change" : "settings.pin_set")}</button>
+        ${hasPin ? html`<button class="button secondary" type="submit" value="remove" id="pin-remove">${t("settings.pin_remove")}</button>` : ""}
+      </div>
     </form>
     <div class="field"><label for="lock-after">${t("settings.lock_after")}</label><select id="lock-after">${minutes}</select></div></section>`;
+}
+
+function myDataSection(t) {
+  return html`<section class="card" aria-labelledby="mydata-title"><h2 id="mydata-title">${t("settings.mydata_title")}</h2>
+    <p>${t("settings.mydata_explain")}</p>
+    <p><a class="button secondary" href="#/mydata">${t("settings.mydata_open")}</a></p></section>`;
 }
 
 function sharedSection(t, me) {
@@ -106,7 +114,7 @@ export default async function settings(root, ctx) {
     root,
     html`<h1 tabindex="-1">${t("settings.title")}</h1>
     ${languageSection(t)}${hoursSection(t, me)}${notify.section(t)}${pinSection(t, ctx.app.hasPin, lockAfter)}
-    ${sharedSection(t, me)}${waitingSection(t, pending, kept)}${leaveSection(t, me)}
+    ${sharedSection(t, me)}${myDataSection(t)}${waitingSection(t, pending, kept)}${leaveSection(t, me)}
     <section class="card" aria-labelledby="wipe"><h2 id="wipe">${t("settings.wipe_title")}</h2><p>${t("settings.wipe_explain")}</p>
       <button type="button" class="button secondary" id="wipe-start">${t("settings.wipe")}</button></section>`,
   );
@@ -134,7 +142,7 @@ function wire(root, ctx, me) {
   });
   $("#pin-form", root).addEventListener("submit", (event) => {
     event.preventDefault();
-    changePin(root, ctx);
+    changePin(root, ctx, event.submitter?.value ?? "set");
   });
   $("#lock-after", root).addEventListener("change", async (event) => {
     await kv.set("lockAfterMin", Number(event.target.value));
@@ -154,22 +162,28 @@ function wire(root, ctx, me) {
   });
 }
 
-async function changePin(root, ctx) {
+// Setting, changing or removing the PIN seals her notes again under the new key (vault.js).
+async function changePin(root, ctx, action) {
   const { t } = ctx;
   const message = $("#pin-msg", root);
   const pin = $("#pin-new", root).value;
-  if (ctx.app.hasPin) {
-    if (!(await checkPin(pin))) return (message.textContent = t("lock.wrong"));
-    await clearPin();
+  const current = $("#pin-current", root)?.value;
+  if (action === "remove") {
+    if (!(await vault.removePin(current))) return (message.textContent = t("lock.wrong"));
     ctx.app.hasPin = false;
     ctx.status(t("settings.pin_removed"));
   } else {
     if (!validPin(pin)) return (message.textContent = t("settings.pin_rule"));
     if (pin !== $("#pin-again", root).value)
       return (message.textContent = t("settings.pin_mismatch"));
-    await setPin(pin);
-    ctx.app.hasPin = true;
-    ctx.status(t("settings.pin_saved"));
+    if (ctx.app.hasPin) {
+      if (!(await vault.changePin(current, pin))) return (message.textContent = t("lock.wrong"));
+      ctx.status(t("settings.pin_changed"));
+    } else {
+      await vault.setPin(pin);
+      ctx.app.hasPin = true;
+      ctx.status(t("settings.pin_saved"));
+    }
   }
   await settings(root, ctx);
   $("#pin-title", root).focus?.();

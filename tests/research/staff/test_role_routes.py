@@ -120,6 +120,37 @@ TABLE: list[tuple[str, str, str, object, tuple[int, int, int, int]]] = [
         None,
         (403, 403, 403, 204),  # the colleague's token: only an admin revokes another's
     ),
+    ("GET", "/studies/{slug}/today", "/studies/pilot/today", None, (200, 200, 403, 403)),
+    ("GET", "/studies/{slug}/roster", "/studies/pilot/roster", None, (200, 200, 403, 403)),
+    (
+        "GET",
+        "/studies/{slug}/participants/{pseudonym}",
+        "/studies/pilot/participants/PAAAAAAAAAA",
+        None,
+        (404, 404, 403, 403),  # allowed to read; nobody by that name: 404
+    ),
+    (
+        "GET",
+        "/studies/{slug}/compliance/trends",
+        "/studies/pilot/compliance/trends",
+        None,
+        (200, 200, 403, 403),
+    ),
+    ("GET", "/studies/{slug}/protocol", "/studies/pilot/protocol", None, (200,) * 4),
+    (
+        "POST",
+        "/studies/{slug}/protocol/check",
+        "/studies/pilot/protocol/check",
+        PROTOCOL,
+        (403, 403, 403, 200),
+    ),
+    (
+        "GET",
+        "/studies/{slug}/exports/last",
+        "/studies/pilot/exports/last",
+        None,
+        (200, 403, 200, 403),
+    ),
     ("POST", "/session", "/session", SIGN_IN, (200,) * 4),
     ("GET", "/session", "/session", None, (200,) * 4),
     ("DELETE", "/session", "/session", None, (204,) * 4),

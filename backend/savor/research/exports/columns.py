@@ -372,6 +372,40 @@ PARTICIPANT_STATES: Columns = [
     ),
 ]
 
+CONSENTS: Columns = [
+    C("pseudonym", "who agreed"),
+    C("consent_ref", "K + keyed hash: one agreement; a later agreement is a new row"),
+    C("version", "the consent version she read and agreed to", "integer"),
+    C("protocol_version", "the protocol version in force when she agreed", "integer"),
+    *_times("agreed_at", "withdrawn_at", main="agreed_at"),
+    C("timezone", "her time zone in force at agreed_at, used for the _local columns"),
+    C(
+        "features",
+        "the switches this agreement turned on for her: staff_alerts, sensitive_use_item, "
+        "medication_item, free_text_to_server, date_shift_exports",
+        "list",
+        missing="none",
+    ),
+    C(
+        "on_deletion",
+        "what a deletion at her request removes under this agreement",
+        labels={
+            "everything": "all her rows",
+            "keep_until_withdrawal": "her sign-in; what was collected until she left stays",
+        },
+    ),
+]
+
+DELETIONS: Columns = [
+    C("pseudonym", "deleted at her request: remove every row under this pseudonym from copies"),
+    C(
+        "deleted_at",
+        "when, UTC",
+        "datetime",
+        missing="the study shifts dates: the moment is not given",
+    ),
+]
+
 SCORES: Columns = [
     C("pseudonym", "whose answers were scored"),
     C("response_ref", "R + keyed hash: joins responses.response_ref"),
@@ -544,6 +578,8 @@ DATASETS: dict[str, Columns] = {
     "participants": PARTICIPANTS,
     "offers": OFFERS,
     "participant_states": PARTICIPANT_STATES,
+    "consents": CONSENTS,
+    "deletions": DELETIONS,
     "decisions": DECISIONS,
     "scores": SCORES,
 }

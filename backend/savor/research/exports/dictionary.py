@@ -39,6 +39,8 @@ PRIMARY_KEYS = {
     "participants": ["pseudonym"],
     "offers": ["offer_ref"],
     "participant_states": ["state_ref"],
+    "consents": ["consent_ref"],
+    "deletions": ["pseudonym"],
     "decisions": ["decision_ref"],
     "scores": ["response_ref", "scale"],
 }

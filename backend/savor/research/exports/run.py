@@ -17,12 +17,25 @@ from savor.ema.decisions.models import Decision
 from savor.ema.models import Offer, Prompt, Response
 from savor.practices.models import PracticeSession
 from savor.research import service as research_service
-from savor.research.exports import answer_rows, decision_rows, fhir_scores, score_rows, sources
+from savor.research.exports import (
+    answer_rows,
+    consent_rows,
+    decision_rows,
+    fhir_scores,
+    score_rows,
+    sources,
+)
 from savor.research.exports.fhir import bundle_chunks
 from savor.research.exports.service import ExportRequest, Plan, plan_export
 from savor.research.exports.writers import Page, as_groups, csv_chunks, ndjson_chunks, row_count
 from savor.research.models import ResearchToken
-from savor.studies.models import Participant, ParticipantState, Study
+from savor.studies.models import (
+    ConsentRecord,
+    Participant,
+    ParticipantDeletion,
+    ParticipantState,
+    Study,
+)
 
 TABLES: dict[str, Any] = {
     "responses": Response,
@@ -31,6 +44,8 @@ TABLES: dict[str, Any] = {
     "participants": Participant,
     "participant_states": ParticipantState,
     "offers": Offer,
+    "consents": ConsentRecord,
+    "deletions": ParticipantDeletion,
     "decisions": Decision,
     "scores": Response,  # counted as the scored answer sets, one row per scale each
 }
@@ -40,6 +55,8 @@ SOURCES = {
     "participants": sources.participants,
     "participant_states": sources.participant_states,
     "offers": sources.offers,
+    "consents": consent_rows.consents,
+    "deletions": consent_rows.deletions,
     "decisions": decision_rows.decisions,
     "scores": score_rows.scores,
 }
@@ -101,9 +118,12 @@ def count_records(*, session: Session, plan: Plan) -> int:
     """How many source records the window holds (responses, not items): a progress total."""
     table = TABLES[plan.request.dataset]
     query = select(func.count()).select_from(table)
-    if table is not Participant:
-        query = query.join(Participant, col(Participant.id) == table.participant_id)
-    query = query.where(Participant.study_id == plan.window.study_id)
+    if table is ParticipantDeletion:  # her participant row is gone
+        query = query.where(ParticipantDeletion.study_id == plan.window.study_id)
+    else:
+        if table is not Participant:
+            query = query.join(Participant, col(Participant.id) == table.participant_id)
+        query = query.where(Participant.study_id == plan.window.study_id)
     if plan.request.dataset == "scores":
         query = query.where(col(Response.instrument_id).in_(score_rows.questionnaire_ids()))
     window = (col(table.seq) >= plan.window.since) & (col(table.seq) < plan.until)

@@ -26,6 +26,8 @@ Dataset = Literal[
     "participants",
     "participant_states",
     "offers",
+    "consents",
+    "deletions",
     "decisions",
     "scores",
 ]
