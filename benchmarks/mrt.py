@@ -1,15 +1,17 @@
 """A micro-randomized trial through the real service, analysed as its data dictionary says.
 
 Synthetic mothers join a study whose protocol has a `decisions` block, check in three times
-a day for weeks on a simulated clock, and answer the follow-up prompt the server schedules
-after each decision point. Their craving at the follow-up is lower by a known amount when a
-practice was offered. The `decisions` dataset is then pulled through the research API and the
-excursion effect of an offer is estimated by weighted and centered least squares (Boruvka et
-al. 2018) with statsmodels: its 95 % interval should cover the truth, and the option
-frequencies should match the protocol's probabilities. Everything runs in one process (the
-app under Starlette's TestClient, SQLite in a temporary directory in memory). Her behaviour is
-seeded and the study secret fixed, but her id is new at each enrollment and is part of every
-draw's seed, so the draws, and with them the figures, move a little from run to run.
+a day for weeks on a simulated clock, get two random-time probes a day (planned by the
+service's planner and decided by its ticker job at their time), and answer the follow-up
+prompt the server schedules after each decision point. Their craving at the follow-up is
+lower by a known amount when a practice was offered. The `decisions` dataset is then pulled
+through the research API and the excursion effect of an offer is estimated by weighted and
+centered least squares (Boruvka et al. 2018) with statsmodels: its 95 % interval should cover
+the truth, and the option frequencies should match the protocol's probabilities. Everything
+runs in one process (the app under Starlette's TestClient, SQLite in a temporary directory in
+memory). Her behaviour is seeded and the study secret fixed, but her id is new at each
+enrollment and is part of every draw's seed, so the draws, and with them the figures, move a
+little from run to run.
 
     .venv/bin/python -m benchmarks.mrt [--participants 200] [--days 28] [--seed 7]
 """
@@ -35,6 +37,7 @@ import savor.clock
 from savor import migrate
 from savor.config import Settings
 from savor.db import make_engine
+from savor.ema import planning as ema_planning
 from savor.practices.shipped import default_catalog
 from savor.research import service as research_service
 from savor.research.access import ALL_BUT_FREE_TEXT
@@ -60,6 +63,12 @@ decisions:
       strata:
         - {id: moderate, min_rating: 7, probabilities: {breathing: 0.3, savoring: 0.2, none: 0.5}}
         - {id: high, min_rating: 8, probabilities: {breathing: 0.4, savoring: 0.3, none: 0.3}}
+    - id: day_probe
+      kind: probe
+      per_day: 2
+      spacing_minutes: 120
+      open_minutes: 45
+      probabilities: {breathing: 0.3, savoring: 0.2, none: 0.5}
   availability:
     min_minutes_between_offers: 60
     max_offers_per_day: 4
@@ -127,8 +136,13 @@ def _rating(value: float) -> int:
 
 
 class Simulation:
-    def __init__(self, client: Any, rng: random.Random, trial: Trial, set_now: Callable) -> None:
+    def __init__(
+        self, client: Any, rng: random.Random, trial: Trial, set_now: Callable, engine: Any
+    ) -> None:
         self.client, self.rng, self.trial, self.set_now = client, rng, trial, set_now
+        self.engine = engine
+        self.mothers: dict[uuid.UUID, Mother] = {}
+        self.probes_seen: set[uuid.UUID] = set()
         self.events: list[tuple[datetime, int, str, Mother, dict]] = []
         self.seq = 0
         practices = default_catalog().practices
@@ -198,6 +212,59 @@ class Simulation:
         self.trial.follow_ups_answered += 1
         self._check_in(when, her, self._craving(when, her), prompt_id=due[0]["id"])
 
+    def plan(self, when: datetime, her: None) -> None:
+        """The ticker's planning, once a day: her probes of the next day, each an event."""
+        from sqlmodel import Session, col, select
+
+        from savor.ema.decisions.probes import PROBE_KIND
+        from savor.ema.models import Prompt
+
+        with Session(self.engine) as session:
+            study = studies_service.get_study(session=session, slug=SLUG)
+            assert study is not None
+            document = studies_service.protocol_document(session=session, study=study)
+            ema_planning.plan_study(session=session, study=study, document=document, now=when)
+            waiting = session.exec(
+                select(Prompt.id, Prompt.participant_id, Prompt.scheduled_at)
+                .where(Prompt.kind == PROBE_KIND, Prompt.status == "scheduled")
+                .where(col(Prompt.scheduled_at) > when)
+            ).all()
+        for probe_id, who, at in waiting:
+            if probe_id not in self.probes_seen and who in self.mothers:
+                self.probes_seen.add(probe_id)
+                self.at(at, "probe", self.mothers[who], probe_id=probe_id)
+
+    def probe(self, when: datetime, her: Mother, probe_id: uuid.UUID) -> None:
+        """The ticker decides every probe due; her phone then shows an offer, or nothing."""
+        from sqlmodel import Session, select
+
+        from savor.ema.decisions import probe_decide, probes
+        from savor.ema.decisions.models import Decision
+        from savor.ema.models import Prompt
+
+        with Session(self.engine) as session:
+            probe_decide.decide_due(session=session, now=when)
+            prompt = session.get(Prompt, probe_id)
+            decision = session.exec(
+                select(Decision).where(Decision.point == probes.point(probe_id))
+            ).first()
+            offered = prompt is not None and prompt.kind == probes.OFFER_KIND
+            followed = decision is not None and decision.follow_up_prompt_id is not None
+        if offered:
+            her.offers.append(when)
+            if self.rng.random() < ACCEPTS_OFFER:
+                self.trial.requests += 2
+                offer = self.client.get(
+                    f"/api/v1/prompts/{probe_id}/offer", headers=her.headers
+                ).json()
+                self._post(f"/api/v1/prompts/{probe_id}/opened", her, {})
+                started = when + timedelta(minutes=2)
+                variant = self.practices[offer["practice_id"]].variants[0]
+                ends = started + timedelta(seconds=variant.duration_s)
+                self.at(ends, "practised", her, offer=offer, started=started)
+        if followed and self.rng.random() < ANSWERS_FOLLOW_UP:
+            self.at(when + timedelta(minutes=self.rng.uniform(32, 115)), "follow_up", her)
+
     def practised(self, when: datetime, her: Mother, offer: dict, started: datetime) -> None:
         practice = self.practices[offer["practice_id"]]
         variant = practice.variants[0]
@@ -227,6 +294,18 @@ def _moments(rng: random.Random, days: int) -> Iterator[tuple[int, datetime]]:
             minute = rng.uniform(low * 60, high * 60)
             local = datetime.combine(date, datetime.min.time(), zone) + timedelta(minutes=minute)
             yield day, local.astimezone(UTC)
+
+
+def _newest(engine: Any, known: dict) -> uuid.UUID:
+    """The participant just enrolled: the one id of the study not known yet."""
+    from sqlmodel import Session, select
+
+    from savor.studies.models import Participant
+
+    with Session(engine) as session:
+        ids = set(session.exec(select(Participant.id)).all())
+    [new] = ids - set(known)
+    return new
 
 
 def simulate(data_dir: Path, participants: int, days: int, seed: int) -> tuple[list[dict], Trial]:
@@ -269,7 +348,7 @@ def simulate(data_dir: Path, participants: int, days: int, seed: int) -> tuple[l
             token = research_service.create_research_token(
                 session=session, study=study, scopes=ALL_BUT_FREE_TEXT, label="bench", now=START
             )
-        simulation = Simulation(client, rng, trial, set_now)
+        simulation = Simulation(client, rng, trial, set_now, engine)
         for n, code in enumerate(codes):
             enrolled = client.post(
                 "/api/v1/enroll",
@@ -277,8 +356,11 @@ def simulate(data_dir: Path, participants: int, days: int, seed: int) -> tuple[l
             )
             headers = {"Authorization": f"Bearer {enrolled.json()['token']}"}
             her = Mother(n, headers, baseline=rng.gauss(5.8, 0.8))
+            simulation.mothers[_newest(engine, simulation.mothers)] = her
             for day, when in _moments(rng, days):
                 simulation.at(when, "moment", her, day=day)
+        for day in range(days):  # the planner runs each morning before she wakes
+            simulation.at(START + timedelta(days=day, minutes=1), "plan", None)
         simulation.run()
         set_now(START + timedelta(days=days + 1))
         pulled = client.get(
@@ -305,8 +387,8 @@ class Estimate:
 
 def wcls(rows: list[dict], outcome: str = "outcome_C1") -> Estimate:
     """The causal excursion effect of an offer on `outcome`, by weighted and centered least
-    squares: Y ~ 1 + rating + day + (A - p~), weights (p~/p)^A ((1-p~)/(1-p))^(1-A), standard
-    errors robust to clustering by participant."""
+    squares: Y ~ 1 + rating + probe + day + (A - p~), weights (p~/p)^A ((1-p~)/(1-p))^(1-A),
+    standard errors robust to clustering by participant."""
     import numpy as np
     import pandas as pd
     import statsmodels.api as sm
@@ -320,7 +402,9 @@ def wcls(rows: list[dict], outcome: str = "outcome_C1") -> Estimate:
     design = pd.DataFrame(
         {
             "intercept": 1.0,
-            "rating": used["rating"].astype(float),
+            # A probe has no rating: its own intercept instead (0 on the rating then).
+            "rating": used["rating"].astype(float).fillna(0.0),
+            "probe": (used["point_kind"] == "probe").astype(float),
             "day": used["day_in_study"].astype(float),
             "offer_centered": a - centering,
         }
@@ -356,13 +440,15 @@ def observed_scale_truth(latent: list[float], seed: int) -> float:
 
 
 def recovered_probabilities(rows: list[dict]) -> list[dict]:
-    """Per stratum: each option's declared probability, its share of the draws, and the
-    chi-square p-value of the counts against the declared probabilities."""
+    """Per stratum (or probe rule): each option's declared probability, its share of the
+    draws, and the chi-square p-value of the counts against the declared probabilities."""
     from scipy.stats import chi2
 
     found = []
-    for stratum in sorted({r["stratum"] for r in rows if r["available"]}):
-        drawn = [r for r in rows if r["available"] and r["stratum"] == stratum]
+    # A probe rule has no strata: its points are a group of their own, named by the rule.
+    group = {id(r): r["stratum"] or r["rule"] for r in rows}
+    for stratum in sorted({group[id(r)] for r in rows if r["available"]}):
+        drawn = [r for r in rows if r["available"] and group[id(r)] == stratum]
         options = [k.removeprefix("p_") for k in drawn[0] if k.startswith("p_") and k != "p_offer"]
         declared = {o: drawn[0][f"p_{o}"] for o in options}
         counts = {o: sum(r["option"] == o for r in drawn) for o in options}

@@ -32,6 +32,8 @@ def scheduled_jobs(app: FastAPI, send: Sender | None = None) -> list[Job]:
     sender = send or notify_jobs.make_sender(app.state.settings, app.state.vapid_keys)
     return [
         prune_enroll_failures,
+        # A probe's decision is committed before the dispatcher can push its offer.
+        *ema_jobs.build_decision_jobs(engine=app.state.engine),
         *notify_jobs.build_jobs(engine=app.state.engine, send=sender, seen=app.state.seen_devices),
         *ema_jobs.build_jobs(engine=app.state.engine),
         *research_webhook.build_jobs(

@@ -148,6 +148,8 @@ export const instrument = (id, mode = "kept") =>
   read(`/instruments/${encodeURIComponent(id)}`, mode);
 // A check-in just sent to her must be there when she opens the app from the notification.
 export const prompts = (mode = "fresh") => read("/prompts", mode);
+// The practice a trial's notification offers: its push names none, so the server is asked.
+export const probeOffer = (id) => read(`/prompts/${encodeURIComponent(id)}/offer`, "network");
 export const summary = () => read("/me/summary", "network");
 // The study's crisis resources and contact: nothing about her, and needed most when offline.
 export const help = (mode = "kept") => read("/help", mode);

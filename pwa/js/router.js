@@ -6,6 +6,7 @@ const ROUTES = [
   [/^practices$/, "practices"],
   [/^practice\/([A-Za-z0-9_-]+)$/, "player"],
   [/^checkin$/, "checkin"],
+  [/^offer\/([A-Za-z0-9_-]+)$/, "offer"],
   [/^checkin\/([A-Za-z0-9_-]+)$/, "checkin"],
   [/^questionnaire\/([A-Za-z0-9_-]+)$/, "questionnaire"],
   [/^trends$/, "trends"],

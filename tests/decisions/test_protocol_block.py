@@ -91,14 +91,26 @@ def test_her_own_request_for_help_is_never_randomized():
     assert "'hard_moment' is her own request for help" in _problems(source)
 
 
-def test_probes_are_refused_until_they_run():
+def test_a_practice_reminder_rule_reads_back():
     source = _changed(
         "      kind: checkin\n      instruments: [momentary]\n      items: [N1]",
-        "      kind: probe\n      items: [N1]",
+        "      kind: practice_reminder\n      open_minutes: 30\n      items: [N1]",
     )
-    assert "'probe' decision points are declared but not run yet; use kind: checkin" in _problems(
-        source
+    decisions = checked_protocol(source).decisions
+    assert decisions is not None
+    [rule] = [r for r in decisions.timed_rules() if r.kind == "practice_reminder"]
+    assert (rule.id, rule.open_minutes) == ("moderate_only", 30)
+
+
+def test_a_probe_rule_reads_back_with_its_times_a_day():
+    source = _changed(
+        "      kind: checkin\n      instruments: [momentary]\n      items: [N1]",
+        "      kind: probe\n      per_day: 3\n      spacing_minutes: 90\n      items: [N1]",
     )
+    decisions = checked_protocol(source).decisions
+    assert decisions is not None
+    [probe] = decisions.probe_rules()
+    assert (probe.id, probe.per_day, probe.spacing_minutes) == ("moderate_only", 3, 90)
 
 
 def test_a_stratum_is_named_in_its_problem():

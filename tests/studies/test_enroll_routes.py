@@ -138,6 +138,7 @@ def test_participant_table_has_no_identifying_columns():
         "seq",  # change position for incremental exports (research/cursor.py)
         "plan_key",  # a digest of her zone, hours and protocol (ema/planning.py)
         "planned_through",
+        "practice_reminder_time",  # her daily practice reminder, if she set one
     }
 
 

@@ -9,6 +9,7 @@ from sqlmodel import Session
 from savor.ema import planning as ema_planning
 from savor.ema import prompts as ema_prompts
 from savor.ema import wave_reminders
+from savor.ema.decisions import probe_decide
 from savor.jobs import Job, in_own_lane
 from savor.studies import service as studies_service
 
@@ -36,3 +37,13 @@ def build_jobs(*, engine: Engine) -> list[Job]:
         last_planned[:] = [now]
 
     return [expire, plan_ahead]
+
+
+def build_decision_jobs(*, engine: Engine) -> list[Job]:
+    """Her probes decided as their times come, before the dispatcher may push an offer."""
+
+    def decide_probes(now: datetime) -> None:
+        with Session(engine) as session:
+            probe_decide.decide_due(session=session, now=now)
+
+    return [decide_probes]

@@ -20,6 +20,7 @@ from sqlalchemy import bindparam, or_, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
+from savor.ema.decisions import probes
 from savor.ema.decisions.follow_up import SCHEDULE_ID as FOLLOW_UP_SCHEDULE
 from savor.ema.models import Prompt
 from savor.ema.prompt_rows import NewPrompts
@@ -49,6 +50,7 @@ class Her(Protocol):
     stage: str | None
     plan_key: str | None
     planned_through: date | None
+    practice_reminder_time: time | None
 
 
 # Within a batch she is known by her position, so keys hash as ints and not as UUIDs.
@@ -62,6 +64,7 @@ _HER = (
     Participant.stage,
     Participant.plan_key,
     Participant.planned_through,
+    Participant.practice_reminder_time,
 )
 _TABLE = Prompt.__table__  # type: ignore[attr-defined]
 _PEOPLE = Participant.__table__  # type: ignore[attr-defined]
@@ -98,6 +101,7 @@ def plan_key(her: Her, *, protocol_version: int) -> str:
             her.wake_time.isoformat(),
             her.sleep_time.isoformat(),
             f"{her.enrolled_at.timestamp():.6f}",
+            her.practice_reminder_time.isoformat() if her.practice_reminder_time else "",
         )
     )
     return hashlib.blake2b(text.encode(), digest_size=8).hexdigest()
@@ -124,6 +128,17 @@ def _her_plans(
             sleep=her.sleep_time,
             program_day=(day - first_day).days + 1,
             seed=seed,
+        ):
+            if plan.scheduled_at > now:
+                yield plan
+        for plan in probes.plan_probes(
+            document.decisions,
+            local_date=day,
+            tz=her.timezone,
+            wake=her.wake_time,
+            sleep=her.sleep_time,
+            seed=seed,
+            reminder=her.practice_reminder_time,
         ):
             if plan.scheduled_at > now:
                 yield plan

@@ -15,6 +15,7 @@ from sqlmodel import Session
 
 from savor.bulk import BulkInsert, copy_text
 from savor.ema import registry
+from savor.ema.decisions import probes
 from savor.ema.models import Prompt
 from savor.ema.schedule import PlannedPrompt
 from savor.ema.waves import WAVE_KIND
@@ -59,6 +60,15 @@ class NewPrompts:
             instrument = registry.current(schedule.instrument)
             registry.register(session=session, instrument=instrument)
             self.schedules[schedule.id] = (schedule.kind, instrument.id, str(instrument.version))
+        # A trial's probe times are planned with her prompts (ema/decisions/probes.py).
+        if document.decisions is not None:
+            instrument = registry.current(document.decisions.proximal_outcome.instrument)
+            for rule in document.decisions.timed_rules():
+                self.schedules[probes.schedule_id(rule.id)] = (
+                    probes.PROBE_KIND,
+                    instrument.id,
+                    str(instrument.version),
+                )
         for wave in document.waves:
             instrument = registry.current(wave.instrument)
             registry.register(session=session, instrument=instrument)

@@ -7,6 +7,7 @@ from datetime import datetime
 from sqlalchemy import and_, or_, update
 from sqlmodel import Session, col, select
 
+from savor.ema.decisions.probes import HIDDEN_KINDS  # probes and offers are no check-in
 from savor.ema.models import Prompt
 from savor.errors import AppError
 from savor.studies.models import Participant
@@ -39,6 +40,7 @@ def open_prompts(*, session: Session, participant: Participant, now: datetime) -
             .where(col(Prompt.status).in_(LIVE_STATUSES))
             .where(Prompt.scheduled_at <= now)
             .where(Prompt.expires_at > now)
+            .where(col(Prompt.kind).not_in(HIDDEN_KINDS))
             .order_by(col(Prompt.scheduled_at))
         )
     )
@@ -50,6 +52,7 @@ def upcoming(*, session: Session, participant: Participant, now: datetime) -> Se
         .where(Prompt.participant_id == participant.id)
         .where(Prompt.status == "scheduled")
         .where(Prompt.scheduled_at > now)
+        .where(col(Prompt.kind).not_in(HIDDEN_KINDS))  # her probe times stay a surprise
         .order_by(col(Prompt.scheduled_at))
     ).all()
 

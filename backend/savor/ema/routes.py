@@ -10,6 +10,8 @@ from savor.ema import checkins as ema_checkins
 from savor.ema import prompts as ema_prompts
 from savor.ema import registry
 from savor.ema import service as ema_service
+from savor.ema.decisions import probe_decide
+from savor.ema.decisions.checkin import OFFER_RULE_PREFIX
 from savor.ema.models import (
     OfferDecision,
     OfferPublic,
@@ -93,6 +95,25 @@ def create_prompt_opening(
     prompt = ema_prompts.her_prompt(session=session, participant=participant, prompt_id=prompt_id)
     prompt = ema_prompts.mark_opened(session=session, prompt=prompt, now=utcnow())
     return _prompt_view(prompt, participant, features)
+
+
+@router.get("/prompts/{prompt_id}/offer")
+def read_probe_offer(
+    prompt_id: uuid.UUID, participant: CurrentParticipant, session: SessionDep
+) -> dict:
+    """The practice a notification of hers offers (its push names none): a random-time
+    probe's offer, opened from the notification."""
+    prompt = ema_prompts.her_prompt(session=session, participant=participant, prompt_id=prompt_id)
+    decision = probe_decide.offer_of(session, prompt)
+    if decision is None or decision.practice_id is None:
+        raise ema_prompts.unknown_prompt()
+    return {
+        "prompt_id": prompt.id,
+        "practice_id": decision.practice_id,
+        "rule": OFFER_RULE_PREFIX + decision.rule,
+        "open": ema_prompts.is_open(prompt, now=utcnow()),
+        "expires_at": prompt.expires_at,
+    }
 
 
 @router.post("/responses", response_model=ResponsePublic, status_code=201)

@@ -105,6 +105,31 @@ def _random_offsets(rng: random.Random, *, minutes: int, per_day: int, spacing: 
     return offsets
 
 
+def random_times(
+    *,
+    key: str,
+    local_date: date,
+    tz: str,
+    wake: time,
+    sleep: time,
+    per_day: int,
+    spacing: int,
+    seed: bytes,
+) -> list[datetime]:
+    """`per_day` times inside her waking window, placed as a random schedule's prompts are:
+    the same for the same seed and key, spaced in real minutes, so DST never breaks them."""
+    start, end = _window(local_date, tz, wake, sleep)
+    if end <= start:
+        return []
+    offsets = _random_offsets(
+        _rng(seed, key, local_date),
+        minutes=int((end - start).total_seconds()) // 60,
+        per_day=per_day,
+        spacing=spacing,
+    )
+    return [start + timedelta(minutes=offset) for offset in offsets]
+
+
 def _fixed_times(
     schedule: Schedule, *, local_date: date, zone: ZoneInfo, wake: time, sleep: time
 ) -> list[tuple[int, datetime]]:

@@ -9,6 +9,7 @@ from savor.ema import answers as ema_answers
 from savor.ema import planning as ema_planning
 from savor.ema import prompts as ema_prompts
 from savor.ema.compliance import Compliance, PromptFate, compliance
+from savor.ema.decisions.probes import HIDDEN_KINDS
 from savor.ema.instruments import default_instruments
 from savor.ema.models import Prompt, Response, ResponseItem
 from savor.ema.waves import WAVE_KIND
@@ -76,11 +77,12 @@ def stop_for(*, session: Session, participant: Participant, now: datetime) -> No
 
 def _fates(session: Session, participant_ids: list) -> dict:
     # Check-in compliance: a questionnaire wave is an outcome measure with its own status in
-    # the prompts export (completed or missed), not one of the check-ins counted here.
+    # the prompts export (completed or missed), not one of the check-ins counted here; nor is
+    # a trial's probe or offer (an offer unanswered is no missed check-in).
     rows = session.exec(
         select(Prompt)
         .where(col(Prompt.participant_id).in_(participant_ids))
-        .where(col(Prompt.kind) != WAVE_KIND)
+        .where(col(Prompt.kind).not_in((WAVE_KIND, *HIDDEN_KINDS)))
     ).all()
     by_participant: dict = {pid: [] for pid in participant_ids}
     for row in rows:

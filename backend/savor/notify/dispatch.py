@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy import bindparam, delete, or_, update
 from sqlmodel import Session, col, select
 
+from savor.ema.decisions.probes import OFFER_KIND, PROBE_KIND
 from savor.ema.models import Prompt
 from savor.ema.waves import WAVE_KIND
 from savor.notify import fanout
@@ -110,8 +111,11 @@ def claim_due(*, session: Session, worker: str, now: datetime) -> list[Prompt]:
 
 
 def _due(now: datetime) -> Any:
+    # A probe is pushed only once decided, as an offer (ema/decisions/probe_decide.py).
     return or_(
-        (col(Prompt.status) == "scheduled") & (col(Prompt.scheduled_at) <= now),
+        (col(Prompt.status) == "scheduled")
+        & (col(Prompt.scheduled_at) <= now)
+        & (col(Prompt.kind) != PROBE_KIND),
         (col(Prompt.status) == "sending") & (col(Prompt.claimed_at) < now - STALE_CLAIM),
     )
 
@@ -142,12 +146,20 @@ def _messages(session: Session, prompts: list[Prompt], kind: str) -> list[Messag
             device.id,
             {"endpoint": device.endpoint, "keys": {"p256dh": device.p256dh, "auth": device.auth}},
             neutral_payload(
-                kind, str(prompt.id), language[prompt.participant_id], prompt.expires_at
+                _kind_of(prompt, kind),
+                str(prompt.id),
+                language[prompt.participant_id],
+                prompt.expires_at,
             ),
         )
         for prompt in prompts
         for device in devices[prompt.participant_id]
     ]
+
+
+def _kind_of(prompt: Prompt, kind: str) -> str:
+    """An offer drawn at a probe has its own words, and its reminder says the same."""
+    return OFFER_KIND if prompt.kind == OFFER_KIND else kind
 
 
 def _note_devices(

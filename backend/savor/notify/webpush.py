@@ -32,6 +32,8 @@ MAX_REASON_CHARS = 200
 
 NEUTRAL_TEXT = {
     "prompt": {"en": "Time for a short check-in", "es": "Es hora de un breve registro"},
+    # An offer drawn at a random-time probe: no practice named, opens it in the app.
+    "offer": {"en": "A few quiet minutes for you", "es": "Unos minutos de calma para ti"},
     "reminder": {
         "en": "A short check-in is still open",
         "es": "Tienes un breve registro pendiente",
@@ -61,6 +63,8 @@ def neutral_payload(
     lang = "es" if language.lower().startswith("es") else "en"
     body = NEUTRAL_TEXT[kind][lang]
     payload = {"type": kind, "prompt_id": prompt_id, "title": "Savor", "body": body}
+    if kind == "offer":
+        payload["url"] = f"/#/offer/{prompt_id}"
     if expires_at is not None:
         payload["expires_at"] = expires_at.astimezone(UTC).isoformat().replace("+00:00", "Z")
     return payload

@@ -16,9 +16,8 @@ IdText = Field(pattern=r"^[a-z0-9_]{1,24}$")
 # Probabilities are written as decimals; their sum may be off by rounding, never by more.
 SUM_TOLERANCE = 1e-6
 RuleKind = Literal["checkin", "probe", "practice_reminder"]
-# Random-time probes and practice reminders are part of the block's shape, but nothing fires
-# them yet: a protocol using them is refused rather than silently running without them.
-RUNNING_KINDS = ("checkin",)
+# Decision points at a time of her day, each a prompt the ticker decides (ema/decisions).
+TIMED_KINDS = ("probe", "practice_reminder")
 ASKED_FOR_HELP = "hard_moment"
 
 
@@ -42,8 +41,11 @@ class DecisionRule(Frozen):
     """What makes a decision point, and how it is randomized.
 
     - checkin: a check-in of one of `instruments` with any of `items` at or above `threshold`;
-    - probe (`per_day` random times inside her waking hours) and practice_reminder: not run
-      yet, refused.
+    - probe: `per_day` random times inside her waking hours, at least `spacing_minutes`
+      apart, planned like random prompts; an offer drawn there is a neutral notification
+      that stays open `open_minutes`;
+    - practice_reminder: each day at the practice reminder time she set in the app (none
+      while she has not set one), decided and offered as a probe is.
     """
 
     id: str = IdText
@@ -52,16 +54,13 @@ class DecisionRule(Frozen):
     items: list[str] = Field(default_factory=lambda: ["C1", "S1"])
     threshold: int = Field(default=7, ge=0, le=10)
     per_day: int = Field(default=2, ge=1, le=12)
+    spacing_minutes: int = Field(default=60, ge=0, le=12 * 60)
+    open_minutes: int = Field(default=60, ge=5, le=12 * 60)
     probabilities: dict[str, float] | None = None
     strata: list[Stratum] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _one_way_to_randomize(self) -> "DecisionRule":
-        if self.kind not in RUNNING_KINDS:
-            raise ValueError(
-                f"'{self.kind}' decision points are declared but not run yet; "
-                f"use kind: {' or '.join(RUNNING_KINDS)}"
-            )
         if (self.probabilities is None) == (not self.strata):
             raise ValueError("give either 'probabilities' or 'strata', not both and not neither")
         if ASKED_FOR_HELP in self.instruments:
@@ -154,6 +153,13 @@ class Decisions(Frozen):
 
     def practice_of(self, option_id: str) -> str | None:
         return next((o.practice for o in self.options if o.id == option_id), None)
+
+    def probe_rules(self) -> list[DecisionRule]:
+        return [r for r in self.rules if r.kind == "probe"]
+
+    def timed_rules(self) -> list[DecisionRule]:
+        """Rules whose decision points are times of her day (planned as prompts)."""
+        return [r for r in self.rules if r.kind in TIMED_KINDS]
 
     def instruments_randomized(self) -> set[str]:
         """The check-ins whose offers the trial draws (no fixed offer is made on them)."""

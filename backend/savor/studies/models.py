@@ -86,6 +86,9 @@ class Participant(ParticipantBase, table=True):
     # key still matches, the daily run only adds the days that are new (see ema/planning.py).
     plan_key: str | None = Field(default=None, max_length=16)
     planned_through: date | None = None
+    # Her daily practice reminder, on her wall clock in her zone; a trial's practice_reminder
+    # rule makes it a decision point (ema/decisions/probes.py). None until she sets one.
+    practice_reminder_time: time | None = None
     # Set by a database trigger, for incremental exports (see research/cursor.py).
     seq: int | None = Field(default=None, sa_type=BigInteger)
 
@@ -121,6 +124,9 @@ class ParticipantPublic(SQLModel):
     enrolled_at: datetime
     status: Literal["active", "withdrawn"]
     withdrawn_at: datetime | None
+    practice_reminder_time: LocalTime | None = None
+    # Whether the study's trial makes her practice reminder time a decision point.
+    practice_reminders: bool = False
     # What the app must tell her truthfully, and the rules it applies while offline.
     staff_alerts: bool
     high_rating_threshold: int
@@ -176,6 +182,8 @@ class ParticipantUpdate(SQLModel):
     wake_time: LocalTime | None = None
     sleep_time: LocalTime | None = None
     stage: Stage | None = None
+    # Null clears it: no reminder.
+    practice_reminder_time: LocalTime | None = None
 
 
 class HelpResource(SQLModel):

@@ -197,6 +197,9 @@ def participant_public(*, session: Session, participant: Participant) -> Partici
         enrolled_at=participant.enrolled_at,
         status="withdrawn" if participant.withdrawn_at else "active",
         withdrawn_at=participant.withdrawn_at,
+        practice_reminder_time=participant.practice_reminder_time,
+        practice_reminders=document.decisions is not None
+        and any(r.kind == "practice_reminder" for r in document.decisions.rules),
         staff_alerts=features.staff_alerts,
         high_rating_threshold=features.high_rating_threshold,
         consent_version=participant.consent_version,

@@ -27,7 +27,16 @@ function hoursSection(t, me) {
     <p class="hint">${t("enroll.hours_hint")}</p>
     <div class="field"><label for="wake">${t("enroll.wake")}</label><input id="wake" type="time" value="${hhmm(me?.wake_time, "07:00")}"></div>
     <div class="field"><label for="sleep">${t("enroll.sleep")}</label><input id="sleep" type="time" value="${hhmm(me?.sleep_time, "22:00")}"></div>
+    ${me?.practice_reminders ? reminderField(t, me) : ""}
     <button class="button" type="submit">${t("settings.save_hours")}</button></form>`;
+}
+
+// Only in a study whose trial makes her reminder time a decision point: the time is hers, and
+// on some days (drawn by the trial) a gentle reminder comes then.
+function reminderField(t, me) {
+  return html`<div class="field"><label for="reminder">${t("settings.reminder")}</label>
+    <p class="hint" id="reminder-hint">${t("settings.reminder_hint")}</p>
+    <input id="reminder" type="time" aria-describedby="reminder-hint" value="${hhmm(me?.practice_reminder_time, "")}"></div>`;
 }
 
 function pinSection(t, hasPin, lockAfter) {
@@ -127,6 +136,8 @@ function wire(root, ctx, me) {
     event.preventDefault();
     if (!active) return;
     const changes = { wake_time: $("#wake", root).value, sleep_time: $("#sleep", root).value };
+    const reminder = $("#reminder", root);
+    if (reminder) changes.practice_reminder_time = reminder.value || null;
     ctx.saved(await outbox.save(api.writes.updateMe(changes), "settings"));
   });
   $("#pin-form", root).addEventListener("submit", (event) => {

@@ -97,6 +97,9 @@ KINDS = {
     "end_of_day": "the end-of-day diary",
     "follow_up": "a decision point's follow-up, in its proximal window (decisions dataset)",
     "wave": "a questionnaire wave (baseline, week 4...): expired means missed",
+    "probe": "a trial's random-time probe or practice reminder, never shown: cancelled once "
+    "it drew no offer (decisions dataset)",
+    "offer": "a trial's offer at a probe or practice reminder: its notification, no check-in",
 }
 
 PARTICIPANTS: Columns = [
@@ -448,7 +451,15 @@ DECISIONS: Columns = [
     C("pseudonym", "whose decision point"),
     C("decision_ref", "D + keyed hash: one decision point"),
     C("rule", "the protocol's decision rule that made it (decisions.rules)"),
-    C("point_kind", "what made it", labels={"checkin": "a check-in rating at the threshold"}),
+    C(
+        "point_kind",
+        "what made it",
+        labels={
+            "checkin": "a check-in rating at the threshold",
+            "probe": "a random time inside her waking hours",
+            "reminder": "the daily practice reminder time she set (a practice_reminder rule)",
+        },
+    ),
     *_times("decided_at", main="decided_at"),
     C("timezone", "her time zone in force at decided_at, used for the _local columns"),
     C("local_date", "her calendar day at decided_at", "date"),
@@ -464,6 +475,7 @@ DECISIONS: Columns = [
         "the highest rating of the rule's items that made it",
         "integer",
         unit="0-10 rating",
+        missing="a random-time probe has no rating",
     ),
     C("stratum", "the stratum whose probabilities applied", missing="the rule has no strata"),
     C("available", "randomized: no availability condition held", "boolean"),
@@ -494,11 +506,22 @@ DECISIONS: Columns = [
         missing=NOT_RANDOMIZED,
     ),
     C("practice_id", "the practice offered", missing="none was offered"),
-    C("offer_ref", "the offer made; joins offers.offer_ref", missing="none was offered"),
+    C(
+        "offer_ref",
+        "the offer made; joins offers.offer_ref (a probe's offer is its notification: "
+        "joins prompts.prompt_ref)",
+        missing="none was offered",
+    ),
     C(
         "offer_outcome",
-        "what she did with the offer",
-        labels={"offered": "shown, no answer yet", "accepted": "", "declined": ""},
+        "what she did with the offer (a probe's: what her phone reported of its notification)",
+        labels={
+            "offered": "shown, no answer yet",
+            "accepted": "",
+            "declined": "",
+            "shown": "a probe's notification was shown, not yet tapped",
+            "expired": "a probe's notification closed unopened",
+        },
         missing="none was offered",
     ),
     C(

@@ -15,14 +15,19 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
+from savor.ema.decisions import probes
 from savor.ema.decisions.checkin import OFFER_RULE_PREFIX
 from savor.ema.decisions.models import Decision
-from savor.ema.models import Offer, Response, ResponseItem
+from savor.ema.decisions.probe_decide import POINT_KINDS
+from savor.ema.models import Offer, Prompt, Response, ResponseItem
 from savor.practices import progress
 from savor.practices.models import PracticeSession
 from savor.research.exports.sources import CLOCK_SKEW, ExportWindow, Records, _study_pages, times
 from savor.studies.decision_rules import Decisions
 from savor.studies.models import Participant
+
+# Decision points whose offer is a notification (a prompt of kind offer), not a check-in's.
+PROMPTED = tuple(POINT_KINDS.values())
 
 
 def decisions(session: Session, window: ExportWindow) -> Iterator[Records]:
@@ -53,6 +58,11 @@ class _Page:
                 .where(col(Offer.response_id).in_(responses))
                 .where(col(Offer.rule).startswith(OFFER_RULE_PREFIX))
             )
+        }
+        # A probe's offer is its notification, a prompt of kind offer (ema/decisions/probes.py).
+        notified = [probes.prompt_of(d.point) for d in page if d.kind in PROMPTED and d.practice_id]
+        self.notifications = {
+            p.id: p for p in session.exec(select(Prompt).where(col(Prompt.id).in_(notified)))
         }
         start = min((d.decided_at for d in page), default=None)
         end = max((d.window_end for d in page), default=None)
@@ -129,6 +139,8 @@ class _Page:
 
     def _offer(self, d: Decision) -> dict[str, Any]:
         offer = self.offers.get(d.response_id) if d.practice_id else None
+        if d.kind in PROMPTED and d.practice_id:
+            offer = self._probe_offer(d)
         if offer is None:
             return dict.fromkeys(
                 (
@@ -151,12 +163,35 @@ class _Page:
             None,
         )
         return {
-            "offer_ref": self.window.anonymizer.ref("O", offer.id),
+            "offer_ref": self.window.anonymizer.ref("Q" if d.kind in PROMPTED else "O", offer.id),
             "offer_outcome": offer.outcome,
             "practice_started": begun is not None,
             "practice_completed": begun is not None and begun.completed,
             "session_ref": self.window.anonymizer.ref("S", begun.id) if begun else None,
         }
+
+    def _probe_offer(self, d: Decision) -> Offer | None:
+        """A probe's offer as her phone reported its notification, read as an offer."""
+        prompt = self.notifications.get(probes.prompt_of(d.point))
+        if prompt is None:
+            return None
+        if prompt.opened_at is not None:
+            outcome = "accepted"
+        elif prompt.dismissed_at is not None:
+            outcome = "declined"
+        elif prompt.status == "expired":
+            outcome = "expired"
+        else:
+            outcome = "shown" if prompt.shown_at is not None else "offered"
+        return Offer(
+            id=prompt.id,
+            participant_id=d.participant_id,
+            response_id=uuid.UUID(int=0),  # a probe answers nothing; never read
+            rule=OFFER_RULE_PREFIX + d.rule,
+            practice_id=d.practice_id,
+            outcome=outcome,
+            offered_at=d.decided_at,
+        )
 
     def _outcome(
         self, d: Decision, trial: Decisions | None, zone: str, weeks: int
