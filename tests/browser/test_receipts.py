@@ -112,20 +112,31 @@ def test_receipts_sent_offline_reach_the_server_exactly_once_when_back_online(
     assert prompt(live_server, prompt_id).delivered_at is not None
 
 
+def _pushed_but_never_shown(
+    server: LiveServer, context: BrowserContext, phone: Page, prompt_id, expires_at: str
+) -> None:
+    """Push it with no page open: the worker reports it delivered, once, and shows nothing."""
+    worker = Worker(context, server.url)
+    phone.close()
+    worker.push(prompt_id, expires_at=expires_at)
+    wait_for(lambda: prompt(server, prompt_id).delivered_at is not None, worker.page)
+    worker.page.wait_for_timeout(1500)
+    assert prompt(server, prompt_id).shown_at is None
+    assert receipts_sent(server, prompt_id) == 1
+
+
+def _utc_text(moment) -> str:
+    return moment.isoformat().replace("+00:00", "Z")
+
+
 def test_a_push_arriving_after_its_prompt_closed_shows_nothing_and_says_it_arrived(
     live_server: LiveServer, phone_context: BrowserContext, phone
 ):
     phone_context.grant_permissions(["notifications"], origin=live_server.url)
     enroll(phone, live_server)
     prompt_id = live_server.open_prompt()
-    worker = Worker(phone_context, live_server.url)
-    phone.close()
-    closed = (utcnow() - timedelta(minutes=5)).isoformat().replace("+00:00", "Z")
-    worker.push(prompt_id, expires_at=closed)
-    wait_for(lambda: prompt(live_server, prompt_id).delivered_at is not None, worker.page)
-    worker.page.wait_for_timeout(1500)
-    assert prompt(live_server, prompt_id).shown_at is None
-    assert receipts_sent(live_server, prompt_id) == 1
+    closed = _utc_text(utcnow() - timedelta(minutes=5))
+    _pushed_but_never_shown(live_server, phone_context, phone, prompt_id, closed)
 
 
 def test_a_push_for_a_prompt_she_already_answered_elsewhere_shows_nothing(
@@ -139,14 +150,8 @@ def test_a_push_for_a_prompt_she_already_answered_elsewhere_shows_nothing(
         answered.status, answered.completed_at = "completed", utcnow()
         session.add(answered)
         session.commit()
-    worker = Worker(phone_context, live_server.url)
-    phone.close()
-    open_until = (utcnow() + timedelta(minutes=30)).isoformat().replace("+00:00", "Z")
-    worker.push(prompt_id, expires_at=open_until)
-    wait_for(lambda: prompt(live_server, prompt_id).delivered_at is not None, worker.page)
-    worker.page.wait_for_timeout(1500)
-    assert prompt(live_server, prompt_id).shown_at is None
-    assert receipts_sent(live_server, prompt_id) == 1
+    open_until = _utc_text(utcnow() + timedelta(minutes=30))
+    _pushed_but_never_shown(live_server, phone_context, phone, prompt_id, open_until)
 
 
 # Chromium has no way to tap or swipe a notification from a test: the worker is handed the same
@@ -160,16 +165,23 @@ NOTIFICATION_EVENT = """async ([id, type]) => {
 }"""
 
 
+def _handed(server: LiveServer, context: BrowserContext, phone: Page, event: str):
+    """Her prompt after the worker was handed `event` for its notification."""
+    context.grant_permissions(["notifications"], origin=server.url)
+    enroll(phone, server)
+    prompt_id = server.open_prompt()
+    [worker] = context.service_workers
+    worker.evaluate(NOTIFICATION_EVENT, [str(prompt_id), event])
+    reported = "dismissed_at" if event == "notificationclose" else "clicked_at"
+    wait_for(lambda: getattr(prompt(server, prompt_id), reported) is not None, phone)
+    return prompt(server, prompt_id)
+
+
 def test_swiping_a_notification_away_is_reported_dismissed(
     live_server: LiveServer, phone_context: BrowserContext, phone
 ):
-    phone_context.grant_permissions(["notifications"], origin=live_server.url)
-    enroll(phone, live_server)
-    prompt_id = live_server.open_prompt()
-    [worker] = phone_context.service_workers
-    worker.evaluate(NOTIFICATION_EVENT, [str(prompt_id), "notificationclose"])
-    wait_for(lambda: prompt(live_server, prompt_id).dismissed_at is not None, phone)
-    assert prompt(live_server, prompt_id).clicked_at is None
+    stored = _handed(live_server, phone_context, phone, "notificationclose")
+    assert stored.dismissed_at is not None and stored.clicked_at is None
 
 
 def test_tapping_a_notification_is_reported_clicked(
@@ -177,10 +189,5 @@ def test_tapping_a_notification_is_reported_clicked(
 ):
     # (Opening the check-in after the tap needs the tap's own permission to focus a window,
     # which a handed-over event does not carry.)
-    phone_context.grant_permissions(["notifications"], origin=live_server.url)
-    enroll(phone, live_server)
-    prompt_id = live_server.open_prompt()
-    [worker] = phone_context.service_workers
-    worker.evaluate(NOTIFICATION_EVENT, [str(prompt_id), "notificationclick"])
-    wait_for(lambda: prompt(live_server, prompt_id).clicked_at is not None, phone)
-    assert prompt(live_server, prompt_id).dismissed_at is None
+    stored = _handed(live_server, phone_context, phone, "notificationclick")
+    assert stored.clicked_at is not None and stored.dismissed_at is None
