@@ -8,6 +8,7 @@ def test_the_ticker_runs_each_domains_jobs_in_order(client):
     jobs = scheduled_jobs(client.app)
     assert [job.__name__ for job in jobs] == [
         "prune_enroll_failures",
+        "decide_probes",  # a probe's decision is committed before its offer can be pushed
         "send_due",
         "note_seen_devices",
         "expire",

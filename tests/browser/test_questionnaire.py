@@ -79,6 +79,7 @@ def test_a_phq9_over_two_sittings_the_second_offline_is_scored_once(
     expect(phone.locator("#q-progress")).to_have_text("Page 2 of 4")
     for item in (4, 5, 6):
         answer(phone, item, "Several days")
+    expect(phone.locator("[data-kept='6']")).to_have_count(1)  # her sixth answer is stored
     phone.close()
 
     # Second sitting, offline, in a new tab: she is back on page 2 with her answers.

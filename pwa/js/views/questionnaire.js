@@ -159,11 +159,21 @@ export default async function questionnaire(root, ctx, route) {
     $("#q-send", root).hidden = n !== pages.length - 1;
   }
 
-  async function keep() {
+  // One write at a time, in order: sealing is asynchronous, and an earlier draft finishing
+  // last would overwrite her latest answer. `data-kept` says how many answers are stored.
+  let keeping = Promise.resolve();
+  function keep() {
     const answers = form.answers();
     Object.assign(draft, { page, answers });
-    await drafts.write(prompt.id, draft);
+    const snapshot = { ...draft, answers: [...answers] };
+    keeping = keeping
+      .then(() => drafts.write(prompt.id, snapshot))
+      .then(() => {
+        formEl.dataset.kept = String(snapshot.answers.length);
+      })
+      .catch(() => null);
     if (crisisReached(instrument, answers)) crisisHelp($("#q-crisis", root), ctx);
+    return keeping;
   }
 
   formEl.addEventListener("change", keep);
