@@ -10,13 +10,12 @@ from typer.testing import CliRunner
 from savor.cli import app
 from savor.ema.instruments import parse_instrument
 from savor.ema.redcap_import import DictionaryError, import_dictionary
-
-DICTIONARY = Path(__file__).parent / "data" / "redcap_dictionary.csv"
+from tests.ema.redcap_fixture import DICTIONARY
 
 
 @pytest.fixture
 def imported():
-    return import_dictionary(DICTIONARY.read_text("utf-8"))
+    return import_dictionary(DICTIONARY)
 
 
 def items(imported) -> dict[str, dict]:
@@ -97,7 +96,7 @@ def test_what_could_not_be_carried_over_is_listed(imported) -> None:
 
 
 def test_another_form_is_imported_when_named() -> None:
-    weight = import_dictionary(DICTIONARY.read_text("utf-8"), form="baseline_info")
+    weight = import_dictionary(DICTIONARY, form="baseline_info")
 
     assert [i["id"] for i in weight.instrument["items"]] == ["weight"]
 
@@ -109,9 +108,11 @@ def test_a_file_that_is_not_a_dictionary_is_refused() -> None:
 
 def test_the_command_writes_yaml_and_lists_the_rest(tmp_path: Path) -> None:
     out = tmp_path / "wellbeing_check.yaml"
+    dictionary = tmp_path / "Wellbeing_DataDictionary.csv"
+    dictionary.write_text(DICTIONARY, "utf-8")
 
     result = CliRunner().invoke(
-        app, ["instrument", "import", str(DICTIONARY), "--output", str(out)]
+        app, ["instrument", "import", str(dictionary), "--output", str(out)]
     )
 
     assert result.exit_code == 0, result.output
