@@ -57,6 +57,7 @@ def _fail_many(session, person, times: int, start: datetime) -> None:
                 body=body,
                 client="c",
                 limiter=limiter,
+                pepper=b"a server secret of the tests, long enough",
                 now=start + timedelta(hours=n),
             )
 

@@ -14,6 +14,7 @@ from tests.factories import make_study
 from tests.research.staff.helpers import BASE, PASSWORD, RFC_SECRET, add_staff, sign_in
 
 FROZEN = datetime.fromtimestamp(1111111109, UTC)
+PEPPER = b"a server secret of the tests, long enough"
 
 
 def _limiter() -> FailureLimiter:
@@ -25,7 +26,12 @@ def test_sign_in_with_the_app_code_at_a_frozen_clock(session):
     person.account.totp_secret = RFC_SECRET
     body = SignIn(email=person.email, password=PASSWORD, totp_code="081804")
     opened = sessions.sign_in(
-        session=session, body=body, client="198.51.100.7", limiter=_limiter(), now=FROZEN
+        session=session,
+        body=body,
+        client="198.51.100.7",
+        limiter=_limiter(),
+        pepper=PEPPER,
+        now=FROZEN,
     )
     assert opened.row.two_factor
     assert opened.cookie.startswith("svs_") and opened.row.token_hash != opened.cookie
@@ -36,7 +42,9 @@ def test_the_code_of_another_moment_is_refused(session):
     person.account.totp_secret = RFC_SECRET
     body = SignIn(email=person.email, password=PASSWORD, totp_code="287082")  # T=59's code
     with pytest.raises(AppError) as refused:
-        sessions.sign_in(session=session, body=body, client="c", limiter=_limiter(), now=FROZEN)
+        sessions.sign_in(
+            session=session, body=body, client="c", limiter=_limiter(), pepper=PEPPER, now=FROZEN
+        )
     assert refused.value.code == "invalid_code"
 
 
@@ -44,10 +52,14 @@ def test_a_code_opens_one_session_only(session):
     person = add_staff(session, make_study(session), StaffRole.INVESTIGATOR)
     person.account.totp_secret = RFC_SECRET
     body = SignIn(email=person.email, password=PASSWORD, totp_code="081804")
-    sessions.sign_in(session=session, body=body, client="c", limiter=_limiter(), now=FROZEN)
+    sessions.sign_in(
+        session=session, body=body, client="c", limiter=_limiter(), pepper=PEPPER, now=FROZEN
+    )
     session.commit()
     with pytest.raises(AppError) as refused:
-        sessions.sign_in(session=session, body=body, client="c", limiter=_limiter(), now=FROZEN)
+        sessions.sign_in(
+            session=session, body=body, client="c", limiter=_limiter(), pepper=PEPPER, now=FROZEN
+        )
     assert refused.value.code == "invalid_code"
     assert "each code works once" in refused.value.message
 
@@ -57,23 +69,31 @@ def test_a_code_older_than_the_last_used_one_is_refused(session):
     person.account.totp_secret = RFC_SECRET
     later = totp.code_at(RFC_SECRET, FROZEN + timedelta(seconds=30))
     body = SignIn(email=person.email, password=PASSWORD, totp_code=later)
-    sessions.sign_in(session=session, body=body, client="c", limiter=_limiter(), now=FROZEN)
+    sessions.sign_in(
+        session=session, body=body, client="c", limiter=_limiter(), pepper=PEPPER, now=FROZEN
+    )
     session.commit()
     earlier = body.model_copy(update={"totp_code": "081804"})
     with pytest.raises(AppError):
-        sessions.sign_in(session=session, body=earlier, client="c", limiter=_limiter(), now=FROZEN)
+        sessions.sign_in(
+            session=session, body=earlier, client="c", limiter=_limiter(), pepper=PEPPER, now=FROZEN
+        )
 
 
 def test_the_next_code_opens_a_second_session(session):
     person = add_staff(session, make_study(session), StaffRole.INVESTIGATOR)
     person.account.totp_secret = RFC_SECRET
     body = SignIn(email=person.email, password=PASSWORD, totp_code="081804")
-    sessions.sign_in(session=session, body=body, client="c", limiter=_limiter(), now=FROZEN)
+    sessions.sign_in(
+        session=session, body=body, client="c", limiter=_limiter(), pepper=PEPPER, now=FROZEN
+    )
     session.commit()
     following = totp.code_at(RFC_SECRET, FROZEN + timedelta(seconds=30))
     body = body.model_copy(update={"totp_code": following})
     later = FROZEN + timedelta(seconds=20)
-    assert sessions.sign_in(session=session, body=body, client="c", limiter=_limiter(), now=later)
+    assert sessions.sign_in(
+        session=session, body=body, client="c", limiter=_limiter(), pepper=PEPPER, now=later
+    )
 
 
 def test_sign_in_sets_a_strict_http_only_cookie_and_a_csrf_token(client, session):

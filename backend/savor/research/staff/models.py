@@ -20,7 +20,8 @@ class StaffAccount(SQLModel, table=True):
     display_name: str = Field(max_length=200)
     # None until she has followed her setup link.
     password_hash: str | None = Field(default=None, max_length=200)
-    totp_secret: str | None = Field(default=None, max_length=64)
+    # Sealed with the server's key (research/staff/seeds.py); None without two-factor.
+    totp_secret: str | None = Field(default=None, max_length=200)
     # The last time step whose code she used: each code opens one session at most.
     totp_last_step: int | None = Field(default=None, sa_type=sa.BigInteger)
     failed_attempts: int = 0
@@ -71,9 +72,8 @@ class StaffSetupLink(SQLModel, table=True):
 
     id: uuid.UUID = Field(default_factory=uuid.uuid4, primary_key=True)
     staff_id: uuid.UUID = Field(foreign_key="staff_account.id", index=True)
+    # No two-factor seed is kept here: the seed it offers is derived from the token (seeds.py).
     token_hash: str = Field(max_length=64, unique=True)
-    # The TOTP secret offered with this link, hers once she proves her app has it.
-    totp_secret: str = Field(max_length=64)
     created_by: str = Field(max_length=300)
     created_at: datetime = Field(sa_type=UTCDateTime)
     expires_at: datetime = Field(sa_type=UTCDateTime)

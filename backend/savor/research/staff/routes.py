@@ -5,10 +5,10 @@ from sqlmodel import select
 
 from savor.clock import utcnow
 from savor.db import SessionDep
-from savor.deps import ClientKeyDep
+from savor.deps import ClientKeyDep, SettingsDep
 from savor.research.access import STAFF_SESSION_COOKIE, StaffCookieDep
+from savor.research.staff import seeds, sessions, totp
 from savor.research.staff import service as staff_service
-from savor.research.staff import sessions, totp
 from savor.research.staff.access import SignedInDep
 from savor.research.staff.models import (
     RecoveryCodes,
@@ -65,6 +65,7 @@ def create_session(
     session: SessionDep,
     client: ClientKeyDep,
     old_cookie: StaffCookieDep,
+    settings: SettingsDep,
 ) -> SessionPublic:
     """Sign in with email, password and a code from her authenticator app: sets the cookie."""
     now = utcnow()
@@ -73,6 +74,7 @@ def create_session(
         body=body,
         client=client,
         limiter=request.app.state.staff_limiter,
+        pepper=settings.pepper(),
         now=now,
     )
     if old_cookie is not None:
@@ -127,24 +129,25 @@ def delete_sessions(me: SignedInDep, session: SessionDep, response: Response) ->
 
 
 @router.post("/staff/setup/offer", response_model=SetupOffer)
-def create_setup_offer(body: SetupBegin, session: SessionDep) -> SetupOffer:
+def create_setup_offer(body: SetupBegin, session: SessionDep, settings: SettingsDep) -> SetupOffer:
     """What her setup link offers: her name, and the QR code for her authenticator app."""
-    account, link, required = staff_service.setup_offer_parts(
+    account, required = staff_service.setup_offer_parts(
         session=session, token=body.token, now=utcnow()
     )
-    uri = totp.provisioning_uri(link.totp_secret, account.email)
+    seed = seeds.offered_seed(body.token, pepper=settings.pepper())
+    uri = totp.provisioning_uri(seed, account.email)
     return SetupOffer(
         email=account.email,
         display_name=account.display_name,
         two_factor_required=required,
-        totp_secret=link.totp_secret,
+        totp_secret=seed,
         otpauth_uri=uri,
         qr_svg=totp.qr_svg(uri),
     )
 
 
 @router.post("/staff/setup", response_model=RecoveryCodes)
-def create_setup(body: SetupComplete, session: SessionDep) -> RecoveryCodes:
+def create_setup(body: SetupComplete, session: SessionDep, settings: SettingsDep) -> RecoveryCodes:
     """Choose her password and confirm her app's code; returns recovery codes, once."""
     now = utcnow()
     account, codes, link = staff_service.complete_setup(
@@ -152,6 +155,7 @@ def create_setup(body: SetupComplete, session: SessionDep) -> RecoveryCodes:
         token=body.token,
         password=body.password,
         totp_code=body.totp_code,
+        pepper=settings.pepper(),
         now=now,
     )
     staff_service.record_everywhere(

@@ -9,7 +9,7 @@ from sqlmodel import Session, col, select
 
 from savor.errors import AppError
 from savor.research import service as research_service
-from savor.research.staff import passwords, totp
+from savor.research.staff import passwords, seeds, totp
 from savor.research.staff.models import (
     StaffAccount,
     StaffPublic,
@@ -187,7 +187,6 @@ def new_setup_link(*, session: Session, account: StaffAccount, by: str, now: dat
         StaffSetupLink(
             staff_id=account.id,
             token_hash=token_hash,
-            totp_secret=totp.new_secret(),
             created_by=by,
             created_at=now,
             expires_at=now + SETUP_LINK_LIFETIME,
@@ -219,7 +218,13 @@ def two_factor_required(*, session: Session, account: StaffAccount) -> bool:
 
 
 def complete_setup(
-    *, session: Session, token: str, password: str, totp_code: str | None, now: datetime
+    *,
+    session: Session,
+    token: str,
+    password: str,
+    totp_code: str | None,
+    pepper: bytes,
+    now: datetime,
 ) -> tuple[StaffAccount, list[str], StaffSetupLink]:
     """Set her password and, with a code from her app, two-factor; the caller commits."""
     link, account = _open_link(session, token, now)
@@ -228,7 +233,8 @@ def complete_setup(
         raise AppError(422, "weak_password", weak)
     codes: list[str] = []
     if totp_code:
-        step = totp.matched_step(link.totp_secret, totp_code, now=now)
+        seed = seeds.offered_seed(token, pepper=pepper)
+        step = totp.matched_step(seed, totp_code, now=now)
         if step is None:
             raise AppError(
                 422,
@@ -236,7 +242,8 @@ def complete_setup(
                 "That code did not match. Scan the QR code again and type the code your "
                 "app shows now.",
             )
-        account.totp_secret, account.totp_last_step = link.totp_secret, step
+        account.totp_secret = seeds.seal(seed, staff_id=account.id, pepper=pepper)
+        account.totp_last_step = step
         codes = replace_recovery_codes(session=session, account=account)
     elif two_factor_required(session=session, account=account):
         raise AppError(
@@ -252,11 +259,9 @@ def complete_setup(
     return account, codes, link
 
 
-def setup_offer_parts(
-    *, session: Session, token: str, now: datetime
-) -> tuple[StaffAccount, StaffSetupLink, bool]:
-    link, account = _open_link(session, token, now)
-    return account, link, two_factor_required(session=session, account=account)
+def setup_offer_parts(*, session: Session, token: str, now: datetime) -> tuple[StaffAccount, bool]:
+    _, account = _open_link(session, token, now)
+    return account, two_factor_required(session=session, account=account)
 
 
 def replace_recovery_codes(*, session: Session, account: StaffAccount) -> list[str]:

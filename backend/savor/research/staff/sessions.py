@@ -9,7 +9,7 @@ from sqlmodel import Session, select
 
 from savor.errors import AppError
 from savor.ratelimit import FailureLimiter
-from savor.research.staff import passwords, totp
+from savor.research.staff import passwords, seeds, totp
 from savor.research.staff import service as staff_service
 from savor.research.staff.models import SignIn, StaffAccount, StaffRecoveryCode, StaffSession
 from savor.tokens import hash_token, new_token
@@ -70,12 +70,21 @@ def limiter_keys(client: str, email: str) -> list[str]:
     return [f"client:{client}", f"account:{email.strip().lower()}"]
 
 
-def _second_factor(session: Session, account: StaffAccount, body: SignIn, now: datetime) -> bool:
+def _second_factor(
+    session: Session, account: StaffAccount, body: SignIn, pepper: bytes, now: datetime
+) -> bool:
     """Whether the TOTP or recovery code checks out; a recovery code is spent on use."""
     assert account.totp_secret is not None
     if body.totp_code:
-        step = totp.matched_step(account.totp_secret, body.totp_code, now=now)
-        return step is not None and _spend_step(session, account, step)
+        seed = seeds.unseal(account.totp_secret, staff_id=account.id, pepper=pepper)
+        if seed is None:
+            return False
+        step = totp.matched_step(seed, body.totp_code, now=now)
+        if step is None or not _spend_step(session, account, step):
+            return False
+        if not seeds.is_sealed(account.totp_secret):
+            account.totp_secret = seeds.seal(seed, staff_id=account.id, pepper=pepper)
+        return True
     if body.recovery_code:
         spare = session.exec(
             select(StaffRecoveryCode)
@@ -112,7 +121,13 @@ def _spend_step(session: Session, account: StaffAccount, step: int) -> bool:
 
 
 def sign_in(
-    *, session: Session, body: SignIn, client: str, limiter: FailureLimiter, now: datetime
+    *,
+    session: Session,
+    body: SignIn,
+    client: str,
+    limiter: FailureLimiter,
+    pepper: bytes,
+    now: datetime,
 ) -> NewSession:
     """Check her password and second factor, and open a new session; the caller commits."""
     keys = limiter_keys(client, body.email)
@@ -146,7 +161,7 @@ def sign_in(
                 "code_needed",
                 "Type the 6-digit code from your authenticator app, or a recovery code.",
             )
-        if not _second_factor(session, account, body, now):
+        if not _second_factor(session, account, body, pepper, now):
             raise _fail(
                 session,
                 account,
