@@ -69,10 +69,12 @@ def instrument_problems(document: ProtocolDocument) -> list[str]:
     own, problems = _parsed(_extra_json(document)) if document.extra_instruments else ({}, ())
     found = list(problems)
     known = default_instruments() | own
+    # One that was brought but has mistakes is already named with them.
+    brought = {d.get("id") for d in document.extra_instruments}
     found += [
         f"instruments: {name} is neither a shipped instrument nor one of extra_instruments"
         for name in document.instruments
-        if name not in known
+        if name not in known and name not in brought
     ]
     for n, wave in enumerate(document.waves):
         asked = known.get(wave.instrument)
