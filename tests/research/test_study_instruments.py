@@ -17,14 +17,29 @@ from tests.research.expected import get, read_csv
 
 BASE = "/api/research/v1/studies/pilot"
 YAML = {"Content-Type": "application/yaml"}
+CHOICES = (
+    '[{value: 0, label: {en: "No", es: "No"}}, {value: 1, label: {en: "Some", es: "Algo"}}, '
+    '{value: 2, label: {en: "Yes", es: "Sí"}}]'
+)
+ITEMS = "".join(
+    f"      - id: {item}\n        type: likert\n        text: {text}\n        options: {CHOICES}\n"
+    for item, text in (
+        ("calm3_1", '{en: "I felt calm", es: "Me sentí en calma"}'),
+        ("calm3_2", '{en: "I slept well", es: "Dormí bien"}'),
+        ("calm3_3", '{en: "I felt rushed", es: "Me sentí apurada"}'),
+    )
+)
 # A made-up three-item questionnaire standing in for one whose licence a study holds.
-OWN = """
+OWN = (
+    """
 extra_instruments:
   - id: calm3
     kind: questionnaire
     version: 1
     title: {en: "Calm (3 questions)", es: "Calma (3 preguntas)"}
-    intro: {en: "The study team sees these answers under a code, days later.", es: "El equipo del estudio ve estas respuestas con un código, días después."}
+    intro:
+      en: "The study team sees these answers under a code, days later."
+      es: "El equipo del estudio ve estas respuestas con un código, días después."
     source:
       name: "Calm-3, the Pilot Study's own scale"
       licence: "Used under the Pilot Study's licence; not for other studies."
@@ -41,14 +56,14 @@ extra_instruments:
             - {code: low, min: 0, max: 2, label: {en: "Low", es: "Baja"}}
             - {code: high, min: 3, max: 6, label: {en: "High", es: "Alta"}}
     items:
-      - {id: calm3_1, type: likert, text: {en: "I felt calm", es: "Me sentí en calma"}, options: [{value: 0, label: {en: "No", es: "No"}}, {value: 1, label: {en: "Some", es: "Algo"}}, {value: 2, label: {en: "Yes", es: "Sí"}}]}
-      - {id: calm3_2, type: likert, text: {en: "I slept well", es: "Dormí bien"}, options: [{value: 0, label: {en: "No", es: "No"}}, {value: 1, label: {en: "Some", es: "Algo"}}, {value: 2, label: {en: "Yes", es: "Sí"}}]}
-      - {id: calm3_3, type: likert, text: {en: "I felt rushed", es: "Me sentí apurada"}, options: [{value: 0, label: {en: "No", es: "No"}}, {value: 1, label: {en: "Some", es: "Algo"}}, {value: 2, label: {en: "Yes", es: "Sí"}}]}
-waves:
+"""
+    + ITEMS
+    + """waves:
   - {id: calm_baseline, instrument: calm3, day: 0, open_days: 7, reminder_days: [2]}
 
 features:
 """
+)
 
 
 def own_protocol(own: str = OWN) -> str:
@@ -165,9 +180,9 @@ def test_a_study_s_instrument_may_not_take_a_shipped_instrument_s_id(client, ses
     found = problems(put_protocol(client, token, source))
 
     assert (
-        "extra_instruments[0]: instrument id phq9 is a shipped instrument's; give the study's own instrument an id of its own"
-        in found
-    )
+        "extra_instruments[0]: instrument id phq9 is a shipped instrument's; "
+        "give the study's own instrument an id of its own"
+    ) in found
 
 
 def test_a_wave_of_an_instrument_nobody_brought_is_refused(client, session):

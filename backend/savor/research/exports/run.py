@@ -159,7 +159,9 @@ def stream(
                 done(written[0])
                 return
             if request.shape in ("wide", "redcap"):
-                pages = answer_rows.wide_rows(batches, plan.columns, plan.alternatives)
+                pages = answer_rows.wide_rows(
+                    batches, plan.columns, plan.alternatives, plan.checkboxes
+                )
             else:
                 pages = answer_rows.long_rows(batches)
         else:
