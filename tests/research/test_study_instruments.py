@@ -214,3 +214,19 @@ def test_new_wording_under_the_same_version_is_refused(client, session):
         ).status_code
         == 200
     )
+
+
+def test_the_console_s_protocol_check_points_at_the_study_s_instrument(client, session):
+    token = writer_token(session)
+    source = own_protocol().replace("items: [calm3_1, calm3_2, calm3_3]", "items: [calm3_9]")
+
+    check = client.post(
+        f"{BASE}/protocol/check",
+        content=source.encode(),
+        headers=bearer(token) | YAML,
+    ).json()
+
+    assert not check["valid"]
+    [problem] = check["problems"]
+    assert problem["place"] == "extra_instruments[0]"
+    assert source.splitlines()[problem["line"] - 1] == "  - id: calm3"
