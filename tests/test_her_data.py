@@ -12,6 +12,7 @@ from savor.research.exports.service import ExportRequest, plan_export
 from savor.research.models import AuditEvent
 from savor.studies import service as studies_service
 from savor.studies.models import ConsentRecord, Participant, ParticipantToken
+from tests.ema.test_questionnaire_answers import phq9_body
 from tests.factories import (
     bearer,
     make_code,
@@ -64,6 +65,19 @@ def test_her_export_holds_her_settings_consent_check_ins_and_practices(client, s
     assert records["prompt"], "her planned prompts are hers too"
     assert mine["on_deletion"] == "everything"
     assert [e["action"] for e in mine["audit_events"]] == ["consent.agreed"]
+
+
+def test_her_export_gives_her_questionnaire_totals_without_their_band(client, session, settings):
+    headers, _ = make_participant(client, session, settings)
+    values = {1: 2, 2: 2, 3: 2, 4: 2, 5: 2, 6: 2, 7: 2, 8: 2, 9: 0}  # 16: "moderately severe"
+    assert client.post("/api/v1/responses", headers=headers, json=phq9_body(values)).is_success
+
+    [phq9] = client.get("/api/v1/me/export", headers=headers).json()["questionnaires"]
+
+    assert phq9["instrument_id"] == "phq9"
+    assert (phq9["score"], phq9["lowest"], phq9["highest"]) == (16, 0, 27)
+    assert (phq9["answered"], phq9["skipped"]) == (9, 0)
+    assert "band" not in phq9
 
 
 def test_her_export_never_shows_a_secret(client, session, settings):

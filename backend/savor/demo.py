@@ -8,8 +8,8 @@ from datetime import datetime
 from sqlmodel import Session
 
 from savor.config import Settings
+from savor.ema.study_instruments import checked_protocol
 from savor.filemodes import make_private_dir
-from savor.practices.catalog import checked_protocol
 from savor.research import service as research_service
 from savor.research.access import ALL_BUT_FREE_TEXT
 from savor.studies import service as studies_service

@@ -17,6 +17,7 @@ from sqlmodel import Session, SQLModel, col
 from savor import models  # noqa: F401  (every table, so the metadata is complete)
 from savor.clock import utcnow
 from savor.db import SessionDep
+from savor.ema.her_scores import her_scores
 from savor.research.models import AuditEvent
 from savor.studies import agreements
 from savor.studies import service as studies_service
@@ -93,6 +94,10 @@ def her_data(*, session: Session, participant: Participant) -> dict[str, Any]:
         "participant": _row(table, participant),
         "on_deletion": scope,
         "records": held,
+        # Her questionnaires' totals as her data page shows them (see ema.her_scores).
+        "questionnaires": her_scores(
+            session=session, participant_id=participant.id, language=participant.language
+        ),
         # What the study's audit trail says about her: her consents, and who read her row.
         "audit_events": [
             {"at": e.at.isoformat(), "actor": e.actor, "action": e.action, "detail": e.detail}

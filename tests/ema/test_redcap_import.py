@@ -10,6 +10,8 @@ from typer.testing import CliRunner
 from savor.cli import app
 from savor.ema.instruments import parse_instrument
 from savor.ema.redcap_import import DictionaryError, import_dictionary
+from savor.research import redcap
+from savor.research.codebook import Codebook
 from tests.ema.redcap_fixture import DICTIONARY
 
 
@@ -119,3 +121,20 @@ def test_the_command_writes_yaml_and_lists_the_rest(tmp_path: Path) -> None:
     assert "Not carried over:" in result.output
     written = yaml.safe_load(out.read_text("utf-8"))
     assert parse_instrument(written, source=out.stem).id == "wellbeing_check"
+
+
+def test_a_checkbox_comes_back_as_the_same_redcap_checkbox(imported) -> None:
+    instrument = parse_instrument(imported.instrument, source="redcap")
+    worries = instrument.item("worries")
+
+    rows = redcap.data_dictionary(Codebook(instruments=[instrument]), free_text=True)
+    [field] = [dict(zip(redcap.HEADER, r, strict=True)) for r in rows if r[0] == "worries"]
+
+    assert (field["Variable / Field Name"], field["Field Type"]) == ("worries", "checkbox")
+    assert field["Choices, Calculations, OR Slider Labels"] == "1, Money | 2, Housing | 3, Health"
+    assert [redcap.checkbox_column("worries", c) for c, _ in redcap.checkbox_codes(worries)] == [
+        "worries___1",
+        "worries___2",
+        "worries___3",
+    ]
+    assert not [line for line in imported.not_carried if line.startswith("worries")]

@@ -125,16 +125,41 @@ def test_a_wave_reminds_on_each_reminder_day_then_closes_as_missed(
 
     plan(session, first + timedelta(minutes=10))
     again = waves_of(session, her)["baseline"]
-    assert again.reminded_at is None
     assert local(again.remind_at) == datetime(2026, 2, 25, 10, 0, tzinfo=LA)
+    # Nothing more goes out before the next reminder's day.
+    assert (
+        dispatch.send_reminders(session=session, worker="w", send=sender, now=first + timedelta(1))
+        == 0
+    )
 
     second = on_her_clock(date(2026, 2, 25))
     assert dispatch.send_reminders(session=session, worker="w", send=sender, now=second) == 1
     plan(session, second + timedelta(minutes=10))
-    assert waves_of(session, her)["baseline"].reminded_at is not None  # no third reminder
+    assert (
+        dispatch.send_reminders(session=session, worker="w", send=sender, now=second + timedelta(1))
+        == 0
+    )
 
     ema_prompts.expire_due(session=session, now=baseline.expires_at)
     assert waves_of(session, her)["baseline"].status == "expired"
+
+
+def test_each_reminder_of_a_wave_stays_recorded(client, session, settings, sender):
+    her = joined_study(client, session, settings)
+    plan(session, JOINED + timedelta(minutes=1))
+    dispatch.dispatch_due(
+        session=session, worker="w", send=sender, now=JOINED + timedelta(minutes=2)
+    )
+    first, second = on_her_clock(date(2026, 2, 22)), on_her_clock(date(2026, 2, 25))
+    dispatch.send_reminders(session=session, worker="w", send=sender, now=first)
+    plan(session, first + timedelta(minutes=10))
+    dispatch.send_reminders(session=session, worker="w", send=sender, now=second)
+    plan(session, second + timedelta(minutes=10))
+
+    baseline = waves_of(session, her)["baseline"]
+    assert baseline.reminders_sent == 2
+    assert local(baseline.first_reminded_at) == local(first)
+    assert local(baseline.reminded_at) == local(second)
 
 
 def test_the_bonding_questionnaire_waits_for_a_postpartum_mother(client, session, settings):
@@ -227,3 +252,88 @@ def test_a_missed_wave_is_not_counted_in_check_in_compliance(client, session, se
     check_ins = [p for p in session.exec(select(Prompt)) if p.kind != "wave"]
     assert waves_of(session, her)["baseline"].status == "expired"
     assert (overall.due, overall.expired) == (len(check_ins), len(check_ins))
+
+
+def test_a_wave_whose_day_passed_while_planning_was_down_opens_when_planning_returns(
+    client, session, settings, sender
+):
+    her = joined_study(client, session, settings)
+    plan(session, JOINED + timedelta(minutes=1))
+    back = on_her_clock(date(2026, 3, 22), 12)  # week 4 opened on 20 March; nothing ran since
+
+    plan(session, back)
+
+    week4 = waves_of(session, her)["week4"]
+    assert week4.local_date == date(2026, 3, 20)
+    assert local(week4.expires_at) == datetime(2026, 3, 27, 10, 0, tzinfo=LA)
+    # The day 2 reminder's time has passed: the next one is day 5's.
+    assert local(week4.remind_at) == datetime(2026, 3, 25, 10, 0, tzinfo=LA)
+    dispatch.dispatch_due(session=session, worker="w", send=sender, now=back)
+    assert waves_of(session, her)["week4"].status == "sent"
+
+
+def test_a_wave_whose_whole_window_passed_unplanned_is_recorded_missed(
+    client, session, settings, sender
+):
+    her = joined_study(client, session, settings)
+    plan(session, JOINED + timedelta(minutes=1))
+    back = on_her_clock(date(2026, 3, 28), 12)  # week 4's window closed on 27 March
+
+    plan(session, back)
+    ema_prompts.expire_due(session=session, now=back)
+
+    week4 = waves_of(session, her)["week4"]
+    assert week4.status == "expired"
+    dispatch.dispatch_due(session=session, worker="w", send=sender, now=back)
+    assert waves_of(session, her)["week4"].sent_at is None
+
+
+def test_a_caught_up_wave_is_stored_once_however_often_planning_runs(client, session, settings):
+    her = joined_study(client, session, settings)
+    plan(session, JOINED + timedelta(minutes=1))
+    back = on_her_clock(date(2026, 3, 22), 12)
+    study = session.exec(select(Study)).one()
+    document = studies_service.protocol_document(session=session, study=study)
+
+    plan(session, back)
+    plan(session, back + timedelta(minutes=10))
+    # She changes her hours: her plan is checked in full, waves and all.
+    her.wake_time = time(8, 0)
+    session.add(her)
+    session.commit()
+    ema_planning.plan_participant(
+        session=session, participant=her, study=study, document=document, now=back
+    )
+
+    rows = session.exec(
+        select(Prompt).where(Prompt.participant_id == her.id).where(Prompt.schedule_id == "week4")
+    ).all()
+    assert len(rows) == 1
+
+
+def test_a_first_planning_long_after_she_joined_records_her_past_waves_once(
+    client, session, settings
+):
+    her = joined_study(client, session, settings)
+    her.planned_through = None  # nothing planned for her yet
+    session.add(her)
+    session.commit()
+    back = on_her_clock(date(2026, 3, 22), 12)
+
+    plan(session, back)
+    plan(session, back + timedelta(minutes=10))
+
+    waves = waves_of(session, her)
+    assert set(waves) == {"baseline", "week4", "bonding"}
+    assert waves["baseline"].expires_at < back < waves["week4"].expires_at
+
+
+def test_a_withdrawn_mother_gets_no_caught_up_waves(client, session, settings):
+    her = joined_study(client, session, settings)
+    plan(session, JOINED + timedelta(minutes=1))
+    studies_service.withdraw(session=session, participant=her, now=JOINED + timedelta(hours=1))
+    ema_prompts.cancel_future(session=session, participant=her, now=JOINED + timedelta(hours=1))
+
+    plan(session, on_her_clock(date(2026, 3, 22), 12))
+
+    assert set(waves_of(session, her)) == {"baseline"}

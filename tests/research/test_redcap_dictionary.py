@@ -112,10 +112,17 @@ def test_the_redcap_shaped_export_imports_as_the_dictionary_says(client, answere
 
     assert header[0] == "response_ref"  # REDCap's record ID comes first
     assert len(rows) == 3
-    assert [c for c in header if c not in fields] == []
     for column in header:
-        field = fields[column]
+        # A checkbox choice's column is REDCap's `variable___code`, with one of its codes.
+        name, _, code = column.partition("___")
+        assert name in fields, column
+        field = fields[name]
         values = [row[column] for row in rows if row[column] != ""]
+        if field["Field Type"] == "checkbox":
+            assert code in codes(field), column
+            assert set(values) <= {"0", "1"}, column
+            continue
+        assert code == "", column
         if field["Field Type"] == "radio":
             assert set(values) <= set(codes(field)), column
         validation = field["Text Validation Type OR Show Slider Number"]
@@ -127,11 +134,43 @@ def test_the_redcap_shaped_export_imports_as_the_dictionary_says(client, answere
         if validation == "date_ymd":
             for value in values:
                 date.fromisoformat(value)
+    # Every choice of a checkbox the export holds has its column, and nothing else does.
+    for name, field in fields.items():
+        if field["Field Type"] == "checkbox" and any(c.startswith(name + "___") for c in header):
+            assert [c for c in header if c.startswith(name + "___")] == [
+                f"{name}___{code}" for code in codes(field)
+            ]
     by_form = {row["instrument_id"]: row for row in rows}
     assert by_form["phq9"]["phq9_1"] == "2"
     assert by_form["hard_moment"]["c1"] == "7"
-    assert by_form["hard_moment"]["trg"] == "tired;pain"
     assert by_form["hard_moment"]["declined"] == "S1"
+
+
+def test_a_multiple_choice_item_is_a_redcap_checkbox_of_0_and_1_columns(
+    client,
+    answered,  # noqa: F811
+):
+    hard = {
+        "client_id": str(uuid.uuid4()),
+        "instrument_id": "hard_moment",
+        "instrument_version": "1",
+        "submitted_at": (utcnow() - timedelta(minutes=1)).isoformat(),
+        "answers": [{"item_id": "C1", "value": 7}, {"item_id": "TRG", "value": ["tired", "pain"]}],
+    }
+    assert client.post("/api/v1/responses", headers=answered["headers"], json=hard).is_success
+    _, fields = dictionary(client, answered["token"])
+    rows = read_csv(get(client, answered["token"], "responses", shape="redcap"))
+
+    trg = fields["trg"]
+    assert trg["Field Type"] == "checkbox"
+    assert trg["Choices, Calculations, OR Slider Labels"].startswith(
+        "1, Stress | 2, Pain | 3, Tired"
+    )
+    [hers] = [row for row in rows if row["instrument_id"] == "hard_moment"]
+    ticked = {c: v for c, v in hers.items() if c.startswith("trg___")}
+    assert ticked == {f"trg___{n}": "1" if n in (2, 3) else "0" for n in range(1, 10)}
+    [phq9] = [row for row in rows if row["instrument_id"] == "phq9"]
+    assert {v for c, v in phq9.items() if c.startswith("trg___")} == {""}  # not asked
 
 
 def test_the_redcap_shape_is_for_responses_as_csv(client, answered):  # noqa: F811

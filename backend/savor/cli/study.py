@@ -8,7 +8,7 @@ from rich.table import Table
 
 from savor.cli.common import err, fail, out, session_for, settings
 from savor.clock import utcnow
-from savor.practices.catalog import checked_protocol
+from savor.ema.study_instruments import checked_protocol, register_own
 from savor.research import service as research_service
 from savor.studies import service as studies_service
 from savor.studies.protocol import ProtocolError
@@ -55,7 +55,7 @@ def study_apply(protocol: Annotated[Path, typer.Argument(exists=True, dir_okay=F
     with session_for(settings()) as session:
         source = protocol.read_text("utf-8")
         try:
-            checked_protocol(source)
+            register_own(session=session, document=checked_protocol(source))
             study, changed = studies_service.apply_protocol(
                 session=session, source=source, now=utcnow()
             )

@@ -140,7 +140,7 @@ def parse_instrument(data: Any, *, source: str) -> Instrument:
         raise InstrumentError([_describe(name, data, p) for p in exc.found]) from exc
 
 
-def _shared_item_problems(instruments: Mapping[str, Instrument]) -> Iterator[str]:
+def shared_item_problems(instruments: Mapping[str, Instrument]) -> Iterator[str]:
     # The same id must be the same question everywhere, or S1 before a practice and S1 in a
     # random check-in could not be compared in the data.
     first: dict[str, tuple[str, dict[str, Any]]] = {}
@@ -171,7 +171,7 @@ def load_instruments(directory: Path | None = None) -> dict[str, Instrument]:
         if instrument.id != path.stem:
             problems.append(f"{path.name}: holds instrument {instrument.id}, expected {path.stem}")
         instruments[instrument.id] = instrument
-    problems += _shared_item_problems(instruments)
+    problems += shared_item_problems(instruments)
     if not instruments and not problems:
         problems.append(f"no instruments found in {folder}")
     if problems:

@@ -58,7 +58,10 @@ class Prompt(SQLModel, table=True):
     expires_at: datetime = Field(sa_type=UTCDateTime)
     remind_at: datetime | None = _at()
     sent_at: datetime | None = _at()
-    reminded_at: datetime | None = _at()
+    reminded_at: datetime | None = _at()  # the last reminder
+    # Every reminder counts: a wave's day 2 and day 5 reminders both show in the data.
+    first_reminded_at: datetime | None = _at()
+    reminders_sent: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     # Receipts from her phone (its clock, in UTC): the push arrived, was shown, was tapped or
     # swiped away. Only the first of each counts.
     delivered_at: datetime | None = _at()

@@ -25,7 +25,7 @@ from savor.ema.decisions.follow_up import SCHEDULE_ID as FOLLOW_UP_SCHEDULE
 from savor.ema.models import Prompt
 from savor.ema.prompt_rows import NewPrompts
 from savor.ema.schedule import PlannedPrompt, plan_day
-from savor.ema.waves import plan_waves
+from savor.ema.waves import WAVE_KIND, plan_waves
 from savor.practices import progress
 from savor.studies.models import Participant, Study
 from savor.studies.protocol import ProtocolDocument
@@ -112,9 +112,16 @@ def _planned_days(today: date) -> list[date]:
 
 
 def _her_plans(
-    her: Her, days: Sequence[date], *, study: Study, document: ProtocolDocument, now: datetime
+    her: Her,
+    days: Sequence[date],
+    *,
+    study: Study,
+    document: ProtocolDocument,
+    now: datetime,
+    waves_from: date | None = None,
 ) -> Iterator[PlannedPrompt]:
-    """Her prompts still to come on these local days, none before the day she enrolled."""
+    """Her prompts still to come on these local days, none before the day she enrolled, and
+    her waves opening from `waves_from` (the first day not planned before) to the last day."""
     first_day = progress.local_date(her.enrolled_at, her.timezone)
     seed = planning_seed(study_secret=study.secret, participant_id=her.id)
     for day in days:
@@ -142,10 +149,15 @@ def _her_plans(
         ):
             if plan.scheduled_at > now:
                 yield plan
-    # A wave stays open for days: one opening today is still asked after its opening time.
+    # A wave stays open for days: one opening today is still asked after its opening time, and
+    # one whose day passed while planning did not run is caught up.
+    if not days:
+        return
+    first = days[0] if waves_from is None else min(days[0], max(waves_from, first_day))
     yield from plan_waves(
         document.waves,
-        days,
+        first,
+        days[-1],
         first_day=first_day,
         enrolled_at=her.enrolled_at,
         stage=her.stage,
@@ -156,15 +168,34 @@ def _her_plans(
     )
 
 
+def _planned_through(her: Her, since: datetime | None) -> date | None:
+    """The last of her days already planned: hers, or the study's last full run's."""
+    last = None if since is None else progress.local_date(since, her.timezone)
+    through = None if last is None else last + timedelta(days=PLAN_DAYS_AHEAD)
+    if through is None or (her.planned_through and her.planned_through > through):
+        through = her.planned_through
+    return through
+
+
+def _waves_from(her: Her, since: datetime | None) -> date | None:
+    """The first day whose waves were never planned: None means from the day she joined."""
+    through = _planned_through(her, since)
+    return None if through is None else through + timedelta(days=1)
+
+
 def _wanted(
     people: Sequence[Her], *, study: Study, document: ProtocolDocument, now: datetime
 ) -> tuple[dict[Key, PlannedPrompt], dict[int, list[date]]]:
-    """Their future prompts for today and tomorrow, and the days planned, by position."""
+    """Their future prompts for today and tomorrow, their waves not planned before, and the
+    days planned, by position."""
     wanted: dict[Key, PlannedPrompt] = {}
     days: dict[int, list[date]] = {}
     for n, her in enumerate(people):
         days[n] = _planned_days(progress.local_date(now, her.timezone))
-        for plan in _her_plans(her, days[n], study=study, document=document, now=now):
+        waves_from = _waves_from(her, study.planned_at) or date.min
+        for plan in _her_plans(
+            her, days[n], study=study, document=document, now=now, waves_from=waves_from
+        ):
             wanted[(n, plan.schedule_id, plan.local_date, plan.slot)] = plan
     return wanted, days
 
@@ -194,15 +225,19 @@ def _new_plans(
         if through is None or days[-1] <= through:
             continue
         new_days = [day for day in days if day > through]
-        for plan in _her_plans(her, new_days, study=study, document=document, now=now):
+        # Waves from the first day not planned, which is before today after an outage.
+        waves_from = through + timedelta(days=1)
+        for plan in _her_plans(
+            her, new_days, study=study, document=document, now=now, waves_from=waves_from
+        ):
             yield her.id, plan
 
 
 def _existing(
     session: Session, people: Sequence[Her], days: dict[int, list[date]], now: datetime
 ) -> dict[Key, tuple[str, datetime]]:
-    """(status, scheduled_at) of their stored prompts on the planned days, and of any still
-    waiting on another day, in one read.
+    """(status, scheduled_at) of their stored prompts on the planned days, of any still
+    waiting on another day, and of every wave, in one read.
 
     A prompt waiting on a day outside her planned ones is left from an earlier zone: moving
     east, the old zone's evening falls in her new night, on a day before her new today.
@@ -210,16 +245,26 @@ def _existing(
     position = {her.id: n for n, her in enumerate(people)}
     waiting = (_TABLE.c.status == "scheduled") & (_TABLE.c.scheduled_at > now)
     rows = session.execute(
-        select(*(_TABLE.c[name] for name in _KEY_COLUMNS), _TABLE.c.status, _TABLE.c.scheduled_at)
+        select(
+            *(_TABLE.c[name] for name in _KEY_COLUMNS),
+            _TABLE.c.status,
+            _TABLE.c.scheduled_at,
+            _TABLE.c.kind,
+        )
         .where(_TABLE.c.participant_id.in_(list(position)))
-        .where(_TABLE.c.local_date.in_({day for hers in days.values() for day in hers}) | waiting)
+        # Waves too, whatever their day: a wave caught up late is on a day before today.
+        .where(
+            _TABLE.c.local_date.in_({day for hers in days.values() for day in hers})
+            | waiting
+            | (_TABLE.c.kind == WAVE_KIND)
+        )
         # A decision point's follow-up is no schedule's: planning never moves or cancels it.
         .where(_TABLE.c.schedule_id != FOLLOW_UP_SCHEDULE)
     )
     found = {}
-    for who, schedule_id, day, slot, status, at in rows:
+    for who, schedule_id, day, slot, status, at, kind in rows:
         n = position[who]
-        if day in days[n] or (status == "scheduled" and at > now):
+        if day in days[n] or (status == "scheduled" and at > now) or kind == WAVE_KIND:
             found[(n, schedule_id, day, slot)] = (status, at)
     return found
 

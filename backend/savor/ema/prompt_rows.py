@@ -14,7 +14,7 @@ from typing import Any
 from sqlmodel import Session
 
 from savor.bulk import BulkInsert, copy_text
-from savor.ema import registry
+from savor.ema import registry, study_instruments
 from savor.ema.decisions import probes
 from savor.ema.models import Prompt
 from savor.ema.schedule import PlannedPrompt
@@ -57,7 +57,7 @@ class NewPrompts:
         self.protocol_version = protocol_version
         self.schedules: dict[str, tuple[str, str, str]] = {}  # id: (kind, instrument, version)
         for schedule in document.schedules:
-            instrument = registry.current(schedule.instrument)
+            instrument = study_instruments.resolve(document, schedule.instrument)
             registry.register(session=session, instrument=instrument)
             self.schedules[schedule.id] = (schedule.kind, instrument.id, str(instrument.version))
         # A trial's probe times are planned with her prompts (ema/decisions/probes.py).
@@ -70,7 +70,7 @@ class NewPrompts:
                     str(instrument.version),
                 )
         for wave in document.waves:
-            instrument = registry.current(wave.instrument)
+            instrument = study_instruments.resolve(document, wave.instrument)
             registry.register(session=session, instrument=instrument)
             self.schedules[wave.id] = (WAVE_KIND, instrument.id, str(instrument.version))
 

@@ -155,12 +155,15 @@ def _checkbox(conv: _Converter, name: str, row: dict[str, str], item: dict[str, 
         conv.lost(name, "a checkbox field without choices; left out")
         return False
     item["type"] = "multiple_choice"
+    # A numeric code n becomes key cn, which the REDCap dictionary and export turn back into
+    # n: the checkbox keeps its name___n columns both ways (research/redcap.py).
     item["options"] = [{"key": _key(c), "label": _both(lab)} for c, lab in pairs]
-    conv.lost(
-        name,
-        "checkbox codes became choice keys (REDCap's name___code columns are one "
-        "list in Savor); branching on it is not carried",
-    )
+    if not all(re.fullmatch(r"\d+", c) for c, _ in pairs):
+        conv.lost(
+            name,
+            "checkbox codes that are not whole numbers became choice keys; the REDCap export "
+            "numbers them 1, 2, ... in their order",
+        )
     return True
 
 

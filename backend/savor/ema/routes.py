@@ -3,15 +3,17 @@
 import uuid
 
 from fastapi import APIRouter, Request, Response
+from sqlmodel import Session
 
 from savor.clock import utcnow
 from savor.db import SessionDep
 from savor.ema import checkins as ema_checkins
 from savor.ema import prompts as ema_prompts
-from savor.ema import registry
+from savor.ema import registry, study_instruments
 from savor.ema import service as ema_service
 from savor.ema.decisions import probe_decide
 from savor.ema.decisions.checkin import OFFER_RULE_PREFIX
+from savor.ema.instruments import default_instruments
 from savor.ema.models import (
     OfferDecision,
     OfferPublic,
@@ -34,8 +36,13 @@ def _context(session, participant: Participant) -> tuple[ProtocolDocument, set[s
     return document, ema_service.enabled_features(consent.features_for(participant, document))
 
 
-def _prompt_view(prompt: Prompt, participant: Participant, features: set[str]) -> dict:
-    instrument = registry.current(prompt.instrument_id)
+def _prompt_view(
+    session: Session, prompt: Prompt, participant: Participant, features: set[str]
+) -> dict:
+    # A shipped instrument as it is now; a study's own as it was planned, from its stored row.
+    instrument = default_instruments().get(prompt.instrument_id) or registry.asked(
+        session=session, instrument_id=prompt.instrument_id, version=prompt.instrument_version
+    )
     return {
         "id": prompt.id,
         "kind": prompt.kind,
@@ -61,9 +68,9 @@ def read_instrument(
     instrument_id: str, participant: CurrentParticipant, session: SessionDep
 ) -> dict:
     """A check-in in her language with only the items she is asked."""
-    _, features = _context(session, participant)
+    document, features = _context(session, participant)
     return registry.present(
-        registry.current(instrument_id),
+        study_instruments.resolve(document, instrument_id),
         language=participant.language,
         features=features,
         audience=participant.stage,
@@ -75,7 +82,7 @@ def read_prompts(participant: CurrentParticipant, session: SessionDep) -> list[d
     """Check-ins she can answer now, with their items."""
     _, features = _context(session, participant)
     prompts = ema_prompts.open_prompts(session=session, participant=participant, now=utcnow())
-    return [_prompt_view(p, participant, features) for p in prompts]
+    return [_prompt_view(session, p, participant, features) for p in prompts]
 
 
 @router.get("/prompts/upcoming")
@@ -83,7 +90,7 @@ def read_upcoming_prompts(participant: CurrentParticipant, session: SessionDep) 
     """Check-ins planned for later today and tomorrow, so she knows her day."""
     _, features = _context(session, participant)
     prompts = ema_prompts.upcoming(session=session, participant=participant, now=utcnow())
-    return [_prompt_view(p, participant, features) for p in prompts]
+    return [_prompt_view(session, p, participant, features) for p in prompts]
 
 
 @router.post("/prompts/{prompt_id}/opened")
@@ -94,7 +101,7 @@ def create_prompt_opening(
     _, features = _context(session, participant)
     prompt = ema_prompts.her_prompt(session=session, participant=participant, prompt_id=prompt_id)
     prompt = ema_prompts.mark_opened(session=session, prompt=prompt, now=utcnow())
-    return _prompt_view(prompt, participant, features)
+    return _prompt_view(session, prompt, participant, features)
 
 
 @router.get("/prompts/{prompt_id}/offer")

@@ -1,8 +1,9 @@
 """A wave's later reminders: once one has gone out, the next one of the window is set.
 
-The notify domain sends a prompt's one `remind_at` (while she has not sent it) and stamps
-`reminded_at`; for a wave with several reminder days this job, run with planning, sets the
-next reminder's time and clears the stamp, so the same sender sends it in turn.
+The notify domain sends a prompt's `remind_at` (while she has not sent it), stamps
+`reminded_at` (the last reminder) and counts it; for a wave with several reminder days this
+job, run with planning, sets the next reminder's time after the last one sent, so the same
+sender sends it in turn and every reminder stays counted.
 """
 
 from datetime import datetime
@@ -30,6 +31,8 @@ def rearm_reminders(
         .where(col(Prompt.kind) == WAVE_KIND)
         .where(col(Prompt.status).in_(("sent", "opened")))
         .where(col(Prompt.reminded_at).is_not(None))
+        # The reminder set has gone out (one set later is still waiting for its time).
+        .where(col(Prompt.remind_at).is_(None) | (col(Prompt.reminded_at) >= col(Prompt.remind_at)))
         .where(col(Prompt.expires_at) > now)
     ).all()
     rearmed = 0
@@ -48,12 +51,12 @@ def rearm_reminders(
         )
         if later is None:
             continue
-        # Conditional on the stamp read, so a reminder sent meanwhile is not undone.
+        # Conditional on the stamp read, so a reminder sent meanwhile is not passed over.
         result = session.execute(
             update(Prompt)
             .where(col(Prompt.id) == prompt.id)
             .where(col(Prompt.reminded_at) == prompt.reminded_at)
-            .values(remind_at=later, reminded_at=None)
+            .values(remind_at=later)
         )
         rearmed += result.rowcount  # type: ignore[attr-defined]
     session.commit()

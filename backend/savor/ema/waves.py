@@ -7,6 +7,7 @@ one reminder at a time; when one has gone out, `next_reminder` gives the next (s
 """
 
 from collections.abc import Iterator, Sequence
+from dataclasses import replace
 from datetime import date, datetime, time, timedelta
 
 from savor.clock import time_zone
@@ -70,7 +71,8 @@ def next_reminder(
 
 def plan_waves(
     waves: Sequence[Wave],
-    days: Sequence[date],
+    first: date,
+    last: date,
     *,
     first_day: date,
     enrolled_at: datetime,
@@ -80,18 +82,32 @@ def plan_waves(
     sleep: time,
     now: datetime,
 ) -> Iterator[PlannedPrompt]:
-    """The waves opening on any of `days` that she is asked and that are still open at `now`.
+    """The waves opening from `first` to `last` (her local days) that she is asked.
 
-    A wave for postpartum mothers only is asked when she is postpartum as its opening day is
-    planned; one whose window closed before it was planned is not asked late.
+    `first` reaches back to the day after the last one planned, so a wave whose opening day
+    fell while planning did not run is caught up: still open, it opens now (its reminders
+    from now on); closed already, it is stored as it stands and expires at once, a missed
+    wave in the data rather than one silently never asked. A wave for postpartum mothers only
+    is asked when she is postpartum as its opening day is planned.
     """
     for wave in waves:
         if wave.audience not in ("all", stage):
             continue
-        if first_day + timedelta(days=wave.opening_day) not in days:
+        if not first <= first_day + timedelta(days=wave.opening_day) <= last:
             continue
         planned = wave_prompt(
             wave, first_day=first_day, enrolled_at=enrolled_at, tz=tz, wake=wake, sleep=sleep
         )
-        if planned.expires_at > now:
-            yield planned
+        if planned.scheduled_at < now and planned.remind_at is not None:
+            # Caught up late: no reminder whose day has already passed.
+            later = next_reminder(
+                wave,
+                planned.local_date,
+                after=now,
+                closes=planned.expires_at,
+                tz=tz,
+                wake=wake,
+                sleep=sleep,
+            )
+            planned = replace(planned, remind_at=later)
+        yield planned

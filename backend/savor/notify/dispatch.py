@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from functools import partial
 from typing import Any
 
-from sqlalchemy import bindparam, delete, or_, update
+from sqlalchemy import bindparam, delete, func, literal, or_, update
 from sqlmodel import Session, col, select
 
 from savor.ema.decisions.probes import OFFER_KIND, PROBE_KIND
@@ -259,9 +259,18 @@ def send_reminders(
     unanswered = (col(Prompt.status) == "sent") | (
         (col(Prompt.kind) == WAVE_KIND) & (col(Prompt.status) == "opened")
     )
-    due = unanswered & col(Prompt.reminded_at).is_(None) & (col(Prompt.remind_at) <= now)
+    # A reminder is due when its time has come and none went out since it was set (a wave's
+    # next one is set after the last, see ema.wave_reminders).
+    not_yet = col(Prompt.reminded_at).is_(None) | (col(Prompt.reminded_at) < col(Prompt.remind_at))
+    due = unanswered & not_yet & (col(Prompt.remind_at) <= now)
     reminded = 0
-    claim = partial(_claim, session, worker, now, due, {"reminded_at": now})
+    at_type = Prompt.__table__.c.reminded_at.type  # type: ignore[attr-defined]
+    stamps = {
+        "reminded_at": now,
+        "first_reminded_at": func.coalesce(col(Prompt.first_reminded_at), literal(now, at_type)),
+        "reminders_sent": col(Prompt.reminders_sent) + 1,
+    }
+    claim = partial(_claim, session, worker, now, due, stamps)
     for batch in _batches(claim, budget):
         _push(session, batch, "reminder", send, now, lambda state: None)
         reminded += len(batch)

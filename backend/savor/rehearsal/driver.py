@@ -132,7 +132,7 @@ class Driver:
         query = select(
             select(func.min(_P.c.scheduled_at)).where(_P.c.status == "scheduled").scalar_subquery(),
             select(func.min(_P.c.remind_at))
-            .where(sent & _P.c.reminded_at.is_(None))
+            .where(sent & (_P.c.reminded_at.is_(None) | (_P.c.reminded_at < _P.c.remind_at)))
             .scalar_subquery(),
             select(func.min(_P.c.next_attempt_at)).where(sent).scalar_subquery(),
             select(func.min(_P.c.expires_at)).where(live).scalar_subquery(),

@@ -21,8 +21,8 @@ from sqlmodel import Session
 
 from savor import migrate
 from savor.config import Settings
+from savor.ema.study_instruments import checked_protocol
 from savor.main import create_app
-from savor.practices.catalog import checked_protocol
 from savor.research import service as research_service
 from savor.research.access import ALL_BUT_FREE_TEXT
 from savor.studies import service as studies_service

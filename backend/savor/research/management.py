@@ -9,10 +9,11 @@ from sqlmodel import Session, col, select
 
 from savor.ema import service as ema_service
 from savor.ema.compliance import Compliance
+from savor.ema.study_instruments import checked_protocol, register_own
 from savor.errors import AppError
 from savor.notify import health as notify_health
 from savor.practices import progress
-from savor.practices.catalog import checked_protocol, study_catalog
+from savor.practices.catalog import study_catalog
 from savor.research.models import (
     AuditEvent,
     CatalogPractice,
@@ -51,6 +52,7 @@ def apply_protocol(*, session: Session, study: Study, source: str, now: datetime
             f"The protocol {message}.",
             fields=[{"field": "study", "message": message}],
         )
+    register_own(session=session, document=document)
     _, changed = studies_service.apply_protocol(session=session, source=source, now=now)
     session.refresh(study)
     return changed

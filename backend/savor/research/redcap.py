@@ -6,12 +6,14 @@ variable per column of the export, named as the column (REDCap wants lowercase n
 item id such as S1 becomes s1); choices as `code, label | code, label`, with the codes the
 export writes (a likert value, a choice key, `true`/`false` for a yes or no); branching logic
 from an item's show_if as `[item] = 'value'`; validation for whole numbers, numbers and
-dates. The record ID, which REDCap needs first, is `response_ref`: one record per answered
-check-in or questionnaire.
+dates; a multiple-choice item as a checkbox field, which the `shape=redcap` export writes as
+REDCap's `name___code` columns of 0 and 1. The record ID, which REDCap needs first, is
+`response_ref`: one record per answered check-in or questionnaire.
 """
 
 import csv
 import io
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -44,6 +46,7 @@ BASE_FORM = "savor_response"
 RECORD_ID = "response_ref"
 BOOLEAN_CHOICES = "true, Yes | false, No"
 VALIDATION = {"integer": "integer", "number": "number", "date": "date_ymd"}
+IMPORTED_CODE = re.compile(r"^c(\d+)$")  # a REDCap numeric code as a Savor choice key
 
 
 def variable(name: str) -> str:
@@ -136,9 +139,11 @@ def _item_rows(instrument: Instrument, item: Item, first: bool) -> Iterator[list
         case "yes_no":
             yield _row(item.id, form, "radio", label, choices=BOOLEAN_CHOICES, **common)
         case "multiple_choice":
-            keys = "; ".join(f"{o.key} = {o.label.en}" for o in item.options)
-            common["note"] = f"choice keys, ';'-joined: {keys}"
-            yield _row(item.id, form, "text", label, **common)
+            # REDCap's checkbox: one 0/1 column per choice, `name___code` (checkbox_columns).
+            labels = {o.key: o.label.en for o in item.options}
+            pairs = [(code, labels[key]) for code, key in checkbox_codes(item)]
+            common["note"] = "; ".join(f"{code} = {key}" for code, key in checkbox_codes(item))
+            yield _row(item.id, form, "checkbox", label, choices=choices(pairs), **common)
         case "rating":
             common["note"] = f"{RATING_MIN} = {item.min_label.en if item.min_label else ''}; " + (
                 f"{RATING_MAX} = {item.max_label.en if item.max_label else ''}"
@@ -169,6 +174,39 @@ def _item_rows(instrument: Instrument, item: Item, first: bool) -> Iterator[list
             yield _row(item.id, form, "text", label, validation="number", **bounds, **common)
         case _:
             yield _row(item.id, form, "notes", label, **common)
+
+
+def checkbox_codes(item: Item) -> list[tuple[str, str]]:
+    """(REDCap code, Savor choice key) of a multiple-choice item's choices, in order.
+
+    Keys `savor instrument import` made from REDCap's numeric codes (c1, c2, ...) give those
+    codes back, so a dictionary imported and exported again keeps its columns; other keys are
+    numbered from 1 in the item's order, as REDCap numbers new checkbox choices.
+    """
+    keys = [o.key or "" for o in item.options]
+    numbers = [m.group(1) for k in keys if (m := IMPORTED_CODE.match(k))]
+    if len(numbers) == len(keys) and len(set(numbers)) == len(numbers):
+        return list(zip(numbers, keys, strict=True))
+    return [(str(n), key) for n, key in enumerate(keys, 1)]
+
+
+def checkbox_column(item_id: str, code: str) -> str:
+    """REDCap's column for one checkbox choice: the variable, three underscores, the code."""
+    return f"{item_id}___{code}"
+
+
+def checkboxes(codebook: Codebook) -> dict[str, list[tuple[str, str]]]:
+    """Item id → (column, choice key) of each multiple-choice item's REDCap checkbox columns,
+    as its newest version words it (the dictionary's definition)."""
+    newest: dict[str, Item] = {}
+    for instrument in codebook.instruments:  # by id, then version: the last one wins
+        for item in instrument.items:
+            if item.type == "multiple_choice":
+                newest[item.id] = item
+    return {
+        item_id: [(checkbox_column(item_id, code), key) for code, key in checkbox_codes(item)]
+        for item_id, item in newest.items()
+    }
 
 
 def _source(instrument: Instrument) -> str | None:

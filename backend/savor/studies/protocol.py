@@ -175,6 +175,9 @@ class ProtocolDocument(Frozen):
     enrollment_code_days: int = Field(default=30, ge=1, le=365)
     program: ProgramSettings = ProgramSettings()
     instruments: list[str] = Field(default_factory=list)
+    # A study's own instruments (e.g. a questionnaire whose licence it holds), each in the
+    # same shape as a shipped instrument file; ema.study_instruments checks them.
+    extra_instruments: list[dict[str, Any]] = Field(default_factory=list, max_length=20)
     schedules: list[Schedule] = Field(default_factory=list)
     # Questionnaires asked once each at set times (see Wave); after the schedules' prompts.
     waves: list[Wave] = Field(default_factory=list)

@@ -8,7 +8,13 @@ import { formatDate, formatTime } from "../i18n.js";
 import * as vault from "../vault.js";
 
 const when = (iso) => (iso ? `${formatDate(iso)}, ${formatTime(iso)}` : "");
-const SHOWN = new Set(["consent_record", "response", "response_item", "practice_session"]);
+const SHOWN = new Set([
+  "consent_record",
+  "response",
+  "response_item",
+  "practice_session",
+  "questionnaire_score",
+]);
 
 function settingsPart(t, me) {
   const rows = ["timezone", "language", "wake_time", "sleep_time", "stage"].filter((k) => me[k]);
@@ -40,6 +46,19 @@ function checkinsPart(t, responses, items) {
           )}</ul>`
         : html`<p>${t("mydata.none")}</p>`
     }</section>`;
+}
+
+// Her own totals, plainly: the number and the range it runs over, never a band's name, which
+// on its own could frighten her (the saved copy has everything).
+function scoresPart(t, scores) {
+  if (!scores.length) return "";
+  return html`<section class="card" aria-labelledby="md-scores"><h2 id="md-scores">${t("mydata.scores")}</h2>
+    <p class="muted">${t("mydata.scores_about")}</p>
+    <ul class="list" id="mydata-scores">${scores.map(
+      (s) => html`<li><strong>${s.title}</strong> · ${when(s.submitted_at)}
+        <p>${s.score === null ? t("mydata.score_skipped") : t("mydata.score_line", s)}</p>
+        ${s.skipped ? html`<p class="muted">${t("mydata.score_answered", s)}</p>` : ""}</li>`,
+    )}</ul></section>`;
 }
 
 function practicesPart(t, sessions) {
@@ -136,6 +155,7 @@ export default async function mydata(root, ctx) {
     <p><button type="button" class="button wide" id="mydata-download">${t("mydata.download")}</button></p>
     ${settingsPart(t, data.participant)}${consentPart(t, records.consent_record ?? [])}
     ${checkinsPart(t, records.response ?? [], records.response_item ?? [])}
+    ${scoresPart(t, data.questionnaires ?? [])}
     ${practicesPart(t, records.practice_session ?? [])}${otherPart(t, records)}
     ${deletePart(t, data.on_deletion)}`,
   );

@@ -7,7 +7,7 @@ import yaml
 
 from savor import content_loader
 from savor.content_loader import ContentError, Loc
-from savor.practices.catalog import checked_protocol
+from savor.ema.study_instruments import checked_protocol
 from savor.research.console.models import ProtocolProblem
 from savor.studies.protocol import MAX_DOCUMENT_BYTES, ProtocolDocument, ProtocolError
 

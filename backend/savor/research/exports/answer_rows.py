@@ -339,10 +339,14 @@ def wide_rows(
     batches: Iterable[list[Answered]],
     columns: list[str],
     alternatives: dict[str, frozenset[str]] | None = None,
+    checkboxes: dict[str, list[tuple[str, str]]] | None = None,
 ) -> Iterator[Page]:
     """One row per answered check-in, one column per item. An alternative answer (B1's
-    not_with_baby) goes to the item's `_alt` column, so a rating column holds numbers only."""
+    not_with_baby) goes to the item's `_alt` column, so a rating column holds numbers only.
+    A multiple-choice item in `checkboxes` (REDCap's shape) is a 1 or 0 per choice column
+    instead, all empty when she declined it or was not asked it."""
     alternatives = alternatives or {}
+    checkboxes = checkboxes or {}
     for batch in batches:
         page = []
         for a in batch:
@@ -351,7 +355,10 @@ def wide_rows(
             for i in a.items:
                 if i.declined:
                     continue
-                if i.value.__class__ is str and i.value in alternatives.get(i.item_id, ()):
+                if i.item_id in checkboxes and isinstance(i.value, list):
+                    for column, key in checkboxes[i.item_id]:
+                        values[column] = int(key in i.value)
+                elif i.value.__class__ is str and i.value in alternatives.get(i.item_id, ()):
                     values[f"{i.item_id}{cols.ALT_SUFFIX}"] = True
                 else:
                     values[i.item_id] = i.value

@@ -68,8 +68,16 @@ RECEIPTS = {
 }
 
 
+# A prompt may be reminded more than once (a wave's day 2 and day 5): the first and the last.
+REMINDERS = {
+    "first_reminded_at": "when its first reminder went out, UTC",
+    "reminded_at": "when its last reminder went out, UTC (the first too when only one did)",
+}
+
+
 def _time_meaning(name: str) -> str:
-    return RECEIPTS.get(name, f"when {name.removesuffix('_at').replace('_', ' ')}, UTC")
+    found = RECEIPTS.get(name) or REMINDERS.get(name)
+    return found or f"when {name.removesuffix('_at').replace('_', ' ')}, UTC"
 
 
 def _times(*names: str, main: str | None = None) -> Columns:
@@ -140,10 +148,16 @@ PROMPTS: Columns = [
         },
     ),
     C("answered_late", "answered after it expired", "boolean"),
+    C(
+        "reminders_sent",
+        "how many reminders went out for it (a wave reminds on each of its reminder days)",
+        "integer",
+    ),
     *_times(
         "scheduled_at",
         "expires_at",
         "sent_at",
+        "first_reminded_at",
         "reminded_at",
         "delivered_at",
         "shown_at",

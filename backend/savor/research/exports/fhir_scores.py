@@ -11,12 +11,12 @@ written, as the responses' resources are.
 """
 
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 from fhir.resources.R4B.observation import Observation
 
-from savor.ema.instruments import default_instruments
+from savor.ema.instruments import Instrument, default_instruments
 from savor.ema.questionnaires import Scale
 from savor.research.exports.fhir import Urls
 
@@ -29,22 +29,29 @@ def _fhir_id(text: str) -> str:
     return text.replace("_", "-")
 
 
-def _scale(instrument_id: str, scale_id: str) -> Scale | None:
-    instrument = default_instruments().get(instrument_id)
+def _scale(
+    instrument_id: str, scale_id: str, known: Mapping[str, Instrument] | None = None
+) -> Scale | None:
+    # A study's own questionnaire is not shipped: the codebook's instruments know it.
+    instrument = default_instruments().get(instrument_id) or (known or {}).get(instrument_id)
     scales = instrument.scoring.scales if instrument and instrument.scoring else []
     return next((s for s in scales if s.id == scale_id), None)
 
 
-def _code(urls: Urls, instrument_id: str, scale_id: str) -> dict[str, Any]:
+def _code(
+    urls: Urls, instrument_id: str, scale_id: str, known: Mapping[str, Instrument] | None = None
+) -> dict[str, Any]:
     codings = [{"system": f"{urls.base}/CodeSystem/scores", "code": f"{instrument_id}.{scale_id}"}]
-    if (scale := _scale(instrument_id, scale_id)) is not None:
+    if (scale := _scale(instrument_id, scale_id, known)) is not None:
         codings[0]["display"] = scale.label.en
         if scale.loinc:
             codings.insert(0, {"system": LOINC, "code": scale.loinc, "display": scale.label.en})
     return {"coding": codings, "text": f"{instrument_id} {scale_id}"}
 
 
-def observation(urls: Urls, row: dict[str, Any]) -> dict[str, Any]:
+def observation(
+    urls: Urls, row: dict[str, Any], known: Mapping[str, Instrument] | None = None
+) -> dict[str, Any]:
     """One scale's score as an Observation; `row` is a row of the `scores` dataset."""
     instrument, scale = row["instrument_id"], row["scale"]
 
@@ -64,7 +71,7 @@ def observation(urls: Urls, row: dict[str, Any]) -> dict[str, Any]:
         ],
         "status": "final",
         "category": [{"coding": [{"system": CATEGORY, "code": "survey"}]}],
-        "code": _code(urls, instrument, scale),
+        "code": _code(urls, instrument, scale, known),
         "subject": {"identifier": {"system": urls.pseudonyms, "value": row["pseudonym"]}},
         "effectiveDateTime": row["submitted_at_local"] or row["submitted_at_utc"],
         "derivedFrom": [{"reference": f"{urls.base}/QuestionnaireResponse/{row['response_ref']}"}],
@@ -92,15 +99,21 @@ def _shape(value: Any) -> Any:
     return value.__class__
 
 
-def bundle_chunks(pages: Iterable[list[dict[str, Any]]], *, urls: Urls) -> Iterator[bytes]:
+def bundle_chunks(
+    pages: Iterable[list[dict[str, Any]]],
+    *,
+    urls: Urls,
+    instruments: Iterable[Instrument] = (),
+) -> Iterator[bytes]:
     """The Bundle's opening, a chunk per page of scores, the close."""
+    known = {i.id: i for i in instruments}  # by id, then version: the newest wins
     yield b'{"resourceType":"Bundle","type":"collection","entry":['
     validated: set[Any] = set()
     separator = b""
     for page in pages:
         entries = []
         for row in page:
-            resource = observation(urls, row)
+            resource = observation(urls, row, known)
             if (shape := _shape(resource)) not in validated:
                 Observation.model_validate(resource)
                 validated.add(shape)

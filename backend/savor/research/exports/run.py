@@ -125,7 +125,7 @@ def count_records(*, session: Session, plan: Plan) -> int:
             query = query.join(Participant, col(Participant.id) == table.participant_id)
         query = query.where(Participant.study_id == plan.window.study_id)
     if plan.request.dataset == "scores":
-        query = query.where(col(Response.instrument_id).in_(score_rows.questionnaire_ids()))
+        query = query.where(col(Response.instrument_id).in_(score_rows.questionnaire_ids(session)))
     window = (col(table.seq) >= plan.window.since) & (col(table.seq) < plan.until)
     return session.exec(query.where(window)).one()
 
@@ -159,13 +159,17 @@ def stream(
                 done(written[0])
                 return
             if request.shape in ("wide", "redcap"):
-                pages = answer_rows.wide_rows(batches, plan.columns, plan.alternatives)
+                pages = answer_rows.wide_rows(
+                    batches, plan.columns, plan.alternatives, plan.checkboxes
+                )
             else:
                 pages = answer_rows.long_rows(batches)
         else:
             records = _counted(SOURCES[request.dataset](session, plan.window), progress)
             if request.format == "fhir":  # only scores: check_request allows no other
-                yield from fhir_scores.bundle_chunks(_tallied_rows(records, add), urls=plan.urls)
+                yield from fhir_scores.bundle_chunks(
+                    _tallied_rows(records, add), urls=plan.urls, instruments=plan.instruments
+                )
                 done(written[0])
                 return
             pages = as_groups(records, plan.columns)

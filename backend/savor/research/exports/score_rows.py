@@ -11,20 +11,24 @@ from typing import Any
 from sqlmodel import Session, col, select
 
 from savor.ema.instruments import default_instruments
-from savor.ema.models import Prompt, QuestionnaireScore, Response
+from savor.ema.models import InstrumentVersion, Prompt, QuestionnaireScore, Response
 from savor.ema.waves import WAVE_KIND
 from savor.research.exports.sources import ExportWindow, Records, paged_rows, times
 
 
-def questionnaire_ids() -> list[str]:
-    return sorted(i.id for i in default_instruments().values() if i.kind == "questionnaire")
+def questionnaire_ids(session: Session) -> list[str]:
+    """The shipped questionnaires and the studies' own, stored when their protocol was applied."""
+    shipped = {i.id for i in default_instruments().values() if i.kind == "questionnaire"}
+    stored = session.exec(select(InstrumentVersion.instrument_id, InstrumentVersion.definition))
+    own = {i for i, definition in stored if definition.get("kind") == "questionnaire"}
+    return sorted(shipped | own)
 
 
 def scores(session: Session, window: ExportWindow) -> Iterator[Records]:
     query = (
         select(Response, Prompt.kind, Prompt.schedule_id)
         .outerjoin(Prompt, col(Prompt.id) == Response.prompt_id)
-        .where(col(Response.instrument_id).in_(questionnaire_ids()))
+        .where(col(Response.instrument_id).in_(questionnaire_ids(session)))
     )
     for rows in paged_rows(session, window, query, Response):
         ids = [r.Response.id for r in rows]

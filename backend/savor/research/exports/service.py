@@ -8,7 +8,7 @@ from sqlmodel import Session, select
 from savor.ema.instruments import Instrument
 from savor.errors import AppError
 from savor.practices.catalog import StudyCatalog, study_catalog
-from savor.research import cursor
+from savor.research import cursor, redcap
 from savor.research.anonymize import Anonymizer
 from savor.research.codebook import Codebook, load_codebook
 from savor.research.exports import answer_rows, sources
@@ -62,6 +62,8 @@ class Plan:
     urls: Urls
     # Item id → its alternative answers' keys: the wide shape's `_alt` columns.
     alternatives: dict[str, frozenset[str]] = field(default_factory=dict)
+    # shape=redcap: multiple-choice item id → its checkbox columns and their choice keys.
+    checkboxes: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
 
     @property
     def until(self) -> int:
@@ -109,8 +111,11 @@ def _columns(
     shown = [i for i in codebook.item_ids() if request.free_text or not _free(kinds, i)]
     if request.dataset == "responses" and request.shape == "redcap":
         wide = _columns(replace(request, shape="wide"), codebook, study, session, window)
+        # A multiple-choice item is REDCap's checkbox: a 0/1 column per choice.
+        boxes = redcap.checkboxes(codebook)
+        expanded = [n for c in wide for n in ([b for b, _ in boxes[c]] if c in boxes else [c])]
         # REDCap takes the record ID (response_ref) as the first column.
-        return ["response_ref", *(c for c in wide if c != "response_ref")]
+        return ["response_ref", *(c for c in expanded if c != "response_ref")]
     if request.dataset == "responses" and request.shape == "wide":
         # Only the items of the instruments in this export: those answered in the window, or
         # every version of the one asked for (a header that stays the same pull after pull).
@@ -237,4 +242,5 @@ def plan_export(*, session: Session, study: Study, request: ExportRequest) -> Pl
         instruments=codebook.instruments,
         urls=Urls(study.slug),
         alternatives=codebook.alternatives(),
+        checkboxes=redcap.checkboxes(codebook) if request.shape == "redcap" else {},
     )

@@ -34,7 +34,7 @@ from savor.studies.models import Participant, ParticipantState
 
 # A page of a dataset's rows, each a dict by column name; writers.as_groups makes it a Page.
 Records = list[dict[str, Any]]
-PROMPT_TIMES = ("scheduled_at", "expires_at", "sent_at", "reminded_at")
+PROMPT_TIMES = ("scheduled_at", "expires_at", "sent_at", "first_reminded_at", "reminded_at")
 PROMPT_TIMES += ("delivered_at", "shown_at", "clicked_at", "dismissed_at", "opened_at")
 PROMPT_TIMES += ("completed_at", "expired_at", "cancelled_at")
 
@@ -177,6 +177,7 @@ def prompts(session: Session, window: ExportWindow) -> Iterator[Records]:
             "local_date": date_text(p.local_date, weeks),
             "status": p.status,
             "answered_late": p.answered_late,
+            "reminders_sent": p.reminders_sent,
         }
         # A prompt belongs to the zone she was in when it was due.
         zone = window.people[p.participant_id].zone_at(p.scheduled_at)
