@@ -9,7 +9,7 @@ Both change only together with `reminded_at`, which the prompt's update trigger 
 watches, so the next incremental pull brings the prompt again without a trigger change.
 
 Revision ID: e5a0c3d8b1f4
-Revises: b7e4c2a9d610
+Revises: 5eed5ea1ed01
 Create Date: 2026-12-07 16:00:00
 """
 
@@ -21,7 +21,7 @@ from alembic import op
 import savor.sqltypes
 
 revision: str = "e5a0c3d8b1f4"
-down_revision: str | None = "b7e4c2a9d610"
+down_revision: str | None = "5eed5ea1ed01"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
