@@ -131,15 +131,17 @@ export default async function home(root, ctx) {
 
 async function draw(root, ctx) {
   const { t } = ctx;
-  const [program, list, me] = await Promise.all([
+  const [program, list, me, hideProgress, pending, kept] = await Promise.all([
     api.program().catch(() => null),
     api.practices().catch(() => []),
     ctx.loadMe("kept"),
+    kv.get("hideProgress"),
+    outbox.pending(),
+    outbox.kept(),
   ]);
   const prompts = me?.status === "active" ? await openPrompts("kept") : [];
   const titles = Object.fromEntries(list.map((p) => [p.id, p]));
-  const hidden = Boolean(await kv.get("hideProgress"));
-  const [pending, kept] = await Promise.all([outbox.pending(), outbox.kept()]);
+  const hidden = Boolean(hideProgress);
   render(
     root,
     html`
@@ -161,5 +163,6 @@ async function draw(root, ctx) {
     $("#toggle-progress", root)?.focus();
   });
   reminderNotice($("#reminder-slot", root), ctx, me);
-  keepTimezone(me);
+  // Reading the time zone wakes the phone's date library, a slow first call: after Home shows.
+  setTimeout(() => keepTimezone(me), 0);
 }
