@@ -256,11 +256,13 @@ async function start() {
     kv.get("lockAfterMin"),
     api.loadToken(),
   ]);
-  await i18n.setLanguage(lang || i18n.pickLanguage());
-  i18n.translateStatic();
   app.hasPin = Boolean(pin);
   app.locked = app.hasPin;
   app.lockAfterMs = (lockAfterMin ?? 5) * 60_000;
+  // The first screen's code is asked for now, while her words load (see show()).
+  import(`./views/${viewFor(parse())}.js`).catch(() => null);
+  await i18n.setLanguage(lang || i18n.pickLanguage());
+  i18n.translateStatic();
   showNetwork();
   listen();
   if (api.hasToken()) await firstMe();
