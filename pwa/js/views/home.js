@@ -10,6 +10,7 @@ import { openPrompts } from "../prompts.js";
 import * as notify from "./notify.js";
 
 const WEEK_MS = 7 * 24 * 3600 * 1000;
+const ZONE_CHECK_DELAY_MS = 5000;
 
 function nextStep(t, prompts, program, titles, me) {
   if (me?.status === "withdrawn") {
@@ -163,6 +164,7 @@ async function draw(root, ctx) {
     $("#toggle-progress", root)?.focus();
   });
   reminderNotice($("#reminder-slot", root), ctx, me);
-  // Reading the time zone wakes the phone's date library, a slow first call: after Home shows.
-  setTimeout(() => keepTimezone(me), 0);
+  // Reading the time zone wakes the phone's date library, a slow first call on a cheap phone:
+  // it waits a few seconds, so that neither Home nor her first taps wait for it.
+  setTimeout(() => keepTimezone(me), ZONE_CHECK_DELAY_MS);
 }
