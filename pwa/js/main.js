@@ -239,13 +239,14 @@ async function firstMe() {
 function afterFirstScreen() {
   const later = globalThis.requestIdleCallback ?? ((work) => setTimeout(work, 200));
   later(() => {
+    if (!api.hasToken()) return; // a new visitor's next screens are the enrollment's
     for (const path of AHEAD) {
       const link = document.createElement("link");
       link.rel = "modulepreload";
       link.href = path;
       document.head.append(link);
     }
-    if (api.hasToken()) api.keepAhead("P03").catch(() => null);
+    api.keepAhead("P03").catch(() => null);
   });
 }
 
