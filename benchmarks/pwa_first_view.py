@@ -133,6 +133,7 @@ def main() -> int:
         visitor = _phone(browser, service_workers="block").new_page()
         enroll = _measure(visitor, f"{base}/?code={code}")
         visitor.get_by_role("button", name="Join the study").click()
+        visitor.get_by_role("button", name="I agree and I want to join").click()
         visitor.wait_for_selector("text=Hello")
         token = visitor.evaluate("import('/js/db.js').then(db => db.kv.get('token'))")
 

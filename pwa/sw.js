@@ -49,6 +49,46 @@ async function filesOf(version) {
   return found ? found.json() : {};
 }
 
+// A few files at a time: the browser opens about six connections to the server, and the
+// page she is using needs some of them (on a first visit, this runs while she taps on).
+const DOWNLOADS_AT_ONCE = 3;
+
+async function inTurn(items, width, work) {
+  let next = 0;
+  const lane = async () => {
+    while (next < items.length) await work(items[next++]);
+  };
+  await Promise.all(Array.from({ length: width }, lane));
+}
+
+// The copy of a file the page itself loaded on this visit, still in the browser's cache, when
+// it is exactly the one listed: a first visit then downloads most of the app only once.
+async function alreadyHere(path, hash) {
+  try {
+    const found = await fetch(path, { cache: "only-if-cached", mode: "same-origin" });
+    if (!found.ok) return null;
+    const body = await found.arrayBuffer();
+    if ((await sha(body)) !== hash) return null;
+    return typed(body, found);
+  } catch {
+    return null;
+  }
+}
+
+function typed(body, response) {
+  const headers = { "Content-Type": response.headers.get("Content-Type") || "" };
+  return new Response(body, { headers });
+}
+
+async function downloadFile(path, hash) {
+  // The address names the content, so the browser's cache may keep it for good.
+  const fresh = await fetch(`${path}?v=${hash}`);
+  if (!fresh.ok) throw new Error(`${path}: HTTP ${fresh.status}`);
+  const body = await fresh.arrayBuffer();
+  if ((await sha(body)) !== hash) throw new Error(`${path}: changed while downloading`);
+  return typed(body, fresh);
+}
+
 // Fetch the manifest; download a version not seen yet into its own cache. Returns it, or null.
 async function download() {
   const response = await fetch(MANIFEST, { cache: "no-store" });
@@ -61,19 +101,12 @@ async function download() {
   try {
     const old = await caches.open(SHELL + state.active);
     const oldFiles = await filesOf(state.active);
-    await Promise.all(
-      Object.entries(files).map(async ([path, hash]) => {
-        const same = oldFiles[path] === hash && (await old.match(path));
-        if (same) return cache.put(path, same);
-        // The address names the content, so the browser's cache may keep it for good.
-        const fresh = await fetch(`${path}?v=${hash}`);
-        if (!fresh.ok) throw new Error(`${path}: HTTP ${fresh.status}`);
-        const body = await fresh.arrayBuffer();
-        if ((await sha(body)) !== hash) throw new Error(`${path}: changed while downloading`);
-        const headers = { "Content-Type": fresh.headers.get("Content-Type") || "" };
-        return cache.put(path, new Response(body, { headers }));
-      }),
-    );
+    await inTurn(Object.entries(files), DOWNLOADS_AT_ONCE, async ([path, hash]) => {
+      const same = oldFiles[path] === hash && (await old.match(path));
+      if (same) return cache.put(path, same);
+      const body = (await alreadyHere(path, hash)) ?? (await downloadFile(path, hash));
+      return cache.put(path, body);
+    });
     await cache.put(FILES_KEY, new Response(JSON.stringify(files)));
   } catch (error) {
     await caches.delete(name);

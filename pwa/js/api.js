@@ -70,11 +70,20 @@ async function get(address) {
   return body;
 }
 
-async function getAndKeep(address) {
-  const body = await get(address);
-  await keep.set(address, body);
-  refreshedAt.set(address, Date.now());
-  return body;
+// One request at a time per address: a screen and a fetch ahead may ask at once.
+const asking = new Map();
+
+function getAndKeep(address) {
+  if (!asking.has(address)) {
+    const asked = (async () => {
+      const body = await get(address);
+      await keep.set(address, body);
+      refreshedAt.set(address, Date.now());
+      return body;
+    })().finally(() => asking.delete(address));
+    asking.set(address, asked);
+  }
+  return asking.get(address);
 }
 
 // How a read uses what the phone keeps:
@@ -141,6 +150,8 @@ export const myData = () => now("GET", "/me/export");
 export const deleteMe = () => now("POST", "/me/deletion");
 // Her settings and status: Home shows the kept ones at once; other screens ask first.
 export const me = (mode = "fresh") => read("/me", mode);
+// Her status as last kept on this phone, without asking the server (undefined if none).
+export const keptMe = () => keep.get(addressOf("/me"));
 export const program = (mode = "kept") => read("/program", mode);
 export const practices = (mode = "kept") => read("/practices", mode);
 export const practice = (id, mode = "kept") => read(`/practices/${encodeURIComponent(id)}`, mode);
@@ -198,17 +209,44 @@ export const INSTRUMENTS = [
   "end_of_day",
 ];
 
+// A practice and the ratings before it, fetched and kept unless the phone has them already,
+// so that it opens at once, even offline, the first time she taps it.
+export async function keepAhead(id) {
+  const once = async (path) => (await keep.get(addressOf(path))) ?? getAndKeep(addressOf(path));
+  const found = await once(`/practices/${encodeURIComponent(id)}`);
+  const first = found?.ema_pre?.at(-1);
+  if (first) await once(`/instruments/${encodeURIComponent(first)}`);
+}
+
+// At most `width` at a time: a phone opens few connections, and her taps need some of them.
+async function inTurn(items, width, work) {
+  const results = [];
+  let next = 0;
+  const lane = async () => {
+    while (next < items.length) {
+      const index = next++;
+      results[index] = await work(items[index]);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(width, items.length) }, lane));
+  return results;
+}
+
 // Fetch and keep everything she may need offline (her trends are not kept).
 export async function warm(audioLanguage) {
   const list = await practices("fresh");
-  const details = await Promise.all(list.map((p) => practice(p.id, "fresh").catch(() => null)));
-  await Promise.all([
-    me("fresh"),
-    program("fresh"),
-    prompts("fresh").catch(() => null),
-    help("fresh").catch(() => null),
-    ...INSTRUMENTS.map((id) => instrument(id, "fresh").catch(() => null)),
-  ]);
+  const details = await inTurn(list, 2, (p) => practice(p.id, "fresh").catch(() => null));
+  await inTurn(
+    [
+      () => me("fresh"),
+      () => program("fresh"),
+      () => prompts("fresh").catch(() => null),
+      () => help("fresh").catch(() => null),
+      ...INSTRUMENTS.map((id) => () => instrument(id, "fresh").catch(() => null)),
+    ],
+    2,
+    (fetchOne) => fetchOne(),
+  );
   const audio = details
     .filter((p) => p?.unlocked)
     .flatMap((p) => p.variants.flatMap((v) => v.audio.filter((a) => a.language === audioLanguage)));

@@ -9,6 +9,18 @@ import { OPEN_VIEWS, go, parse } from "./router.js";
 import * as updates from "./updates.js";
 import * as vault from "./vault.js";
 
+// The modules behind the practice list and the player (see afterFirstScreen).
+const AHEAD = [
+  "/js/views/practices.js",
+  "/js/views/player.js",
+  "/js/views/setup.js",
+  "/js/views/steps.js",
+  "/js/views/offers.js",
+  "/js/views/help.js",
+  "/js/views/form.js",
+  "/js/bell.js",
+];
+
 const main = $("#main");
 const app = { me: null, locked: false, exited: false, lockAfterMs: 5 * 60_000 };
 let cleanup = null;
@@ -210,19 +222,55 @@ function listen() {
   });
 }
 
+// Her status as the phone kept it draws the first screen at once; the server's answer comes
+// behind it, and a newer consent (or a sign-in no longer valid) then takes the screen, unless
+// she is already in a practice or a check-in: it comes at the next screen. With nothing kept
+// (a first visit), the server is asked first, as a newer consent is asked before Home.
+async function firstMe() {
+  app.me = (await api.keptMe()) ?? null;
+  if (!app.me) return loadMe("fresh");
+  loadMe("fresh").then(() => {
+    if (!BUSY.has(shown) && viewFor(parse()) !== shown) show();
+  });
+}
+
+// What the next taps need (the practice list and the breathing break), fetched while she
+// looks at Home: the code, and the break's practice and ratings when the phone has none yet.
+function afterFirstScreen() {
+  const later = globalThis.requestIdleCallback ?? ((work) => setTimeout(work, 200));
+  later(() => {
+    if (!api.hasToken()) return; // a new visitor's next screens are the enrollment's
+    for (const path of AHEAD) {
+      const link = document.createElement("link");
+      link.rel = "modulepreload";
+      link.href = path;
+      document.head.append(link);
+    }
+    api.keepAhead("P03").catch(() => null);
+  });
+}
+
 async function start() {
-  await i18n.setLanguage((await kv.get("lang")) || i18n.pickLanguage());
-  i18n.translateStatic();
-  await api.loadToken();
-  const pin = await kv.get("pin");
+  const [lang, pin, lockAfterMin] = await Promise.all([
+    kv.get("lang"),
+    kv.get("pin"),
+    kv.get("lockAfterMin"),
+    api.loadToken(),
+  ]);
   app.hasPin = Boolean(pin);
   app.locked = app.hasPin;
-  app.lockAfterMs = ((await kv.get("lockAfterMin")) ?? 5) * 60_000;
+  app.lockAfterMs = (lockAfterMin ?? 5) * 60_000;
+  // The first screen's code is asked for now, while her words load (see show()).
+  import(`./views/${viewFor(parse())}.js`).catch(() => null);
+  await i18n.setLanguage(lang || i18n.pickLanguage());
+  i18n.translateStatic();
   showNetwork();
   listen();
-  navigator.serviceWorker?.register("/sw.js").catch(() => null);
-  if (api.hasToken()) await loadMe("fresh"); // a newer consent is asked before Home
+  if (api.hasToken()) await firstMe();
   await show();
+  afterFirstScreen();
+  // Registered once she sees her screen, so the worker's first download does not hold it up.
+  navigator.serviceWorker?.register("/sw.js").catch(() => null);
   if (await updates.started()) status(i18n.t("update.applied"));
   if (api.hasToken()) {
     navigator.storage?.persist?.().catch(() => null);

@@ -10,6 +10,7 @@ import { openPrompts } from "../prompts.js";
 import * as notify from "./notify.js";
 
 const WEEK_MS = 7 * 24 * 3600 * 1000;
+const ZONE_CHECK_DELAY_MS = 5000;
 
 function nextStep(t, prompts, program, titles, me) {
   if (me?.status === "withdrawn") {
@@ -131,15 +132,17 @@ export default async function home(root, ctx) {
 
 async function draw(root, ctx) {
   const { t } = ctx;
-  const [program, list, me] = await Promise.all([
+  const [program, list, me, hideProgress, pending, kept] = await Promise.all([
     api.program().catch(() => null),
     api.practices().catch(() => []),
     ctx.loadMe("kept"),
+    kv.get("hideProgress"),
+    outbox.pending(),
+    outbox.kept(),
   ]);
   const prompts = me?.status === "active" ? await openPrompts("kept") : [];
   const titles = Object.fromEntries(list.map((p) => [p.id, p]));
-  const hidden = Boolean(await kv.get("hideProgress"));
-  const [pending, kept] = await Promise.all([outbox.pending(), outbox.kept()]);
+  const hidden = Boolean(hideProgress);
   render(
     root,
     html`
@@ -161,5 +164,7 @@ async function draw(root, ctx) {
     $("#toggle-progress", root)?.focus();
   });
   reminderNotice($("#reminder-slot", root), ctx, me);
-  keepTimezone(me);
+  // Reading the time zone wakes the phone's date library, a slow first call on a cheap phone:
+  // it waits a few seconds, so that neither Home nor her first taps wait for it.
+  setTimeout(() => keepTimezone(me), ZONE_CHECK_DELAY_MS);
 }

@@ -31,6 +31,8 @@ export default async function player(root, ctx, route) {
     );
     return;
   }
+  // The ratings before it are fetched while she chooses, so Begin waits on nothing remote.
+  if (practice.ema_pre.length) api.instrument(practice.ema_pre.at(-1)).catch(() => null);
   const audioFor = (variant) => variant.audio.find((a) => a.language === language())?.url;
   render(root, setup(t, practice, practice.variants.some(audioFor)));
   const session = { stop: null };

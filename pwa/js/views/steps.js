@@ -171,11 +171,13 @@ export function runSteps(root, ctx, { title, steps, voice, audioUrl, bellEvery, 
   }
 
   document.body.dataset.focus = "1";
-  unlockAudio();
   if (bellEvery !== undefined) bell();
   keepAwake(state);
   showStep();
   tick();
+  // Without a starting bell, sound is readied for the closing one once the first step is on
+  // screen: starting the audio system is slow on a cheap phone, and the step need not wait.
+  if (bellEvery === undefined) requestAnimationFrame(() => setTimeout(unlockAudio, 0));
   return () => {
     if (!state.done) {
       state.done = true;
