@@ -9,7 +9,7 @@ prompts it had claimed but not sent come back once the claim is stale.
 
 import time
 from collections import defaultdict
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import partial
@@ -120,14 +120,6 @@ def _due(now: datetime) -> Any:
     )
 
 
-def _batches(claim: Callable[[], list[Prompt]], budget: float) -> Iterator[list[Prompt]]:
-    started = time.monotonic()
-    while batch := claim():
-        yield batch
-        if time.monotonic() - started > budget:
-            return
-
-
 def _messages(session: Session, prompts: list[Prompt], kind: str) -> list[Message]:
     owners = {p.participant_id for p in prompts}
     language = dict(
@@ -178,23 +170,75 @@ def _note_devices(
         session.execute(statements[kind], rows)
 
 
-def _finish(session: Session, done: list[Sending], finish: Finish) -> None:
-    rows = [values | {"prompt_id": s.id} for s in done if (values := finish(s)) is not None]
-    if rows:
-        session.execute(update(_PROMPTS).where(_PROMPT_ID), rows)
+def _outcomes(done: list[Sending], finish: Finish) -> list[dict[str, Any]]:
+    return [values | {"prompt_id": s.id} for s in done if (values := finish(s)) is not None]
+
+
+def _record(session: Session, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Write the prompts' new values, except rows another transaction holds: those are
+    returned, to be written with the next group.
+
+    A receipt arriving while its prompt is being sent locks that prompt's row, and a group
+    of receipts locks many in an order of its own; waiting for them could deadlock PostgreSQL
+    (each side holding a row the other wants), so the dispatcher skips instead of waiting.
+    SQLite locks the whole database, never rows, and returns every row here.
+    """
+    if not rows:
+        return []
+    ids = sorted(row["prompt_id"] for row in rows)
+    free = set(
+        session.execute(
+            select(_PROMPTS.c.id)
+            .where(_PROMPTS.c.id.in_(ids))
+            .order_by(_PROMPTS.c.id)
+            .with_for_update(skip_locked=True)
+        ).scalars()
+    )
+    ready = [row for row in rows if row["prompt_id"] in free]
+    if ready:
+        session.execute(update(_PROMPTS).where(_PROMPT_ID), ready)
+    return [row for row in rows if row["prompt_id"] not in free]
 
 
 def _push(
-    session: Session, prompts: list[Prompt], kind: str, send: Sender, now: datetime, finish: Finish
-) -> None:
-    """Notify every device of every prompt at once, recording each as its answers come in."""
-    sending = {p.id: Sending(p.id, p.pushed, p.send_attempts, 0) for p in prompts}
-    messages = _messages(session, prompts, kind)
-    for message in messages:
-        sending[message.prompt_id].devices += 1
-    _finish(session, [s for s in sending.values() if s.devices == 0], finish)
-    session.commit()
-    for answered in fanout.send_all(messages, lambda m: send(m.subscription, m.payload)):
+    session: Session,
+    claim: Callable[[], list[Prompt]],
+    kind: str,
+    send: Sender,
+    now: datetime,
+    finish: Finish,
+    budget: float,
+) -> int:
+    """Claim a batch at a time and notify every device of every prompt, recording each as its
+    answers come in; the next batch is claimed while the last pushes of the one before are
+    still out. Returns how many prompts were claimed.
+
+    Claiming stops after `budget` seconds, so even a batch whose every push times out is
+    recorded long before its claims (stamped with the tick's `now`) could look stale.
+    """
+    sending: dict[Any, Sending] = {}
+    waiting: list[dict[str, Any]] = []  # outcomes whose rows were held by a receipt
+    started = time.monotonic()
+
+    def more() -> list[Message]:
+        # Called between groups of answers, once the last group's outcomes are committed.
+        while sending == {} or time.monotonic() - started <= budget:
+            prompts = claim()
+            if not prompts:
+                return []
+            batch = {p.id: Sending(p.id, p.pushed, p.send_attempts, 0) for p in prompts}
+            sending.update(batch)
+            messages = _messages(session, prompts, kind)
+            for message in messages:
+                batch[message.prompt_id].devices += 1
+            no_device = _outcomes([s for s in batch.values() if s.devices == 0], finish)
+            waiting[:] = _record(session, waiting + no_device)
+            session.commit()
+            if messages:
+                return messages
+        return []
+
+    for answered in fanout.send_all([], lambda m: send(m.subscription, m.payload), more=more):
         _note_devices(session, answered, now)
         done = []
         for message, result in answered:
@@ -202,8 +246,13 @@ def _push(
             state.results.append(result)
             if len(state.results) == state.devices:
                 done.append(state)
-        _finish(session, done, finish)
+        waiting[:] = _record(session, waiting + _outcomes(done, finish))
         session.commit()
+    while waiting:
+        time.sleep(0.01)
+        waiting[:] = _record(session, waiting)
+        session.commit()
+    return len(sending)
 
 
 def _after_push(state: Sending, now: datetime) -> dict[str, Any]:
@@ -233,8 +282,8 @@ def dispatch_due(
         total.gone += sum(r.outcome == "gone" for r in state.results)
         return values | {"status": "sent", "sent_at": now, "claimed_by": None}
 
-    for batch in _batches(lambda: claim_due(session=session, worker=worker, now=now), budget):
-        _push(session, batch, "prompt", send, now, finish)
+    claim = partial(claim_due, session=session, worker=worker, now=now)
+    _push(session, claim, "prompt", send, now, finish, budget)
     return total
 
 
@@ -243,12 +292,8 @@ def retry_pushes(
 ) -> int:
     """Notifications that failed for a passing reason are tried again after their backoff."""
     waiting = (col(Prompt.status) == "sent") & (col(Prompt.next_attempt_at) <= now)
-    retried = 0
     claim = partial(_claim, session, worker, now, waiting, {"next_attempt_at": None})
-    for batch in _batches(claim, budget):
-        _push(session, batch, "prompt", send, now, lambda state: _after_push(state, now))
-        retried += len(batch)
-    return retried
+    return _push(session, claim, "prompt", send, now, lambda state: _after_push(state, now), budget)
 
 
 def send_reminders(
@@ -260,9 +305,5 @@ def send_reminders(
         (col(Prompt.kind) == WAVE_KIND) & (col(Prompt.status) == "opened")
     )
     due = unanswered & col(Prompt.reminded_at).is_(None) & (col(Prompt.remind_at) <= now)
-    reminded = 0
     claim = partial(_claim, session, worker, now, due, {"reminded_at": now})
-    for batch in _batches(claim, budget):
-        _push(session, batch, "reminder", send, now, lambda state: None)
-        reminded += len(batch)
-    return reminded
+    return _push(session, claim, "reminder", send, now, lambda state: None, budget)
