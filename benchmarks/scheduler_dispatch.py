@@ -9,8 +9,8 @@ pool of threads but no database: no claims, no reads, no writes, no tick to wait
 
 Each phone answers with its receipts, as its service worker does: as soon as the push
 service has a prompt's message, that phone sends a `delivered` then a `shown` receipt, each
-through the writer thread as `POST /prompts/{id}/receipts` does (one conditional UPDATE,
-committed in a group with whatever else waits). Phones answer concurrently, up to as many at
+through the writer thread as `POST /prompts/{id}/receipts` does (stored and committed with
+whatever else waits). Phones answer concurrently, up to as many at
 once as the app has request threads. The figures say how many receipts were recorded by the
 time the last prompt was marked sent and in all, and how long after its push each was on disk.
 
@@ -174,14 +174,14 @@ class Phones:
 
     def _answer(self, prompt_id: str, at: float) -> None:
         for event in RECEIPTS:
-            write = ema_prompts.receipt_write(
-                participant_id=self.mothers[prompt_id],
-                prompt_id=uuid.UUID(prompt_id),
-                event=event,
-                at=datetime.fromtimestamp(at, UTC),
+            receipt = ema_prompts.Receipt(
+                self.mothers[prompt_id],
+                uuid.UUID(prompt_id),
+                event,
+                datetime.fromtimestamp(at, UTC),
             )
             try:
-                counted = self.writer.submit(write)
+                counted = self.writer.submit_item(ema_prompts.store_receipts, receipt)
             except Exception:  # a phone's request that failed; its outbox would try again
                 counted = False
             with self._lock:
@@ -235,8 +235,10 @@ def measure_dispatch(kind: str, url: str) -> None:
         due = datetime.fromtimestamp((time.time() + 5) // interval * interval + interval, UTC)
         ours = _seed(engine, browsers, due)
         expire = [job for job in ema_jobs.build_jobs(engine=engine) if job.__name__ == "expire"]
-        jobs = [*build_jobs(engine=engine, send=send), *expire]
+        # The app's writer thread, shared as in the app by the phones' receipts and the
+        # dispatcher's claims and outcomes.
         writer = WriteQueue(make_writer_engine(url))
+        jobs = [*build_jobs(engine=engine, send=send, writer=writer), *expire]
         with Phones(pipe, writer, ours) as phones:
             scheduler = start_scheduler(jobs, interval_seconds=interval)
             deadline = time.time() + WAIT_SECONDS + (due.timestamp() - time.time())

@@ -13,9 +13,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import partial
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
-from sqlalchemy import bindparam, delete, or_, update
+from sqlalchemy import Row, bindparam, delete, or_, update
 from sqlmodel import Session, col, select
 
 from savor.ema.decisions.probes import OFFER_KIND, PROBE_KIND
@@ -72,9 +72,30 @@ class Sending:
 
 
 Finish = Callable[[Sending], dict[str, Any] | None]  # the prompt's new values, if any
+T = TypeVar("T")
 
 
-def _claim(session: Session, worker: str, now: datetime, where: Any, values: dict) -> list:
+class Writer(Protocol):
+    """The app's writer thread (savor.storing.thread.WriteQueue): runs a write in its next
+    group commit and returns its result once committed."""
+
+    def submit(self, write: Callable[[Session], T]) -> T: ...
+
+
+def _committed(session: Session, writer: Writer | None, write: Callable[[Session], T]) -> T:
+    # With SQLite's single writer, the dispatcher's own commits queued behind the phones'
+    # receipts (each wait a busy-timeout sleep) while its pushes waited for the next claim;
+    # through the app's writer thread they share its group commits and never wait for a lock.
+    if writer is not None:
+        return writer.submit(write)
+    result = write(session)
+    session.commit()
+    return result
+
+
+def _claim(session: Session, worker: str, now: datetime, where: Any, values: dict) -> list[Row]:
+    """Prompts matching `where`, claimed for this worker (their ids, owners, kinds, closing
+    times and push counts); committed by the caller before any is sent."""
     # SKIP LOCKED lets racing PostgreSQL dispatchers split the due prompts instead of queuing
     # on each other's rows; the conditional UPDATE is what makes a claim exclusive (SQLite has
     # no row locks but a single writer, so only one process sees the condition still true).
@@ -98,16 +119,21 @@ def _claim(session: Session, worker: str, now: datetime, where: Any, values: dic
                 execution_options={"synchronize_session": False},
             ).scalars()
         )
-    session.commit()
     if not claimed:
         return []
-    query = select(Prompt).where(col(Prompt.id).in_(claimed)).order_by(col(Prompt.scheduled_at))
-    return list(session.exec(query))
+    # Plain rows, not the session's objects: read as claimed, whatever the commit that
+    # follows expires, and no ORM objects to build for each of a thousand prompts.
+    columns = ("id", "participant_id", "kind", "expires_at", "pushed", "send_attempts")
+    query = select(*(_PROMPTS.c[name] for name in columns))
+    query = query.where(_PROMPTS.c.id.in_(claimed)).order_by(_PROMPTS.c.scheduled_at)
+    return list(session.execute(query))
 
 
-def claim_due(*, session: Session, worker: str, now: datetime) -> list[Prompt]:
+def claim_due(*, session: Session, worker: str, now: datetime) -> list[Row]:
     """Due prompts become 'sending' for this worker only; stale claims are taken back."""
-    return _claim(session, worker, now, _due(now), {"status": "sending"})
+    claimed = _claim(session, worker, now, _due(now), {"status": "sending"})
+    session.commit()
+    return claimed
 
 
 def _due(now: datetime) -> Any:
@@ -120,7 +146,7 @@ def _due(now: datetime) -> Any:
     )
 
 
-def _messages(session: Session, prompts: list[Prompt], kind: str) -> list[Message]:
+def _messages(session: Session, prompts: list[Row], kind: str) -> list[Message]:
     owners = {p.participant_id for p in prompts}
     language = dict(
         session.execute(
@@ -149,7 +175,7 @@ def _messages(session: Session, prompts: list[Prompt], kind: str) -> list[Messag
     ]
 
 
-def _kind_of(prompt: Prompt, kind: str) -> str:
+def _kind_of(prompt: Row, kind: str) -> str:
     """An offer drawn at a probe has its own words, and its reminder says the same."""
     return OFFER_KIND if prompt.kind == OFFER_KIND else kind
 
@@ -202,12 +228,13 @@ def _record(session: Session, rows: list[dict[str, Any]]) -> list[dict[str, Any]
 
 def _push(
     session: Session,
-    claim: Callable[[], list[Prompt]],
+    claim: Callable[[Session], list[Row]],
     kind: str,
     send: Sender,
     now: datetime,
     finish: Finish,
     budget: float,
+    writer: Writer | None,
 ) -> int:
     """Claim a batch at a time and notify every device of every prompt, recording each as its
     answers come in; the next batch is claimed while the last pushes of the one before are
@@ -220,38 +247,43 @@ def _push(
     waiting: list[dict[str, Any]] = []  # outcomes whose rows were held by a receipt
     started = time.monotonic()
 
+    def record(answered: list[tuple[Message, PushResult]], rows: list[dict[str, Any]]) -> None:
+        def write(s: Session) -> list[dict[str, Any]]:
+            _note_devices(s, answered, now)
+            return _record(s, waiting + rows)
+
+        waiting[:] = _committed(session, writer, write)
+
     def more() -> list[Message]:
         # Called between groups of answers, once the last group's outcomes are committed.
         while sending == {} or time.monotonic() - started <= budget:
-            prompts = claim()
+            prompts = _committed(session, writer, claim)
             if not prompts:
                 return []
             batch = {p.id: Sending(p.id, p.pushed, p.send_attempts, 0) for p in prompts}
             sending.update(batch)
             messages = _messages(session, prompts, kind)
+            session.rollback()  # end the read: SQLite keeps no snapshot open between batches
             for message in messages:
                 batch[message.prompt_id].devices += 1
             no_device = _outcomes([s for s in batch.values() if s.devices == 0], finish)
-            waiting[:] = _record(session, waiting + no_device)
-            session.commit()
+            if no_device or waiting:
+                record([], no_device)
             if messages:
                 return messages
         return []
 
     for answered in fanout.send_all([], lambda m: send(m.subscription, m.payload), more=more):
-        _note_devices(session, answered, now)
         done = []
         for message, result in answered:
             state = sending[message.prompt_id]
             state.results.append(result)
             if len(state.results) == state.devices:
                 done.append(state)
-        waiting[:] = _record(session, waiting + _outcomes(done, finish))
-        session.commit()
+        record(answered, _outcomes(done, finish))
     while waiting:
         time.sleep(0.01)
-        waiting[:] = _record(session, waiting)
-        session.commit()
+        record([], [])
     return len(sending)
 
 
@@ -269,7 +301,13 @@ def _after_push(state: Sending, now: datetime) -> dict[str, Any]:
 
 
 def dispatch_due(
-    *, session: Session, worker: str, send: Sender, now: datetime, budget: float = CLAIM_SECONDS
+    *,
+    session: Session,
+    worker: str,
+    send: Sender,
+    now: datetime,
+    budget: float = CLAIM_SECONDS,
+    writer: Writer | None = None,
 ) -> Tally:
     """Send every due prompt, a batch at a time; each counts as sent even with no device."""
     total = Tally()
@@ -282,22 +320,35 @@ def dispatch_due(
         total.gone += sum(r.outcome == "gone" for r in state.results)
         return values | {"status": "sent", "sent_at": now, "claimed_by": None}
 
-    claim = partial(claim_due, session=session, worker=worker, now=now)
-    _push(session, claim, "prompt", send, now, finish, budget)
+    claim = partial(_claim, worker=worker, now=now, where=_due(now), values={"status": "sending"})
+    _push(session, claim, "prompt", send, now, finish, budget, writer)
     return total
 
 
 def retry_pushes(
-    *, session: Session, worker: str, send: Sender, now: datetime, budget: float = CLAIM_SECONDS
+    *,
+    session: Session,
+    worker: str,
+    send: Sender,
+    now: datetime,
+    budget: float = CLAIM_SECONDS,
+    writer: Writer | None = None,
 ) -> int:
     """Notifications that failed for a passing reason are tried again after their backoff."""
     waiting = (col(Prompt.status) == "sent") & (col(Prompt.next_attempt_at) <= now)
-    claim = partial(_claim, session, worker, now, waiting, {"next_attempt_at": None})
-    return _push(session, claim, "prompt", send, now, lambda state: _after_push(state, now), budget)
+    claim = partial(_claim, worker=worker, now=now, where=waiting, values={"next_attempt_at": None})
+    after = partial(_after_push, now=now)
+    return _push(session, claim, "prompt", send, now, after, budget, writer)
 
 
 def send_reminders(
-    *, session: Session, worker: str, send: Sender, now: datetime, budget: float = CLAIM_SECONDS
+    *,
+    session: Session,
+    worker: str,
+    send: Sender,
+    now: datetime,
+    budget: float = CLAIM_SECONDS,
+    writer: Writer | None = None,
 ) -> int:
     """One gentle reminder for a prompt she has not opened yet, or a questionnaire wave she
     opened and has not sent (a long form is often left half done)."""
@@ -305,5 +356,5 @@ def send_reminders(
         (col(Prompt.kind) == WAVE_KIND) & (col(Prompt.status) == "opened")
     )
     due = unanswered & col(Prompt.reminded_at).is_(None) & (col(Prompt.remind_at) <= now)
-    claim = partial(_claim, session, worker, now, due, {"reminded_at": now})
-    return _push(session, claim, "reminder", send, now, lambda state: None, budget)
+    claim = partial(_claim, worker=worker, now=now, where=due, values={"reminded_at": now})
+    return _push(session, claim, "reminder", send, now, lambda state: None, budget, writer)
