@@ -273,7 +273,12 @@ def _push(
                 return messages
         return []
 
-    for answered in fanout.send_all([], lambda m: send(m.subscription, m.payload), more=more):
+    # A batch in reserve: recording a group waits for a commit (behind the phones' receipts
+    # on a busy server), and the pool must not run dry meanwhile.
+    pushes = fanout.send_all(
+        [], lambda m: send(m.subscription, m.payload), more=more, refill_below=BATCH
+    )
+    for answered in pushes:
         done = []
         for message, result in answered:
             state = sending[message.prompt_id]

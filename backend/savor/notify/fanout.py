@@ -38,17 +38,20 @@ def send_all(
     send: Callable[[T], PushResult],
     *,
     more: Callable[[], Sequence[T]] | None = None,
+    refill_below: int | None = None,
     workers: int = PUSH_WORKERS,
     group_seconds: float = GROUP_SECONDS,
 ) -> Iterator[list[tuple[T, PushResult]]]:
     """Yield groups of (message, result) as they finish, at most one group per group_seconds.
 
     A result waits at most group_seconds to be handed over; the first after a quiet spell
-    is handed over at once. `more`, if given, is asked for further messages whenever the
-    pool is about to run short, until it has none: one batch's slowest pushes no longer
-    leave the pool idle before the next batch starts, and nothing is taken (claimed) long
-    before it can be sent. It is called between groups, on the caller's thread.
+    is handed over at once. `more`, if given, is asked for further messages whenever fewer
+    than `refill_below` (by default two per worker) wait to be sent or answered, until it
+    has none: one batch's slowest pushes no longer leave the pool idle before the next batch
+    starts, and nothing is taken (claimed) long before it can be sent. It is called between
+    groups, on the caller's thread.
     """
+    low_water = 2 * workers if refill_below is None else refill_below
     pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="push")
     try:
         pending: dict[Future[PushResult], T] = {}
@@ -59,7 +62,7 @@ def send_all(
         while True:
             pending |= {pool.submit(_safely, send, message): message for message in batch}
             batch = []
-            if not exhausted and len(pending) <= 2 * workers:
+            if not exhausted and len(pending) < low_water:
                 assert more is not None
                 batch = more()
                 exhausted = not batch

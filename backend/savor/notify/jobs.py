@@ -52,9 +52,12 @@ def build_jobs(
     seen: SeenDevices | None = None,
     writer: dispatch.Writer | None = None,
 ) -> list[Job]:
-    """`writer`: the app's writer thread, which then commits the dispatcher's claims and
-    outcomes with the phones' receipts instead of competing with it for the database."""
+    """`writer`: the app's writer thread. On SQLite it commits the dispatcher's claims and
+    outcomes with the phones' receipts instead of competing with it for the single writer's
+    lock; PostgreSQL takes many writers at once, and there the dispatcher commits its own."""
     worker = f"{socket.gethostname()}:{os.getpid()}"
+    if engine.dialect.name != "sqlite":
+        writer = None
 
     def send_due(now: datetime) -> None:
         with Session(engine) as session:
