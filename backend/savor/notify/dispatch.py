@@ -5,6 +5,10 @@ twice. Its devices are then notified concurrently, and each prompt's outcome is 
 within a tenth of a second of its devices' last answer (answers are recorded in groups), so a
 dispatcher that dies mid-tick leaves at most the messages of that last moment unrecorded; the
 prompts it had claimed but not sent come back once the claim is stale.
+
+The next batch is claimed while the last pushes of the one before are still out, so the
+pool of senders never idles between batches. On SQLite the claims and outcomes go through
+the app's writer thread, with the phones' receipts, instead of queuing for the lock.
 """
 
 import time
