@@ -153,7 +153,8 @@ def main() -> None:
     parser.add_argument("--skip-dispatch", action="store_true")
     args = parser.parse_args()
     kinds = ["sqlite"] if args.sqlite_only else ["sqlite", "postgresql"]
-    print(f"scheduler benchmark: {os.cpu_count()} cores, {time.strftime('%Y-%m-%d')}")
+    load = ", ".join(f"{n:.2f}" for n in os.getloadavg())
+    print(f"scheduler benchmark: {os.cpu_count()} cores, {time.strftime('%Y-%m-%d')}, load {load}")
     if not args.skip_planning:
         print("planning (target: < 10 s for 100,000, linear in N)")
         for kind in kinds:

@@ -7,9 +7,12 @@ Lag is the time the push service had read the request minus the prompt's schedul
 The baseline sends the same 1,000 messages to the same service with the same sender and
 pool of threads but no database: no claims, no reads, no writes, no tick to wait for.
 
-Receipts flow back meanwhile, as phones send them: while prompts are sent, two threads
-record a `delivered` and a `shown` receipt for each prompt as soon as it is marked sent, one
-conditional UPDATE and commit each, as `POST /prompts/{id}/receipts` does.
+Each phone answers with its receipts, as its service worker does: as soon as the push
+service has a prompt's message, that phone sends a `delivered` then a `shown` receipt, each
+through the writer thread as `POST /prompts/{id}/receipts` does (stored and committed with
+whatever else waits). Phones answer concurrently, up to as many at
+once as the app has request threads. The figures say how many receipts were recorded by the
+time the last prompt was marked sent and in all, and how long after its push each was on disk.
 
 Planning is left out: it ticks in a lane of its own, between the minutes prompts fall due
 on, and would cancel these hand-made prompts, which the study's protocol does not ask for.
@@ -21,6 +24,7 @@ import tempfile
 import threading
 import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from multiprocessing.connection import Connection
 from pathlib import Path
@@ -48,6 +52,10 @@ from savor.ticker import start_scheduler
 
 MOTHERS = 1_000
 WAIT_SECONDS = 120
+RECEIPTS = ("delivered", "shown")
+# AnyIO's default worker threads: at most this many receipt requests are inside the app at once.
+REQUEST_THREADS = 40
+RECEIPT_WAIT_SECONDS = 30
 
 
 def serve(pipe: Connection, count: int) -> None:
@@ -59,7 +67,10 @@ def serve(pipe: Connection, count: int) -> None:
         while (request := pipe.recv()) != "stop":
             with service._lock:
                 arrived = [(r.json()["prompt_id"], r.at) for r in service.received]
-            pipe.send((arrived, list(service.refusals)) if request == "all" else len(arrived))
+            if request == "all":
+                pipe.send((arrived, list(service.refusals)))
+            else:  # ("since", n): what arrived after the first n
+                pipe.send(arrived[request[1] :])
 
 
 def _percentiles(lags: list[float]) -> tuple[float, float, float]:
@@ -67,7 +78,8 @@ def _percentiles(lags: list[float]) -> tuple[float, float, float]:
     return cuts[49], cuts[98], max(lags)
 
 
-def _seed(engine: Any, browsers: list[dict[str, Any]], due: datetime) -> set[str]:
+def _seed(engine: Any, browsers: list[dict[str, Any]], due: datetime) -> dict[str, uuid.UUID]:
+    """The prompts, each (by id) with the mother it belongs to."""
     with Session(engine) as session:
         study = studies_service.create_study(
             session=session, slug="lag", name="Dispatch lag", now=due - timedelta(days=3)
@@ -95,7 +107,7 @@ def _seed(engine: Any, browsers: list[dict[str, Any]], due: datetime) -> set[str
         connection.execute(
             insert(Prompt), [_prompt(p, m, due) for p, m in zip(prompts, mothers, strict=True)]
         )
-    return {str(p) for p in prompts}
+    return {str(p): m for p, m in zip(prompts, mothers, strict=True)}
 
 
 def _prompt(prompt_id: uuid.UUID, mother: uuid.UUID, due: datetime) -> dict[str, Any]:
@@ -125,23 +137,58 @@ def _sent(engine: Any) -> int:
         return connection.execute(query).scalar_one()
 
 
-def _acknowledge(
-    engine: Any, writer: WriteQueue, event: str, stop: threading.Event, counted: list[int]
-) -> None:
-    """Send `event` for each prompt once it is sent, one request at a time, through the writer
-    thread as the route does."""
-    column = getattr(Prompt, f"{event}_at")
-    query = select(Prompt.id, Prompt.participant_id).where(col(Prompt.status) == "sent")
-    while not stop.is_set():
-        with engine.connect() as connection:
-            waiting = connection.execute(query.where(column.is_(None)).limit(50)).all()
-        for prompt_id, mother in waiting:
-            write = ema_prompts.receipt_write(
-                participant_id=mother, prompt_id=prompt_id, event=event, at=datetime.now(UTC)
+class Phones:
+    """Every phone whose push arrived answers with its receipts, many phones at once."""
+
+    def __init__(self, pipe: Connection, writer: WriteQueue, mothers: dict[str, uuid.UUID]):
+        self.pipe, self.writer, self.mothers = pipe, writer, mothers
+        self.pool = ThreadPoolExecutor(max_workers=REQUEST_THREADS, thread_name_prefix="phone")
+        self.recorded: list[float] = []  # seconds from push to receipt on disk
+        self.failed = 0
+        self._seen = 0
+        self._stop = threading.Event()
+        self._lock = threading.Lock()
+        self._watcher = threading.Thread(target=self._watch, name="phones")
+
+    def __enter__(self) -> "Phones":
+        self._watcher.start()
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self._stop.set()
+        self._watcher.join()
+        self.pool.shutdown(wait=True, cancel_futures=True)
+
+    def count(self) -> int:
+        with self._lock:
+            return len(self.recorded)
+
+    def _watch(self) -> None:
+        while not self._stop.wait(0.02):
+            self.pipe.send(("since", self._seen))
+            arrived = self.pipe.recv()
+            self._seen += len(arrived)
+            for prompt_id, at in arrived:
+                if prompt_id in self.mothers:
+                    self.pool.submit(self._answer, prompt_id, at)
+
+    def _answer(self, prompt_id: str, at: float) -> None:
+        for event in RECEIPTS:
+            receipt = ema_prompts.Receipt(
+                self.mothers[prompt_id],
+                uuid.UUID(prompt_id),
+                event,
+                datetime.fromtimestamp(at, UTC),
             )
-            counted[0] += writer.submit(write)
-        if not waiting:
-            time.sleep(0.05)
+            try:
+                counted = self.writer.submit_item(ema_prompts.store_receipts, receipt)
+            except Exception:  # a phone's request that failed; its outbox would try again
+                counted = False
+            with self._lock:
+                if counted:
+                    self.recorded.append(time.time() - at)
+                else:
+                    self.failed += 1
 
 
 def _settings(url: str, folder: str) -> tuple[Settings, VapidKeys]:
@@ -188,23 +235,20 @@ def measure_dispatch(kind: str, url: str) -> None:
         due = datetime.fromtimestamp((time.time() + 5) // interval * interval + interval, UTC)
         ours = _seed(engine, browsers, due)
         expire = [job for job in ema_jobs.build_jobs(engine=engine) if job.__name__ == "expire"]
-        jobs = [*build_jobs(engine=engine, send=send), *expire]
-        stop, receipts = threading.Event(), {"delivered": [0], "shown": [0]}
+        # The app's writer thread, shared as in the app by the phones' receipts and the
+        # dispatcher's claims and outcomes.
         writer = WriteQueue(make_writer_engine(url))
-        phones = [
-            threading.Thread(target=_acknowledge, args=(engine, writer, event, stop, counted))
-            for event, counted in receipts.items()
-        ]
-        for phone in phones:
-            phone.start()
-        scheduler = start_scheduler(jobs, interval_seconds=interval)
-        deadline = time.time() + WAIT_SECONDS + (due.timestamp() - time.time())
-        while _sent(engine) < MOTHERS and time.time() < deadline:
-            time.sleep(0.2)
-        scheduler.shutdown(wait=True)
-        stop.set()
-        for phone in phones:
-            phone.join()
+        jobs = [*build_jobs(engine=engine, send=send, writer=writer), *expire]
+        with Phones(pipe, writer, ours) as phones:
+            scheduler = start_scheduler(jobs, interval_seconds=interval)
+            deadline = time.time() + WAIT_SECONDS + (due.timestamp() - time.time())
+            while _sent(engine) < MOTHERS and time.time() < deadline:
+                time.sleep(0.2)
+            scheduler.shutdown(wait=True)
+            while_sending = phones.count()
+            deadline = time.time() + RECEIPT_WAIT_SECONDS
+            while phones.count() < len(RECEIPTS) * MOTHERS and time.time() < deadline:
+                time.sleep(0.1)
         writer.close()
     pipe.send("all")
     arrived, refusals = pipe.recv()
@@ -219,7 +263,12 @@ def measure_dispatch(kind: str, url: str) -> None:
         f"{kind:10} dispatch  p50 {p50:5.2f} s  p99 {p99:5.2f} s  max {worst:5.2f} s"
         f"  errors {missing + len(refusals)} ({missing} not delivered, {len(refusals)} refused)"
         f"  duplicates {len(lags) - len(set(p for p, _ in arrived if p in ours))}"
-        f"  receipts {receipts['delivered'][0]} delivered, {receipts['shown'][0]} shown"
+    )
+    r50, r99, rworst = _percentiles(phones.recorded) if phones.recorded else (0.0,) * 3
+    print(
+        f"{kind:10} receipts  {len(phones.recorded)} of {len(RECEIPTS) * MOTHERS} recorded"
+        f" ({while_sending} by the time all prompts were marked sent, {phones.failed} failed)"
+        f"  push to recorded p50 {r50:5.2f} s  p99 {r99:5.2f} s  max {rworst:5.2f} s"
     )
     print(
         f"{kind:10} baseline  p50 {b50:5.2f} s  p99 {b99:5.2f} s  max {bworst:5.2f} s"

@@ -330,9 +330,10 @@ async function tellClients(message) {
 // outbox; this worker is a classic script, so it reads them here with a few lines of its own,
 // each a short transaction, and closes the database at once so the page can always upgrade it.
 const DB_NAME = "savor";
-// Answers after which a receipt is done with: counted, or never to be (her prompt is gone,
-// she left the study or signed out).
-const RECEIPT_KINDS = new Set([200, 201, 400, 401, 403, 404, 409, 410, 413, 422]);
+// Answers after which a write of this worker is done with: any 2xx (a forgotten subscription
+// answers 204), or never to be (her prompt is gone, she left the study or signed out).
+const REFUSED = new Set([400, 401, 403, 404, 409, 410, 413, 422]);
+const finished = (status) => (status >= 200 && status < 300) || REFUSED.has(status);
 
 function openDb() {
   return new Promise((resolve, reject) => {
@@ -365,7 +366,7 @@ const token = () => withStore("kv", "readonly", (s) => s.get("token")).catch(() 
 async function postReceipt(record, bearer, signal) {
   try {
     const response = await fetch(`/api/v1${record.path}`, {
-      method: "POST",
+      method: record.method,
       headers: {
         Accept: "application/json",
         "Content-Type": "application/json",
@@ -398,14 +399,17 @@ function outboxLock(work) {
   return self.navigator.locks ? self.navigator.locks.request("savor-outbox", work) : work();
 }
 
+// What this worker writes itself, and so sends itself from the outbox: no page may be open.
+const WORKER_KINDS = new Set(["receipt", "subscription"]);
+
 async function sendWaitingReceipts() {
   const bearer = await token();
   if (!bearer) return;
   await outboxLock(async () => {
     const waiting = (await withStore("outbox", "readonly", (s) => s.getAll())) ?? [];
-    for (const record of waiting.filter((r) => r.kind === "receipt")) {
+    for (const record of waiting.filter((r) => WORKER_KINDS.has(r.kind))) {
       const { status } = await postReceipt(record, bearer);
-      if (!RECEIPT_KINDS.has(status)) return; // offline or busy: keep them, in order
+      if (!finished(status)) return; // offline or busy: keep them, in order
       await withStore("outbox", "readwrite", (s) => s.delete(record.seq));
     }
   });
@@ -423,17 +427,23 @@ async function report(promptId, events, wait = 0) {
     const record = receipt(promptId, event);
     const signal = wait ? AbortSignal.timeout(wait) : undefined;
     const sent = await postReceipt(record, bearer, signal);
-    if (RECEIPT_KINDS.has(sent.status)) {
+    if (finished(sent.status)) {
       answer = sent.answer ?? answer;
       continue;
     }
-    const waiting = { ...record, id: crypto.randomUUID(), label: "receipt" };
-    await withStore("outbox", "readwrite", (s) =>
-      s.add({ ...waiting, created_at: new Date().toISOString() }),
-    ).catch(() => null);
-    await self.registration.sync?.register("outbox").catch(() => null);
+    await keep(record);
   }
   return answer;
+}
+
+// A write that could not reach the server waits in the outbox, sent once by whichever comes
+// first: the next push, a sync, or a page of the app.
+async function keep(record) {
+  const waiting = { ...record, id: crypto.randomUUID(), label: record.kind };
+  await withStore("outbox", "readwrite", (s) =>
+    s.add({ ...waiting, created_at: new Date().toISOString() }),
+  ).catch(() => null);
+  await self.registration.sync?.register("outbox").catch(() => null);
 }
 
 // Why a push needs no notification, as far as this phone knows without asking: its prompt
@@ -506,8 +516,9 @@ self.addEventListener("notificationclick", (event) => {
   );
 });
 
-// The push service replaced (or dropped) her subscription: subscribe again with the same key
-// and tell the server, which forgets the old endpoint. The app checks again at its next start.
+// The push service replaced or dropped her subscription: subscribe again if the browser did
+// not, then tell the server the new one and forget the old one. Offline, both wait in the
+// outbox, in that order, and are sent once. The app checks again at its next start.
 self.addEventListener("pushsubscriptionchange", (event) => {
   event.waitUntil(
     (async () => {
@@ -522,18 +533,22 @@ self.addEventListener("pushsubscriptionchange", (event) => {
               applicationServerKey: key,
             })
           : null);
-      const headers = { "Content-Type": "application/json", Authorization: `Bearer ${bearer}` };
+      const records = [];
       if (fresh) {
         const body = { ...fresh.toJSON(), permission: "granted" };
-        await fetch("/api/v1/push-subscriptions", {
-          method: "POST",
-          headers,
-          body: JSON.stringify(body),
-        });
+        records.push({ kind: "subscription", method: "POST", path: "/push-subscriptions", body });
       }
-      if (event.oldSubscription && event.oldSubscription.endpoint !== fresh?.endpoint) {
-        const body = JSON.stringify({ endpoint: event.oldSubscription.endpoint });
-        await fetch("/api/v1/push-subscriptions", { method: "DELETE", headers, body });
+      const old = event.oldSubscription?.endpoint;
+      if (old && old !== fresh?.endpoint) {
+        const body = { endpoint: old };
+        records.push({ kind: "subscription", method: "DELETE", path: "/push-subscriptions", body });
+      }
+      await sendWaitingReceipts().catch(() => null);
+      for (const [index, record] of records.entries()) {
+        const { status } = await postReceipt(record, bearer);
+        if (finished(status)) continue;
+        for (const later of records.slice(index)) await keep(later);
+        return;
       }
     })().catch(() => null),
   );

@@ -34,7 +34,12 @@ def scheduled_jobs(app: FastAPI, send: Sender | None = None) -> list[Job]:
         prune_enroll_failures,
         # A probe's decision is committed before the dispatcher can push its offer.
         *ema_jobs.build_decision_jobs(engine=app.state.engine),
-        *notify_jobs.build_jobs(engine=app.state.engine, send=sender, seen=app.state.seen_devices),
+        *notify_jobs.build_jobs(
+            engine=app.state.engine,
+            send=sender,
+            seen=app.state.seen_devices,
+            writer=app.state.writer,
+        ),
         *ema_jobs.build_jobs(engine=app.state.engine),
         *research_webhook.build_jobs(
             engine=app.state.engine, policy=app.state.settings.outbound_policy

@@ -6,9 +6,10 @@ import * as db from "./db.js";
 import { send } from "./api.js";
 
 const NEVER_OK = new Set([400, 403, 404, 409, 410, 413, 422]);
-// Marks about her data ("opened", an offer's outcome, a notification's receipt, which the
-// service worker may leave here) are not her data: if refused, let go.
-const MARKS = new Set(["opened", "offer", "receipt"]);
+// Marks about her data ("opened", an offer's outcome, a notification's receipt or a renewed
+// push subscription, which the service worker may leave here) are not her data: if refused,
+// let go.
+const MARKS = new Set(["opened", "offer", "receipt", "subscription"]);
 let running = null;
 
 export async function enqueue(write, label = write.kind) {

@@ -124,7 +124,15 @@ def pwa_dir() -> Path:
 
 
 @pytest.fixture
-def live_server(tmp_path: Path, sqlite_template: Path, pwa_dir: Path) -> Iterator[LiveServer]:
+def live_settings() -> dict:
+    """Settings a test's live server needs beyond the usual ones."""
+    return {}
+
+
+@pytest.fixture
+def live_server(
+    tmp_path: Path, sqlite_template: Path, pwa_dir: Path, live_settings: dict
+) -> Iterator[LiveServer]:
     data_dir = tmp_path / "data"
     data_dir.mkdir()
     shutil.copy(sqlite_template, data_dir / "savor.db")
@@ -138,6 +146,7 @@ def live_server(tmp_path: Path, sqlite_template: Path, pwa_dir: Path) -> Iterato
         scheduler_enabled=False,
         pwa_dir=pwa_dir,
         _env_file=None,  # type: ignore[call-arg]
+        **live_settings,
     )
     app = create_app(settings)
     recorder = Recorder(app)

@@ -5,9 +5,11 @@ import time
 from datetime import datetime, timedelta
 
 import pytest
-from sqlmodel import Session, select
+from sqlalchemy import update
+from sqlmodel import Session, col, select
 
 from savor.clock import utcnow
+from savor.db import make_writer_engine
 from savor.ema import jobs as ema_jobs
 from savor.ema import prompts as ema_prompts
 from savor.ema.models import Prompt
@@ -16,6 +18,7 @@ from savor.notify import jobs as notify_jobs
 from savor.notify.jobs import make_sender
 from savor.notify.models import PushSubscription
 from savor.notify.webpush import PushResult, neutral_payload
+from savor.storing.thread import WriteQueue
 from tests.factories import first_due, make_participant, prompts_of
 from tests.notify.test_webpush import closed_port
 
@@ -358,3 +361,72 @@ def test_without_a_proxy_pushes_go_straight_to_the_push_service(
 
     assert result.outcome == "sent"
     assert len(push_service.received) == 1
+
+
+def test_through_the_writer_thread_each_prompt_is_claimed_sent_and_recorded_once(
+    client, session, settings, monkeypatch
+):
+    monkeypatch.setattr(dispatch, "BATCH", 2)
+    due, now = _due_with_devices(client, session, settings, 5)
+    calls: list[str] = []
+
+    def fake_send(subscription, payload) -> PushResult:
+        calls.append(payload["prompt_id"])
+        return PushResult("sent", 201, "created")
+
+    writer = WriteQueue(make_writer_engine(settings.resolved_database_url))
+    try:
+        run = {"session": session, "worker": "w1", "send": fake_send, "writer": writer}
+        assert dispatch.dispatch_due(now=now, **run).claimed == 5
+        assert dispatch.dispatch_due(now=now, **run).claimed == 0
+    finally:
+        writer.close()
+        writer.engine.dispose()
+    assert sorted(calls) == sorted(str(p.id) for p in due)
+    session.expire_all()
+    assert {(p.status, p.pushed, p.claimed_by) for p in due} == {("sent", 1, None)}
+
+
+def test_a_prompt_row_held_by_a_receipt_does_not_hold_back_the_others(
+    client, session, settings, engine
+):
+    # Waiting for such rows could deadlock PostgreSQL: a group of receipts locks many rows in
+    # an order of its own. SQLite locks the whole database instead.
+    if engine.dialect.name == "sqlite":
+        pytest.skip("SQLite has no row locks")
+    (held, *others), now = _due_with_devices(client, session, settings, 3)
+    held_id, other_ids = held.id, [p.id for p in others]  # the session is the dispatcher's now
+    sent = PushResult("sent", 201, "created")
+    done: list[dispatch.Tally] = []
+
+    def statuses(ids) -> set[str]:
+        with engine.connect() as reader:
+            query = select(Prompt.status).where(col(Prompt.id).in_(ids))
+            return set(reader.execute(query).scalars())
+
+    with engine.connect() as receipt:
+        held_now = threading.Event()
+
+        def send(subscription, payload) -> PushResult:
+            if payload["prompt_id"] == str(held_id):  # her phone's receipt is being stored
+                lock = update(Prompt).where(col(Prompt.id) == held_id).values(delivered_at=now)
+                receipt.execute(lock)
+                held_now.set()
+            return sent
+
+        dispatcher = threading.Thread(
+            target=lambda: done.append(
+                dispatch.dispatch_due(session=session, worker="w1", send=send, now=now)
+            )
+        )
+        dispatcher.start()
+        assert held_now.wait(10)
+        deadline = time.monotonic() + 10
+        while statuses(other_ids) != {"sent"}:
+            assert time.monotonic() < deadline, "the others waited for the held row"
+            time.sleep(0.05)
+        assert statuses([held_id]) == {"sending"}
+        receipt.commit()
+    dispatcher.join(timeout=10)
+    assert statuses([held_id]) == {"sent"}
+    assert done[0].claimed == 3

@@ -75,6 +75,26 @@ def test_nothing_more_is_sent_once_the_caller_stops():
     assert 0 in sent and set(sent) <= {0, 1, 2}  # the ones in flight end, none queued goes out
 
 
+def test_the_next_batch_is_taken_before_the_last_one_has_all_been_answered():
+    answered: list[int] = []
+    taken_after: list[int] = []  # how many were answered when each next batch was asked for
+    batches = [list(range(10, 20)), []]
+
+    def send(message: int) -> PushResult:
+        time.sleep(0.01)
+        answered.append(message)
+        return PushResult("sent", 201, "created")
+
+    def more() -> list[int]:
+        taken_after.append(len(answered))
+        return batches.pop(0)
+
+    groups = fanout.send_all(list(range(10)), send, more=more, workers=2)
+    results = sorted(m for group in groups for m, _ in group)
+    assert results == list(range(20))
+    assert len(taken_after) == 2 and taken_after[0] < 10
+
+
 def test_ticks_fall_on_the_whole_minute():
     scheduler = start_scheduler([], interval_seconds=30)
     try:

@@ -3,6 +3,7 @@
 import json
 from datetime import UTC, datetime, timedelta
 
+from savor.ema.prompts import Receipt, store_receipts
 from savor.studies.models import Study
 from tests.factories import bearer, make_participant, make_research_token, prompts_of
 
@@ -123,3 +124,26 @@ def test_a_push_reaching_her_after_the_prompt_closed_is_told_closed(client, sess
     session.add(prompt)
     session.commit()
     assert _receipt(client, headers, prompt.id, "delivered").json()["prompt_open"] is False
+
+
+def test_receipts_stored_together_count_once_each_and_only_on_her_own_prompts(
+    client, session, settings
+):
+    # Phones' receipts reach the writer thread in groups, each group stored as one set.
+    _, her = make_participant(client, session, settings)
+    _, other = make_participant(client, session, settings)
+    mine, theirs = prompts_of(session, her)[0], prompts_of(session, other)[0]
+    first = datetime(2026, 3, 2, 14, 0, 5, tzinfo=UTC)
+    later = first + timedelta(seconds=30)
+    group = [
+        Receipt(her.id, mine.id, "delivered", first),
+        Receipt(her.id, mine.id, "delivered", later),  # her phone sent it again
+        Receipt(her.id, mine.id, "shown", later),
+        Receipt(her.id, theirs.id, "delivered", first),  # not her prompt
+    ]
+    assert store_receipts(session, group) == [True, False, True, False]
+    session.commit()
+    session.expire_all()
+    assert (mine.delivered_at, mine.shown_at) == (first, later)
+    assert theirs.delivered_at is None
+    assert store_receipts(session, [Receipt(her.id, mine.id, "shown", first)]) == [False]

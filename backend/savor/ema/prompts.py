@@ -1,10 +1,11 @@
 """A participant's prompts after planning: open, upcoming, opened, expired, cancelled."""
 
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import and_, or_, update
+from sqlalchemy import and_, case, or_, tuple_, update
 from sqlmodel import Session, col, select
 
 from savor.ema.decisions.probes import HIDDEN_KINDS  # probes and offers are no check-in
@@ -89,34 +90,57 @@ def mark_opened(*, session: Session, prompt: Prompt, now: datetime) -> Prompt:
 RECEIPTS = ("delivered", "shown", "clicked", "dismissed")
 
 
-def receipt_write(
-    *, participant_id: uuid.UUID, prompt_id: uuid.UUID, event: str, at: datetime
-) -> Callable[[Session], bool]:
-    """Her phone reported the push `event` at `at`: a write for the writer thread (which
-    commits it with others in one group), returning whether it counted (only the first of each
-    kind does).
+@dataclass(frozen=True)
+class Receipt:
+    """Her phone reported the push `event` at `at`: the phone's clock, in UTC, when the
+    notification reached her, which the server may only learn later (it may have been
+    offline)."""
 
-    `at` is the phone's clock, in UTC: when the notification reached her, which the server may
-    only learn later (the phone may have been offline). It did not count when the prompt is not
-    hers either; `her_prompt` tells the two apart.
+    participant_id: uuid.UUID
+    prompt_id: uuid.UUID
+    event: str
+    at: datetime
+
+    def __post_init__(self) -> None:
+        if self.event not in RECEIPTS:
+            raise ValueError(f"unknown receipt {self.event!r}")
+
+
+def store_receipts(session: Session, receipts: Sequence[Receipt]) -> list[bool]:
+    """Receipts waiting for the writer thread, stored with one statement per kind: for each,
+    whether it counted (only the first of each kind does).
+
+    A receipt did not count when the prompt is not hers either; `her_prompt` tells the two
+    apart. Receipts arrive by the thousand while prompts are being sent: one conditional
+    UPDATE per kind, nothing read first, so two receipts racing each other cannot both
+    count, and a group costs the single writer a few statements instead of one per phone.
     """
-    if event not in RECEIPTS:
-        raise ValueError(f"unknown receipt {event!r}")
-    column = f"{event}_at"
-
-    def write(session: Session) -> bool:
-        # One conditional UPDATE, nothing read first (receipts arrive while prompts are
-        # being sent): two receipts racing each other cannot both count.
+    first: dict[tuple[uuid.UUID, str], int] = {}
+    for index, receipt in enumerate(receipts):
+        first.setdefault((receipt.prompt_id, receipt.event), index)
+    counted: set[tuple[uuid.UUID, str]] = set()
+    for event in RECEIPTS:
+        mine = [receipts[i] for (_, kind), i in first.items() if kind == event]
+        if not mine:
+            continue
+        column = getattr(Prompt, f"{event}_at")
         result = session.execute(
             update(Prompt)
-            .where(col(Prompt.id) == prompt_id)
-            .where(col(Prompt.participant_id) == participant_id)
-            .where(getattr(Prompt, column).is_(None))
-            .values({column: at})
+            .where(
+                tuple_(col(Prompt.id), col(Prompt.participant_id)).in_(
+                    [(r.prompt_id, r.participant_id) for r in mine]
+                )
+            )
+            .where(column.is_(None))
+            .values({column: case({r.prompt_id: r.at for r in mine}, value=col(Prompt.id))})
+            .returning(col(Prompt.id)),
+            execution_options={"synchronize_session": False},
         )
-        return bool(result.rowcount)  # type: ignore[attr-defined]
-
-    return write
+        counted |= {(prompt_id, event) for prompt_id in result.scalars()}
+    return [
+        first[(r.prompt_id, r.event)] == index and (r.prompt_id, r.event) in counted
+        for index, r in enumerate(receipts)
+    ]
 
 
 def expire_due(*, session: Session, now: datetime) -> int:

@@ -5,17 +5,21 @@ twice. Its devices are then notified concurrently, and each prompt's outcome is 
 within a tenth of a second of its devices' last answer (answers are recorded in groups), so a
 dispatcher that dies mid-tick leaves at most the messages of that last moment unrecorded; the
 prompts it had claimed but not sent come back once the claim is stale.
+
+The next batch is claimed while the last pushes of the one before are still out, so the
+pool of senders never idles between batches. On SQLite the claims and outcomes go through
+the app's writer thread, with the phones' receipts, instead of queuing for the lock.
 """
 
 import time
 from collections import defaultdict
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import partial
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
-from sqlalchemy import bindparam, delete, func, literal, or_, update
+from sqlalchemy import Row, bindparam, delete, func, literal, or_, update
 from sqlmodel import Session, col, select
 
 from savor.ema.decisions.probes import OFFER_KIND, PROBE_KIND
@@ -72,9 +76,30 @@ class Sending:
 
 
 Finish = Callable[[Sending], dict[str, Any] | None]  # the prompt's new values, if any
+T = TypeVar("T")
 
 
-def _claim(session: Session, worker: str, now: datetime, where: Any, values: dict) -> list:
+class Writer(Protocol):
+    """The app's writer thread (savor.storing.thread.WriteQueue): runs a write in its next
+    group commit and returns its result once committed."""
+
+    def submit(self, write: Callable[[Session], T]) -> T: ...
+
+
+def _committed(session: Session, writer: Writer | None, write: Callable[[Session], T]) -> T:
+    # With SQLite's single writer, the dispatcher's own commits queued behind the phones'
+    # receipts (each wait a busy-timeout sleep) while its pushes waited for the next claim;
+    # through the app's writer thread they share its group commits and never wait for a lock.
+    if writer is not None:
+        return writer.submit(write)
+    result = write(session)
+    session.commit()
+    return result
+
+
+def _claim(session: Session, worker: str, now: datetime, where: Any, values: dict) -> list[Row]:
+    """Prompts matching `where`, claimed for this worker (their ids, owners, kinds, closing
+    times and push counts); committed by the caller before any is sent."""
     # SKIP LOCKED lets racing PostgreSQL dispatchers split the due prompts instead of queuing
     # on each other's rows; the conditional UPDATE is what makes a claim exclusive (SQLite has
     # no row locks but a single writer, so only one process sees the condition still true).
@@ -98,16 +123,21 @@ def _claim(session: Session, worker: str, now: datetime, where: Any, values: dic
                 execution_options={"synchronize_session": False},
             ).scalars()
         )
-    session.commit()
     if not claimed:
         return []
-    query = select(Prompt).where(col(Prompt.id).in_(claimed)).order_by(col(Prompt.scheduled_at))
-    return list(session.exec(query))
+    # Plain rows, not the session's objects: read as claimed, whatever the commit that
+    # follows expires, and no ORM objects to build for each of a thousand prompts.
+    columns = ("id", "participant_id", "kind", "expires_at", "pushed", "send_attempts")
+    query = select(*(_PROMPTS.c[name] for name in columns))
+    query = query.where(_PROMPTS.c.id.in_(claimed)).order_by(_PROMPTS.c.scheduled_at)
+    return list(session.execute(query))
 
 
-def claim_due(*, session: Session, worker: str, now: datetime) -> list[Prompt]:
+def claim_due(*, session: Session, worker: str, now: datetime) -> list[Row]:
     """Due prompts become 'sending' for this worker only; stale claims are taken back."""
-    return _claim(session, worker, now, _due(now), {"status": "sending"})
+    claimed = _claim(session, worker, now, _due(now), {"status": "sending"})
+    session.commit()
+    return claimed
 
 
 def _due(now: datetime) -> Any:
@@ -120,15 +150,7 @@ def _due(now: datetime) -> Any:
     )
 
 
-def _batches(claim: Callable[[], list[Prompt]], budget: float) -> Iterator[list[Prompt]]:
-    started = time.monotonic()
-    while batch := claim():
-        yield batch
-        if time.monotonic() - started > budget:
-            return
-
-
-def _messages(session: Session, prompts: list[Prompt], kind: str) -> list[Message]:
+def _messages(session: Session, prompts: list[Row], kind: str) -> list[Message]:
     owners = {p.participant_id for p in prompts}
     language = dict(
         session.execute(
@@ -157,7 +179,7 @@ def _messages(session: Session, prompts: list[Prompt], kind: str) -> list[Messag
     ]
 
 
-def _kind_of(prompt: Prompt, kind: str) -> str:
+def _kind_of(prompt: Row, kind: str) -> str:
     """An offer drawn at a probe has its own words, and its reminder says the same."""
     return OFFER_KIND if prompt.kind == OFFER_KIND else kind
 
@@ -178,32 +200,100 @@ def _note_devices(
         session.execute(statements[kind], rows)
 
 
-def _finish(session: Session, done: list[Sending], finish: Finish) -> None:
-    rows = [values | {"prompt_id": s.id} for s in done if (values := finish(s)) is not None]
-    if rows:
-        session.execute(update(_PROMPTS).where(_PROMPT_ID), rows)
+def _outcomes(done: list[Sending], finish: Finish) -> list[dict[str, Any]]:
+    return [values | {"prompt_id": s.id} for s in done if (values := finish(s)) is not None]
+
+
+def _record(session: Session, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Write the prompts' new values, except rows another transaction holds: those are
+    returned, to be written with the next group.
+
+    A receipt arriving while its prompt is being sent locks that prompt's row, and a group
+    of receipts locks many in an order of its own; waiting for them could deadlock PostgreSQL
+    (each side holding a row the other wants), so the dispatcher skips instead of waiting.
+    SQLite locks the whole database, never rows, and returns every row here.
+    """
+    if not rows:
+        return []
+    ids = sorted(row["prompt_id"] for row in rows)
+    free = set(
+        session.execute(
+            select(_PROMPTS.c.id)
+            .where(_PROMPTS.c.id.in_(ids))
+            .order_by(_PROMPTS.c.id)
+            .with_for_update(skip_locked=True)
+        ).scalars()
+    )
+    ready = [row for row in rows if row["prompt_id"] in free]
+    if ready:
+        session.execute(update(_PROMPTS).where(_PROMPT_ID), ready)
+    return [row for row in rows if row["prompt_id"] not in free]
 
 
 def _push(
-    session: Session, prompts: list[Prompt], kind: str, send: Sender, now: datetime, finish: Finish
-) -> None:
-    """Notify every device of every prompt at once, recording each as its answers come in."""
-    sending = {p.id: Sending(p.id, p.pushed, p.send_attempts, 0) for p in prompts}
-    messages = _messages(session, prompts, kind)
-    for message in messages:
-        sending[message.prompt_id].devices += 1
-    _finish(session, [s for s in sending.values() if s.devices == 0], finish)
-    session.commit()
-    for answered in fanout.send_all(messages, lambda m: send(m.subscription, m.payload)):
-        _note_devices(session, answered, now)
+    session: Session,
+    claim: Callable[[Session], list[Row]],
+    kind: str,
+    send: Sender,
+    now: datetime,
+    finish: Finish,
+    budget: float,
+    writer: Writer | None,
+) -> int:
+    """Claim a batch at a time and notify every device of every prompt, recording each as its
+    answers come in; the next batch is claimed while the last pushes of the one before are
+    still out. Returns how many prompts were claimed.
+
+    Claiming stops after `budget` seconds, so even a batch whose every push times out is
+    recorded long before its claims (stamped with the tick's `now`) could look stale.
+    """
+    sending: dict[Any, Sending] = {}
+    waiting: list[dict[str, Any]] = []  # outcomes whose rows were held by a receipt
+    started = time.monotonic()
+
+    def record(answered: list[tuple[Message, PushResult]], rows: list[dict[str, Any]]) -> None:
+        def write(s: Session) -> list[dict[str, Any]]:
+            _note_devices(s, answered, now)
+            return _record(s, waiting + rows)
+
+        waiting[:] = _committed(session, writer, write)
+
+    def more() -> list[Message]:
+        # Called between groups of answers, once the last group's outcomes are committed.
+        while sending == {} or time.monotonic() - started <= budget:
+            prompts = _committed(session, writer, claim)
+            if not prompts:
+                return []
+            batch = {p.id: Sending(p.id, p.pushed, p.send_attempts, 0) for p in prompts}
+            sending.update(batch)
+            messages = _messages(session, prompts, kind)
+            session.rollback()  # end the read: SQLite keeps no snapshot open between batches
+            for message in messages:
+                batch[message.prompt_id].devices += 1
+            no_device = _outcomes([s for s in batch.values() if s.devices == 0], finish)
+            if no_device or waiting:
+                record([], no_device)
+            if messages:
+                return messages
+        return []
+
+    # A batch in reserve: recording a group waits for a commit (behind the phones' receipts
+    # on a busy server), and the pool must not run dry meanwhile.
+    pushes = fanout.send_all(
+        [], lambda m: send(m.subscription, m.payload), more=more, refill_below=BATCH
+    )
+    for answered in pushes:
         done = []
         for message, result in answered:
             state = sending[message.prompt_id]
             state.results.append(result)
             if len(state.results) == state.devices:
                 done.append(state)
-        _finish(session, done, finish)
-        session.commit()
+        record(answered, _outcomes(done, finish))
+    while waiting:
+        time.sleep(0.01)
+        record([], [])
+    return len(sending)
 
 
 def _after_push(state: Sending, now: datetime) -> dict[str, Any]:
@@ -220,7 +310,13 @@ def _after_push(state: Sending, now: datetime) -> dict[str, Any]:
 
 
 def dispatch_due(
-    *, session: Session, worker: str, send: Sender, now: datetime, budget: float = CLAIM_SECONDS
+    *,
+    session: Session,
+    worker: str,
+    send: Sender,
+    now: datetime,
+    budget: float = CLAIM_SECONDS,
+    writer: Writer | None = None,
 ) -> Tally:
     """Send every due prompt, a batch at a time; each counts as sent even with no device."""
     total = Tally()
@@ -233,26 +329,35 @@ def dispatch_due(
         total.gone += sum(r.outcome == "gone" for r in state.results)
         return values | {"status": "sent", "sent_at": now, "claimed_by": None}
 
-    for batch in _batches(lambda: claim_due(session=session, worker=worker, now=now), budget):
-        _push(session, batch, "prompt", send, now, finish)
+    claim = partial(_claim, worker=worker, now=now, where=_due(now), values={"status": "sending"})
+    _push(session, claim, "prompt", send, now, finish, budget, writer)
     return total
 
 
 def retry_pushes(
-    *, session: Session, worker: str, send: Sender, now: datetime, budget: float = CLAIM_SECONDS
+    *,
+    session: Session,
+    worker: str,
+    send: Sender,
+    now: datetime,
+    budget: float = CLAIM_SECONDS,
+    writer: Writer | None = None,
 ) -> int:
     """Notifications that failed for a passing reason are tried again after their backoff."""
     waiting = (col(Prompt.status) == "sent") & (col(Prompt.next_attempt_at) <= now)
-    retried = 0
-    claim = partial(_claim, session, worker, now, waiting, {"next_attempt_at": None})
-    for batch in _batches(claim, budget):
-        _push(session, batch, "prompt", send, now, lambda state: _after_push(state, now))
-        retried += len(batch)
-    return retried
+    claim = partial(_claim, worker=worker, now=now, where=waiting, values={"next_attempt_at": None})
+    after = partial(_after_push, now=now)
+    return _push(session, claim, "prompt", send, now, after, budget, writer)
 
 
 def send_reminders(
-    *, session: Session, worker: str, send: Sender, now: datetime, budget: float = CLAIM_SECONDS
+    *,
+    session: Session,
+    worker: str,
+    send: Sender,
+    now: datetime,
+    budget: float = CLAIM_SECONDS,
+    writer: Writer | None = None,
 ) -> int:
     """One gentle reminder for a prompt she has not opened yet, or a questionnaire wave she
     opened and has not sent (a long form is often left half done)."""
@@ -263,15 +368,11 @@ def send_reminders(
     # next one is set after the last, see ema.wave_reminders).
     not_yet = col(Prompt.reminded_at).is_(None) | (col(Prompt.reminded_at) < col(Prompt.remind_at))
     due = unanswered & not_yet & (col(Prompt.remind_at) <= now)
-    reminded = 0
     at_type = Prompt.__table__.c.reminded_at.type  # type: ignore[attr-defined]
     stamps = {
         "reminded_at": now,
         "first_reminded_at": func.coalesce(col(Prompt.first_reminded_at), literal(now, at_type)),
         "reminders_sent": col(Prompt.reminders_sent) + 1,
     }
-    claim = partial(_claim, session, worker, now, due, stamps)
-    for batch in _batches(claim, budget):
-        _push(session, batch, "reminder", send, now, lambda state: None)
-        reminded += len(batch)
-    return reminded
+    claim = partial(_claim, worker=worker, now=now, where=due, values=stamps)
+    return _push(session, claim, "reminder", send, now, lambda state: None, budget, writer)

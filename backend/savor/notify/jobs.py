@@ -46,15 +46,25 @@ def make_sender(settings: Settings, keys: VapidKeys) -> dispatch.Sender:
 
 
 def build_jobs(
-    *, engine: Engine, send: dispatch.Sender, seen: SeenDevices | None = None
+    *,
+    engine: Engine,
+    send: dispatch.Sender,
+    seen: SeenDevices | None = None,
+    writer: dispatch.Writer | None = None,
 ) -> list[Job]:
+    """`writer`: the app's writer thread. On SQLite it commits the dispatcher's claims and
+    outcomes with the phones' receipts instead of competing with it for the single writer's
+    lock; PostgreSQL takes many writers at once, and there the dispatcher commits its own."""
     worker = f"{socket.gethostname()}:{os.getpid()}"
+    if engine.dialect.name != "sqlite":
+        writer = None
 
     def send_due(now: datetime) -> None:
         with Session(engine) as session:
-            dispatch.dispatch_due(session=session, worker=worker, send=send, now=now)
-            dispatch.retry_pushes(session=session, worker=worker, send=send, now=now)
-            dispatch.send_reminders(session=session, worker=worker, send=send, now=now)
+            mine = {"session": session, "worker": worker, "send": send, "writer": writer}
+            dispatch.dispatch_due(now=now, **mine)
+            dispatch.retry_pushes(now=now, **mine)
+            dispatch.send_reminders(now=now, **mine)
 
     def note_seen_devices(now: datetime) -> None:
         assert seen is not None

@@ -78,13 +78,8 @@ def create_receipt(
     The answer says whether the prompt is still open: her phone shows nothing for a push that
     reached it after she answered elsewhere or the prompt closed.
     """
-    write = ema_prompts.receipt_write(
-        participant_id=participant.id,
-        prompt_id=prompt_id,
-        event=body.event,
-        at=body.at.astimezone(UTC),
-    )
-    counted = writer.submit(write)
+    receipt = ema_prompts.Receipt(participant.id, prompt_id, body.event, body.at.astimezone(UTC))
+    counted = writer.submit_item(ema_prompts.store_receipts, receipt)
     # Read after the write: a repeat, or not hers (a 404 then), or what the phone should do.
     prompt = ema_prompts.her_prompt(session=session, participant=participant, prompt_id=prompt_id)
     if not counted:
