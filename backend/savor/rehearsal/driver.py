@@ -11,6 +11,7 @@ prompt falls due, is to be reminded, retried or expired, so eight weeks take min
 import asyncio
 import heapq
 import itertools
+import time
 from collections import defaultdict
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
@@ -63,6 +64,7 @@ class Driver:
         self._by_endpoint: dict[str, Phone] = {}
         self._due: datetime | None = None  # the next moment a main-lane job has work
         self.ticks = 0
+        self.job_seconds = 0.0  # wall time in the service's jobs, of the whole run's
         set_simulated_now(start)
 
     # -- the Calendar phones use -----------------------------------------------------------
@@ -123,7 +125,9 @@ class Driver:
 
     def _tick(self, jobs: list[Job]) -> None:
         self.ticks += 1
+        began = time.perf_counter()
         run_jobs(jobs, self._now)
+        self.job_seconds += time.perf_counter() - began
         self._due = None
 
     def _next_due(self) -> datetime | None:

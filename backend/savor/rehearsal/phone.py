@@ -70,6 +70,7 @@ class Phone:
     days: int = 14  # the length of the run, for chances given over the whole run
     travelling: bool = False
     kept_prompts: dict[str, dict[str, Any]] = field(default_factory=dict)
+    requests: int = 0  # every request her phone made, for the cost of a participant-day
     _moments: set[datetime] = field(default_factory=set)
 
     # -- time ------------------------------------------------------------------------------
@@ -110,6 +111,7 @@ class Phone:
     async def call(self, method: str, path: str, body: Any = None) -> httpx.Response:
         if method != "GET" and path in REPLANNING:
             self.calendar.replanned()
+        self.requests += 1
         return await self.http.request(method, f"/api/v1{path}", json=body, headers=self.headers())
 
     def record(self, kind: str, path: str, body: dict[str, Any], moment: datetime, **kw) -> None:

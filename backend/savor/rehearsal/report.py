@@ -167,6 +167,7 @@ def build(
     protocol: str,
     ticks: int,
     pulls: int,
+    job_seconds: float = 0.0,
 ) -> dict[str, Any]:
     phones = world.phones
     return {
@@ -180,7 +181,9 @@ def build(
             else "sqlite",
             "tick_seconds": options.tick_seconds,
             "ticks": ticks,
+            "job_seconds": round(job_seconds, 1),
             "daily_pulls": pulls,
+            "phone_requests": sum(p.requests for p in phones),
         },
         "participants": {
             "enrolled": sum(p.truth.enrolled_at is not None for p in phones),

@@ -96,7 +96,7 @@ def _phones(options: Options, driver: Driver, pushbox: PushBox, service) -> list
 
 
 async def rehearse(options: Options) -> Outcome:
-    began = time.monotonic()
+    began, cpu = time.monotonic(), time.process_time()
     end = options.start + timedelta(weeks=options.weeks)
     source = options.protocol.read_text("utf-8")
     set_simulated_now(options.start)
@@ -145,12 +145,15 @@ async def rehearse(options: Options) -> Outcome:
                 problems=problems,
                 protocol=source,
                 ticks=driver.ticks,
+                job_seconds=driver.job_seconds,
                 pulls=research.pulls,
             )
     finally:
         set_simulated_now(None)
     seconds = time.monotonic() - began
     document["run"]["seconds"] = round(seconds, 1)
+    # CPU of this process (every thread): on a busy machine, what the run itself cost.
+    document["run"]["cpu_seconds"] = round(time.process_time() - cpu, 1)
     options.out.mkdir(parents=True, exist_ok=True)
     (options.out / "report.json").write_text(json.dumps(document, indent=2, default=str))
     (options.out / "report.html").write_text(report.html(document), encoding="utf-8")
