@@ -7,7 +7,6 @@ import * as i18n from "./i18n.js";
 import * as outbox from "./outbox.js";
 import { OPEN_VIEWS, go, parse } from "./router.js";
 import * as updates from "./updates.js";
-import * as vault from "./vault.js";
 
 // The modules behind the practice list and the player (see afterFirstScreen).
 const AHEAD = [
@@ -130,11 +129,16 @@ function failed(box) {
   );
 }
 
+// The journal's key lives in vault.js, which only the screens that seal or open things load:
+// Home opens without it, and where it never loaded there is no key to forget.
+function forgetKey() {
+  return import("./vault.js").then((vault) => vault.lock(), () => null);
+}
+
 function lock() {
   if (!app.hasPin) return;
   app.locked = true;
-  vault.lock();
-  show();
+  forgetKey().then(show);
 }
 
 function touch() {
@@ -156,7 +160,7 @@ function quickExit() {
   globalThis.speechSynthesis?.cancel();
   main.replaceChildren();
   $("#status").textContent = "";
-  vault.lock();
+  forgetKey();
   app.me = null;
   app.exited = true;
   document.body.dataset.exit = "1";
