@@ -258,3 +258,17 @@ def test_the_same_record_sent_at_once_from_many_threads_is_stored_once(client, s
     assert sorted(statuses) == [200] * 11 + [201]
     assert len(session.exec(select(Response)).all()) == 1
     assert len(session.exec(select(ResponseItem)).all()) == 3
+
+
+def test_a_check_in_sent_again_after_she_decided_an_offer_lists_its_offers_in_the_same_order(
+    client, session, settings
+):
+    headers, _ = make_participant(client, session, settings)
+    body = _body(answers=_answers(C1=10))
+    first = _post(client, headers, body).json()
+    assert len(first["offers"]) == 2
+    for offer in first["offers"]:
+        decided = {"outcome": "declined"}
+        assert client.post(f"/api/v1/offers/{offer['id']}", headers=headers, json=decided).is_success
+    again = _post(client, headers, body).json()
+    assert [o["id"] for o in again["offers"]] == [o["id"] for o in first["offers"]]

@@ -15,7 +15,7 @@ from sqlalchemy.engine import Connection
 from sqlmodel import col
 
 from savor.ema.drafts import Draft
-from savor.ema.models import Offer, OfferPublic, Prompt, Response, ResponsePublic
+from savor.ema.models import Offer, OfferPublic, Prompt, Response, ResponsePublic, answer_order
 from savor.studies.models import Participant, ParticipantToken, Study
 
 
@@ -116,7 +116,7 @@ def _public(row: Any, offers: list[OfferPublic]) -> ResponsePublic:
         received_at=row.received_at,
         late=row.late,
         crisis=any(o.rule == "crisis_help" for o in offers),
-        offers=offers,
+        offers=answer_order(offers),
     )
 
 

@@ -15,7 +15,14 @@ from savor.bulk import BulkInsert
 from savor.ema.alerts import StaffAlert
 from savor.ema.drafts import Draft
 from savor.ema.instruments import Instrument
-from savor.ema.models import Offer, OfferPublic, QuestionnaireScore, Response, ResponseItem
+from savor.ema.models import (
+    Offer,
+    OfferPublic,
+    QuestionnaireScore,
+    Response,
+    ResponseItem,
+    answer_order,
+)
 from savor.ema.scoring import score
 from savor.ids import new_id
 from savor.practices import progress
@@ -191,10 +198,14 @@ def prepare(draft: Draft, dialect: Dialect, **facts: Any) -> Prepared:
         items=items,
         offers=[encode.offer.encode(o) for o in offers],
         alerts=alerts,
-        offers_public=[
-            OfferPublic(id=o["id"], rule=o["rule"], practice_id=o["practice_id"], outcome="offered")
-            for o in offers
-        ],
+        offers_public=answer_order(
+            [
+                OfferPublic(
+                    id=o["id"], rule=o["rule"], practice_id=o["practice_id"], outcome="offered"
+                )
+                for o in offers
+            ]
+        ),
     )
 
 

@@ -219,6 +219,12 @@ class OfferPublic(BaseModel):
     outcome: str
 
 
+def answer_order(offers: list[OfferPublic]) -> list[OfferPublic]:
+    """One order for a check-in's offers, in its first answer and when it is sent again: read
+    back, rows come in the table's order, which moves when she decides on one (PostgreSQL)."""
+    return sorted(offers, key=lambda o: (o.rule, o.practice_id or "", str(o.id)))
+
+
 class ResponsePublic(BaseModel):
     id: uuid.UUID
     client_id: uuid.UUID
