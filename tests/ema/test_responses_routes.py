@@ -269,6 +269,8 @@ def test_a_check_in_sent_again_after_she_decided_an_offer_lists_its_offers_in_th
     assert len(first["offers"]) == 2
     for offer in first["offers"]:
         decided = {"outcome": "declined"}
-        assert client.post(f"/api/v1/offers/{offer['id']}", headers=headers, json=decided).is_success
+        assert client.post(
+            f"/api/v1/offers/{offer['id']}", headers=headers, json=decided
+        ).is_success
     again = _post(client, headers, body).json()
     assert [o["id"] for o in again["offers"]] == [o["id"] for o in first["offers"]]
