@@ -31,7 +31,7 @@ export async function render(ctx) {
   };
   // Removing asks once more in place: a slip of the mouse must not take someone's access.
   const remove = (p) => {
-    const cell = el("span", {});
+    const cell = el("span", { class: "actions confirm" });
     const ask = el("button", { onclick: () => cell.replaceChildren(
       `Remove ${p.display_name} from this study?`,
       el("button", { onclick: () => act("DELETE", `/staff/${p.id}`) }, "Yes, remove"),
