@@ -3,11 +3,11 @@
 import json
 import os
 import shutil
-import socket
 import threading
 import time
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -26,6 +26,7 @@ from savor.main import create_app
 from savor.studies import service as studies_service
 from savor.studies.models import Participant, Study
 from tests.conftest import TEST_SECRET
+from tests.servers import free_port
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -129,6 +130,24 @@ def live_settings() -> dict:
     return {}
 
 
+@contextmanager
+def serving(settings: Settings) -> Iterator[LiveServer]:
+    """The app for `settings` served by uvicorn in a thread, every request recorded."""
+    app = create_app(settings)
+    recorder = Recorder(app)
+    config = uvicorn.Config(recorder, port=settings.port, log_config=None, lifespan="on")
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    while not server.started:
+        time.sleep(0.02)
+    try:
+        yield LiveServer(f"http://127.0.0.1:{settings.port}", settings, app.state.engine, recorder)
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
 @pytest.fixture
 def live_server(
     tmp_path: Path, sqlite_template: Path, pwa_dir: Path, live_settings: dict
@@ -136,28 +155,17 @@ def live_server(
     data_dir = tmp_path / "data"
     data_dir.mkdir()
     shutil.copy(sqlite_template, data_dir / "savor.db")
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
     settings = Settings(
         data_dir=data_dir,
-        port=port,
+        port=free_port(),
         secret_key=TEST_SECRET,
         scheduler_enabled=False,
         pwa_dir=pwa_dir,
         _env_file=None,  # type: ignore[call-arg]
         **live_settings,
     )
-    app = create_app(settings)
-    recorder = Recorder(app)
-    server = uvicorn.Server(uvicorn.Config(recorder, port=port, log_config=None, lifespan="on"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    while not server.started:
-        time.sleep(0.02)
-    yield LiveServer(f"http://127.0.0.1:{port}", settings, app.state.engine, recorder)
-    server.should_exit = True
-    thread.join(timeout=10)
+    with serving(settings) as server:
+        yield server
 
 
 @pytest.fixture(scope="session")

@@ -2,28 +2,24 @@
 
 import json
 import re
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
-import uvicorn
 from playwright.sync_api import Page, expect
 from sqlmodel import Session
 
 from savor.clock import utcnow
 from savor.config import Settings
 from savor.db import make_engine
-from savor.main import create_app
 from savor.studies import service as studies_service
 from savor.studies.models import Participant
-from tests.browser.conftest import LiveServer, Recorder, enroll, screenshot
+from tests.browser.conftest import LiveServer, enroll, screenshot, serving
 from tests.browser.test_questionnaire import answer, open_wave
 from tests.conftest import TEST_SECRET, truncate_all
 from tests.factories import bearer, make_research_token
+from tests.servers import free_port
 
 WORDS = ["Lighthouse", "marmalade", "Bartholomew"]
 # Every byte this origin keeps: each IndexedDB store's records and every Cache Storage body.
@@ -60,30 +56,18 @@ def server(request: pytest.FixtureRequest, tmp_path: Path, pwa_dir: Path) -> Ite
         yield request.getfixturevalue("live_server")
         return
     url = request.getfixturevalue("postgres_url")
-    vapid = request.getfixturevalue("vapid_private_key")
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
     settings = Settings(
         data_dir=tmp_path / "data",
         database_url=url,
-        vapid_private_key=vapid,
-        port=port,
+        vapid_private_key=request.getfixturevalue("vapid_private_key"),
+        port=free_port(),
         secret_key=TEST_SECRET,
         scheduler_enabled=False,
         pwa_dir=pwa_dir,
         _env_file=None,  # type: ignore[call-arg]
     )
-    app = create_app(settings)
-    recorder = Recorder(app)
-    running = uvicorn.Server(uvicorn.Config(recorder, port=port, log_config=None, lifespan="on"))
-    thread = threading.Thread(target=running.run, daemon=True)
-    thread.start()
-    while not running.started:
-        time.sleep(0.02)
-    yield LiveServer(f"http://127.0.0.1:{port}", settings, app.state.engine, recorder)
-    running.should_exit = True
-    thread.join(timeout=10)
+    with serving(settings) as server:
+        yield server
     engine = make_engine(url)
     truncate_all(engine)
     engine.dispose()
