@@ -2,11 +2,17 @@
 1280x800 screenshot of it lands in test-artifacts/."""
 
 import gzip
+import uuid
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
+from sqlalchemy import func
+from sqlmodel import Session, select
 
+from savor.ema.models import Response
 from savor.research.staff.roles import StaffRole
+from savor.studies.models import Study
+from savor.studies.pseudonym import pseudonym
 from tests.browser.conftest import LiveServer, screenshot
 from tests.browser.console_kit import SCREENS, open_screen, seeded, staff_page
 from tests.browser.test_views import serious_violations
@@ -42,13 +48,27 @@ def test_a_screen_the_role_lacks_opens_her_first_one(live_server: LiveServer, br
         assert status == 403
 
 
+def _most_checked_in(server: LiveServer, ids: list[uuid.UUID]) -> str:
+    """The pseudonym of the seeded woman with the most check-ins: pseudonyms are random, so
+    a row picked by its place could be someone who joined an hour ago and answered nothing."""
+    with Session(server.engine) as session:
+        study = session.exec(select(Study).where(Study.slug == "pilot")).one()
+        counts = {
+            pid: session.exec(
+                select(func.count()).select_from(Response).where(Response.participant_id == pid)
+            ).one()
+            for pid in ids
+        }
+    return pseudonym(study_secret=study.secret, participant_id=max(ids, key=counts.__getitem__))
+
+
 def test_the_participant_page_draws_her_heatmap_and_trajectories(
     live_server: LiveServer, browser: Browser
 ):
-    seeded(live_server)
+    busiest = _most_checked_in(live_server, seeded(live_server))
     with staff_page(browser, live_server, StaffRole.INVESTIGATOR) as page:
         open_screen(page, live_server, "participants")
-        page.locator("table.roster tbody tr").nth(3).get_by_role("link").click()
+        page.locator("table.roster tbody tr").filter(has_text=busiest).get_by_role("link").click()
         expect(page.locator("svg.grid rect").first).to_be_visible()
         expect(page.locator("svg.lines path.line-craving")).to_have_count(1)
         expect(page.locator("svg.lines path.practice").first).to_be_attached()
