@@ -32,9 +32,11 @@ browser:
 		echo "Installing Debian's chromium for the browser tests"; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 
+# One worker per core (at most four), each with its own databases; a test file stays on one
+# worker so its module fixtures are built once. The slowest tests are listed at the end.
 test: $(VENV)/.installed-test browser
 	$(BIN)/ruff check backend tests migrations benchmarks scripts examples
-	$(BIN)/pytest
+	$(BIN)/pytest --numprocesses auto --maxprocesses 4 --dist loadfile --durations 15
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check backend tests migrations benchmarks scripts examples
