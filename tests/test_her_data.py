@@ -1,10 +1,13 @@
 """Her data in her hands: she can read everything the server holds about her, and ask for it
 to be deleted; a deletion leaves every later export and is listed for copies to follow."""
 
+import json
 import re
+from pathlib import Path
 
 from sqlmodel import select
 
+from savor import her_data as her_data_module
 from savor.clock import utcnow
 from savor.research.access import TokenScope
 from savor.research.exports.run import count_records
@@ -25,6 +28,7 @@ from tests.research.expected import get, read_csv
 from tests.studies.test_consent import _answer
 
 BASE = "/api/research/v1/studies/pilot"
+PWA = Path(__file__).resolve().parents[1] / "pwa"
 
 
 def _keep_until_withdrawal(client, session, token: str) -> None:
@@ -199,3 +203,27 @@ def test_the_export_progress_counts_deletions_of_this_study_only(client, session
     for dataset, expected in (("deletions", 1), ("consents", 0)):
         plan = plan_export(session=session, study=study, request=ExportRequest(dataset=dataset))
         assert count_records(session=session, plan=plan) == expected, dataset
+
+
+def _tables_below(root) -> set[str]:
+    found, level = set(), [root]
+    while level:
+        level = [t for parent in level for t, _ in her_data_module._children(parent)]
+        level = [t for t in level if t.name not in found]
+        found |= {t.name for t in level}
+    return found
+
+
+def test_every_kind_of_record_on_her_data_page_has_a_name_in_words_in_each_language():
+    """A table the page has no section for is listed under "Other records": by a label she can
+    read, never by its table name, and a table added later needs its label first."""
+    page = (PWA / "js" / "views" / "mydata.js").read_text()
+    own_sections = set(
+        re.findall(r'"(\w+)"', page.split("const SHOWN = new Set([")[1].split("]")[0])
+    )
+    listed = _tables_below(Participant.__table__) - own_sections
+    assert listed, "her data holds tables beyond the page's own sections"
+    for language in ("en", "es"):
+        labels = json.loads((PWA / "i18n" / f"{language}.json").read_text())["mydata"]["tables"]
+        assert listed <= set(labels), (language, sorted(listed - set(labels)))
+        assert all("_" not in label for label in labels.values())

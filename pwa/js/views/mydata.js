@@ -73,7 +73,7 @@ function practicesPart(t, sessions) {
 function otherPart(t, records) {
   const rest = Object.entries(records).filter(([name]) => !SHOWN.has(name));
   return html`<section class="card" aria-labelledby="md-other"><h2 id="md-other">${t("mydata.other")}</h2>
-    <dl>${rest.map(([name, rows]) => html`<dt class="muted">${name}</dt><dd>${t("mydata.count", { n: rows.length })}</dd>`)}</dl></section>`;
+    <dl>${rest.map(([name, rows]) => html`<dt class="muted">${t(`mydata.tables.${name}`)}</dt><dd>${t("mydata.count", { n: rows.length })}</dd>`)}</dl></section>`;
 }
 
 function deletePart(t, scope) {
