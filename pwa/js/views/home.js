@@ -116,7 +116,9 @@ async function reminderNotice(slot, ctx, me) {
 async function keepTimezone(me) {
   const zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
   if (me?.status === "active" && zone && me.timezone !== zone) {
-    await outbox.save(api.writes.updateMe({ timezone: zone }), "settings");
+    const saved = await outbox.save(api.writes.updateMe({ timezone: zone }), "settings");
+    // Kept as the server now has it, so the next start does not see a change and redraw.
+    if (saved.result) await api.keepMe(saved.result);
   }
 }
 
