@@ -305,11 +305,14 @@ async function start() {
   app.lockAfterMs = (lockAfterMin ?? 5) * 60_000;
   // The first screen's code is asked for now, while her words load (see show()).
   import(`./views/${viewFor(parse())}.js`).catch(() => null);
-  await i18n.setLanguage(lang || i18n.pickLanguage());
+  // Her words and her kept status are read at once (the language is set before either).
+  const words = i18n.setLanguage(lang || i18n.pickLanguage());
+  const first = api.hasToken() ? firstMe() : false;
+  await words;
   i18n.translateStatic();
   showNetwork();
   listen();
-  const askMe = api.hasToken() && (await firstMe());
+  const askMe = await first;
   await show();
   if (askMe) meBehind();
   whenStill().then(api.startRefreshes);

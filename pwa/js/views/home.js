@@ -134,6 +134,9 @@ export default async function home(root, ctx) {
 
 async function draw(root, ctx) {
   const { t } = ctx;
+  // Her check-ins are read with the rest when her status as already known says she is active:
+  // each read of the phone's store in turn is a turn of a slow phone's CPU.
+  const early = ctx.app.me?.status === "active" ? openPrompts("kept") : null;
   const [program, list, me, hideProgress, pending, kept] = await Promise.all([
     api.program().catch(() => null),
     api.practices().catch(() => []),
@@ -142,7 +145,7 @@ async function draw(root, ctx) {
     outbox.pending(),
     outbox.kept(),
   ]);
-  const prompts = me?.status === "active" ? await openPrompts("kept") : [];
+  const prompts = me?.status === "active" ? await (early ?? openPrompts("kept")) : [];
   const titles = Object.fromEntries(list.map((p) => [p.id, p]));
   const hidden = Boolean(hideProgress);
   render(
