@@ -261,10 +261,20 @@ async function open(event) {
   return shell(event.request, "/index.html");
 }
 
+// The active version's cache, opened once per version: a start asks for a dozen files at once.
+let opened = { version: null, cache: null };
+
+function activeCache() {
+  if (opened.version !== state.active) {
+    opened = { version: state.active, cache: caches.open(SHELL + state.active) };
+  }
+  return opened.cache;
+}
+
 async function shell(request, path) {
   await loadState();
   if (state.active) {
-    const found = await (await caches.open(SHELL + state.active)).match(path);
+    const found = await (await activeCache()).match(path);
     if (found) return found;
   }
   try {

@@ -17,6 +17,11 @@ const WAITED = Symbol("waited");
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms, WAITED));
 const changes = new EventTarget();
 let token;
+// Refreshes behind her wait until the app lets them start (main.js: once she is still after
+// her first screen): on a slow phone, answers to read and store would hold up her taps.
+let letRefresh;
+const calm = new Promise((resolve) => (letRefresh = resolve));
+export const startRefreshes = () => letRefresh();
 
 export class ApiError extends Error {
   constructor(status, body) {
@@ -112,7 +117,8 @@ async function read(path, mode = "network") {
   if (kept === undefined) return getAndKeep(address);
   if (navigator.onLine && Date.now() - (refreshedAt.get(address) ?? 0) > REFRESH_MS) {
     refreshedAt.set(address, Date.now());
-    getAndKeep(address)
+    calm
+      .then(() => getAndKeep(address))
       .then((body) => {
         if (JSON.stringify(body) !== JSON.stringify(kept)) {
           changes.dispatchEvent(new CustomEvent("change", { detail: path }));
@@ -152,6 +158,8 @@ export const deleteMe = () => now("POST", "/me/deletion");
 export const me = (mode = "fresh") => read("/me", mode);
 // Her status as last kept on this phone, without asking the server (undefined if none).
 export const keptMe = () => keep.get(addressOf("/me"));
+// Her status as the server just answered a change to it, kept as if read.
+export const keepMe = (body) => keep.set(addressOf("/me"), body);
 export const program = (mode = "kept") => read("/program", mode);
 export const practices = (mode = "kept") => read("/practices", mode);
 export const practice = (id, mode = "kept") => read(`/practices/${encodeURIComponent(id)}`, mode);

@@ -22,6 +22,8 @@ const AHEAD = [
 
 const main = $("#main");
 const app = { me: null, locked: false, exited: false, lockAfterMs: 5 * 60_000 };
+// The language this phone last fetched everything for, to work offline (see prepareOffline).
+let warmed = null;
 let cleanup = null;
 let generation = 0;
 let shown = null;
@@ -172,8 +174,32 @@ function showNetwork() {
   $("#net").hidden = navigator.onLine;
 }
 
+// Her taps after the first screen go first. Time still, as during a practice, ends the wait.
+const STILL_MS = 2000;
+const STIRS = ["pointerdown", "keydown", "hashchange"];
+
+function whenStill() {
+  return new Promise((resolve) => {
+    let timer;
+    const done = () => {
+      for (const type of STIRS) removeEventListener(type, wait, true);
+      resolve();
+    };
+    const wait = () => {
+      clearTimeout(timer);
+      timer = setTimeout(done, STILL_MS);
+    };
+    for (const type of STIRS) addEventListener(type, wait, true);
+    wait();
+  });
+}
+
+// Everything she may need offline, fetched again at each start. When the phone already holds
+// it (in this language), that waits until she is still: on a slow phone, a score of answers
+// to read and store would otherwise hold up her taps towards a practice.
 async function prepareOffline() {
   if (!("serviceWorker" in navigator) || !api.hasToken() || !navigator.onLine) return;
+  if (warmed === i18n.language()) await whenStill();
   await navigator.serviceWorker.ready;
   if (!navigator.serviceWorker.controller) {
     await new Promise((resolve) => {
@@ -184,6 +210,8 @@ async function prepareOffline() {
   if (!navigator.serviceWorker.controller || !(await updates.check())) return;
   if (await api.warm(i18n.language()).catch(() => false)) {
     document.documentElement.dataset.offlineReady = i18n.language();
+    warmed = i18n.language();
+    kv.set("warmed", warmed).catch(() => null);
   }
 }
 
@@ -227,51 +255,67 @@ function listen() {
 }
 
 // Her status as the phone kept it draws the first screen at once; the server's answer comes
-// behind it, and a newer consent (or a sign-in no longer valid) then takes the screen, unless
-// she is already in a practice or a check-in: it comes at the next screen. With nothing kept
-// (a first visit), the server is asked first, as a newer consent is asked before Home.
+// once it is drawn (see meBehind), and a newer consent (or a sign-in no longer valid) then
+// takes the screen, unless she is already in a practice or a check-in: it comes at the next
+// screen. With nothing kept (a first visit), the server is asked first, as a newer consent is
+// asked before Home. Returns whether the server is still to be asked.
 async function firstMe() {
   app.me = (await api.keptMe()) ?? null;
-  if (!app.me) return loadMe("fresh");
+  if (app.me) return true;
+  await loadMe("fresh");
+  return false;
+}
+
+function meBehind() {
   loadMe("fresh").then(() => {
     if (!BUSY.has(shown) && viewFor(parse()) !== shown) show();
   });
 }
 
-// What the next taps need (the practice list and the breathing break), fetched while she
-// looks at Home: the code, and the break's practice and ratings when the phone has none yet.
+// What the next taps need (the practice list and the breathing break), asked for while she
+// looks at Home: their code all at once, so that a tap does not wait on a chain of imports
+// (each link a turn of the slow CPU), and the break's practice and ratings when the phone
+// does not hold them yet.
 function afterFirstScreen() {
   const later = globalThis.requestIdleCallback ?? ((work) => setTimeout(work, 200));
   later(() => {
-    if (!api.hasToken()) return; // a new visitor's next screens are the enrollment's
+    // A new visitor's next screens are the enrollment's.
+    if (!api.hasToken()) return;
     for (const path of AHEAD) {
       const link = document.createElement("link");
       link.rel = "modulepreload";
       link.href = path;
       document.head.append(link);
     }
-    api.keepAhead("P03").catch(() => null);
+    if (!warmed) api.keepAhead("P03").catch(() => null);
   });
 }
 
 async function start() {
-  const [lang, pin, lockAfterMin] = await Promise.all([
+  const [lang, pin, lockAfterMin, warmedLang] = await Promise.all([
     kv.get("lang"),
     kv.get("pin"),
     kv.get("lockAfterMin"),
+    kv.get("warmed"),
     api.loadToken(),
   ]);
+  warmed = warmedLang ?? null;
   app.hasPin = Boolean(pin);
   app.locked = app.hasPin;
   app.lockAfterMs = (lockAfterMin ?? 5) * 60_000;
   // The first screen's code is asked for now, while her words load (see show()).
   import(`./views/${viewFor(parse())}.js`).catch(() => null);
-  await i18n.setLanguage(lang || i18n.pickLanguage());
+  // Her words and her kept status are read at once (the language is set before either).
+  const words = i18n.setLanguage(lang || i18n.pickLanguage());
+  const first = api.hasToken() ? firstMe() : false;
+  await words;
   i18n.translateStatic();
   showNetwork();
   listen();
-  if (api.hasToken()) await firstMe();
+  const askMe = await first;
   await show();
+  if (askMe) meBehind();
+  whenStill().then(api.startRefreshes);
   afterFirstScreen();
   // Registered once she sees her screen, so the worker's first download does not hold it up.
   navigator.serviceWorker?.register("/sw.js").catch(() => null);

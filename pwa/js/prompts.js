@@ -18,8 +18,11 @@ export function today() {
 
 // mode: see api.js read(); Home shows the kept list at once, check-in screens ask first.
 export async function openPrompts(mode = "fresh") {
-  const answered = new Set((await kv.get("answeredPrompts")) ?? []);
-  const list = await api.prompts(mode).catch(() => []);
+  const [answeredIds, list] = await Promise.all([
+    kv.get("answeredPrompts"),
+    api.prompts(mode).catch(() => []),
+  ]);
+  const answered = new Set(answeredIds ?? []);
   const now = Date.now();
   return (Array.isArray(list) ? list : []).filter(
     (p) => !answered.has(p.id) && (!p.expires_at || Date.parse(p.expires_at) > now),

@@ -116,7 +116,9 @@ async function reminderNotice(slot, ctx, me) {
 async function keepTimezone(me) {
   const zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
   if (me?.status === "active" && zone && me.timezone !== zone) {
-    await outbox.save(api.writes.updateMe({ timezone: zone }), "settings");
+    const saved = await outbox.save(api.writes.updateMe({ timezone: zone }), "settings");
+    // Kept as the server now has it, so the next start does not see a change and redraw.
+    if (saved.result) await api.keepMe(saved.result);
   }
 }
 
@@ -132,6 +134,9 @@ export default async function home(root, ctx) {
 
 async function draw(root, ctx) {
   const { t } = ctx;
+  // Her check-ins are read with the rest when her status as already known says she is active:
+  // each read of the phone's store in turn is a turn of a slow phone's CPU.
+  const early = ctx.app.me?.status === "active" ? openPrompts("kept") : null;
   const [program, list, me, hideProgress, pending, kept] = await Promise.all([
     api.program().catch(() => null),
     api.practices().catch(() => []),
@@ -140,7 +145,7 @@ async function draw(root, ctx) {
     outbox.pending(),
     outbox.kept(),
   ]);
-  const prompts = me?.status === "active" ? await openPrompts("kept") : [];
+  const prompts = me?.status === "active" ? await (early ?? openPrompts("kept")) : [];
   const titles = Object.fromEntries(list.map((p) => [p.id, p]));
   const hidden = Boolean(hideProgress);
   render(
