@@ -37,6 +37,9 @@ BATCH = 100
 # A tick stops claiming after this long, so even a batch whose every push times out is
 # recorded long before its claims (stamped with the tick's `now`) could look stale.
 CLAIM_SECONDS = 60.0
+# How long the last outcomes are tried again while a receipt holds their rows; after that
+# each is written on its own, waiting for its row's lock, rather than trying for ever.
+HELD_ROW_SECONDS = 5.0
 
 _PROMPTS = Prompt.__table__  # type: ignore[attr-defined]
 _DEVICES = PushSubscription.__table__  # type: ignore[attr-defined]
@@ -290,10 +293,20 @@ def _push(
             if len(state.results) == state.devices:
                 done.append(state)
         record(answered, _outcomes(done, finish))
-    while waiting:
+    held_since = time.monotonic()
+    while waiting and time.monotonic() - held_since < HELD_ROW_SECONDS:
         time.sleep(0.01)
         record([], [])
+    for row in waiting:
+        _committed(session, writer, partial(_record_held, row=row))
     return len(sending)
+
+
+def _record_held(session: Session, row: dict[str, Any]) -> None:
+    """One prompt's outcome, waiting for its row however long another transaction holds it:
+    a single row in a transaction of its own, so no lock is held while waiting and no
+    deadlock can form."""
+    session.execute(update(_PROMPTS).where(_PROMPT_ID), [row])
 
 
 def _after_push(state: Sending, now: datetime) -> dict[str, Any]:
