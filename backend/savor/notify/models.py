@@ -67,6 +67,20 @@ class ReceiptIn(SQLModel):
     and `shown` take one request (and one outbox record when she is offline).
     """
 
+    model_config = {
+        "json_schema_extra": {
+            "examples": [
+                {"event": "clicked", "at": "2026-03-02T08:00:05.250-06:00"},
+                {
+                    "events": [
+                        {"event": "delivered", "at": "2026-03-02T08:00:05.250-06:00"},
+                        {"event": "shown", "at": "2026-03-02T08:00:05.400-06:00", "if_open": True},
+                    ]
+                },
+            ]
+        }
+    }
+
     event: ReceiptEvent | None = None
     at: PhoneTime | None = None
     events: list[ReceiptEventIn] | None = Field(default=None, min_length=1, max_length=4)
