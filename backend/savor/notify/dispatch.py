@@ -34,6 +34,7 @@ Sender = Callable[[Mapping[str, Any], Mapping[str, Any]], PushResult]
 STALE_CLAIM = timedelta(minutes=5)  # a process that died mid-send gives its claim back
 MAX_PUSH_ATTEMPTS = 6
 BATCH = 100
+RESERVE = 3 * BATCH  # messages waiting to be sent before the next batch is claimed
 # A tick stops claiming after this long, so even a batch whose every push times out is
 # recorded long before its claims (stamped with the tick's `now`) could look stale.
 CLAIM_SECONDS = 60.0
@@ -287,10 +288,11 @@ def _push(
                 return messages
         return []
 
-    # A batch in reserve: recording a group waits for a commit (behind the phones' receipts
-    # on a busy server), and the pool must not run dry meanwhile.
+    # Batches in reserve: recording a group and claiming the next each wait for a commit
+    # (behind the phones' receipts on a busy server: a few hundred milliseconds when a
+    # thousand phones answer at once), and the pool must not run dry meanwhile.
     pushes = fanout.send_all(
-        [], lambda m: send(m.subscription, m.payload), more=more, refill_below=BATCH
+        [], lambda m: send(m.subscription, m.payload), more=more, refill_below=RESERVE
     )
     for answered in pushes:
         done = []
