@@ -393,14 +393,17 @@ async function postReceipt(record, bearer, signal) {
 }
 
 // The same shape the page's outbox sends (js/api.js `writes`), so either may send it later.
-function receipt(promptId, event) {
+// One record for everything one moment brought: a push's `delivered` and `shown` together.
+function receipt(promptId, events) {
   return {
     kind: "receipt",
     method: "POST",
     path: `/prompts/${encodeURIComponent(promptId)}/receipts`,
-    body: { event, at: new Date().toISOString() },
+    body: { events },
   };
 }
+
+const happened = (event) => ({ event, at: new Date().toISOString() });
 
 // One sender at a time with the page's outbox (js/outbox.js takes the same lock), so a
 // waiting receipt is sent once. A receipt the server refuses (404: the prompt is gone) is let
@@ -425,25 +428,22 @@ async function sendWaitingReceipts() {
   });
 }
 
-// Reports each event in turn; returns the server's answer to the last one it reached (null
-// when offline: those wait in the outbox). `wait` caps how long the first may take.
-async function report(promptId, events, wait = 0) {
-  if (!promptId) return null;
+// Sends the events in one request: whether the server is done with it (a 2xx, or a refusal),
+// and its answer. `wait` caps how long it may take.
+async function post(promptId, events, wait = 0) {
   const bearer = await token();
-  if (!bearer) return null;
+  if (!bearer) return { finished: true, answer: null };
   await sendWaitingReceipts().catch(() => null);
-  let answer = null;
-  for (const event of events) {
-    const record = receipt(promptId, event);
-    const signal = wait ? AbortSignal.timeout(wait) : undefined;
-    const sent = await postReceipt(record, bearer, signal);
-    if (finished(sent.status)) {
-      answer = sent.answer ?? answer;
-      continue;
-    }
-    await keep(record);
-  }
-  return answer;
+  const signal = wait ? AbortSignal.timeout(wait) : undefined;
+  const sent = await postReceipt(receipt(promptId, events), bearer, signal);
+  return { finished: finished(sent.status), answer: sent.answer };
+}
+
+// Reports the events; what cannot reach the server waits in the outbox.
+async function report(promptId, events) {
+  if (!promptId) return;
+  const { finished: done } = await post(promptId, events);
+  if (!done) await keep(receipt(promptId, events));
 }
 
 // A write that could not reach the server waits in the outbox, sent once by whichever comes
@@ -476,35 +476,48 @@ self.addEventListener("push", (event) => {
     data = { body: event.data?.text() };
   }
   const promptId = typeof data.prompt_id === "string" ? data.prompt_id : null;
-  event.waitUntil(
-    (async () => {
-      // It reached her phone either way. A push whose prompt already closed (answered on
-      // another device, or expired while the push service held it) shows nothing: the
-      // "delivered" receipt alone tells the study it came too late. Offline, or when the
-      // server is slow, it is shown: a closed check-in then says so kindly.
-      if (promptId && (await closedHere(data, promptId))) {
-        await report(promptId, ["delivered"]).catch(() => null);
-        return;
-      }
-      const answer = await report(promptId, ["delivered"], 3000).catch(() => null);
-      if (answer && answer.prompt_open === false) return;
-      const shown = await self.registration
-        .showNotification(data.title || "Savor", {
-          body: data.body || "",
-          icon: "/icons/icon-192.png",
-          badge: "/icons/icon-192.png",
-          tag: data.tag || "savor",
-          data: { url: data.url || "/#/checkin", promptId },
-        })
-        .then(() => true)
-        .catch(() => false);
-      if (shown) await report(promptId, ["shown"]).catch(() => null);
-    })(),
-  );
+  event.waitUntil(pushed(data, promptId).catch(() => null));
 });
 
+// It reached her phone either way. A push whose prompt already closed (answered on another
+// device, or expired while the push service held it) shows nothing: the "delivered" receipt
+// alone tells the study it came too late. Otherwise one request reports it delivered and
+// shown, `shown` counting only if the prompt is still open, and the answer says whether to
+// show it. Offline, or when the server is slow, it is shown (a closed check-in then says so
+// kindly) and what happened waits in the outbox as one record, sent once.
+async function pushed(data, promptId) {
+  if (!promptId) return show(data, promptId);
+  const delivered = happened("delivered");
+  if (await closedHere(data, promptId)) return report(promptId, [delivered]);
+  const mayShow = (self.Notification?.permission ?? "granted") === "granted";
+  const ask = mayShow ? [delivered, { ...happened("shown"), if_open: true }] : [delivered];
+  const sent = await post(promptId, ask, 3000);
+  if (sent.finished && sent.answer?.prompt_open === false) return;
+  const shownAt = happened("shown");
+  const shown = await show(data, promptId);
+  if (sent.finished) {
+    if (shown && !mayShow) await report(promptId, [shownAt]);
+    return;
+  }
+  await keep(receipt(promptId, shown ? [delivered, shownAt] : [delivered]));
+}
+
+function show(data, promptId) {
+  return self.registration
+    .showNotification(data.title || "Savor", {
+      body: data.body || "",
+      icon: "/icons/icon-192.png",
+      badge: "/icons/icon-192.png",
+      tag: data.tag || "savor",
+      data: { url: data.url || "/#/checkin", promptId },
+    })
+    .then(() => true)
+    .catch(() => false);
+}
+
 self.addEventListener("notificationclose", (event) => {
-  event.waitUntil(report(event.notification.data?.promptId, ["dismissed"]).catch(() => null));
+  const promptId = event.notification.data?.promptId;
+  event.waitUntil(report(promptId, [happened("dismissed")]).catch(() => null));
 });
 
 self.addEventListener("notificationclick", (event) => {
@@ -513,7 +526,8 @@ self.addEventListener("notificationclick", (event) => {
   event.waitUntil(
     (async () => {
       // The receipt first, but never holding up her check-in for long on a slow network.
-      const sent = report(event.notification.data?.promptId, ["clicked"]).catch(() => null);
+      const promptId = event.notification.data?.promptId;
+      const sent = report(promptId, [happened("clicked")]).catch(() => null);
       await Promise.race([sent, new Promise((resolve) => setTimeout(resolve, 1500))]);
       const windows = await self.clients.matchAll({ type: "window", includeUncontrolled: true });
       const open = windows.find((client) => new URL(client.url).origin === self.location.origin);

@@ -5,7 +5,7 @@ import time
 from datetime import datetime, timedelta
 
 import pytest
-from sqlalchemy import update
+from sqlalchemy import text, update
 from sqlmodel import Session, col, select
 
 from savor.clock import utcnow
@@ -429,3 +429,45 @@ def test_a_prompt_row_held_by_a_receipt_does_not_hold_back_the_others(
     dispatcher.join(timeout=10)
     assert statuses([held_id]) == {"sent"}
     assert done[0].claimed == 3
+
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+def test_a_row_held_past_the_retries_is_waited_for_not_retried_for_ever(
+    client, session, settings, engine, monkeypatch
+):
+    monkeypatch.setattr(dispatch, "HELD_ROW_SECONDS", 0.0)
+    (held,), now = _due_with_devices(client, session, settings, 1)
+    held_id = held.id
+    done: list[dispatch.Tally] = []
+
+    def lock_waits() -> int:
+        with engine.connect() as reader:
+            query = text(
+                "select count(*) from pg_stat_activity"
+                " where datname = current_database() and wait_event_type = 'Lock'"
+            )
+            return reader.execute(query).scalar_one()
+
+    with engine.connect() as receipt:
+        held_now = threading.Event()
+
+        def send(subscription, payload) -> PushResult:
+            receipt.execute(update(Prompt).where(col(Prompt.id) == held_id).values(shown_at=now))
+            held_now.set()
+            return PushResult("sent", 201, "created")
+
+        dispatcher = threading.Thread(
+            target=lambda: done.append(
+                dispatch.dispatch_due(session=session, worker="w1", send=send, now=now)
+            )
+        )
+        dispatcher.start()
+        assert held_now.wait(10)
+        deadline = time.monotonic() + 10
+        while lock_waits() != 1:  # the dispatcher queues for the row instead of polling it
+            assert time.monotonic() < deadline, "the dispatcher never waited for the row"
+            time.sleep(0.05)
+        receipt.commit()
+    dispatcher.join(timeout=10)
+    session.expire_all()
+    assert (session.get_one(Prompt, held_id).status, done[0].claimed) == ("sent", 1)

@@ -147,3 +147,91 @@ def test_receipts_stored_together_count_once_each_and_only_on_her_own_prompts(
     assert (mine.delivered_at, mine.shown_at) == (first, later)
     assert theirs.delivered_at is None
     assert store_receipts(session, [Receipt(her.id, mine.id, "shown", first)]) == [False]
+
+
+def _receipts(client, headers, prompt_id, events):
+    body = {"events": events}
+    return client.post(f"/api/v1/prompts/{prompt_id}/receipts", headers=headers, json=body)
+
+
+def test_a_push_delivered_and_shown_are_stored_by_one_request(client, session, settings):
+    headers, participant = make_participant(client, session, settings)
+    prompt = prompts_of(session, participant)[0]
+    shown_at = "2026-03-02T08:00:06-06:00"
+    pair = [{"event": "delivered", "at": AT}, {"event": "shown", "at": shown_at}]
+    response = _receipts(client, headers, prompt.id, pair)
+    assert response.status_code == 201
+    assert response.json()["recorded"] == ["delivered", "shown"]
+    assert response.json()["prompt_open"] is True
+    stored = prompts_of(session, participant)[0]
+    assert (stored.delivered_at, stored.shown_at) == (
+        datetime(2026, 3, 2, 14, 0, 5, 250000, tzinfo=UTC),
+        datetime(2026, 3, 2, 14, 0, 6, tzinfo=UTC),
+    )
+
+
+def test_a_replayed_pair_changes_nothing_and_only_new_events_count(client, session, settings):
+    headers, participant = make_participant(client, session, settings)
+    prompt = prompts_of(session, participant)[0]
+    assert _receipt(client, headers, prompt.id, "delivered").status_code == 201
+    later = "2026-03-02T09:00:00-06:00"
+    pair = [{"event": "delivered", "at": later}, {"event": "shown", "at": later}]
+    first = _receipts(client, headers, prompt.id, pair)
+    assert (first.status_code, first.json()["recorded"]) == (201, ["shown"])
+    again = _receipts(client, headers, prompt.id, pair)
+    assert (again.status_code, again.json()["status"]) == (200, "already_recorded")
+    stored = prompts_of(session, participant)[0]
+    assert stored.delivered_at == datetime(2026, 3, 2, 14, 0, 5, 250000, tzinfo=UTC)
+    assert stored.shown_at == datetime(2026, 3, 2, 15, 0, tzinfo=UTC)
+
+
+def test_shown_if_open_is_not_counted_for_a_prompt_she_already_answered(client, session, settings):
+    headers, participant = make_participant(client, session, settings)
+    prompt = prompts_of(session, participant)[0]
+    prompt.status = "completed"
+    session.add(prompt)
+    session.commit()
+    pair = [{"event": "delivered", "at": AT}, {"event": "shown", "at": AT, "if_open": True}]
+    response = _receipts(client, headers, prompt.id, pair)
+    assert response.json()["recorded"] == ["delivered"]
+    assert response.json()["prompt_open"] is False
+    session.expire_all()
+    stored = prompts_of(session, participant)[0]
+    assert stored.delivered_at is not None and stored.shown_at is None
+
+
+def test_shown_if_open_counts_while_the_prompt_is_open(client, session, settings):
+    headers, participant = make_participant(client, session, settings)
+    prompt = prompts_of(session, participant)[0]
+    prompt.expires_at = datetime.now(UTC).replace(microsecond=0) + timedelta(minutes=30)
+    session.add(prompt)
+    session.commit()
+    pair = [{"event": "delivered", "at": AT}, {"event": "shown", "at": AT, "if_open": True}]
+    assert _receipts(client, headers, prompt.id, pair).json()["recorded"] == ["delivered", "shown"]
+
+
+def test_an_empty_oversized_repeated_or_unknown_list_is_422(client, session, settings):
+    headers, participant = make_participant(client, session, settings)
+    prompt = prompts_of(session, participant)[0]
+    each = [{"event": e, "at": AT} for e in ("delivered", "shown", "clicked", "dismissed")]
+    wrong = [
+        [],
+        [*each, {"event": "delivered", "at": AT}],
+        [{"event": "shown", "at": AT}, {"event": "shown", "at": AT}],
+        [{"event": "read", "at": AT}],
+    ]
+    for events in wrong:
+        response = _receipts(client, headers, prompt.id, events)
+        assert response.status_code == 422, events
+        assert response.json()["error"]["fields"][0]["field"].startswith("events")
+    assert prompts_of(session, participant)[0].delivered_at is None
+
+
+def test_one_event_and_a_list_together_or_neither_is_422(client, session, settings):
+    headers, participant = make_participant(client, session, settings)
+    prompt = prompts_of(session, participant)[0]
+    url = f"/api/v1/prompts/{prompt.id}/receipts"
+    both = {"event": "shown", "at": AT, "events": [{"event": "delivered", "at": AT}]}
+    assert client.post(url, headers=headers, json=both).status_code == 422
+    assert client.post(url, headers=headers, json={}).status_code == 422
+    assert client.post(url, headers=headers, json={"event": "shown"}).status_code == 422

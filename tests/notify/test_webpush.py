@@ -1,3 +1,4 @@
+import dataclasses
 import json
 import socket
 import stat
@@ -331,3 +332,18 @@ def test_neutral_payload_speaks_the_participants_language() -> None:
 def test_unknown_notification_kind_is_refused() -> None:
     with pytest.raises(ValueError, match="kind"):
         neutral_payload("craving-alert", "x", "en")
+
+
+def test_a_sealed_push_service_checks_and_decrypts_every_message_afterwards(keys):
+    # As the dispatch benchmark uses it: nothing costly while messages come in.
+    with PushService(sealed=True) as service:
+        browser = service.subscribe()
+        assert send(browser.to_json(), keys).outcome == "sent"
+        [kept] = service.kept
+        stranger = VapidKeys.from_private_key(ec.generate_private_key(ec.SECP256R1()))
+        forged = kept.authorization.replace(keys.public_key, stranger.public_key)
+        service.kept.append(dataclasses.replace(kept, authorization=forged))
+        assert service.received == []
+        opened, refused = service.open_sealed()
+    assert [message.json()["prompt_id"] for message in opened] == ["7f1c"]
+    assert len(refused) == 1 and "signature" in refused[0]

@@ -48,3 +48,11 @@ def test_staff_routes_take_the_session_cookie(client):
     }
     staff = client.app.openapi()["paths"][BASE + "/studies/{slug}/staff"]["get"]
     assert staff["security"] == [{"staffSession": []}]
+
+
+def test_receipts_take_one_event_or_a_list_of_them(client):
+    schemas = client.app.openapi()["components"]["schemas"]
+    receipt = schemas["ReceiptIn"]
+    assert {"event", "at", "events"} <= set(receipt["properties"])
+    assert [set(example) for example in receipt["examples"]] == [{"event", "at"}, {"events"}]
+    assert set(schemas["ReceiptEventIn"]["properties"]) == {"event", "at", "if_open"}

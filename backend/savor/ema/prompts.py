@@ -4,8 +4,9 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import and_, case, or_, tuple_, update
+from sqlalchemy import and_, case, literal, or_, true, tuple_, update
 from sqlmodel import Session, col, select
 
 from savor.ema.decisions.probes import HIDDEN_KINDS  # probes and offers are no check-in
@@ -100,6 +101,9 @@ class Receipt:
     prompt_id: uuid.UUID
     event: str
     at: datetime
+    # Counts only if the prompt is still open at this moment (the server's clock): her phone
+    # sends `shown` with `delivered` before showing, and shows nothing for a closed prompt.
+    if_open_at: datetime | None = None
 
     def __post_init__(self) -> None:
         if self.event not in RECEIPTS:
@@ -132,6 +136,7 @@ def store_receipts(session: Session, receipts: Sequence[Receipt]) -> list[bool]:
                 )
             )
             .where(column.is_(None))
+            .where(_open_if_asked(mine))
             .values({column: case({r.prompt_id: r.at for r in mine}, value=col(Prompt.id))})
             .returning(col(Prompt.id)),
             execution_options={"synchronize_session": False},
@@ -141,6 +146,25 @@ def store_receipts(session: Session, receipts: Sequence[Receipt]) -> list[bool]:
         first[(r.prompt_id, r.event)] == index and (r.prompt_id, r.event) in counted
         for index, r in enumerate(receipts)
     ]
+
+
+def _open_if_asked(receipts: list[Receipt]) -> Any:
+    """True for each receipt's prompt unless the receipt counts only while it is open."""
+    asked = {r.prompt_id: r.if_open_at for r in receipts if r.if_open_at is not None}
+    if not asked:
+        return true()
+    at_type = Prompt.__table__.c.expires_at.type  # type: ignore[attr-defined]
+    moment = case({p: literal(at, at_type) for p, at in asked.items()}, value=col(Prompt.id))
+    still_open = col(Prompt.status).in_(LIVE_STATUSES) & (col(Prompt.expires_at) > moment)
+    return or_(col(Prompt.id).not_in(list(asked)), still_open)
+
+
+def store_receipt_sets(session: Session, sets: Sequence[Sequence[Receipt]]) -> list[list[bool]]:
+    """`store_receipts` for requests that each carry several receipts (a push's `delivered`
+    and `shown`): all stored in one go, each request answered with its own."""
+    flat = [receipt for receipts in sets for receipt in receipts]
+    counted = iter(store_receipts(session, flat))
+    return [[next(counted) for _ in receipts] for receipts in sets]
 
 
 def expire_due(*, session: Session, now: datetime) -> int:

@@ -12,7 +12,7 @@ the app's writer thread, with the phones' receipts, instead of queuing for the l
 """
 
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -34,14 +34,17 @@ Sender = Callable[[Mapping[str, Any], Mapping[str, Any]], PushResult]
 STALE_CLAIM = timedelta(minutes=5)  # a process that died mid-send gives its claim back
 MAX_PUSH_ATTEMPTS = 6
 BATCH = 100
+RESERVE = 3 * BATCH  # messages waiting to be sent before the next batch is claimed
 # A tick stops claiming after this long, so even a batch whose every push times out is
 # recorded long before its claims (stamped with the tick's `now`) could look stale.
 CLAIM_SECONDS = 60.0
+# How long the last outcomes are tried again while a receipt holds their rows; after that
+# each is written on its own, waiting for its row's lock, rather than trying for ever.
+HELD_ROW_SECONDS = 5.0
 
 _PROMPTS = Prompt.__table__  # type: ignore[attr-defined]
 _DEVICES = PushSubscription.__table__  # type: ignore[attr-defined]
 _PROMPT_ID = _PROMPTS.c.id == bindparam("prompt_id")
-_DEVICE_ID = _DEVICES.c.id == bindparam("device_id")
 
 
 @dataclass
@@ -187,17 +190,25 @@ def _kind_of(prompt: Row, kind: str) -> str:
 def _note_devices(
     session: Session, answered: list[tuple[Message, PushResult]], now: datetime
 ) -> None:
-    by_outcome = defaultdict(list)
+    # One statement per outcome for the whole group, not one per device: a thousand devices
+    # answered within a second cost PostgreSQL a thousand statements otherwise. A device that
+    # failed twice in the group (two of her prompts) counts two failures, as before.
+    sent, gone, failed = set(), set(), Counter()
     for message, result in answered:
-        kind = result.outcome if result.outcome in ("sent", "gone") else "failed"
-        by_outcome[kind].append({"device_id": message.device_id})
-    statements = {
-        "sent": update(_DEVICES).where(_DEVICE_ID).values(last_success_at=now, failures=0),
-        "gone": delete(_DEVICES).where(_DEVICE_ID),
-        "failed": update(_DEVICES).where(_DEVICE_ID).values(failures=_DEVICES.c.failures + 1),
-    }
-    for kind, rows in by_outcome.items():
-        session.execute(statements[kind], rows)
+        if result.outcome == "sent":
+            sent.add(message.device_id)
+        elif result.outcome == "gone":
+            gone.add(message.device_id)
+        else:
+            failed[message.device_id] += 1
+    if sent:
+        these = _DEVICES.c.id.in_(sorted(sent))
+        session.execute(update(_DEVICES).where(these).values(last_success_at=now, failures=0))
+    if gone:
+        session.execute(delete(_DEVICES).where(_DEVICES.c.id.in_(sorted(gone))))
+    for times in set(failed.values()):
+        these = _DEVICES.c.id.in_(sorted(d for d, n in failed.items() if n == times))
+        session.execute(update(_DEVICES).where(these).values(failures=_DEVICES.c.failures + times))
 
 
 def _outcomes(done: list[Sending], finish: Finish) -> list[dict[str, Any]]:
@@ -277,10 +288,11 @@ def _push(
                 return messages
         return []
 
-    # A batch in reserve: recording a group waits for a commit (behind the phones' receipts
-    # on a busy server), and the pool must not run dry meanwhile.
+    # Batches in reserve: recording a group and claiming the next each wait for a commit
+    # (behind the phones' receipts on a busy server: a few hundred milliseconds when a
+    # thousand phones answer at once), and the pool must not run dry meanwhile.
     pushes = fanout.send_all(
-        [], lambda m: send(m.subscription, m.payload), more=more, refill_below=BATCH
+        [], lambda m: send(m.subscription, m.payload), more=more, refill_below=RESERVE
     )
     for answered in pushes:
         done = []
@@ -290,10 +302,20 @@ def _push(
             if len(state.results) == state.devices:
                 done.append(state)
         record(answered, _outcomes(done, finish))
-    while waiting:
+    held_since = time.monotonic()
+    while waiting and time.monotonic() - held_since < HELD_ROW_SECONDS:
         time.sleep(0.01)
         record([], [])
+    for row in waiting:
+        _committed(session, writer, partial(_record_held, row=row))
     return len(sending)
+
+
+def _record_held(session: Session, row: dict[str, Any]) -> None:
+    """One prompt's outcome, waiting for its row however long another transaction holds it:
+    a single row in a transaction of its own, so no lock is held while waiting and no
+    deadlock can form."""
+    session.execute(update(_PROMPTS).where(_PROMPT_ID), [row])
 
 
 def _after_push(state: Sending, now: datetime) -> dict[str, Any]:

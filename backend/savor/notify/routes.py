@@ -72,20 +72,28 @@ def create_receipt(
     session: SessionDep,
     writer: WriterDep,
     response: Response,
-) -> dict[str, str | bool]:
+) -> dict[str, str | bool | list[str]]:
     """Her phone got, showed, or she tapped or dismissed, this notification (first one counts).
 
     The answer says whether the prompt is still open: her phone shows nothing for a push that
     reached it after she answered elsewhere or the prompt closed.
     """
-    receipt = ema_prompts.Receipt(participant.id, prompt_id, body.event, body.at.astimezone(UTC))
-    counted = writer.submit_item(ema_prompts.store_receipts, receipt)
+    now = utcnow()
+    reported = body.reported()
+    receipts = [
+        ema_prompts.Receipt(
+            participant.id, prompt_id, r.event, r.at.astimezone(UTC), now if r.if_open else None
+        )
+        for r in reported
+    ]
+    counted = writer.submit_item(ema_prompts.store_receipt_sets, receipts)
     # Read after the write: a repeat, or not hers (a 404 then), or what the phone should do.
     prompt = ema_prompts.her_prompt(session=session, participant=participant, prompt_id=prompt_id)
-    if not counted:
+    if not any(counted):
         response.status_code = 200
     return {
-        "status": "recorded" if counted else "already_recorded",
+        "status": "recorded" if any(counted) else "already_recorded",
+        "recorded": [r.event for r, c in zip(reported, counted, strict=True) if c],
         "prompt_open": ema_prompts.is_open(prompt, now=utcnow()),
         "prompt_status": prompt.status,
     }
