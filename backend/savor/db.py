@@ -5,7 +5,6 @@ from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
 import anyio
-
 from fastapi import Depends, Request
 from sqlalchemy import event
 from sqlalchemy.engine import Engine, make_url
