@@ -1,9 +1,10 @@
 """Database engine and the per-request session; SQLite tuned for durability, or PostgreSQL."""
 
 import logging
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
+import anyio
 from fastapi import Depends, Request
 from sqlalchemy import event
 from sqlalchemy.engine import Engine, make_url
@@ -77,12 +78,18 @@ def make_writer_engine(url: str) -> Engine:
     return engine
 
 
-def get_session(request: Request) -> Iterator[Session]:
+async def get_session(request: Request) -> AsyncIterator[Session]:
+    """The request's session, made on the event loop (it connects only when first used) and
+    closed on a worker thread: a plain generator cost a thread hand-off for each of the two."""
     session = Session(request.app.state.engine)
     try:
         yield session
     finally:
-        close_session(session)
+        # As FastAPI closes a sync generator's: shielded, so a request cancelled mid-way still
+        # returns its connection, and with a limiter of its own, since a close that waited for
+        # a free worker thread while every worker waits for a pooled connection would deadlock.
+        with anyio.CancelScope(shield=True):
+            await anyio.to_thread.run_sync(close_session, session, limiter=anyio.CapacityLimiter(1))
 
 
 def close_session(session: Session) -> None:

@@ -1,4 +1,9 @@
-"""Request-scoped access to what the app was started with."""
+"""Request-scoped access to what the app was started with.
+
+These read `app.state` and nothing else, so they are `async def`: FastAPI runs a plain `def`
+dependency on a worker thread, and a thread hand-off per dependency was a good part of what a
+small request cost.
+"""
 
 from typing import Annotated
 
@@ -9,15 +14,15 @@ from savor.ratelimit import FailureLimiter
 from savor.storing.thread import WriteQueue
 
 
-def get_app_settings(request: Request) -> Settings:
+async def get_app_settings(request: Request) -> Settings:
     return request.app.state.settings
 
 
-def get_enroll_limiter(request: Request) -> FailureLimiter:
+async def get_enroll_limiter(request: Request) -> FailureLimiter:
     return request.app.state.enroll_limiter
 
 
-def get_writer(request: Request) -> WriteQueue:
+async def get_writer(request: Request) -> WriteQueue:
     return request.app.state.writer
 
 

@@ -47,7 +47,8 @@ class Ratings:
     feelings: FeelingRatings
 
 
-def get_ratings(request: Request) -> Ratings:
+async def get_ratings(request: Request) -> Ratings:
+    # async: no I/O, so no worker-thread hand-off for it
     return request.app.state.ratings
 
 

@@ -155,7 +155,31 @@ def warnings(world: World, protocol: str) -> list[str]:
                 f"{schedule.id}: {fewer} participant-day(s) with fewer than "
                 f"{schedule.per_day} prompts (her waking window too short for the spacing)"
             )
-    return found
+    return found + waves_on_empty_days(world)
+
+
+def waves_on_empty_days(world: World) -> list[str]:
+    """Waves that opened on a whole day of hers on which no check-in schedule ran: a day the
+    protocol gives her no waking window (its schedules skip that weekday or program day), so
+    the wave is the only thing that reaches her and is easily missed."""
+    waves: dict[tuple[str, str], list[str]] = defaultdict(list)
+    checked_in: set[tuple[str, str]] = set()
+    partial = partial_days(world)
+    for row in world.final["prompts"].values():
+        day = (row["pseudonym"], row["local_date"])
+        if row.get("prompt_kind") == "wave":
+            waves[day].append(row["schedule_id"])
+        elif row["status"] != "cancelled":
+            checked_in.add(day)
+    empty: Counter[str] = Counter()
+    for day, ids in waves.items():
+        if day not in checked_in and day not in partial:
+            empty.update(ids)
+    return [
+        f"{wave}: opened on {n} participant-day(s) with no waking window (no check-in "
+        "schedule runs that day)"
+        for wave, n in sorted(empty.items())
+    ]
 
 
 def build(

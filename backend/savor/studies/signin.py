@@ -56,7 +56,8 @@ async def current_participant(
 CurrentParticipant = Annotated[Participant, Depends(current_participant)]
 
 
-def active_participant(participant: CurrentParticipant) -> Participant:
+async def active_participant(participant: CurrentParticipant) -> Participant:
+    # async: a check of the row already read, not worth a worker-thread hand-off
     if participant.withdrawn_at is not None:
         raise withdrawn()
     return participant
