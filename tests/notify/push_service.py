@@ -12,6 +12,7 @@ it so that the checks do not take the CPU the sender is measured on.
 
 import base64
 import json
+import ssl
 import threading
 import time
 import uuid
@@ -124,7 +125,7 @@ def verify_vapid(authorization: str | None, *, origin: str, now: float) -> tuple
 class PushService:
     """Use as a context manager; the server thread and its socket close on exit."""
 
-    def __init__(self, *, sealed: bool = False) -> None:
+    def __init__(self, *, sealed: bool = False, tls: ssl.SSLContext | None = None) -> None:
         self.sealed = sealed
         self.kept: list[Sealed] = []  # sealed: what arrived, checked by open_sealed()
         self._lock = threading.Lock()
@@ -136,6 +137,9 @@ class PushService:
         self._server = _Server(("127.0.0.1", 0), _Handler)
         self._server.service = self  # type: ignore[attr-defined]
         self.origin = f"http://127.0.0.1:{self._server.server_address[1]}"
+        if tls is not None:  # https, by name: a certificate names a host
+            self._server.socket = tls.wrap_socket(self._server.socket, server_side=True)
+            self.origin = f"https://localhost:{self._server.server_address[1]}"
         self._thread = threading.Thread(
             target=self._server.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True
         )

@@ -16,12 +16,13 @@ from typing import Any, Literal, cast
 from urllib.parse import urlsplit
 
 import requests
+import urllib3
 from py_vapid import VapidException
 from pywebpush import WebPushException, webpush
 
 from savor import outbound
 from savor.clock import utcnow
-from savor.guarded_http import GuardedSession
+from savor.guarded_http import Answer, GuardedSession, LeanPoster
 from savor.notify.vapid import VapidKeys, b64url_decode
 
 Outcome = Literal["sent", "gone", "retry", "rejected"]
@@ -148,7 +149,7 @@ def send_push(
             content_encoding="aes128gcm",
             ttl=ttl,
             timeout=timeout,
-            requests_session=session,
+            requests_session=LeanPoster(session),  # type: ignore[arg-type]  (posts alike)
         )
     except WebPushException as exc:
         if exc.response is None:
@@ -158,11 +159,11 @@ def send_push(
         return PushResult("rejected", None, _short(f"not contacted: {exc}"))
     except VapidException as exc:
         return PushResult("rejected", None, _short(f"cannot sign for this endpoint: {exc}"))
-    except requests.Timeout:
+    except (requests.Timeout, urllib3.exceptions.TimeoutError):
         return PushResult("retry", None, f"no answer within {timeout:g} s")
-    except requests.RequestException as exc:
+    except (requests.RequestException, urllib3.exceptions.HTTPError) as exc:
         return PushResult("retry", None, _short(f"network error: {type(exc).__name__}"))
-    response = cast(requests.Response, response)  # a str only in pywebpush's curl mode
+    response = cast(Answer, response)  # a str only in pywebpush's curl mode
     return classify(
         response.status_code,
         f"{response.status_code} {response.reason} {response.text}".strip(),
