@@ -16,8 +16,14 @@ def _at(moment: datetime) -> str:
     return moment.isoformat(timespec="milliseconds")
 
 
-def receipt(phone: Phone, prompt_id: str, event: str) -> None:
-    phone.queue(f"/prompts/{prompt_id}/receipts", {"event": event, "at": _at(phone.now())})
+def receipts(phone: Phone, prompt_id: str, *, shown: bool) -> None:
+    """As the service worker reports a push: delivered, and shown when it will show it (counted
+    only while the prompt is open), in one request."""
+    at = _at(phone.now())
+    events: list[dict[str, Any]] = [{"event": "delivered", "at": at}]
+    if shown:
+        events.append({"event": "shown", "at": at, "if_open": True})
+    phone.queue(f"/prompts/{prompt_id}/receipts", {"events": events})
 
 
 async def on_push(phone: Phone, push: Push) -> None:
@@ -25,10 +31,10 @@ async def on_push(phone: Phone, push: Push) -> None:
     expires = datetime.fromisoformat(push.payload["expires_at"])
     phone.truth.pushes.append((prompt_id, push.payload["type"], push.sent_at))
     phone.truth.prompts[prompt_id] = expires
-    receipt(phone, prompt_id, "delivered")
-    if phone.now() >= expires or prompt_id in phone.truth.answered:
+    closed = phone.now() >= expires or prompt_id in phone.truth.answered
+    receipts(phone, prompt_id, shown=not closed)
+    if closed:
         return  # the worker stays silent for a check-in already closed
-    receipt(phone, prompt_id, "shown")
     await _keep_open_prompts(phone)
     chance = phone.model.answers(phone.local(phone.now()).hour, phone.week(phone.now()))
     if push.payload["type"] == "reminder":
@@ -79,7 +85,7 @@ async def _open(phone: Phone, prompt_id: str) -> dict[str, Any] | None:
     kept = phone.kept_prompts.get(prompt_id)
     if not phone.online:
         return kept
-    receipt(phone, prompt_id, "clicked")
+    phone.queue(f"/prompts/{prompt_id}/receipts", {"event": "clicked", "at": _at(phone.now())})
     opened = await phone.call("POST", f"/prompts/{prompt_id}/opened")
     if opened.status_code != 200:
         return kept
