@@ -109,7 +109,9 @@ def prompts_of(session: Session, participant: Participant) -> list[Prompt]:
         session.exec(
             select(Prompt)
             .where(Prompt.participant_id == participant.id)
-            .order_by(col(Prompt.scheduled_at))
+            # Waves of several questionnaires open at the same moment: the id keeps their
+            # order the same from one read to the next (PostgreSQL returns ties in any order).
+            .order_by(col(Prompt.scheduled_at), col(Prompt.id))
         )
     )
 

@@ -3,11 +3,19 @@
 import json
 from datetime import UTC, datetime, timedelta
 
+from sqlmodel import Session
+
+from savor.ema.models import Prompt
 from savor.ema.prompts import Receipt, store_receipts
 from savor.studies.models import Study
 from tests.factories import bearer, make_participant, make_research_token, prompts_of
 
 AT = "2026-03-02T08:00:05.250-06:00"
+
+
+def read_back(session: Session, prompt: Prompt) -> Prompt:
+    """The same prompt as stored now (by its id: her next prompt may have moved meanwhile)."""
+    return session.get_one(Prompt, prompt.id, populate_existing=True)
 
 
 def _receipt(client, headers, prompt_id, event: str, at: str = AT):
@@ -20,7 +28,7 @@ def test_each_receipt_is_stored_in_utc_on_her_prompt(client, session, settings):
     prompt = prompts_of(session, participant)[0]
     for event in ("delivered", "shown", "clicked", "dismissed"):
         assert _receipt(client, headers, prompt.id, event).status_code == 201
-    stored = prompts_of(session, participant)[0]
+    stored = read_back(session, prompt)
     expected = datetime(2026, 3, 2, 14, 0, 5, 250000, tzinfo=UTC)
     times = (stored.delivered_at, stored.shown_at, stored.clicked_at, stored.dismissed_at)
     assert times == (expected,) * 4
@@ -32,7 +40,7 @@ def test_a_repeated_receipt_is_200_and_keeps_the_first_time(client, session, set
     assert _receipt(client, headers, prompt.id, "delivered").status_code == 201
     again = _receipt(client, headers, prompt.id, "delivered", at="2026-03-02T09:00:00-06:00")
     assert again.status_code == 200
-    stored = prompts_of(session, participant)[0]
+    stored = read_back(session, prompt)
     assert stored.delivered_at == datetime(2026, 3, 2, 14, 0, 5, 250000, tzinfo=UTC)
     assert stored.shown_at is None
 
@@ -114,7 +122,7 @@ def test_a_push_reaching_her_after_she_answered_is_recorded_and_told_closed(
         "completed",
     )
     session.expire_all()
-    assert prompts_of(session, participant)[0].delivered_at is not None
+    assert read_back(session, prompt).delivered_at is not None
 
 
 def test_a_push_reaching_her_after_the_prompt_closed_is_told_closed(client, session, settings):
@@ -163,7 +171,7 @@ def test_a_push_delivered_and_shown_are_stored_by_one_request(client, session, s
     assert response.status_code == 201
     assert response.json()["recorded"] == ["delivered", "shown"]
     assert response.json()["prompt_open"] is True
-    stored = prompts_of(session, participant)[0]
+    stored = read_back(session, prompt)
     assert (stored.delivered_at, stored.shown_at) == (
         datetime(2026, 3, 2, 14, 0, 5, 250000, tzinfo=UTC),
         datetime(2026, 3, 2, 14, 0, 6, tzinfo=UTC),
@@ -180,7 +188,7 @@ def test_a_replayed_pair_changes_nothing_and_only_new_events_count(client, sessi
     assert (first.status_code, first.json()["recorded"]) == (201, ["shown"])
     again = _receipts(client, headers, prompt.id, pair)
     assert (again.status_code, again.json()["status"]) == (200, "already_recorded")
-    stored = prompts_of(session, participant)[0]
+    stored = read_back(session, prompt)
     assert stored.delivered_at == datetime(2026, 3, 2, 14, 0, 5, 250000, tzinfo=UTC)
     assert stored.shown_at == datetime(2026, 3, 2, 15, 0, tzinfo=UTC)
 
@@ -196,7 +204,7 @@ def test_shown_if_open_is_not_counted_for_a_prompt_she_already_answered(client, 
     assert response.json()["recorded"] == ["delivered"]
     assert response.json()["prompt_open"] is False
     session.expire_all()
-    stored = prompts_of(session, participant)[0]
+    stored = read_back(session, prompt)
     assert stored.delivered_at is not None and stored.shown_at is None
 
 
@@ -224,7 +232,7 @@ def test_an_empty_oversized_repeated_or_unknown_list_is_422(client, session, set
         response = _receipts(client, headers, prompt.id, events)
         assert response.status_code == 422, events
         assert response.json()["error"]["fields"][0]["field"].startswith("events")
-    assert prompts_of(session, participant)[0].delivered_at is None
+    assert read_back(session, prompt).delivered_at is None
 
 
 def test_one_event_and_a_list_together_or_neither_is_422(client, session, settings):
