@@ -150,7 +150,7 @@ class LeanPoster:
             "POST",
             urllib3.util.parse_url(url).request_uri,
             body=data,
-            headers={str(k): str(v) for k, v in headers.items()} | self._length(data),
+            headers={str(k): str(v) for k, v in headers.items()},
             redirect=False,  # a push service that answers 3xx has refused the message
             retries=False,
             timeout=urllib3.Timeout(connect=timeout, read=timeout),
@@ -161,10 +161,6 @@ class LeanPoster:
             answer.data.decode("utf-8", "replace"),
             answer.headers,
         )
-
-    @staticmethod
-    def _length(data: bytes | None) -> dict[str, str]:
-        return {"Content-Length": str(len(data or b""))}
 
     def _tls(self, url: str) -> dict[str, Any]:
         """Certificates checked as requests checks them: its CA bundle, or the configured one."""

@@ -21,9 +21,8 @@ from savor.ema.instruments import (
     parse_instrument,
     shared_item_problems,
 )
-from savor.errors import AppError
 from savor.practices.catalog import checked_protocol as checked_program
-from savor.studies.protocol import ProtocolDocument, ProtocolError
+from savor.studies.protocol import ProtocolDocument, ProtocolError, refused
 
 
 @lru_cache(maxsize=64)
@@ -112,9 +111,4 @@ def register_own(*, session: Session, document: ProtocolDocument) -> None:
                 f"extra_instruments: {instrument.id} version {instrument.version} is already "
                 "stored with other wording or scoring; raise its version"
             )
-            raise AppError(
-                422,
-                "invalid_protocol",
-                f"The protocol has 1 problem(s): {problem}",
-                fields=[{"field": "protocol", "message": problem}],
-            ) from exc
+            raise refused([problem]) from exc

@@ -27,7 +27,7 @@ from savor.research.models import (
 from savor.studies import agreements, consent
 from savor.studies import service as studies_service
 from savor.studies.models import Participant, Protocol, Stage, Study
-from savor.studies.protocol import ProgramSettings, ProtocolError
+from savor.studies.protocol import ProgramSettings, ProtocolError, refused
 from savor.studies.pseudonym import pseudonym
 
 AUDIT_PAGE_MAX = 1000
@@ -38,12 +38,7 @@ def apply_protocol(*, session: Session, study: Study, source: str, now: datetime
     try:
         document = checked_protocol(source)
     except ProtocolError as exc:
-        raise AppError(
-            422,
-            "invalid_protocol",
-            f"The protocol has {len(exc.problems)} problem(s): {'; '.join(exc.problems)}",
-            fields=[{"field": "protocol", "message": p} for p in exc.problems],
-        ) from exc
+        raise refused(exc.problems) from exc
     if document.study != study.slug:
         message = f"says study '{document.study}', but this is study '{study.slug}'"
         raise AppError(

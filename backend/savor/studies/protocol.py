@@ -9,6 +9,7 @@ from pydantic import Field, field_validator, model_validator
 from savor import content_loader
 from savor.content_loader import ContentError
 from savor.content_schema import Audience, Frozen, Localized
+from savor.errors import AppError
 from savor.studies.decision_rules import Decisions
 from savor.urls import link_url_problem
 
@@ -23,6 +24,18 @@ MAX_DOCUMENT_BYTES = 256 * 1024
 class ProtocolError(ContentError):
     """A protocol that cannot be used; `problems` holds one readable line per mistake, worded
     as the API has always answered them."""
+
+
+def refused(
+    problems: list[str], *, code: str = "invalid_protocol", field: str = "protocol"
+) -> AppError:
+    """The 422 that answers a protocol with these problems, one field entry for each."""
+    return AppError(
+        422,
+        code,
+        f"The protocol has {len(problems)} problem(s): {'; '.join(problems)}",
+        fields=[{"field": field, "message": p} for p in problems],
+    )
 
 
 AUDIO_FILE_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,100}\.(mp3|m4a|aac|ogg|opus|wav)$"

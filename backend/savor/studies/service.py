@@ -25,7 +25,7 @@ from savor.studies.models import (
     Protocol,
     Study,
 )
-from savor.studies.protocol import ProtocolDocument, parse_protocol
+from savor.studies.protocol import ProtocolDocument, parse_protocol, refused
 from savor.studies.validation import (
     normalize_language,
     validate_timezone,
@@ -108,12 +108,7 @@ def _check_consent_version(before: ProtocolDocument, after: ProtocolDocument) ->
             f"the consent changed, so its version must rise above {was.version} "
             "(everyone still in the study is then asked to agree again)"
         )
-        raise AppError(
-            422,
-            "consent_version_unchanged",
-            f"The protocol has 1 problem(s): {problem}",
-            fields=[{"field": "consent.version", "message": problem}],
-        )
+        raise refused([problem], code="consent_version_unchanged", field="consent.version")
 
 
 def create_study(*, session: Session, slug: str, name: str, now: datetime) -> Study:
