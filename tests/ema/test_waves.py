@@ -66,15 +66,20 @@ def on_her_clock(day: date, hour: int = 10) -> datetime:
     return datetime.combine(day, time(hour), tzinfo=LA).astimezone(UTC)
 
 
-def joined_study(client, session, settings, **changes) -> Participant:
-    studies_service.apply_protocol(session=session, source=waves_protocol(), now=utcnow())
-    _, her = make_participant(
+def joined_back_then(client, session, settings, **changes) -> tuple[dict[str, str], Participant]:
+    """She joined at JOINED in Los Angeles: her headers and row."""
+    headers, her = make_participant(
         client, session, settings, timezone="America/Los_Angeles", enrolled_at=JOINED, **changes
     )
     # What joining planned today belongs to a join today, not to the one set back in time.
     session.execute(delete(Prompt))
     session.commit()
-    return her
+    return headers, her
+
+
+def joined_study(client, session, settings, **changes) -> Participant:
+    studies_service.apply_protocol(session=session, source=waves_protocol(), now=utcnow())
+    return joined_back_then(client, session, settings, **changes)[1]
 
 
 def test_baseline_opens_when_she_joins_and_later_waves_wait_for_their_day(

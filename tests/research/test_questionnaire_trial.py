@@ -3,27 +3,31 @@ zone, remind and close; what she answers is scored once and exported with its ba
 
 from datetime import date, datetime, timedelta
 
-from sqlmodel import delete, select
+from sqlmodel import select
 
 from savor.clock import utcnow
 from savor.ema import prompts as ema_prompts
-from savor.ema.models import Prompt
 from savor.notify import dispatch
 from savor.studies import service as studies_service
 from savor.studies.models import Study
 from tests.ema.test_questionnaire_answers import phq9_body, post
-from tests.ema.test_waves import JOINED, LA, local, on_her_clock, plan, waves_of, waves_protocol
-from tests.factories import make_participant, make_research_token
+from tests.ema.test_waves import (
+    JOINED,
+    LA,
+    joined_back_then,
+    local,
+    on_her_clock,
+    plan,
+    waves_of,
+    waves_protocol,
+)
+from tests.factories import make_research_token
 from tests.research.expected import get, read_csv
 
 
 def test_three_waves_run_from_opening_to_the_scores_export(client, session, settings, sender):
     studies_service.apply_protocol(session=session, source=waves_protocol(), now=utcnow())
-    headers, her = make_participant(
-        client, session, settings, timezone="America/Los_Angeles", enrolled_at=JOINED
-    )
-    session.execute(delete(Prompt))  # planned for a join today, not the one set back in time
-    session.commit()
+    headers, her = joined_back_then(client, session, settings)
 
     # Baseline opens as she joins (past 10:00 on her clock), reminds on days 2 and 5.
     plan(session, JOINED + timedelta(minutes=1))

@@ -5,14 +5,13 @@ import csv
 import io
 from datetime import datetime, timedelta
 
-from sqlmodel import delete, select
+from sqlmodel import select
 
 from savor.clock import utcnow
-from savor.ema.models import Prompt
 from savor.studies import service as studies_service
 from savor.studies.models import Study
-from tests.ema.test_waves import JOINED, LA, plan, waves_of
-from tests.factories import bearer, make_participant, make_research_token
+from tests.ema.test_waves import JOINED, LA, joined_back_then, plan, waves_of
+from tests.factories import bearer, make_research_token
 from tests.research.expected import get, read_csv
 
 BASE = "/api/research/v1/studies/pilot"
@@ -95,11 +94,7 @@ def test_a_study_s_own_questionnaire_runs_from_its_wave_to_the_scores_export(
 ):
     token = writer_token(session)
     assert put_protocol(client, token, own_protocol()).status_code == 200
-    headers, her = make_participant(
-        client, session, settings, timezone="America/Los_Angeles", enrolled_at=JOINED
-    )
-    session.execute(delete(Prompt))  # planned for a join today, not the one set back in time
-    session.commit()
+    headers, her = joined_back_then(client, session, settings)
 
     plan(session, JOINED + timedelta(minutes=1))
     wave = waves_of(session, her)["calm_baseline"]

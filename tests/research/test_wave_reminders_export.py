@@ -3,23 +3,19 @@ as the codebook describes them."""
 
 from datetime import date, timedelta
 
-from sqlmodel import delete, select
+from sqlmodel import select
 
 from savor.clock import utcnow
-from savor.ema.models import Prompt
 from savor.notify import dispatch
 from savor.studies import service as studies_service
 from savor.studies.models import Study
-from tests.ema.test_waves import JOINED, on_her_clock, plan, waves_protocol
-from tests.factories import bearer, make_participant, make_research_token
+from tests.ema.test_waves import JOINED, joined_study, on_her_clock, plan, waves_protocol
+from tests.factories import bearer, make_research_token
 from tests.research.expected import get, read_csv
 
 
 def test_the_prompts_export_shows_both_reminders_of_a_wave(client, session, settings, sender):
-    studies_service.apply_protocol(session=session, source=waves_protocol(), now=utcnow())
-    make_participant(client, session, settings, timezone="America/Los_Angeles", enrolled_at=JOINED)
-    session.execute(delete(Prompt))  # planned for a join today, not the one set back in time
-    session.commit()
+    joined_study(client, session, settings)
     plan(session, JOINED + timedelta(minutes=1))
     dispatch.dispatch_due(session=session, worker="w", send=sender, now=JOINED)
     for day in (date(2026, 2, 22), date(2026, 2, 25)):  # days 2 and 5
