@@ -53,6 +53,9 @@ def bars(values: dict[Any, float], label: str, scale_max: float | None = None) -
 
 
 def html(report: dict[str, Any]) -> str:
+    # Their sections draw with this module's helpers, so they are imported once it is loaded.
+    from savor.rehearsal import report_decisions, report_reconsent
+
     run, burden = report["run"], report["prompts_per_participant_per_day"]
     practice, completion = report["practice"], report["expected_completion"]
     holds = all(i["holds"] for i in report["invariants"].values())
@@ -94,6 +97,8 @@ def html(report: dict[str, Any]) -> str:
         f"<p>Check-ins answered on time: {_percent(completion['rate'])}; answered at all "
         f"(late included): {_percent(completion['rate_with_late'])}.</p>",
         bars({f"w{w}": r for w, r in completion["by_week"].items()}, "completion by week", 1.0),
+        report_decisions.html(report.get("decisions") or []),
+        report_reconsent.html(report.get("reconsent")),
         "<h2>Data volume</h2>",
         _table(
             [

@@ -4,6 +4,7 @@ minutes with her stress and craving before and after; practice lowers both."""
 from datetime import date, datetime, timedelta
 
 from savor.clock import time_zone
+from savor.rehearsal.behaviours.consent import may_use_app
 from savor.rehearsal.behaviours.feelings import now_ratings
 from savor.rehearsal.model import rating
 from savor.rehearsal.phone import Phone
@@ -30,7 +31,7 @@ async def on_day(phone: Phone, today: date) -> None:
 
 
 async def _practise(phone: Phone) -> None:
-    if not phone.active:
+    if not phone.active or not await may_use_app(phone):
         return
     model = phone.model
     # P01's 10-minute variant, which she sometimes leaves early.
