@@ -7,7 +7,6 @@ from statistics import mean
 from typing import Any
 
 from savor.rehearsal.invariants import World
-from savor.rehearsal.report_html import _e, _table
 
 OUTCOMES = ("accepted", "declined", "shown", "offered", "expired")
 
@@ -40,35 +39,3 @@ def decisions_summary(world: World) -> list[dict[str, Any]]:
             }
         )
     return summary
-
-
-def html(summary: list[dict[str, Any]]) -> str:
-    if not summary:
-        return ""
-    rows = [
-        (
-            r["rule"],
-            r["point_kind"],
-            r["points"],
-            r["available"],
-            r["offered"],
-            r["offered_share"],
-            r["declared_p_offer"],
-            r["uptake"],
-            ", ".join(f"{k} {v}" for k, v in r["outcomes"].items()),
-        )
-        for r in summary
-    ]
-    head = ("rule", "kind", "points", "available", "offered", "offered share")
-    head += ("declared p_offer", "uptake", "outcomes")
-    return (
-        "<h2>Micro-randomized offers</h2><p>Decision points by rule (decisions export): the "
-        "share of available points offered a practice against the declared probability, and "
-        "what she did with the offers (uptake: taken up, of those offered).</p>"
-        + _table(rows, head)
-        + "".join(
-            f"<p>{_e(r['rule'])} not randomized: {_e(r['unavailable_reasons'])}</p>"
-            for r in summary
-            if r["unavailable_reasons"]
-        )
-    )

@@ -6,7 +6,6 @@ from collections import Counter
 from typing import Any
 
 from savor.rehearsal.invariants import World, at
-from savor.rehearsal.report_html import _e
 
 
 def reconsent_uptake(world: World) -> dict[str, Any] | None:
@@ -33,16 +32,3 @@ def reconsent_uptake(world: World) -> dict[str, Any] | None:
         "not_yet": len(still),
         "agreed_by_days_after": dict(sorted(Counter(agreed.values()).items())),
     }
-
-
-def html(uptake: dict[str, Any] | None) -> str:
-    if uptake is None:
-        return ""
-    days = ", ".join(f"day {d}: {n}" for d, n in uptake["agreed_by_days_after"].items())
-    return (
-        "<h2>Re-consent</h2>"
-        f"<p>Consent version {uptake['version']} published {_e(uptake['published_at'])} to "
-        f"{uptake['asked']} participants: {uptake['agreed']} agreed again, "
-        f"{uptake['not_yet']} not yet. Agreed by days after publication: {_e(days or 'none')}."
-        "</p>"
-    )
