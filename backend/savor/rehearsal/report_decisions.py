@@ -36,6 +36,7 @@ def decisions_summary(world: World) -> list[dict[str, Any]]:
                 else None,
                 "outcomes": {o: outcomes[o] for o in OUTCOMES if outcomes[o]},
                 "uptake": round(outcomes["accepted"] / len(offered), 3) if offered else None,
+                "practice_started": sum(bool(r["practice_started"]) for r in offered),
             }
         )
     return summary

@@ -137,12 +137,13 @@ def decisions_section(summary: list[dict[str, Any]]) -> str:
             r["offered_share"],
             r["declared_p_offer"],
             r["uptake"],
+            r.get("practice_started", ""),
             ", ".join(f"{k} {v}" for k, v in r["outcomes"].items()),
         )
         for r in summary
     ]
     head = ("rule", "kind", "points", "available", "offered", "offered share")
-    head += ("declared p_offer", "uptake", "outcomes")
+    head += ("declared p_offer", "uptake", "practice begun", "outcomes")
     return (
         "<h2>Micro-randomized offers</h2><p>Decision points by rule (decisions export): the "
         "share of available points offered a practice against the declared probability, and "

@@ -1,10 +1,12 @@
 """Suggestions after a check-in (the breathing break a high rating offers, crisis help, a
-micro-randomized trial's draw): she takes one up or declines it, and her phone says which.
+micro-randomized trial's draw): she takes one up or declines it, and her phone says which;
+one she takes up that names a practice, she then does (behaviours/practice.py).
 Only the offers of a check-in sent as she finished it reach her: one sent later from the
 outbox (she answered offline) showed the app's own fixed offer, which has no id to answer."""
 
 from datetime import timedelta
 
+from savor.rehearsal.behaviours import practice
 from savor.rehearsal.phone import Phone
 from savor.rehearsal.truth import Record
 
@@ -20,3 +22,5 @@ async def on_answered(phone: Phone, record: Record) -> None:
         answer = await phone.call("POST", f"/offers/{offer['id']}", {"outcome": outcome})
         if 200 <= answer.status_code < 300:
             phone.truth.offer_outcomes[offer["id"]] = outcome
+        if taken and offer.get("practice_id"):
+            await practice.from_offer(phone, offer["practice_id"], offer["rule"])

@@ -1,12 +1,14 @@
 """A micro-randomized trial's offers that come as notifications (a random-time probe or her
 practice reminder drew a practice), as the app handles them: the service worker's receipts,
-then she taps it (`clicked`, `GET /prompts/{id}/offer`, and "Yes": `POST /prompts/{id}/opened`,
-which is her taking it up; "Not now" sends nothing), swipes it away (`dismissed`), or lets it
-close. And, when the trial has a practice-reminder rule, the reminder time her app offers her
-to set (`PATCH /me` `practice_reminder_time`), which makes each day's time a decision point."""
+then she taps it (`clicked`, `GET /prompts/{id}/offer`, and on "Yes" `POST /prompts/{id}/opened`,
+which is her taking it up, and the practice; "Not now" sends nothing), swipes it away
+(`dismissed`), or lets it close. And, when the trial has a practice-reminder rule, the
+reminder time her app offers her to set (`PATCH /me` `practice_reminder_time`), which makes
+each day's time a decision point."""
 
 from datetime import datetime, timedelta
 
+from savor.rehearsal.behaviours import practice
 from savor.rehearsal.behaviours.checkins import receipts
 from savor.rehearsal.behaviours.consent import may_use_app
 from savor.rehearsal.phone import Phone
@@ -67,6 +69,8 @@ async def _tap(phone: Phone, prompt_id: str, expires: datetime) -> None:
     opened = await phone.call("POST", f"/prompts/{prompt_id}/opened")
     if 200 <= opened.status_code < 300:
         phone.truth.notice_outcomes.setdefault(prompt_id, "accepted")
+    offer = shown.json()
+    await practice.from_offer(phone, offer["practice_id"], offer["rule"])
 
 
 async def _swipe(phone: Phone, prompt_id: str, expires: datetime) -> None:
