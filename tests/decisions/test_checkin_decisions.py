@@ -1,10 +1,10 @@
 """Check-ins that are decision points: decided, stored before the offer, followed up."""
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlmodel import select
 
-from savor.clock import utcnow
+from savor.clock import time_zone, utcnow
 from savor.ema.decisions import draw
 from savor.ema.decisions.follow_up import SCHEDULE_ID
 from savor.ema.models import Offer, Prompt
@@ -67,6 +67,41 @@ def test_every_randomized_point_gets_a_follow_up_in_its_window(client, session, 
     assert prompt.scheduled_at == decision.decided_at + timedelta(minutes=30)
     assert prompt.expires_at == decision.decided_at + timedelta(minutes=120)
     assert (decision.window_start, decision.window_end) == (prompt.scheduled_at, prompt.expires_at)
+
+
+def _sleeps(client, headers, *, wake_in: timedelta, sleep_in: timedelta) -> datetime:
+    """Her waking hours set around now (to the minute, in her zone); returns her wake time."""
+    now = utcnow().astimezone(time_zone("America/Chicago")).replace(second=0, microsecond=0)
+    wake, sleep = now + wake_in, now + sleep_in
+    body = {"wake_time": f"{wake:%H:%M}", "sleep_time": f"{sleep:%H:%M}"}
+    assert client.patch("/api/v1/me", headers=headers, json=body).status_code == 200
+    return wake
+
+
+def test_a_window_she_sleeps_through_has_no_follow_up(client, session, settings, trial):
+    headers, _ = make_participant(client, session, settings, study=trial)
+    # Asleep from 10 minutes from now until 5 hours ago tomorrow: the window (30-120 min) is
+    # wholly in her sleep.
+    _sleeps(client, headers, wake_in=timedelta(hours=-5), sleep_in=timedelta(minutes=10))
+    check_in(client, headers, C1=7)
+    [decision] = decisions_of(session)
+    assert decision.draw is not None and decision.follow_up_prompt_id is None
+    follow_ups = session.exec(select(Prompt).where(Prompt.schedule_id == SCHEDULE_ID)).all()
+    assert follow_ups == []
+
+
+def test_a_window_that_opens_while_she_sleeps_is_followed_up_when_she_wakes(
+    client, session, settings, trial
+):
+    headers, _ = make_participant(client, session, settings, study=trial)
+    # Asleep since 4 hours ago, awake in an hour: inside the window (30-120 min).
+    wake = _sleeps(client, headers, wake_in=timedelta(hours=1), sleep_in=timedelta(hours=-4))
+    check_in(client, headers, C1=7)
+    [decision] = decisions_of(session)
+    prompt = session.get(Prompt, decision.follow_up_prompt_id)
+    assert prompt is not None
+    assert prompt.scheduled_at == wake
+    assert prompt.expires_at == decision.window_end == decision.decided_at + timedelta(minutes=120)
 
 
 def test_both_arms_are_followed_up(client, session, settings):

@@ -139,8 +139,9 @@ def decide(
         timezone=timezone,
         taken=found.slots,
     )
-    found.prompts.append(prompt)
-    row["follow_up_prompt_id"] = prompt["id"]
+    if prompt is not None:
+        found.prompts.append(prompt)
+        row["follow_up_prompt_id"] = prompt["id"]
     if practice is None:
         return None, row
     found.offers.setdefault(participant_id, []).append((now, today))

@@ -3,6 +3,11 @@ every randomized decision point, offered or not, so both arms have an outcome.
 
 It is an ordinary prompt (sent, reminded and expired like the planned ones) under a schedule
 id no protocol can use, so planning never moves or cancels it; withdrawal cancels it.
+
+Like every prompt, it is never sent outside her waking hours: a window that opens while she
+sleeps (a check-in late at night) is followed up from the moment she wakes, if the window is
+still open then; a window wholly inside her sleep has no follow-up, and its outcome comes from
+another check-in in the window or is missing.
 """
 
 import uuid
@@ -14,9 +19,11 @@ from sqlalchemy.engine import Connection
 
 from savor.ema import registry
 from savor.ema.models import Prompt
+from savor.ema.schedule import waking_window
 from savor.ids import new_id
 from savor.practices import progress
 from savor.studies.decision_rules import ProximalOutcome
+from savor.studies.models import Participant
 
 SCHEDULE_ID = "decision:follow_up"  # protocol schedule ids have no ':'
 KIND = "follow_up"
@@ -25,6 +32,28 @@ KIND = "follow_up"
 def window(outcome: ProximalOutcome, decided_at: datetime) -> tuple[datetime, datetime]:
     start, end = outcome.window_minutes
     return decided_at + timedelta(minutes=start), decided_at + timedelta(minutes=end)
+
+
+def first_awake(
+    connection: Connection,
+    *,
+    participant_id: uuid.UUID,
+    opens: datetime,
+    closes: datetime,
+    timezone: str,
+) -> datetime | None:
+    """The first moment of the window in her waking hours, or None if she sleeps through it."""
+    wake, sleep = connection.execute(
+        select(Participant.wake_time, Participant.sleep_time).where(
+            Participant.id == participant_id
+        )
+    ).one()
+    day = progress.local_date(opens, timezone)
+    for local_date in (day - timedelta(days=1), day, day + timedelta(days=1)):
+        start, end = waking_window(local_date=local_date, tz=timezone, wake=wake, sleep=sleep)
+        if max(opens, start) < min(closes, end):
+            return max(opens, start)
+    return None
 
 
 def prompt_row(
@@ -37,10 +66,16 @@ def prompt_row(
     closes: datetime,
     timezone: str,
     taken: set[tuple[uuid.UUID, Any, int]],
-) -> dict[str, Any]:
-    """Her follow-up prompt, open for the whole window; `taken` holds the slots of the set."""
+) -> dict[str, Any] | None:
+    """Her follow-up prompt, sent at the window's first waking moment and open until it ends
+    (None when she sleeps through it); `taken` holds the slots of the set."""
+    sent_at = first_awake(
+        connection, participant_id=participant_id, opens=opens, closes=closes, timezone=timezone
+    )
+    if sent_at is None:
+        return None
     instrument = registry.current(outcome.instrument)
-    day = progress.local_date(opens, timezone)
+    day = progress.local_date(sent_at, timezone)
     stored = connection.execute(
         select(func.max(Prompt.slot)).where(
             Prompt.participant_id == participant_id,
@@ -63,7 +98,7 @@ def prompt_row(
         "local_date": day,
         "slot": slot,
         "status": "scheduled",
-        "scheduled_at": opens,
+        "scheduled_at": sent_at,
         "expires_at": closes,
         "remind_at": None,
         "answered_late": False,

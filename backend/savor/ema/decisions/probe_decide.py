@@ -157,8 +157,14 @@ def _decision(
         timezone=her.timezone,
         taken=set(),
     )
-    connection.execute(insert(_PROMPTS), [follow])
-    row.update(draw=u, option=option, practice_id=practice, follow_up_prompt_id=follow["id"])
+    if follow is not None:
+        connection.execute(insert(_PROMPTS), [follow])
+    row.update(
+        draw=u,
+        option=option,
+        practice_id=practice,
+        follow_up_prompt_id=None if follow is None else follow["id"],
+    )
     return row, practice is not None
 
 
