@@ -565,8 +565,9 @@ DECISIONS: Columns = [
     *_times("window_start", "window_end"),
     C(
         "follow_up_prompt_ref",
-        "the follow-up prompt in the window; joins prompts.prompt_ref",
-        missing=NOT_RANDOMIZED,
+        "the follow-up prompt in the window, sent at its first moment in her waking hours; "
+        "joins prompts.prompt_ref",
+        missing=NOT_RANDOMIZED + ", or she slept through the whole window (none is sent then)",
     ),
     C(
         "outcome_response_ref",
