@@ -2,12 +2,14 @@
 and the push service's log, never against the service's word alone. Each check returns the
 records that broke it (empty: it holds)."""
 
-from collections import Counter
-from dataclasses import dataclass
-from datetime import UTC, datetime
+from collections import Counter, defaultdict
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime, timedelta
+from itertools import pairwise
 from typing import Any
 
 from savor.clock import time_zone
+from savor.rehearsal.declared_scoring import Expected, declared, expected_scores
 from savor.rehearsal.phone import Phone
 from savor.rehearsal.pulls import Row, Table
 from savor.rehearsal.pushbox import PushBox
@@ -253,6 +255,12 @@ def nothing_after_withdrawal(world: World) -> Problems:
 
 
 def each_prompt_once(world: World) -> Problems:
+    """A prompt is pushed once, and reminded once; a questionnaire wave reminds on each of
+    its reminder days, so its reminders must be a day apart rather than one."""
+    waves = {
+        p.endpoint: {i for i, v in p.kept_prompts.items() if v.get("kind") == "wave"}
+        for p in world.phones
+    }
     return [
         {
             "prompt_id": prompt_id,
@@ -260,9 +268,84 @@ def each_prompt_once(world: World) -> Problems:
             "times": count,
             "problem": "one prompt pushed more than once",
         }
-        for (_, prompt_id, kind), count in world.pushbox.sent.items()
+        for (endpoint, prompt_id, kind), count in world.pushbox.sent.items()
         if count > 1
+        and not (
+            kind == "reminder"
+            and prompt_id in waves.get(endpoint, set())
+            and _days_apart(world, endpoint, prompt_id)
+        )
     ]
+
+
+def _days_apart(world: World, endpoint: str, prompt_id: str) -> bool:
+    moments = sorted(
+        push.sent_at
+        for push in world.pushbox.log
+        if push.endpoint == endpoint
+        and push.payload.get("prompt_id") == prompt_id
+        and push.payload["type"] == "reminder"
+    )
+    return all(b - a >= timedelta(hours=23) for a, b in pairwise(moments))
+
+
+def scores_match(world: World) -> Problems:
+    """Every questionnaire a phone got a 2xx for has one `scores` row per declared scale, equal
+    to what her own answers give by the instrument's YAML (declared_scoring.py, never the
+    service's scoring); no score belongs to anything else."""
+    names = {id(phone): pseudonym for pseudonym, phone in pseudonyms(world).items()}
+    exported: dict[tuple[str, datetime], list[Row]] = defaultdict(list)
+    for row in world.final.get("scores", {}).values():
+        exported[(row["pseudonym"], ms(at(row["submitted_at_utc"])))].append(row)  # type: ignore[arg-type]
+    problems: Problems = []
+    scored: set[tuple[str, datetime]] = set()
+    for phone in world.phones:
+        pseudonym = names.get(id(phone), f"phone-{phone.number}")
+        for record in phone.truth.acked.values():
+            document = declared(record.body.get("instrument_id", ""))
+            if record.kind != "response" or document is None:
+                continue
+            key = (pseudonym, ms(record.moment))
+            scored.add(key)
+            rows = [r for r in exported[key] if r["instrument_id"] == document["id"]]
+            for expected in expected_scores(document, record.body["answers"]):
+                mine = [r for r in rows if r["scale"] == expected.scale]
+                problem = _score_problem(expected, mine)
+                if problem:
+                    problems.append(
+                        {
+                            "pseudonym": pseudonym,
+                            "instrument": document["id"],
+                            "scale": expected.scale,
+                            "submitted_at": record.moment.isoformat(),
+                            "expected": asdict(expected),
+                            "exported": mine,
+                            "problem": problem,
+                        }
+                    )
+    for (pseudonym, moment), rows in exported.items():
+        if (pseudonym, moment) not in scored:
+            problems.append(
+                {
+                    "pseudonym": pseudonym,
+                    "submitted_at": moment.isoformat(),
+                    "scales": sorted(r["scale"] for r in rows),
+                    "problem": "a score with no questionnaire a phone got a 2xx for",
+                }
+            )
+    return problems
+
+
+def _score_problem(expected: Expected, rows: list[Row]) -> str | None:
+    if len(rows) != 1:
+        return f"{len(rows)} score rows for the scale, not one"
+    row = rows[0]
+    exported = (row["score"], row["items_answered"], row["items_declined"], row["prorated"])
+    if exported != (expected.score, expected.answered, expected.declined, expected.prorated):
+        return "the exported score differs from her own answers scored by the YAML's rules"
+    if row["items_missing"] != expected.missing:
+        return "the exported missing items differ from her own answers"
+    return None
 
 
 CHECKS = {
@@ -274,6 +357,7 @@ CHECKS = {
     "prompts_within_waking_hours": prompts_in_waking_hours,
     "nothing_sent_after_withdrawal": nothing_after_withdrawal,
     "each_prompt_sent_at_most_once": each_prompt_once,
+    "scores_match": scores_match,
 }
 
 

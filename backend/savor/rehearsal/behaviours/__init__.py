@@ -10,8 +10,16 @@ waves, consent, micro-randomized offers) adds its module here.
 
 from typing import Any
 
-from savor.rehearsal.behaviours import checkins, offers, offline, practice, travel, withdrawal
+from savor.rehearsal.behaviours import (
+    checkins,
+    offers,
+    offline,
+    practice,
+    questionnaires,
+    travel,
+    withdrawal,
+)
 
 
 def everyday() -> list[Any]:
-    return [checkins, offers, practice, offline, travel, withdrawal]
+    return [checkins, offers, practice, offline, travel, withdrawal, questionnaires]
