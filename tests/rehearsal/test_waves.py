@@ -10,10 +10,10 @@ from typing import Any
 import pytest
 
 from savor.rehearsal.declared_scoring import declared, expected_scores
-from savor.rehearsal.invariants import World, scores_match
+from savor.rehearsal.invariants import World, each_prompt_once, scores_match
 from savor.rehearsal.model import Model
 from savor.rehearsal.phone import Phone
-from savor.rehearsal.pushbox import PushBox
+from savor.rehearsal.pushbox import Push, PushBox
 from savor.rehearsal.run import Options, rehearse_blocking
 from savor.rehearsal.truth import Record
 
@@ -65,6 +65,7 @@ def test_phones_fill_waves_and_every_score_matches_their_answers(tmp_path: Path)
     assert set(waves) == {"baseline", "week1"}
     assert sum(w["two_sittings"] for w in waves.values()) > 0
     assert sum(w["one_sitting"] for w in waves.values()) > 0
+    assert sum(w["a_sitting_offline"] for w in waves.values()) > 0
     baseline = waves["baseline"]
     assert baseline["one_sitting"] + baseline["two_sittings"] <= baseline["completed"]
     assert 0.1 < baseline["median_days_push_to_sent"] < 7
@@ -181,3 +182,33 @@ def test_declared_rules_prorate_within_max_missing_and_reverse_items() -> None:
     always = [{"item_id": f"pbq_{n}", "value": 5, "declined": False} for n in range(1, 26)]
     assert {s.scale: s.score for s in expected_scores(pbq, always)}["total"] == 85
     assert declared("momentary") is None  # a check-in: nothing to score
+
+
+def reminded(world_: World, prompt_id: str, *moments: datetime, open_days: int) -> None:
+    for moment in moments:
+        expires = ENROLLED + timedelta(days=open_days)
+        payload = {"type": "reminder", "prompt_id": prompt_id, "expires_at": expires.isoformat()}
+        world_.pushbox.log.append(Push("https://push.example/1", payload, moment))
+        world_.pushbox.sent[("https://push.example/1", prompt_id, "reminder")] += 1
+
+
+def test_a_waves_reminders_days_apart_are_not_a_prompt_pushed_twice() -> None:
+    found = world(ONE_DECLINED, RIGHT)
+    day2, day5 = ENROLLED + timedelta(days=2), ENROLLED + timedelta(days=5)
+    reminded(found, "wave", day2, day5, open_days=7)
+
+    assert each_prompt_once(found) == []
+
+
+def test_a_reminder_sent_twice_in_a_day_is_caught_wave_or_check_in() -> None:
+    found = world(ONE_DECLINED, RIGHT)
+    day2 = ENROLLED + timedelta(days=2)
+    reminded(found, "wave", day2, day2 + timedelta(seconds=30), open_days=7)
+    reminded(found, "checkin", day2, day2 + timedelta(minutes=20), open_days=0)
+
+    problems = each_prompt_once(found)
+
+    assert sorted((p["prompt_id"], p["wave"]) for p in problems) == [
+        ("checkin", False),
+        ("wave", True),
+    ]

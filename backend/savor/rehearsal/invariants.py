@@ -257,36 +257,48 @@ def nothing_after_withdrawal(world: World) -> Problems:
 def each_prompt_once(world: World) -> Problems:
     """A prompt is pushed once, and reminded once; a questionnaire wave reminds on each of
     its reminder days, so its reminders must be a day apart rather than one."""
-    waves = {
-        p.endpoint: {i for i, v in p.kept_prompts.items() if v.get("kind") == "wave"}
-        for p in world.phones
-    }
-    return [
-        {
-            "prompt_id": prompt_id,
-            "kind": kind,
-            "times": count,
-            "problem": "one prompt pushed more than once",
-        }
-        for (endpoint, prompt_id, kind), count in world.pushbox.sent.items()
-        if count > 1
-        and not (
-            kind == "reminder"
-            and prompt_id in waves.get(endpoint, set())
-            and _days_apart(world, endpoint, prompt_id)
+    problems: Problems = []
+    for (endpoint, prompt_id, kind), count in world.pushbox.sent.items():
+        if count == 1:
+            continue
+        pushes = [
+            push
+            for push in world.pushbox.log
+            if push.endpoint == endpoint
+            and push.payload.get("prompt_id") == prompt_id
+            and push.payload["type"] == kind
+        ]
+        moments = sorted(push.sent_at for push in pushes)
+        wave = _is_wave(world, endpoint, prompt_id, pushes)
+        if kind == "reminder" and wave and all(b - a >= DAY_APART for a, b in pairwise(moments)):
+            continue
+        problems.append(
+            {
+                "prompt_id": prompt_id,
+                "kind": kind,
+                "times": count,
+                "sent_at": [moment.isoformat() for moment in moments],
+                "wave": wave,
+                "problem": "one prompt pushed more than once",
+            }
         )
-    ]
+    return problems
 
 
-def _days_apart(world: World, endpoint: str, prompt_id: str) -> bool:
-    moments = sorted(
-        push.sent_at
-        for push in world.pushbox.log
-        if push.endpoint == endpoint
-        and push.payload.get("prompt_id") == prompt_id
-        and push.payload["type"] == "reminder"
+DAY_APART = timedelta(hours=23)  # a DST night shortens a day by one hour
+
+
+def _is_wave(world: World, endpoint: str, prompt_id: str, pushes: list[Any]) -> bool:
+    """Her phone kept it as a wave, or its pushes said it stays open for more than a day (a
+    check-in closes within hours): known from her phone, not from the service's exports."""
+    for phone in world.phones:
+        if phone.endpoint == endpoint and phone.kept_prompts.get(prompt_id, {}).get("kind"):
+            return phone.kept_prompts[prompt_id]["kind"] == "wave"
+    return any(
+        at(push.payload.get("expires_at")) - push.sent_at > timedelta(days=1)  # type: ignore[operator]
+        for push in pushes
+        if push.payload.get("expires_at")
     )
-    return all(b - a >= timedelta(hours=23) for a, b in pairwise(moments))
 
 
 def scores_match(world: World) -> Problems:

@@ -93,14 +93,17 @@ def wave_burden(world: World) -> list[dict[str, Any]]:
 
 
 def wave_filling(world: World) -> dict[str, dict[str, Any]]:
-    """How each wave was filled: in one sitting or two (her phone knows; the server sees one
-    record), the median days from the wave's push and from her opening the form to sending it,
-    and the share of items she declined (from the `responses` export)."""
+    """How each wave was filled: in one sitting or two, and how many with a sitting offline
+    (her phone knows; the server sees one record); the median days from the wave's push and
+    from her opening the form to sending it, and the share of items she declined (from the
+    `responses` export)."""
     sittings: dict[str, Counter[int]] = defaultdict(Counter)
+    offline: Counter[str] = Counter()
     for phone in world.phones:
         for fill in phone.truth.waves.values():
             if phone.truth.answered.get(fill.prompt_id) is not None:  # sent, and a 2xx came
                 sittings[fill.wave][fill.sittings] += 1
+                offline[fill.wave] += fill.offline_sitting
     answers: dict[str, list[Any]] = defaultdict(list)
     for row in world.final["responses"].values():
         if row.get("prompt_kind") == "wave":
@@ -122,6 +125,7 @@ def wave_filling(world: World) -> dict[str, dict[str, Any]]:
         found[wave] = {
             "one_sitting": sittings[wave][1],
             "two_sittings": sittings[wave][2],
+            "a_sitting_offline": offline[wave],
             "median_days_push_to_sent": _median(days.get("sent_at_utc", [])),
             "median_days_opened_to_sent": _median(days.get("opened_at_utc", [])),
             "declined_item_share": round(items[True] / items.total(), 4) if items else None,
