@@ -9,6 +9,7 @@ BENCHMARKS = [
     ["benchmarks.scheduler"],
     ["benchmarks.pwa_first_view"],
     ["benchmarks.pwa_first_step", "--runs", "5"],
+    ["benchmarks.pwa_first_step", "--runs", "5", "--taps", "playwright"],
     ["benchmarks.console_participants", "--runs", "5"],
     ["benchmarks.mrt", "--participants", "200", "--days", "28"],
     ["benchmarks.rehearse"],

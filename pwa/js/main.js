@@ -31,6 +31,8 @@ let statusTimer;
 let lastActive = Date.now();
 let hiddenAt = null;
 let hiddenLock;
+// The shell's own words wait for the first screen on a warm start (see start).
+let staticWords = false;
 
 function status(message) {
   const line = $("#status");
@@ -110,6 +112,10 @@ async function show() {
     console.error(error);
     if (id !== generation) return;
     failed(box);
+  }
+  if (staticWords) {
+    staticWords = false;
+    i18n.translateStatic();
   }
   main.replaceChildren(box);
   main.dataset.route = location.hash || "#/";
@@ -258,12 +264,14 @@ function listen() {
 // once it is drawn (see meBehind), and a newer consent (or a sign-in no longer valid) then
 // takes the screen, unless she is already in a practice or a check-in: it comes at the next
 // screen. With nothing kept (a first visit), the server is asked first, as a newer consent is
-// asked before Home. Returns whether the server is still to be asked.
-async function firstMe() {
-  app.me = (await api.keptMe()) ?? null;
-  if (app.me) return true;
-  await loadMe("fresh");
-  return false;
+// asked before Home. Resolves to her kept status, and `asked` once the server has answered.
+function firstMe() {
+  const kept = api.keptMe().then(
+    (me) => (app.me = me ?? null),
+    () => (app.me = null),
+  );
+  const asked = kept.then((me) => me ?? loadMe("fresh"));
+  return { kept, asked };
 }
 
 function meBehind() {
@@ -307,12 +315,17 @@ async function start() {
   import(`./views/${viewFor(parse())}.js`).catch(() => null);
   // Her words and her kept status are read at once (the language is set before either).
   const words = i18n.setLanguage(lang || i18n.pickLanguage());
-  const first = api.hasToken() ? firstMe() : false;
+  const first = api.hasToken() ? firstMe() : null;
   await words;
-  i18n.translateStatic();
+  const askMe = Boolean(await first?.kept);
+  // With her status kept, the shell's words are drawn with her first screen, in one frame: a
+  // frame of the shell alone before it would cost the slow phone a layout of its own. With
+  // nothing kept, they are drawn now, while the server is asked.
+  if (askMe) staticWords = true;
+  else i18n.translateStatic();
   showNetwork();
   listen();
-  const askMe = await first;
+  await first?.asked;
   await show();
   if (askMe) meBehind();
   whenStill().then(api.startRefreshes);

@@ -11,6 +11,13 @@ const NEVER_OK = new Set([400, 403, 404, 409, 410, 413, 422]);
 // let go.
 const MARKS = new Set(["opened", "offer", "receipt", "subscription"]);
 let running = null;
+// Screens that show what waits here hear when a flush sent or set aside something.
+const settled = new EventTarget();
+
+export function onSettled(listener) {
+  settled.addEventListener("settled", listener);
+  return () => settled.removeEventListener("settled", listener);
+}
 
 export async function enqueue(write, label = write.kind) {
   const id = write.body?.client_id ?? crypto.randomUUID();
@@ -22,6 +29,7 @@ export async function enqueue(write, label = write.kind) {
 
 async function sendAll() {
   const results = {};
+  let moved = false;
   for (let record = await db.first("outbox"); record; record = await db.first("outbox")) {
     const { status, body } = await send(record);
     if (status >= 200 && status < 300) {
@@ -38,7 +46,9 @@ async function sendAll() {
     } else {
       break; // offline, or the server is busy: keep the order and try again later
     }
+    moved = true;
   }
+  if (moved) settled.dispatchEvent(new Event("settled"));
   return results;
 }
 

@@ -162,6 +162,36 @@ def test_offline_practice_and_checkins_reach_the_server_once(
     assert prompt.opened_at is not None and prompt.status == "completed"
 
 
+ONE_PRACTICE = """async () => {
+  const api = await import('/js/api.js');
+  const outbox = await import('/js/outbox.js');
+  const detail = await api.practice('P03');
+  const now = new Date().toISOString();
+  await outbox.enqueue(api.writes.practiceSession({
+    client_id: crypto.randomUUID(), practice_id: 'P03', practice_version: detail.version,
+    variant: '3min', option: null, started_at: now, ended_at: now, completed: false,
+    seconds_practiced: 0, steps_completed: 0, trigger: 'self', prompt_id: null, rule: null,
+    pre_instrument: null, pre: null, post_instrument: null, post: null }), 'P03');
+}"""
+
+
+def test_home_says_what_waits_on_the_phone_until_it_has_gone_out(
+    live_server: LiveServer, phone_context: BrowserContext, phone: Page
+):
+    enroll(phone, live_server)
+    expect(phone.locator("html[data-offline-ready]")).to_have_count(1)
+    phone_context.set_offline(True)
+    phone.evaluate(ONE_PRACTICE)
+    phone.reload()
+    note = phone.get_by_text("1 thing is saved on this phone and will be sent when you are online.")
+    expect(note).to_be_visible()
+
+    phone_context.set_offline(False)  # back online, the app sends it; Home is not drawn again
+    expect(note).to_have_count(0)
+    assert phone.evaluate(PENDING) == 0
+    assert [s.variant for s in live_server.rows(PracticeSession)] == ["3min"]
+
+
 BAD_THEN_GOOD = """async () => {
   const api = await import('/js/api.js');
   const outbox = await import('/js/outbox.js');

@@ -88,6 +88,22 @@ class Model:
     # Enrollment is spread over the first days of the run.
     enroll_days: int = 3
     spanish_share: float = 0.3
+    # A micro-randomized trial's offer notifications (probes, practice reminders; protocols
+    # with a `decisions` block): she taps one before it closes (after a delay drawn as for a
+    # check-in) and then takes it up with offer_accept_probability, or swipes it away, or
+    # lets it close. A phone offline at that moment lets it close.
+    offer_tap_probability: float = 0.6
+    offer_dismiss_probability: float = 0.25
+    # With a practice_reminder rule the app offers her a daily reminder time: the share who
+    # set one, and the local hours it is drawn from (half hours).
+    practice_reminder_share: float = 0.6
+    practice_reminder_hours: tuple[float, float] = (18.0, 21.5)
+    # Re-consent: at the start of this study week (of the run) the study publishes a new
+    # consent version (0 or null: never); each active phone agrees with this probability at
+    # her next visit online (opening a check-in, an offer or a practice). One who does not
+    # agree sees only the consent there (Help and Settings stay open), as the app shows it.
+    reconsent_week: int | None = 3
+    reconsent_probability: float = 0.9
 
     def answers(self, local_hour: int, week: int) -> float:
         weight = self.answer_hour_weights.get(local_hour, 1.0)

@@ -64,6 +64,18 @@ class Research:
         answer = await self.get(f"/export/{dataset}", format="ndjson")
         return {key_of(dataset, row): row for row in rows(answer.text)}
 
+    async def put_protocol(self, source: str) -> dict[str, Any]:
+        """A new protocol version, as a study team applies one (scope protocol:write)."""
+        headers = {"Authorization": f"Bearer {self.token}", "Content-Type": "application/yaml"}
+        url = f"/api/research/v1/studies/{self.study}/protocol"
+        answer = await self.http.put(url, content=source.encode("utf-8"), headers=headers)
+        if answer.status_code != 200:
+            raise RuntimeError(f"PUT {url}: {answer.status_code} {answer.text[:300]}")
+        return answer.json()
+
+    async def participants(self) -> list[dict[str, Any]]:
+        return (await self.get("/participants")).json()
+
     async def compliance(self) -> dict[str, Any]:
         return (await self.get("/compliance", format="json")).json()
 

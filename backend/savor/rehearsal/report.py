@@ -10,6 +10,7 @@ from typing import Any
 
 from savor.clock import time_zone
 from savor.practices.shipped import default_catalog
+from savor.rehearsal import report_decisions, report_reconsent
 from savor.rehearsal.invariants import World, at
 from savor.rehearsal.report_html import html  # noqa: F401  (the page, for run.py)
 from savor.studies.protocol import parse_protocol
@@ -141,7 +142,12 @@ def completion(world: World, options: Any) -> dict[str, Any]:
     settled: Counter[int] = Counter()
     answered: Counter[int] = Counter()
     for row in world.final["prompts"].values():
-        if row["status"] in ("completed", "expired") and row.get("prompt_kind") != "wave":
+        # Waves, and a trial's probes and offers, ask no check-in.
+        if row["status"] in ("completed", "expired") and row.get("prompt_kind") not in (
+            "wave",
+            "probe",
+            "offer",
+        ):
             week = _week(options, at(row["scheduled_at_utc"]))
             settled[week] += 1  # type: ignore[index]
             answered[week] += row["status"] == "completed"  # type: ignore[index]
@@ -272,6 +278,8 @@ def build(
         "expected_completion": completion(world, options),
         "data_volume": data_volume(world, options, sizes),
         "protocol_warnings": warnings(world, protocol),
+        "decisions": report_decisions.decisions_summary(world),
+        "reconsent": report_reconsent.reconsent_uptake(world),
         "invariants": {
             name: {"holds": not found, "violations": len(found), "first": found[:SHOWN_PROBLEMS]}
             for name, found in problems.items()

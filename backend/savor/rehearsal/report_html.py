@@ -118,6 +118,8 @@ def html(report: dict[str, Any]) -> str:
         f"<p>Check-ins answered on time: {_percent(completion['rate'])}; answered at all "
         f"(late included): {_percent(completion['rate_with_late'])}.</p>",
         bars({f"w{w}": r for w, r in completion["by_week"].items()}, "completion by week", 1.0),
+        decisions_section(report.get("decisions") or []),
+        reconsent_section(report.get("reconsent")),
         "<h2>Data volume</h2>",
         _table(
             [
@@ -144,3 +146,51 @@ def html(report: dict[str, Any]) -> str:
         "</html>",
     ]
     return "\n".join(out)
+
+
+def decisions_section(summary: list[dict[str, Any]]) -> str:
+    if not summary:
+        return ""
+    rows = [
+        (
+            r["rule"],
+            r["point_kind"],
+            r["points"],
+            r["available"],
+            r["offered"],
+            r["offered_share"],
+            r["declared_p_offer"],
+            r["uptake"],
+            r.get("practice_started", ""),
+            ", ".join(f"{k} {v}" for k, v in r["outcomes"].items()),
+        )
+        for r in summary
+    ]
+    head = ("rule", "kind", "points", "available", "offered", "offered share")
+    head += ("declared p_offer", "uptake", "practice begun", "outcomes")
+    return (
+        "<h2>Micro-randomized offers</h2><p>Decision points by rule (decisions export): the "
+        "share of available points offered a practice against the declared probability, and "
+        "what she did with the offers (uptake: taken up, of those offered).</p>"
+        + _table(rows, head)
+        + "".join(
+            f"<p>{_e(r['rule'])} not randomized: "
+            + _e(", ".join(f"{k} {n}" for k, n in r["unavailable_reasons"].items()))
+            + "</p>"
+            for r in summary
+            if r["unavailable_reasons"]
+        )
+    )
+
+
+def reconsent_section(uptake: dict[str, Any] | None) -> str:
+    if uptake is None:
+        return ""
+    days = ", ".join(f"day {d}: {n}" for d, n in uptake["agreed_by_days_after"].items())
+    return (
+        "<h2>Re-consent</h2>"
+        f"<p>Consent version {uptake['version']} published {_e(uptake['published_at'])} to "
+        f"{uptake['asked']} participants: {uptake['agreed']} agreed again, "
+        f"{uptake['not_yet']} not yet. Agreed by days after publication: {_e(days or 'none')}."
+        "</p>"
+    )

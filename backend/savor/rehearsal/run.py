@@ -13,7 +13,7 @@ from typing import Any
 
 from savor import ticker
 from savor.clock import set_simulated_now, time_zone
-from savor.rehearsal import invariants, report
+from savor.rehearsal import invariants, reconsent, report
 from savor.rehearsal.behaviours import everyday
 from savor.rehearsal.behaviours.joining import join
 from savor.rehearsal.driver import Driver
@@ -22,6 +22,7 @@ from savor.rehearsal.phone import Phone
 from savor.rehearsal.pulls import DATASETS, Research
 from savor.rehearsal.pushbox import PushBox
 from savor.rehearsal.service import rehearsal_settings, running
+from savor.studies.protocol import parse_protocol
 
 # A Monday before the US spring DST change (14 March 2027) and the EU one (28 March):
 # a rehearsal of two weeks or more crosses one.
@@ -118,9 +119,15 @@ async def rehearse(options: Options) -> Outcome:
             )
             research = Research(service.http, service.research_token, service.study)
             phones = _phones(options, driver, pushbox, service)
+            published: list[tuple[int, datetime]] = []
+            week = options.model.reconsent_week
+            reconsent_at = options.start + timedelta(weeks=week - 1) if week else None
 
             async def every_day(moment: datetime) -> None:
                 await research.pull_increment()
+                if reconsent_at is not None and moment >= reconsent_at and not published:
+                    version = await reconsent.publish(research, source, phones, moment)
+                    published.append((version, moment))
 
             await driver.run(every_day)
             driver.finish()  # the last tick: what expired by the end is expired
@@ -136,6 +143,9 @@ async def rehearse(options: Options) -> Outcome:
                 twice=research.twice,
                 compliance=compliance,
                 end=end,
+                trial=parse_protocol(source).decisions,
+                participants=await research.participants(),
+                consent_published=published[0] if published else None,
             )
             problems = invariants.check(world)
             document = report.build(

@@ -54,6 +54,17 @@ class Truth:
     practised_dates: set[Any] = field(default_factory=set)
     practice_seconds: int = 0
     waves: dict[str, WaveFill] = field(default_factory=dict)  # prompt id → how she filled it
+    # A trial's offer notifications (probes, practice reminders): prompt id → expires_at, and
+    # what she did with one that got a 2xx ("accepted": opened; "declined": swiped away).
+    offer_notices: dict[str, datetime] = field(default_factory=dict)
+    notice_outcomes: dict[str, str] = field(default_factory=dict)
+    reminder_asked: bool = False  # her app has offered her a practice reminder time
+    # Consent: each agreement that got a 2xx (version, moment), the newer version the study
+    # published for her app to show, and whether she will agree to it.
+    consents: list[tuple[int, datetime]] = field(default_factory=list)
+    consent_published: int | None = None
+    consent_published_at: datetime | None = None
+    consent_willing: bool | None = None
 
     def zone_at(self, moment: datetime) -> str:
         zone = self.zones[0][1]

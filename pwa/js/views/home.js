@@ -127,9 +127,19 @@ const WATCHED = new Set(["/prompts", "/program", "/practices", "/me"]);
 
 export default async function home(root, ctx) {
   await draw(root, ctx);
-  return api.onChange((path) => {
+  const stopChanges = api.onChange((path) => {
     if (WATCHED.has(path)) draw(root, ctx);
   });
+  // What was waiting on the phone went out (or was set aside): the note says so at once.
+  const stopSettled = outbox.onSettled(async () => {
+    const [pending, kept] = await Promise.all([outbox.pending(), outbox.kept()]);
+    const slot = $("#waiting-slot", root);
+    if (slot) render(slot, waiting(ctx.t, pending.length, kept.length));
+  });
+  return () => {
+    stopChanges();
+    stopSettled();
+  };
 }
 
 async function draw(root, ctx) {
@@ -158,7 +168,7 @@ async function draw(root, ctx) {
       <a class="button secondary" href="#/checkin/hard">${t("home.hard_moment")}</a>
       <a class="button secondary" href="#/practice/P03">${t("home.breathing_break")}</a>
     </div>
-    ${waiting(t, pending.length, kept.length)}
+    <div id="waiting-slot">${waiting(t, pending.length, kept.length)}</div>
     <div id="reminder-slot"></div>
     ${week(t, program)}
     ${progress(t, program, hidden)}`,

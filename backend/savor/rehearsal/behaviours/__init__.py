@@ -17,9 +17,10 @@ from savor.rehearsal.behaviours import (
     practice,
     questionnaires,
     travel,
+    trial_offers,
     withdrawal,
 )
 
 
 def everyday() -> list[Any]:
-    return [checkins, offers, practice, offline, travel, withdrawal, questionnaires]
+    return [checkins, offers, trial_offers, practice, offline, travel, withdrawal, questionnaires]

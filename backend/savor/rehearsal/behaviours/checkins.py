@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from savor.rehearsal.behaviours import questionnaires
+from savor.rehearsal.behaviours.consent import may_use_app
 from savor.rehearsal.behaviours.feelings import now_ratings
 from savor.rehearsal.phone import Phone
 from savor.rehearsal.pushbox import Push
@@ -29,6 +30,8 @@ def receipts(phone: Phone, prompt_id: str, *, shown: bool) -> None:
 
 
 async def on_push(phone: Phone, push: Push) -> None:
+    if push.payload["type"] == "offer":
+        return  # a trial's offer asks no check-in (behaviours/trial_offers.py)
     prompt_id = push.payload["prompt_id"]
     expires = datetime.fromisoformat(push.payload["expires_at"])
     phone.truth.pushes.append((prompt_id, push.payload["type"], push.sent_at))
@@ -59,6 +62,8 @@ async def on_push(phone: Phone, push: Push) -> None:
 async def _answer(phone: Phone, prompt_id: str, expires: datetime) -> None:
     if not phone.active or prompt_id in phone.truth.answered or phone.now() >= expires:
         return
+    if not await may_use_app(phone):
+        return  # a newer consent comes first, and she did not agree
     view = await _open(phone, prompt_id)
     if view is None:
         return

@@ -30,6 +30,7 @@ async def join(phone: Phone) -> None:
     truth = phone.truth
     truth.enrolled_at = datetime.fromisoformat(enrolled.json()["participant"]["enrolled_at"])
     truth.zones.append((truth.enrolled_at, phone.zone))
+    truth.consents.append((consent.json()["version"], truth.enrolled_at))
     model, rng = phone.model, phone.rng
     truth.wake = _half_hour(rng.uniform(*model.wake_hours))
     truth.sleep = _half_hour(rng.uniform(*model.sleep_hours))

@@ -4,6 +4,7 @@ minutes with her stress and craving before and after; practice lowers both."""
 from datetime import date, datetime, timedelta
 
 from savor.clock import time_zone
+from savor.rehearsal.behaviours.consent import may_use_app
 from savor.rehearsal.behaviours.feelings import now_ratings
 from savor.rehearsal.model import rating
 from savor.rehearsal.phone import Phone
@@ -30,7 +31,7 @@ async def on_day(phone: Phone, today: date) -> None:
 
 
 async def _practise(phone: Phone) -> None:
-    if not phone.active:
+    if not phone.active or not await may_use_app(phone):
         return
     model = phone.model
     # P01's 10-minute variant, which she sometimes leaves early.
@@ -57,3 +58,41 @@ async def _practise(phone: Phone) -> None:
     phone.truth.practice_seconds += seconds
     phone.record("practice", "/practice-sessions", body, started)
     await phone.flush()
+
+
+async def from_offer(phone: Phone, practice_id: str, rule: str) -> None:
+    """She took up an offer: the app opens its practice at once (`#/practice/ID?rule=RULE`)
+    and she skips the ratings before and after; the session says the rule that offered it."""
+    shown = await phone.call("GET", f"/practices/{practice_id}")
+    if shown.status_code != 200:
+        return
+    practice = shown.json()
+    variant = next((v for v in practice["variants"] if v.get("default")), practice["variants"][0])
+    length, steps = int(variant["duration_s"]), len(variant.get("steps") or [None])
+    completed = phone.rng.random() >= phone.model.practice_stop_early
+    seconds = length if completed else phone.rng.randint(min(30, length), length)
+    started = phone.unique(phone.now())
+
+    async def finish() -> None:
+        if not phone.active:
+            return
+        body = {
+            "practice_id": practice_id,
+            "practice_version": practice["version"],
+            "variant": variant["key"],
+            "started_at": _at(started),
+            "ended_at": _at(started + timedelta(seconds=seconds)),
+            "completed": completed,
+            "seconds_practiced": seconds,
+            "steps_completed": steps if completed else max(1, steps * seconds // length),
+            "trigger": "rule",
+            "rule": rule,
+            "pre": None,
+            "post": None,
+        }
+        phone.truth.practised_dates.add(phone.local(started).date())
+        phone.truth.practice_seconds += seconds
+        phone.record("practice", "/practice-sessions", body, started)
+        await phone.flush()
+
+    phone.later(timedelta(seconds=seconds), finish)

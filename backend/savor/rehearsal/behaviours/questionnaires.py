@@ -15,6 +15,7 @@ import uuid
 from datetime import datetime, timedelta
 from typing import Any
 
+from savor.rehearsal.behaviours.consent import may_use_app
 from savor.rehearsal.phone import Phone
 from savor.rehearsal.truth import Record, WaveFill
 
@@ -71,6 +72,8 @@ async def _sitting(phone: Phone, fill: WaveFill, expires: datetime) -> None:
     view = phone.kept_prompts.get(prompt_id)
     if not phone.active or fill.sent_at or phone.now() >= expires or view is None:
         return
+    if not await may_use_app(phone):
+        return  # a newer consent comes first, and she did not agree: the draft waits
     draft = phone.questionnaire_drafts.get(prompt_id)
     if draft is None:
         draft = {
