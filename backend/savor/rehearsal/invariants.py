@@ -3,11 +3,13 @@ and the push service's log, never against the service's word alone. Each check r
 records that broke it (empty: it holds)."""
 
 from collections import Counter, defaultdict
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime, timedelta
+from itertools import pairwise
 from typing import Any
 
 from savor.clock import time_zone
+from savor.rehearsal.declared_scoring import Expected, declared, expected_scores
 from savor.rehearsal.phone import Phone
 from savor.rehearsal.pulls import Row, Table
 from savor.rehearsal.pushbox import PushBox
@@ -268,16 +270,109 @@ def nothing_after_withdrawal(world: World) -> Problems:
 
 
 def each_prompt_once(world: World) -> Problems:
-    return [
-        {
-            "prompt_id": prompt_id,
-            "kind": kind,
-            "times": count,
-            "problem": "one prompt pushed more than once",
-        }
-        for (_, prompt_id, kind), count in world.pushbox.sent.items()
-        if count > 1
-    ]
+    """A prompt is pushed once, and reminded once; a questionnaire wave reminds on each of
+    its reminder days, so its reminders must be a day apart rather than one."""
+    problems: Problems = []
+    for (endpoint, prompt_id, kind), count in world.pushbox.sent.items():
+        if count == 1:
+            continue
+        pushes = [
+            push
+            for push in world.pushbox.log
+            if push.endpoint == endpoint
+            and push.payload.get("prompt_id") == prompt_id
+            and push.payload["type"] == kind
+        ]
+        moments = sorted(push.sent_at for push in pushes)
+        wave = _is_wave(world, endpoint, prompt_id, pushes)
+        if kind == "reminder" and wave and all(b - a >= DAY_APART for a, b in pairwise(moments)):
+            continue
+        problems.append(
+            {
+                "prompt_id": prompt_id,
+                "kind": kind,
+                "times": count,
+                "sent_at": [moment.isoformat() for moment in moments],
+                "wave": wave,
+                "problem": "one prompt pushed more than once",
+            }
+        )
+    return problems
+
+
+DAY_APART = timedelta(hours=23)  # a DST night shortens a day by one hour
+
+
+def _is_wave(world: World, endpoint: str, prompt_id: str, pushes: list[Any]) -> bool:
+    """Her phone kept it as a wave, or its pushes said it stays open for more than a day (a
+    check-in closes within hours): known from her phone, not from the service's exports."""
+    for phone in world.phones:
+        if phone.endpoint == endpoint and phone.kept_prompts.get(prompt_id, {}).get("kind"):
+            return phone.kept_prompts[prompt_id]["kind"] == "wave"
+    return any(
+        at(push.payload.get("expires_at")) - push.sent_at > timedelta(days=1)  # type: ignore[operator]
+        for push in pushes
+        if push.payload.get("expires_at")
+    )
+
+
+def scores_match(world: World) -> Problems:
+    """Every questionnaire a phone got a 2xx for has one `scores` row per declared scale, equal
+    to what her own answers give by the instrument's YAML (declared_scoring.py, never the
+    service's scoring); no score belongs to anything else."""
+    names = {id(phone): pseudonym for pseudonym, phone in pseudonyms(world).items()}
+    exported: dict[tuple[str, datetime], list[Row]] = defaultdict(list)
+    for row in world.final.get("scores", {}).values():
+        exported[(row["pseudonym"], ms(at(row["submitted_at_utc"])))].append(row)  # type: ignore[arg-type]
+    problems: Problems = []
+    scored: set[tuple[str, datetime]] = set()
+    for phone in world.phones:
+        pseudonym = names.get(id(phone), f"phone-{phone.number}")
+        for record in phone.truth.acked.values():
+            document = declared(record.body.get("instrument_id", ""))
+            if record.kind != "response" or document is None:
+                continue
+            key = (pseudonym, ms(record.moment))
+            scored.add(key)
+            rows = [r for r in exported[key] if r["instrument_id"] == document["id"]]
+            for expected in expected_scores(document, record.body["answers"]):
+                mine = [r for r in rows if r["scale"] == expected.scale]
+                problem = _score_problem(expected, mine)
+                if problem:
+                    problems.append(
+                        {
+                            "pseudonym": pseudonym,
+                            "instrument": document["id"],
+                            "scale": expected.scale,
+                            "submitted_at": record.moment.isoformat(),
+                            "expected": asdict(expected),
+                            "exported": mine,
+                            "problem": problem,
+                        }
+                    )
+    for (pseudonym, moment), rows in exported.items():
+        if (pseudonym, moment) not in scored:
+            problems.append(
+                {
+                    "pseudonym": pseudonym,
+                    "submitted_at": moment.isoformat(),
+                    "scales": sorted(r["scale"] for r in rows),
+                    "problem": "a score with no questionnaire a phone got a 2xx for",
+                }
+            )
+    return problems
+
+
+def _score_problem(expected: Expected, rows: list[Row]) -> str | None:
+    if len(rows) != 1:
+        return f"{len(rows)} score rows for the scale, not one"
+    row = rows[0]
+    exported = (row["score"], row["items_answered"], row["items_declined"], row["prorated"])
+    if exported != (expected.score, expected.answered, expected.declined, expected.prorated):
+        return "the exported score differs from her own answers scored by the YAML's rules"
+    if row["items_missing"] != expected.missing:
+        return "the exported missing items differ from her own answers"
+    return None
 
 
 TRIAL_RULE = "mrt_"  # an offer's rule when a trial's draw made it
@@ -502,6 +597,7 @@ CHECKS = {
     "prompts_within_waking_hours": prompts_in_waking_hours,
     "nothing_sent_after_withdrawal": nothing_after_withdrawal,
     "each_prompt_sent_at_most_once": each_prompt_once,
+    "scores_match": scores_match,
     "decisions_match": decisions_match,
     "consents_match": consents_match,
 }

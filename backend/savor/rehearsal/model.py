@@ -50,6 +50,25 @@ class Model:
     rating_noise_sd: float = 1.0
     # A practice lowers her stress and craving from before to after by about this much.
     practice_pre_post_drop: float = 1.5
+    # Questionnaire waves (behaviours/questionnaires.py): the chance she fills a wave when its
+    # push reaches her (a reminder that finds her not begun asks again, half as often); hours
+    # from the push to her first sitting (log-normal; past the wave's close she has missed it);
+    # the chance she stops after a page or more and finishes in a second sitting, this many
+    # hours later (log-normal); and the chance she declines ("prefer not to answer") an item.
+    wave_fill_probability: float = 0.85
+    wave_delay_median_hours: float = 20.0
+    wave_delay_sigma: float = 1.0
+    wave_two_sittings_probability: float = 0.3
+    wave_second_sitting_median_hours: float = 5.0
+    wave_second_sitting_sigma: float = 0.8
+    wave_decline_item_probability: float = 0.03
+    # Her questionnaire answers: each item around a share of its range, tied to her own stress
+    # mean (share = slope x stress mean, SD `wave_item_sd` of the range), so scores vary between
+    # women (PHQ-9 totals about 4-11). An item with a crisis threshold (PHQ-9 item 9) reaches
+    # it only with this chance.
+    wave_item_share_per_stress: float = 0.06
+    wave_item_sd: float = 0.2
+    wave_crisis_item_probability: float = 0.02
     # Her day: wake and sleep times are drawn from these hours (half hours).
     wake_hours: tuple[float, float] = (6.0, 9.0)
     sleep_hours: tuple[float, float] = (21.0, 23.5)
@@ -97,6 +116,14 @@ class Model:
 
     def practises(self, week: int) -> float:
         return min(1.0, self.practice_per_day * self.practice_weekly_decay ** (week - 1))
+
+    def wave_delay_hours(self, rng: random.Random) -> float:
+        return rng.lognormvariate(math.log(self.wave_delay_median_hours), self.wave_delay_sigma)
+
+    def second_sitting_hours(self, rng: random.Random) -> float:
+        return rng.lognormvariate(
+            math.log(self.wave_second_sitting_median_hours), self.wave_second_sitting_sigma
+        )
 
     def document(self) -> dict[str, Any]:
         return asdict(self)

@@ -70,6 +70,8 @@ class Phone:
     days: int = 14  # the length of the run, for chances given over the whole run
     travelling: bool = False
     kept_prompts: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # Questionnaires begun and not yet sent, by prompt id (js/questionnaire_drafts.js).
+    questionnaire_drafts: dict[str, dict[str, Any]] = field(default_factory=dict)
     requests: int = 0  # every request her phone made, for the cost of a participant-day
     _moments: set[datetime] = field(default_factory=set)
 

@@ -5,7 +5,7 @@ the invariants. `build` makes report.json; `html` (report_html.py) the page for 
 from collections import Counter, defaultdict
 from datetime import datetime, timedelta
 from itertools import pairwise
-from statistics import mean
+from statistics import mean, median
 from typing import Any
 
 from savor.clock import time_zone
@@ -80,10 +80,62 @@ def wave_burden(world: World) -> list[dict[str, Any]]:
         if row.get("prompt_kind") == "wave":
             waves[row["schedule_id"]][row["status"]] += 1
             instruments[row["schedule_id"]] = row["instrument_id"]
+    filled = wave_filling(world)
     return [
-        {"wave": wave, "instrument": instruments[wave], "asked": sum(c.values()), **dict(c)}
+        {
+            "wave": wave,
+            "instrument": instruments[wave],
+            "asked": sum(c.values()),
+            **dict(c),
+            **filled.get(wave, {}),
+        }
         for wave, c in sorted(waves.items())
     ]
+
+
+def wave_filling(world: World) -> dict[str, dict[str, Any]]:
+    """How each wave was filled: in one sitting or two, and how many with a sitting offline
+    (her phone knows; the server sees one record); the median days from the wave's push and
+    from her opening the form to sending it, and the share of items she declined (from the
+    `responses` export)."""
+    sittings: dict[str, Counter[int]] = defaultdict(Counter)
+    offline: Counter[str] = Counter()
+    for phone in world.phones:
+        for fill in phone.truth.waves.values():
+            if phone.truth.answered.get(fill.prompt_id) is not None:  # sent, and a 2xx came
+                sittings[fill.wave][fill.sittings] += 1
+                offline[fill.wave] += fill.offline_sitting
+    answers: dict[str, list[Any]] = defaultdict(list)
+    for row in world.final["responses"].values():
+        if row.get("prompt_kind") == "wave":
+            answers[row["response_ref"]].append(row)
+    to_sent: dict[str, dict[str, list[float]]] = defaultdict(lambda: defaultdict(list))
+    declined: dict[str, Counter[bool]] = defaultdict(Counter)
+    for rows in answers.values():
+        first, wave = rows[0], rows[0]["schedule_id"]
+        submitted = at(first["submitted_at_utc"])
+        for since in ("sent_at_utc", "opened_at_utc"):
+            began = at(first.get(since))
+            if began is not None and submitted is not None:
+                to_sent[wave][since].append((submitted - began) / timedelta(days=1))
+        declined[wave].update(bool(row.get("declined")) for row in rows)
+    found: dict[str, dict[str, Any]] = {}
+    for wave in sittings.keys() | {rows[0]["schedule_id"] for rows in answers.values()}:
+        days = to_sent.get(wave, {})
+        items = declined.get(wave, Counter())
+        found[wave] = {
+            "one_sitting": sittings[wave][1],
+            "two_sittings": sittings[wave][2],
+            "a_sitting_offline": offline[wave],
+            "median_days_push_to_sent": _median(days.get("sent_at_utc", [])),
+            "median_days_opened_to_sent": _median(days.get("opened_at_utc", [])),
+            "declined_item_share": round(items[True] / items.total(), 4) if items else None,
+        }
+    return found
+
+
+def _median(values: list[float]) -> float | None:
+    return round(median(values), 2) if values else None
 
 
 def completion(world: World, options: Any) -> dict[str, Any]:

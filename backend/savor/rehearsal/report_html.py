@@ -28,6 +28,10 @@ def _percent(rate: float | None) -> str:
     return "n/a" if rate is None else f"{rate:.0%}"
 
 
+def _or_dash(value: float | None) -> str:
+    return "n/a" if value is None else str(value)
+
+
 def bars(values: dict[Any, float], label: str, scale_max: float | None = None) -> str:
     """A bar chart as inline SVG."""
     if not values:
@@ -83,10 +87,30 @@ def html(report: dict[str, Any]) -> str:
         "<p>Questionnaire waves:</p>"
         + _table(
             [
-                (w["wave"], w["instrument"], w["asked"], w.get("completed", 0), w.get("expired", 0))
+                (
+                    w["wave"],
+                    w["instrument"],
+                    w["asked"],
+                    w.get("completed", 0),
+                    w.get("expired", 0),
+                    w.get("one_sitting", 0),
+                    w.get("two_sittings", 0),
+                    _or_dash(w.get("median_days_push_to_sent")),
+                    _percent(w.get("declined_item_share")),
+                )
                 for w in report["questionnaire_burden_per_wave"]
             ],
-            ("wave", "instrument", "asked", "answered", "expired"),
+            (
+                "wave",
+                "instrument",
+                "asked",
+                "answered",
+                "expired",
+                "in one sitting",
+                "in two",
+                "median days to send",
+                "items declined",
+            ),
         )
         if report["questionnaire_burden_per_wave"]
         else "<p>Questionnaire waves: none in this protocol.</p>",

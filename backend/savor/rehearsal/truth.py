@@ -20,6 +20,23 @@ class Record:
 
 
 @dataclass
+class WaveFill:
+    """How she filled one questionnaire wave, as her phone saw it."""
+
+    prompt_id: str
+    wave: str  # the protocol's wave id (the prompt's schedule_id)
+    instrument_id: str
+    planned: bool = False  # she meant to fill it (her first sitting is on her calendar)
+    sittings: int = 0
+    offline_sitting: bool = False  # a sitting with no connection: sent when she was back
+    opened_at: datetime | None = None  # her first sitting
+    sent_at: datetime | None = None  # submitted_at of what she sent
+    items: int = 0
+    declined: int = 0
+    crisis: bool = False  # the server's answer said it reached a crisis threshold
+
+
+@dataclass
 class Truth:
     enrolled_at: datetime | None = None
     withdrawn_at: datetime | None = None
@@ -36,6 +53,7 @@ class Truth:
     offer_outcomes: dict[str, str] = field(default_factory=dict)  # offer id → her answer
     practised_dates: set[Any] = field(default_factory=set)
     practice_seconds: int = 0
+    waves: dict[str, WaveFill] = field(default_factory=dict)  # prompt id → how she filled it
     # A trial's offer notifications (probes, practice reminders): prompt id → expires_at, and
     # what she did with one that got a 2xx ("accepted": opened; "declined": swiped away).
     offer_notices: dict[str, datetime] = field(default_factory=dict)

@@ -15,6 +15,7 @@ from savor.rehearsal.behaviours import (
     offers,
     offline,
     practice,
+    questionnaires,
     travel,
     trial_offers,
     withdrawal,
@@ -22,4 +23,4 @@ from savor.rehearsal.behaviours import (
 
 
 def everyday() -> list[Any]:
-    return [checkins, offers, trial_offers, practice, offline, travel, withdrawal]
+    return [checkins, offers, trial_offers, practice, offline, travel, withdrawal, questionnaires]

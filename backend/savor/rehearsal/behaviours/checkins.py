@@ -1,10 +1,12 @@
 """Pushed check-ins: receipts as the service worker sends them, then she opens and answers
 (or lets it pass), with the chance of answering by hour of her day and study week and a
-log-normal delay (model.py)."""
+log-normal delay (model.py). A push of a questionnaire wave gets the same receipts, and is
+then hers to fill as the form is filled (questionnaires.py)."""
 
 from datetime import datetime, timedelta
 from typing import Any
 
+from savor.rehearsal.behaviours import questionnaires
 from savor.rehearsal.behaviours.consent import may_use_app
 from savor.rehearsal.behaviours.feelings import now_ratings
 from savor.rehearsal.phone import Phone
@@ -39,6 +41,9 @@ async def on_push(phone: Phone, push: Push) -> None:
     if closed:
         return  # the worker stays silent for a check-in already closed
     await _keep_open_prompts(phone)
+    if questionnaires.is_wave(phone, prompt_id):
+        await questionnaires.on_wave_push(phone, prompt_id, expires)
+        return
     chance = phone.model.answers(phone.local(phone.now()).hour, phone.week(phone.now()))
     if push.payload["type"] == "reminder":
         chance *= REMINDER_CHANCE
