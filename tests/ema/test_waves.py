@@ -167,6 +167,31 @@ def test_each_reminder_of_a_wave_stays_recorded(client, session, settings, sende
     assert local(baseline.reminded_at) == local(second)
 
 
+def test_a_move_west_after_a_reminder_does_not_send_that_reminder_again(
+    client, session, settings, sender
+):
+    her = joined_study(client, session, settings)
+    plan(session, JOINED + timedelta(minutes=1))
+    dispatch.dispatch_due(
+        session=session, worker="w", send=sender, now=JOINED + timedelta(minutes=2)
+    )
+    first = on_her_clock(date(2026, 2, 22))
+    assert dispatch.send_reminders(session=session, worker="w", send=sender, now=first) == 1
+    # She flies to Honolulu (UTC-10, two hours behind): 10:00 there on day 2 is still ahead.
+    her_row = session.get(Participant, her.id)
+    her_row.timezone = "Pacific/Honolulu"
+    session.add(her_row)
+    session.commit()
+
+    plan(session, first + timedelta(minutes=10))
+    later = first + timedelta(hours=2, minutes=1)
+    assert dispatch.send_reminders(session=session, worker="w", send=sender, now=later) == 0
+    baseline = waves_of(session, her)["baseline"]
+    assert baseline.reminders_sent == 1
+    fifth = datetime(2026, 2, 25, 10, 0, tzinfo=ZoneInfo("Pacific/Honolulu"))
+    assert baseline.remind_at == fifth.astimezone(UTC)
+
+
 def test_the_bonding_questionnaire_waits_for_a_postpartum_mother(client, session, settings):
     her = joined_study(client, session, settings, stage="pregnant")
     plan(session, on_her_clock(date(2026, 3, 19), 12))

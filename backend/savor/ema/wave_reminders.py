@@ -6,7 +6,7 @@ job, run with planning, sets the next reminder's time after the last one sent, s
 sender sends it in turn and every reminder stays counted.
 """
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import update
 from sqlmodel import Session, col, select
@@ -15,6 +15,12 @@ from savor.ema.models import Prompt
 from savor.ema.waves import WAVE_KIND, next_reminder
 from savor.studies.models import Participant, Study
 from savor.studies.protocol import ProtocolDocument
+
+# Reminder days are whole days apart, so the next reminder comes at least this long after the
+# last one. It keeps her zone from sending one reminder twice: after a move west, the same
+# reminder day falls hours later in UTC than when it went out. (A move of more than 12 hours
+# between two reminders may still repeat or skip one.)
+MIN_GAP = timedelta(hours=12)
 
 
 def rearm_reminders(
@@ -43,7 +49,7 @@ def rearm_reminders(
         later = next_reminder(
             wave,
             prompt.local_date,
-            after=max(prompt.reminded_at, prompt.remind_at or prompt.reminded_at),
+            after=max(prompt.reminded_at + MIN_GAP, prompt.remind_at or prompt.reminded_at),
             closes=prompt.expires_at,
             tz=her.timezone,
             wake=her.wake_time,
