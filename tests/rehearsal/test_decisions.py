@@ -8,11 +8,12 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from savor.rehearsal.invariants import World, decisions_match
+from savor.rehearsal.invariants_trial import decisions_match
 from savor.rehearsal.model import Model
 from savor.rehearsal.phone import Phone
 from savor.rehearsal.pushbox import PushBox
 from savor.rehearsal.run import Options, rehearse_blocking
+from savor.rehearsal.world import World
 from savor.studies.protocol import parse_protocol
 
 MRT = Path(__file__).resolve().parents[2] / "examples/protocol.mrt.yaml"

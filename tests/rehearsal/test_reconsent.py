@@ -8,12 +8,13 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from savor.rehearsal.invariants import World, consents_match
+from savor.rehearsal.invariants_consent import consents_match
 from savor.rehearsal.model import Model
 from savor.rehearsal.phone import Phone
 from savor.rehearsal.pushbox import PushBox
 from savor.rehearsal.reconsent import raised
 from savor.rehearsal.run import Options, rehearse_blocking
+from savor.rehearsal.world import World
 from savor.studies.consent import consent_of
 from savor.studies.protocol import parse_protocol
 from savor.studies.service import default_protocol_source

@@ -3,9 +3,9 @@
 from datetime import UTC, datetime
 from typing import Any
 
-from savor.rehearsal.invariants import World
 from savor.rehearsal.pushbox import PushBox
 from savor.rehearsal.report import waves_on_empty_days
+from savor.rehearsal.world import World
 
 
 def prompt(day: str, kind: str, schedule: str) -> dict[str, Any]:

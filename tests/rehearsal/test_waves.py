@@ -10,12 +10,14 @@ from typing import Any
 import pytest
 
 from savor.rehearsal.declared_scoring import declared, expected_scores
-from savor.rehearsal.invariants import World, each_prompt_once, scores_match
+from savor.rehearsal.invariants import each_prompt_once
+from savor.rehearsal.invariants_scores import scores_match
 from savor.rehearsal.model import Model
 from savor.rehearsal.phone import Phone
 from savor.rehearsal.pushbox import Push, PushBox
 from savor.rehearsal.run import Options, rehearse_blocking
 from savor.rehearsal.truth import Record
+from savor.rehearsal.world import World
 
 DEFAULT = Path(__file__).resolve().parents[2] / "backend/savor/content/protocol.default.yaml"
 # Waves common enough in two weeks: two sittings, offline spells and declined items often.

@@ -11,8 +11,8 @@ from typing import Any
 from savor.clock import time_zone
 from savor.practices.shipped import default_catalog
 from savor.rehearsal import report_decisions, report_reconsent
-from savor.rehearsal.invariants import World, at
 from savor.rehearsal.report_html import html  # noqa: F401  (the page, for run.py)
+from savor.rehearsal.world import World, at
 from savor.studies.protocol import parse_protocol
 
 SHOWN_PROBLEMS = 20  # per invariant in the report; the count is always whole

@@ -6,7 +6,7 @@ from collections import Counter, defaultdict
 from statistics import mean
 from typing import Any
 
-from savor.rehearsal.invariants import World
+from savor.rehearsal.world import World
 
 OUTCOMES = ("accepted", "declined", "shown", "offered", "expired")
 

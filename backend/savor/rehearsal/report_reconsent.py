@@ -5,7 +5,7 @@ not yet (the research participants list's `consent_needed`)."""
 from collections import Counter
 from typing import Any
 
-from savor.rehearsal.invariants import World, at
+from savor.rehearsal.world import World, at
 
 
 def reconsent_uptake(world: World) -> dict[str, Any] | None:

@@ -22,6 +22,7 @@ from savor.rehearsal.phone import Phone
 from savor.rehearsal.pulls import DATASETS, Research
 from savor.rehearsal.pushbox import PushBox
 from savor.rehearsal.service import rehearsal_settings, running
+from savor.rehearsal.world import World
 from savor.studies.protocol import parse_protocol
 
 # A Monday before the US spring DST change (14 March 2027) and the EU one (28 March):
@@ -135,7 +136,7 @@ async def rehearse(options: Options) -> Outcome:
             final = {dataset: await research.full(dataset) for dataset in DATASETS}
             compliance = await research.compliance()
             sizes = await research.write_everything(options.out / "exports")
-            world = invariants.World(
+            world = World(
                 phones=phones,
                 pushbox=pushbox,
                 pulled=research.pulled,
