@@ -3,7 +3,6 @@ does, the `decisions` export is checked against the protocol and the phones, and
 export is caught (the invariant fed a crafted world, no run)."""
 
 import json
-import random
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -15,6 +14,7 @@ from savor.rehearsal.pushbox import PushBox
 from savor.rehearsal.run import Options, rehearse_blocking
 from savor.rehearsal.world import World
 from savor.studies.protocol import parse_protocol
+from tests.rehearsal.crafted import crafted_phone
 
 MRT = Path(__file__).resolve().parents[2] / "examples/protocol.mrt.yaml"
 TRIAL = parse_protocol(MRT.read_text("utf-8")).decisions
@@ -68,17 +68,7 @@ def decision(ref: str, **changed: Any) -> dict[str, Any]:
 
 
 def phone_that_took_it_up() -> Phone:
-    phone = Phone(
-        number=0,
-        code="",
-        model=Model(),
-        rng=random.Random(0),
-        http=None,  # type: ignore[arg-type]
-        calendar=None,  # type: ignore[arg-type]
-        endpoint="https://push.example/1",
-        zone="UTC",
-    )
-    phone.truth.enrolled_at = ENROLLED
+    phone = crafted_phone(ENROLLED)
     phone.truth.offer_notices["prompt-1"] = EXPIRES
     phone.truth.notice_outcomes["prompt-1"] = "accepted"
     return phone

@@ -3,7 +3,6 @@ app asks, the `consents` export and the research list's `consent_needed` are che
 them, and a broken export is caught (the invariant fed a crafted world, no run)."""
 
 import json
-import random
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -18,6 +17,7 @@ from savor.rehearsal.world import World
 from savor.studies.consent import consent_of
 from savor.studies.protocol import parse_protocol
 from savor.studies.service import default_protocol_source
+from tests.rehearsal.crafted import crafted_phone
 
 PROTOCOL = Path(__file__).resolve().parents[2] / "backend/savor/content/protocol.default.yaml"
 ENROLLED = datetime(2027, 3, 8, 15, 0, tzinfo=UTC)
@@ -58,17 +58,7 @@ def test_the_published_protocol_raises_the_consent_version_and_changes_its_words
 
 # -- the invariant, fed a crafted world -------------------------------------------------------
 def phone(agreements: list[tuple[int, datetime]], published: int | None = 2) -> Phone:
-    found = Phone(
-        number=0,
-        code="",
-        model=Model(),
-        rng=random.Random(0),
-        http=None,  # type: ignore[arg-type]
-        calendar=None,  # type: ignore[arg-type]
-        endpoint="https://push.example/1",
-        zone="UTC",
-    )
-    found.truth.enrolled_at = ENROLLED
+    found = crafted_phone(ENROLLED)
     found.truth.consents = agreements
     found.truth.consent_published = published
     return found

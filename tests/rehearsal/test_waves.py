@@ -2,7 +2,6 @@
 two sittings, one send), and the `scores` export is checked against their own answers."""
 
 import json
-import random
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -13,11 +12,11 @@ from savor.rehearsal.declared_scoring import declared, expected_scores
 from savor.rehearsal.invariants import each_prompt_once
 from savor.rehearsal.invariants_scores import scores_match
 from savor.rehearsal.model import Model
-from savor.rehearsal.phone import Phone
 from savor.rehearsal.pushbox import Push, PushBox
 from savor.rehearsal.run import Options, rehearse_blocking
 from savor.rehearsal.truth import Record
 from savor.rehearsal.world import World
+from tests.rehearsal.crafted import crafted_phone
 
 DEFAULT = Path(__file__).resolve().parents[2] / "backend/savor/content/protocol.default.yaml"
 # Waves common enough in two weeks: two sittings, offline spells and declined items often.
@@ -106,17 +105,7 @@ def score_row(scale: str, score: int | None, answered: int, declined: int, prora
 
 
 def world(answers: list[dict[str, Any]], scores: list[dict[str, Any]]) -> World:
-    phone = Phone(
-        number=0,
-        code="CODE",
-        model=Model(),
-        rng=random.Random(1),
-        http=None,  # type: ignore[arg-type]
-        calendar=None,  # type: ignore[arg-type]
-        endpoint="https://push.example/1",
-        zone="America/Chicago",
-    )
-    phone.truth.enrolled_at = ENROLLED
+    phone = crafted_phone(ENROLLED, zone="America/Chicago")
     body = {"instrument_id": "phq9", "instrument_version": "1", "answers": answers}
     record = Record("response", "c-1", SUBMITTED, body, prompt_id="p-1", status=201)
     phone.truth.acked[record.client_id] = record
