@@ -10,11 +10,10 @@ from typing import Any
 from savor.rehearsal.invariants_trial import decisions_match
 from savor.rehearsal.model import Model
 from savor.rehearsal.phone import Phone
-from savor.rehearsal.pushbox import PushBox
 from savor.rehearsal.run import Options, rehearse_blocking
 from savor.rehearsal.world import World
 from savor.studies.protocol import parse_protocol
-from tests.rehearsal.crafted import crafted_phone
+from tests.rehearsal.crafted import crafted_phone, crafted_world
 
 MRT = Path(__file__).resolve().parents[2] / "examples/protocol.mrt.yaml"
 TRIAL = parse_protocol(MRT.read_text("utf-8")).decisions
@@ -75,27 +74,21 @@ def phone_that_took_it_up() -> Phone:
 
 
 def world(decisions: list[dict[str, Any]]) -> World:
-    participant = {"pseudonym": "P-1", "enrolled_at_utc": ENROLLED.isoformat()}
     notice = {
         "pseudonym": "P-1",
         "prompt_ref": "Q-offer",
         "prompt_kind": "offer",
         "expires_at_utc": EXPIRES.isoformat(),
     }
-    return World(
-        phones=[phone_that_took_it_up()],
-        pushbox=PushBox(),
-        pulled={},
-        final={
-            "participants": {("P-1",): participant},
+    return crafted_world(
+        phone_that_took_it_up(),
+        ENROLLED + timedelta(days=7),
+        {
             "prompts": {("Q-offer",): notice},
             "responses": {},
             "offers": {},
             "decisions": {(row["decision_ref"],): row for row in decisions},
         },
-        twice=[],
-        compliance={},
-        end=ENROLLED + timedelta(days=7),
         trial=TRIAL,
     )
 

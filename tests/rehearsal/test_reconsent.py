@@ -10,14 +10,13 @@ from typing import Any
 from savor.rehearsal.invariants_consent import consents_match
 from savor.rehearsal.model import Model
 from savor.rehearsal.phone import Phone
-from savor.rehearsal.pushbox import PushBox
 from savor.rehearsal.reconsent import raised
 from savor.rehearsal.run import Options, rehearse_blocking
 from savor.rehearsal.world import World
 from savor.studies.consent import consent_of
 from savor.studies.protocol import parse_protocol
 from savor.studies.service import default_protocol_source
-from tests.rehearsal.crafted import crafted_phone
+from tests.rehearsal.crafted import crafted_phone, crafted_world
 
 PROTOCOL = Path(__file__).resolve().parents[2] / "backend/savor/content/protocol.default.yaml"
 ENROLLED = datetime(2027, 3, 8, 15, 0, tzinfo=UTC)
@@ -69,18 +68,10 @@ def consent(version: int, moment: datetime) -> dict[str, Any]:
 
 
 def world(her: Phone, exported: list[dict[str, Any]], needed: bool) -> World:
-    participant = {"pseudonym": "P-1", "enrolled_at_utc": ENROLLED.isoformat()}
-    return World(
-        phones=[her],
-        pushbox=PushBox(),
-        pulled={},
-        final={
-            "participants": {("P-1",): participant},
-            "consents": {(i,): row for i, row in enumerate(exported)},
-        },
-        twice=[],
-        compliance={},
-        end=ENROLLED + timedelta(days=7),
+    return crafted_world(
+        her,
+        ENROLLED + timedelta(days=7),
+        {"consents": {(i,): row for i, row in enumerate(exported)}},
         participants=[{"pseudonym": "P-1", "consent_needed": needed}],
     )
 

@@ -12,11 +12,11 @@ from savor.rehearsal.declared_scoring import declared, expected_scores
 from savor.rehearsal.invariants import each_prompt_once
 from savor.rehearsal.invariants_scores import scores_match
 from savor.rehearsal.model import Model
-from savor.rehearsal.pushbox import Push, PushBox
+from savor.rehearsal.pushbox import Push
 from savor.rehearsal.run import Options, rehearse_blocking
 from savor.rehearsal.truth import Record
 from savor.rehearsal.world import World
-from tests.rehearsal.crafted import crafted_phone
+from tests.rehearsal.crafted import crafted_phone, crafted_world
 
 DEFAULT = Path(__file__).resolve().parents[2] / "backend/savor/content/protocol.default.yaml"
 # Waves common enough in two weeks: two sittings, offline spells and declined items often.
@@ -112,18 +112,10 @@ def world(answers: list[dict[str, Any]], scores: list[dict[str, Any]]) -> World:
     body = {"instrument_id": "phq9", "instrument_version": "1", "answers": answers}
     record = Record("response", "c-1", SUBMITTED, body, prompt_id="p-1", status=201)
     phone.truth.acked[record.client_id] = record
-    participant = {"pseudonym": "P-1", "enrolled_at_utc": ENROLLED.isoformat()}
-    return World(
-        phones=[phone],
-        pushbox=PushBox(),
-        pulled={},
-        final={
-            "participants": {("P-1",): participant},
-            "scores": {(row["response_ref"], row["scale"]): row for row in scores},
-        },
-        twice=[],
-        compliance={},
-        end=ENROLLED + timedelta(weeks=2),
+    return crafted_world(
+        phone,
+        ENROLLED + timedelta(weeks=2),
+        {"scores": {(row["response_ref"], row["scale"]): row for row in scores}},
     )
 
 
