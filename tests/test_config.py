@@ -1,12 +1,15 @@
 """Settings: safe defaults, fast failure on unsafe values, secret created once."""
 
+import secrets
 import stat
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import pytest
 from pydantic import ValidationError
 
 from savor.config import Settings
+from savor.filemodes import create_once
 
 
 def _settings(**values) -> Settings:
@@ -70,3 +73,24 @@ def test_shared_database_needs_a_shared_push_key():
 def test_push_contact_must_be_mailto_or_https():
     with pytest.raises(ValidationError, match="SAVOR_VAPID_SUBJECT"):
         _settings(vapid_subject="study team")
+
+
+def _create_in_a_process(path: str) -> str:
+    return create_once(Path(path), lambda: secrets.token_urlsafe(48))
+
+
+def test_a_secret_file_created_by_processes_at_once_is_one_whole_secret(tmp_path: Path):
+    path = tmp_path / "fresh" / "secret.key"
+    with ProcessPoolExecutor(max_workers=6) as pool:
+        seen = set(pool.map(_create_in_a_process, [str(path)] * 24))
+    assert seen == {path.read_text()}
+    assert len(path.read_text()) == 64
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert [p.name for p in path.parent.iterdir()] == ["secret.key"]
+
+
+def test_an_existing_secret_file_is_read_and_never_written_again(tmp_path: Path):
+    path = tmp_path / "secret.key"
+    path.write_text("kept")
+    assert create_once(path, lambda: "new") == "kept"
+    assert path.read_text() == "kept"

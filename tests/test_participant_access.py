@@ -1,6 +1,7 @@
 """Every participant route, from the OpenAPI document: no token, a research token, another
 mother's records. New routes are covered as soon as they exist."""
 
+import tempfile
 import uuid
 
 import pytest
@@ -28,8 +29,12 @@ PUBLIC = {
 
 
 def _participant_operations() -> list[tuple[str, str]]:
-    settings = Settings(secret_key=TEST_SECRET, scheduler_enabled=False, _env_file=None)
-    paths = create_app(settings).openapi()["paths"]
+    # Read at collection, in every test worker at once: a data directory of its own each.
+    with tempfile.TemporaryDirectory() as data_dir:
+        settings = Settings(
+            secret_key=TEST_SECRET, scheduler_enabled=False, data_dir=data_dir, _env_file=None
+        )
+        paths = create_app(settings).openapi()["paths"]
     return sorted(
         (method.upper(), path)
         for path, operations in paths.items()

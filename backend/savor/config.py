@@ -142,11 +142,7 @@ class Settings(BaseSettings):
         if self.secret_key is not None:
             return self.secret_key.get_secret_value().encode()
         path = self.data_dir / SECRET_KEY_FILE
-        if not path.exists():
-            filemodes.make_private_dir(self.data_dir)
-            path.touch(mode=0o600)
-            path.write_text(secrets.token_urlsafe(48))
-        return path.read_text().strip().encode()
+        return filemodes.create_once(path, lambda: secrets.token_urlsafe(48)).strip().encode()
 
 
 @lru_cache

@@ -6,7 +6,9 @@ looser is never changed behind their back: it is reported with the chmod that fi
 """
 
 import os
+import secrets
 import stat
+from collections.abc import Callable
 from pathlib import Path
 
 PRIVATE_UMASK = 0o077
@@ -24,6 +26,32 @@ def make_private_dir(path: Path) -> None:
     path.mkdir(parents=True, exist_ok=True)
     for created in missing:
         created.chmod(0o700)  # mkdir's own mode passes through the process's umask
+
+
+def create_once(path: Path, make: Callable[[], str]) -> str:
+    """The text of the owner-only file at `path`, written from `make()` if it does not exist.
+
+    Two processes starting on a fresh data directory (the server and a CLI command, or two
+    test workers) may both get here. The file appears whole or not at all: it is written
+    under a name of its own and then linked into place, which fails if the other process got
+    there first; its file is then read and this one's value is dropped. A key written twice,
+    or read while half written, would key pseudonyms or pushes with the wrong secret.
+    """
+    if not path.exists():
+        make_private_dir(path.parent)
+        draft = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
+        fd = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        try:
+            with os.fdopen(fd, "w") as file:
+                file.write(make())
+                file.flush()
+                os.fsync(file.fileno())
+            os.link(draft, path)
+        except FileExistsError:
+            pass  # the other process's file stands
+        finally:
+            draft.unlink(missing_ok=True)
+    return path.read_text()
 
 
 def _loose(path: Path) -> str | None:

@@ -2,7 +2,6 @@
 
 import base64
 import binascii
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -12,7 +11,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from py_vapid import Vapid
 
-from savor.filemodes import make_private_dir
+from savor.filemodes import create_once
 
 VAPID_KEY_FILE = "vapid_private.pem"
 TOKEN_SECONDS = 12 * 3600  # push services refuse tokens valid for more than 24 h
@@ -108,6 +107,10 @@ def parse_private_key(text: str) -> ec.EllipticCurvePrivateKey:
     return key
 
 
+def _new_keys() -> VapidKeys:
+    return VapidKeys.from_private_key(ec.generate_private_key(ec.SECP256R1()))
+
+
 def load_or_create_vapid_keys(data_dir: Path, private_key_pem: str | None = None) -> VapidKeys:
     """The configured key when given; otherwise data_dir/vapid_private.pem, created once.
 
@@ -116,18 +119,8 @@ def load_or_create_vapid_keys(data_dir: Path, private_key_pem: str | None = None
     if private_key_pem is not None:
         return VapidKeys.from_private_key(parse_private_key(private_key_pem))
     path = data_dir / VAPID_KEY_FILE
-    if not path.exists():
-        make_private_dir(data_dir)
-        keys = VapidKeys.from_private_key(ec.generate_private_key(ec.SECP256R1()))
-        try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        except FileExistsError:
-            pass  # another worker created it first; use theirs
-        else:
-            with os.fdopen(fd, "w") as file:
-                file.write(keys.private_key_pem)
-            return keys
+    text = create_once(path, lambda: _new_keys().private_key_pem)
     try:
-        return VapidKeys.from_private_key(parse_private_key(path.read_text()))
+        return VapidKeys.from_private_key(parse_private_key(text))
     except ValueError as exc:
         raise ValueError(f"{path}: {exc}") from None
