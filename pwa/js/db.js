@@ -123,6 +123,14 @@ export const kv = {
   remove: (key) => remove("kv", key),
 };
 
+const wiped = new Set();
+
+// Called when the phone is wiped, for those who keep a copy in memory (js/keep.js).
+export function onWipe(listener) {
+  wiped.add(listener);
+}
+
 export async function wipe() {
+  for (const listener of wiped) listener();
   for (const name of Object.keys(STORES)) await clear(name);
 }

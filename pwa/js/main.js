@@ -281,22 +281,27 @@ function meBehind() {
 }
 
 // What the next taps need (the practice list and the breathing break), asked for while she
-// looks at Home: their code all at once, so that a tap does not wait on a chain of imports
-// (each link a turn of the slow CPU), and the break's practice and ratings when the phone
-// does not hold them yet.
+// looks at Home: their code ahead, so that a tap does not wait on a chain of imports (each
+// link a turn of the slow CPU), and the break's practice and ratings when the phone does not
+// hold them yet. One module per idle moment: a tap that comes meanwhile waits for one at most.
 function afterFirstScreen() {
   const later = globalThis.requestIdleCallback ?? ((work) => setTimeout(work, 200));
-  later(() => {
+  const ahead = [...AHEAD];
+  const next = () => {
     // A new visitor's next screens are the enrollment's.
     if (!api.hasToken()) return;
-    for (const path of AHEAD) {
-      const link = document.createElement("link");
-      link.rel = "modulepreload";
-      link.href = path;
-      document.head.append(link);
+    const path = ahead.shift();
+    if (!path) {
+      if (!warmed) api.keepAhead("P03").catch(() => null);
+      return;
     }
-    if (!warmed) api.keepAhead("P03").catch(() => null);
-  });
+    const link = document.createElement("link");
+    link.rel = "modulepreload";
+    link.href = path;
+    document.head.append(link);
+    later(next);
+  };
+  later(next);
 }
 
 async function start() {
