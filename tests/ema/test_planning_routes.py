@@ -78,6 +78,24 @@ def test_a_due_prompt_is_open_with_items_in_her_language(client, session, settin
     assert first_item["min_label"]
 
 
+def test_two_prompts_due_at_one_minute_are_listed_in_the_plans_order_at_every_read(
+    client, session, settings
+):
+    headers, participant = make_participant(client, session, settings)
+    checkin = first_checkin(session, participant)
+    diary = next(p for p in prompts_of(session, participant) if p.kind == "end_of_day")
+    due = utcnow().replace(microsecond=0) - timedelta(minutes=1)
+    for prompt in (checkin, diary):
+        prompt.scheduled_at = due
+        session.add(prompt)
+    session.commit()
+    reads = [
+        [p["id"] for p in client.get("/api/v1/prompts", headers=headers).json()] for _ in range(3)
+    ]
+    # The plan orders a minute's prompts by schedule: daily_diary before random_checkin.
+    assert reads == [[str(diary.id), str(checkin.id)]] * 3
+
+
 def test_opening_records_the_first_time_only(client, session, settings):
     headers, participant = make_participant(client, session, settings)
     prompt = prompts_of(session, participant)[0]

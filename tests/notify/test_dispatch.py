@@ -61,10 +61,8 @@ def test_without_a_device_the_prompt_is_still_available_in_the_app(
     _headers, participant = make_participant(client, session, settings)
     prompt, now = first_due(session, participant)
     dispatch.dispatch_due(session=session, worker="w1", send=sender, now=now)
-    assert (
-        ema_prompts.open_prompts(session=session, participant=participant, now=now)[0].id
-        == prompt.id
-    )
+    open_now = ema_prompts.open_prompts(session=session, participant=participant, now=now)
+    assert prompt.id in [p.id for p in open_now]
 
 
 def test_a_gone_subscription_is_removed(client, session, settings, push_service, sender):

@@ -15,6 +15,9 @@ from savor.errors import AppError
 from savor.studies.models import Participant
 
 LIVE_STATUSES = ("scheduled", "sending", "sent", "opened")
+# Two schedules may fall on the same minute (a random check-in on the diary's time): the order
+# she sees them in is the plan's, the same at every read (PostgreSQL returns ties in any order).
+SHOWN_ORDER = (col(Prompt.scheduled_at), col(Prompt.schedule_id), col(Prompt.id))
 
 
 def cancel_future(*, session: Session, participant: Participant, now: datetime) -> None:
@@ -43,7 +46,7 @@ def open_prompts(*, session: Session, participant: Participant, now: datetime) -
             .where(Prompt.scheduled_at <= now)
             .where(Prompt.expires_at > now)
             .where(col(Prompt.kind).not_in(HIDDEN_KINDS))
-            .order_by(col(Prompt.scheduled_at))
+            .order_by(*SHOWN_ORDER)
         )
     )
 
@@ -55,7 +58,7 @@ def upcoming(*, session: Session, participant: Participant, now: datetime) -> Se
         .where(Prompt.status == "scheduled")
         .where(Prompt.scheduled_at > now)
         .where(col(Prompt.kind).not_in(HIDDEN_KINDS))  # her probe times stay a surprise
-        .order_by(col(Prompt.scheduled_at))
+        .order_by(*SHOWN_ORDER)
     ).all()
 
 
