@@ -104,6 +104,31 @@ def test_a_window_that_opens_while_she_sleeps_is_followed_up_when_she_wakes(
     assert prompt.expires_at == decision.window_end == decision.decided_at + timedelta(minutes=120)
 
 
+def test_new_waking_hours_move_her_follow_up_to_when_she_wakes(client, session, settings, trial):
+    headers, _ = make_participant(client, session, settings, study=trial)
+    _sleeps(client, headers, wake_in=timedelta(hours=-5), sleep_in=timedelta(hours=10))
+    check_in(client, headers, C1=7)
+    [decision] = decisions_of(session)
+    # As after a move west: the follow-up's time (in 30 minutes) is now in her sleep, and she
+    # wakes an hour from now, still inside the window (30-120 min).
+    wake = _sleeps(client, headers, wake_in=timedelta(hours=1), sleep_in=timedelta(hours=-4))
+    session.expire_all()
+    prompt = session.get(Prompt, decision.follow_up_prompt_id)
+    assert (prompt.status, prompt.scheduled_at) == ("scheduled", wake)
+
+
+def test_new_waking_hours_that_sleep_through_the_window_cancel_her_follow_up(
+    client, session, settings, trial
+):
+    headers, _ = make_participant(client, session, settings, study=trial)
+    _sleeps(client, headers, wake_in=timedelta(hours=-5), sleep_in=timedelta(hours=10))
+    check_in(client, headers, C1=7)
+    [decision] = decisions_of(session)
+    _sleeps(client, headers, wake_in=timedelta(hours=-5), sleep_in=timedelta(minutes=10))
+    session.expire_all()
+    assert session.get(Prompt, decision.follow_up_prompt_id).status == "cancelled"
+
+
 def test_both_arms_are_followed_up(client, session, settings):
     study = run_trial(session, _even_odds(min_minutes_between_offers=0, max_offers_per_day=24))
     headers, _ = make_participant(client, session, settings, study=study)

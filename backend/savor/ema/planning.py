@@ -20,7 +20,7 @@ from sqlalchemy import bindparam, or_, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
-from savor.ema.decisions import probes
+from savor.ema.decisions import follow_up, probes
 from savor.ema.decisions.follow_up import SCHEDULE_ID as FOLLOW_UP_SCHEDULE
 from savor.ema.models import Prompt
 from savor.ema.prompt_rows import NewPrompts
@@ -346,6 +346,7 @@ def plan_participant(
     if participant.withdrawn_at is not None:
         return 0
     changed = _check_batch(session, [participant], study, document, now)
+    changed += follow_up.keep_awake(session=session, participant=participant, now=now)
     session.commit()
     return changed
 
