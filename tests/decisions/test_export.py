@@ -5,7 +5,7 @@ from datetime import timedelta
 
 from sqlmodel import select
 
-from savor.clock import utcnow
+from savor.clock import time_zone, utcnow
 from savor.ema.decisions.models import Decision
 from savor.ema.models import Prompt
 from savor.research.anonymize import Anonymizer
@@ -55,6 +55,12 @@ def test_the_offer_practice_and_proximal_outcome_follow_the_decision(
     study = run_trial(session, ALWAYS)
     headers, _ = make_participant(client, session, settings, study=study)
     decided = utcnow() + timedelta(hours=1)
+    # Awake for the whole window whatever the hour the test runs at: a window in her sleep
+    # has no follow-up.
+    local = decided.astimezone(time_zone("America/Chicago"))
+    hours = {"wake_time": f"{local - timedelta(hours=5):%H:%M}"}
+    hours["sleep_time"] = f"{local + timedelta(hours=10):%H:%M}"
+    assert client.patch("/api/v1/me", headers=headers, json=hours).status_code == 200
     clock(decided)
     reply = check_in(client, headers, C1=7, S1=6, sent=decided)
     [offer] = practice_offers(reply)

@@ -73,7 +73,10 @@ def test_phones_fill_waves_and_every_score_matches_their_answers(tmp_path: Path)
     baseline = waves["baseline"]
     assert baseline["one_sitting"] + baseline["two_sittings"] <= baseline["completed"]
     assert 0.1 < baseline["median_days_push_to_sent"] < 7
-    assert 0 < baseline["declined_item_share"] < 0.2
+    # Some items declined, as the model's 5 % makes likely over both waves (one wave of a few
+    # women may by chance have none), and never many.
+    shares = [w["declined_item_share"] for w in waves.values()]
+    assert max(shares) > 0 and all(share < 0.2 for share in shares)
 
 
 # -- the invariant on a crafted world -----------------------------------------------------
