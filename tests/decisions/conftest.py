@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 from sqlmodel import Session, col, select
 
 import savor.clock
-from savor.clock import utcnow
+from savor.clock import time_zone, utcnow
 from savor.ema.decisions.models import Decision
 from savor.studies import service as studies_service
 from savor.studies.models import Study
@@ -79,3 +79,21 @@ def clock(monkeypatch: pytest.MonkeyPatch) -> Callable[[datetime], None]:
             monkeypatch.setattr(module, "utcnow", lambda: moment)
 
     return set_now
+
+
+def sleeps(
+    client: TestClient,
+    headers: dict,
+    *,
+    wake_in: timedelta,
+    sleep_in: timedelta,
+    around: datetime | None = None,
+) -> datetime:
+    """Her waking hours set around `around` (now by default; to the minute, in her zone);
+    returns her wake time."""
+    at = (around or utcnow()).astimezone(time_zone("America/Chicago"))
+    at = at.replace(second=0, microsecond=0)
+    wake, sleep = at + wake_in, at + sleep_in
+    body = {"wake_time": f"{wake:%H:%M}", "sleep_time": f"{sleep:%H:%M}"}
+    assert client.patch("/api/v1/me", headers=headers, json=body).status_code == 200
+    return wake

@@ -1,15 +1,15 @@
 """Check-ins that are decision points: decided, stored before the offer, followed up."""
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from sqlmodel import select
 
-from savor.clock import time_zone, utcnow
+from savor.clock import utcnow
 from savor.ema.decisions import draw
 from savor.ema.decisions.follow_up import SCHEDULE_ID
 from savor.ema.models import Offer, Prompt
 from savor.studies.models import Study
-from tests.decisions.conftest import check_in, decisions_of, practice_offers, run_trial
+from tests.decisions.conftest import check_in, decisions_of, practice_offers, run_trial, sleeps
 from tests.factories import make_participant
 
 
@@ -69,20 +69,11 @@ def test_every_randomized_point_gets_a_follow_up_in_its_window(client, session, 
     assert (decision.window_start, decision.window_end) == (prompt.scheduled_at, prompt.expires_at)
 
 
-def _sleeps(client, headers, *, wake_in: timedelta, sleep_in: timedelta) -> datetime:
-    """Her waking hours set around now (to the minute, in her zone); returns her wake time."""
-    now = utcnow().astimezone(time_zone("America/Chicago")).replace(second=0, microsecond=0)
-    wake, sleep = now + wake_in, now + sleep_in
-    body = {"wake_time": f"{wake:%H:%M}", "sleep_time": f"{sleep:%H:%M}"}
-    assert client.patch("/api/v1/me", headers=headers, json=body).status_code == 200
-    return wake
-
-
 def test_a_window_she_sleeps_through_has_no_follow_up(client, session, settings, trial):
     headers, _ = make_participant(client, session, settings, study=trial)
     # Asleep from 10 minutes from now until 5 hours ago tomorrow: the window (30-120 min) is
     # wholly in her sleep.
-    _sleeps(client, headers, wake_in=timedelta(hours=-5), sleep_in=timedelta(minutes=10))
+    sleeps(client, headers, wake_in=timedelta(hours=-5), sleep_in=timedelta(minutes=10))
     check_in(client, headers, C1=7)
     [decision] = decisions_of(session)
     assert decision.draw is not None and decision.follow_up_prompt_id is None
@@ -95,7 +86,7 @@ def test_a_window_that_opens_while_she_sleeps_is_followed_up_when_she_wakes(
 ):
     headers, _ = make_participant(client, session, settings, study=trial)
     # Asleep since 4 hours ago, awake in an hour: inside the window (30-120 min).
-    wake = _sleeps(client, headers, wake_in=timedelta(hours=1), sleep_in=timedelta(hours=-4))
+    wake = sleeps(client, headers, wake_in=timedelta(hours=1), sleep_in=timedelta(hours=-4))
     check_in(client, headers, C1=7)
     [decision] = decisions_of(session)
     prompt = session.get(Prompt, decision.follow_up_prompt_id)
@@ -106,12 +97,12 @@ def test_a_window_that_opens_while_she_sleeps_is_followed_up_when_she_wakes(
 
 def test_new_waking_hours_move_her_follow_up_to_when_she_wakes(client, session, settings, trial):
     headers, _ = make_participant(client, session, settings, study=trial)
-    _sleeps(client, headers, wake_in=timedelta(hours=-5), sleep_in=timedelta(hours=10))
+    sleeps(client, headers, wake_in=timedelta(hours=-5), sleep_in=timedelta(hours=10))
     check_in(client, headers, C1=7)
     [decision] = decisions_of(session)
     # As after a move west: the follow-up's time (in 30 minutes) is now in her sleep, and she
     # wakes an hour from now, still inside the window (30-120 min).
-    wake = _sleeps(client, headers, wake_in=timedelta(hours=1), sleep_in=timedelta(hours=-4))
+    wake = sleeps(client, headers, wake_in=timedelta(hours=1), sleep_in=timedelta(hours=-4))
     session.expire_all()
     prompt = session.get(Prompt, decision.follow_up_prompt_id)
     assert (prompt.status, prompt.scheduled_at) == ("scheduled", wake)
@@ -121,10 +112,10 @@ def test_new_waking_hours_that_sleep_through_the_window_cancel_her_follow_up(
     client, session, settings, trial
 ):
     headers, _ = make_participant(client, session, settings, study=trial)
-    _sleeps(client, headers, wake_in=timedelta(hours=-5), sleep_in=timedelta(hours=10))
+    sleeps(client, headers, wake_in=timedelta(hours=-5), sleep_in=timedelta(hours=10))
     check_in(client, headers, C1=7)
     [decision] = decisions_of(session)
-    _sleeps(client, headers, wake_in=timedelta(hours=-5), sleep_in=timedelta(minutes=10))
+    sleeps(client, headers, wake_in=timedelta(hours=-5), sleep_in=timedelta(minutes=10))
     session.expire_all()
     assert session.get(Prompt, decision.follow_up_prompt_id).status == "cancelled"
 

@@ -5,11 +5,11 @@ from datetime import timedelta
 
 from sqlmodel import select
 
-from savor.clock import time_zone, utcnow
+from savor.clock import utcnow
 from savor.ema.decisions.models import Decision
 from savor.ema.models import Prompt
 from savor.research.anonymize import Anonymizer
-from tests.decisions.conftest import check_in, decisions_of, practice_offers, run_trial
+from tests.decisions.conftest import check_in, decisions_of, practice_offers, run_trial, sleeps
 from tests.decisions.protocols import DECISIONS
 from tests.factories import make_participant, make_research_token, practice_body
 from tests.research.expected import get, read_csv
@@ -57,10 +57,9 @@ def test_the_offer_practice_and_proximal_outcome_follow_the_decision(
     decided = utcnow() + timedelta(hours=1)
     # Awake for the whole window whatever the hour the test runs at: a window in her sleep
     # has no follow-up.
-    local = decided.astimezone(time_zone("America/Chicago"))
-    hours = {"wake_time": f"{local - timedelta(hours=5):%H:%M}"}
-    hours["sleep_time"] = f"{local + timedelta(hours=10):%H:%M}"
-    assert client.patch("/api/v1/me", headers=headers, json=hours).status_code == 200
+    sleeps(
+        client, headers, wake_in=timedelta(hours=-5), sleep_in=timedelta(hours=10), around=decided
+    )
     clock(decided)
     reply = check_in(client, headers, C1=7, S1=6, sent=decided)
     [offer] = practice_offers(reply)
