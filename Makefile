@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint browser bench clean
+.PHONY: run test lint browser pwa bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -22,6 +22,19 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet -e '.[test,analysis]'
 	touch $(VENV)/.installed $@
 
+# The phone loads the app's modules bundled (scripts/build_pwa.py). The bundles are committed,
+# so `make run` and the image need no Node; esbuild (npm, with Debian's nodejs and npm when
+# they are missing) writes them again after a change under pwa/js/, and a test checks them.
+node_modules/.installed: package.json package-lock.json
+	@command -v npm >/dev/null 2>&1 || { \
+		echo "Installing Debian's nodejs and npm to bundle the app"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null; }
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+pwa: node_modules/.installed | $(BIN)/python
+	$(BIN)/python scripts/build_pwa.py
+
 run: $(VENV)/.installed
 	SAVOR_HOST=$(HOST) SAVOR_PORT=$(PORT) $(BIN)/savor demo
 	SAVOR_HOST=$(HOST) SAVOR_PORT=$(PORT) exec $(BIN)/savor serve
@@ -34,7 +47,7 @@ browser:
 
 # One worker per core (at most four), each with its own databases; a test file stays on one
 # worker so its module fixtures are built once. The slowest tests are listed at the end.
-test: $(VENV)/.installed-test browser
+test: $(VENV)/.installed-test browser node_modules/.installed
 	$(BIN)/ruff check backend tests migrations benchmarks scripts examples
 	$(BIN)/pytest --numprocesses auto --maxprocesses 4 --dist loadfile --durations 15
 
@@ -49,4 +62,4 @@ bench: $(VENV)/.installed-test browser
 	$(BIN)/python -m benchmarks
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache
+	rm -rf $(VENV) node_modules .pytest_cache .ruff_cache

@@ -268,7 +268,7 @@ def _visit_pair(
     page = context.new_page()
     # Only her sign-in is stored, from a page that is not the app, so nothing is cached.
     page.goto(f"{base}/healthz")
-    page.evaluate("t => import('/js/db.js').then(db => db.kv.set('token', t))", token)
+    page.evaluate("t => import('/app.js').then(({ db }) => db.kv.set('token', t))", token)
     context.new_cdp_session(page).send("Network.clearBrowserCache")
     cold = _first_step(page, workers, base, throttled, taps, cold=True)
     _wait_for(

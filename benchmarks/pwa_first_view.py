@@ -135,11 +135,11 @@ def main() -> int:
         visitor.get_by_role("button", name="Join the study").click()
         visitor.get_by_role("button", name="I agree and I want to join").click()
         visitor.wait_for_selector("text=Hello")
-        token = visitor.evaluate("import('/js/db.js').then(db => db.kv.get('token'))")
+        token = visitor.evaluate("import('/app.js').then(({ db }) => db.kv.get('token'))")
 
         returning = _phone(browser, service_workers="block").new_page()
         returning.goto(f"{base}/#/help")
-        returning.evaluate("t => import('/js/db.js').then(db => db.kv.set('token', t))", token)
+        returning.evaluate("t => import('/app.js').then(({ db }) => db.kv.set('token', t))", token)
         returning.context.new_cdp_session(returning).send("Network.clearBrowserCache")
         home = _measure(returning, f"{base}/")
 

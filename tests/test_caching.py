@@ -24,7 +24,8 @@ def shell(tmp_path: Path) -> Path:
     (tmp_path / "icons").mkdir()
     (tmp_path / "index.html").write_text("<!doctype html><title>Savor</title>")
     (tmp_path / "sw.js").write_text("// worker")
-    (tmp_path / "js" / "main.js").write_text("console.log('one');")
+    (tmp_path / "app.js").write_text("console.log('one');")
+    (tmp_path / "js" / "main.js").write_text("console.log('a module app.js bundles');")
     (tmp_path / "icons" / "icon.png").write_bytes(b"\x89PNG")
     return tmp_path
 
@@ -52,33 +53,33 @@ def test_the_manifest_lists_every_shipped_file_with_its_hash(static, shell):
     assert files == {
         "/icons/icon.png": _short_hash(b"\x89PNG"),
         "/index.html": _short_hash(b"<!doctype html><title>Savor</title>"),
-        "/js/main.js": _short_hash(b"console.log('one');"),
-    }
+        "/app.js": _short_hash(b"console.log('one');"),
+    }  # not sw.js, nor the module sources under js/ that app.js bundles
 
 
 def test_changing_any_file_makes_a_new_version(static, shell):
     before = static.get("/version.json").json()
-    (shell / "js" / "main.js").write_text("console.log('two');")
+    (shell / "app.js").write_text("console.log('two');")
     after = static.get("/version.json").json()
     assert after["version"] != before["version"]
-    assert after["files"]["/js/main.js"] == _short_hash(b"console.log('two');")
+    assert after["files"]["/app.js"] == _short_hash(b"console.log('two');")
 
 
 def test_a_file_asked_for_by_its_hash_is_kept_for_a_year(static, shell):
-    digest = static.get("/version.json").json()["files"]["/js/main.js"]
-    response = static.get(f"/js/main.js?v={digest}")
+    digest = static.get("/version.json").json()["files"]["/app.js"]
+    response = static.get(f"/app.js?v={digest}")
     assert response.headers["cache-control"] == "public, max-age=31536000, immutable"
     assert response.text == "console.log('one');"
 
 
 def test_a_stale_hash_is_not_kept_under_an_address_that_names_other_content(static, shell):
-    digest = static.get("/version.json").json()["files"]["/js/main.js"]
-    (shell / "js" / "main.js").write_text("console.log('two');")
-    assert static.get(f"/js/main.js?v={digest}").headers["cache-control"] == "no-store"
+    digest = static.get("/version.json").json()["files"]["/app.js"]
+    (shell / "app.js").write_text("console.log('two');")
+    assert static.get(f"/app.js?v={digest}").headers["cache-control"] == "no-store"
 
 
 def test_pages_the_worker_and_plain_files_are_revalidated(static):
-    for path in ("/", "/index.html", "/sw.js", "/js/main.js"):
+    for path in ("/", "/index.html", "/sw.js", "/app.js"):
         assert static.get(path).headers["cache-control"] == "no-cache", path
     assert static.get("/icons/icon.png").headers["cache-control"] == "public, max-age=604800"
     assert static.get("/nothing-here.js").headers["cache-control"] == "no-store"
@@ -89,7 +90,14 @@ def test_the_real_app_ships_a_manifest_of_its_files(client):
     shipped = {
         "/" + path.relative_to(PWA).as_posix()
         for path in PWA.rglob("*")
-        if path.is_file() and path.name != "sw.js"
+        if path.is_file() and path.name != "sw.js" and not path.is_relative_to(PWA / "js")
     }
     assert set(files) == shipped
+    assert "/app.js" in files
     assert client.get("/sw.js").headers["cache-control"] == "no-cache"
+
+
+def test_the_modules_the_bundle_is_built_from_are_not_served(client):
+    assert client.get("/app.js").status_code == 200
+    for path in ("/js/main.js", "/js/views/home.js", "/js/", "/js/../js/api.js"):
+        assert client.get(path).status_code == 404, path

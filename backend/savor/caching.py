@@ -10,8 +10,9 @@
   files (code asked for by its plain name on a first visit) are revalidated too, so a browser
   without the service worker never mixes two versions; icons may be kept for a week.
 
-`/version.json` lists every file the app ships (all of `pwa/` but `sw.js`) with its hash; the
-version is the hash of that list. Changing any file makes a new version, with no build step.
+`/version.json` lists every file the app ships (all of `pwa/` but `sw.js` and the module sources
+that `/app.js` bundles, see app_files.py) with its hash; the version is the hash of that list.
+Changing any shipped file makes a new version.
 """
 
 import hashlib
@@ -22,6 +23,8 @@ from urllib.parse import parse_qs
 
 import anyio.to_thread
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from savor.app_files import is_source
 
 MANIFEST_PATH = "/version.json"
 NO_STORE = b"no-store"
@@ -61,7 +64,9 @@ class FileHashes:
         for folder, _, names in os.walk(self.root):
             for name in names:
                 url_path = "/" + (Path(folder) / name).relative_to(self.root).as_posix()
-                if url_path != "/sw.js" and (digest := self.of(url_path)):
+                if url_path == "/sw.js" or is_source(url_path):
+                    continue
+                if digest := self.of(url_path):
                     files[url_path] = digest
         files = dict(sorted(files.items()))
         listing = "\n".join(f"{path} {digest}" for path, digest in files.items())

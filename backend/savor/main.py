@@ -14,6 +14,7 @@ from fastapi.telemetry import TelemetryConfig
 from sqlalchemy.engine import Engine
 
 from savor import apidocs, consenting, health, her_data, membership, ticker
+from savor.app_files import AppFiles
 from savor.caching import CachingMiddleware
 from savor.config import Settings, get_settings
 from savor.db import make_engine, make_writer_engine
@@ -154,5 +155,5 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     if CONSOLE_DIR.is_dir():
         app.mount("/console", StaticFiles(directory=CONSOLE_DIR, html=True), name="console")
     if settings.pwa_dir.is_dir():
-        app.mount("/", StaticFiles(directory=settings.pwa_dir, html=True), name="pwa")
+        app.mount("/", AppFiles(directory=settings.pwa_dir, html=True), name="pwa")
     return app

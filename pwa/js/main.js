@@ -8,18 +8,6 @@ import * as outbox from "./outbox.js";
 import { OPEN_VIEWS, go, parse } from "./router.js";
 import * as updates from "./updates.js";
 
-// The modules behind the practice list and the player (see afterFirstScreen).
-const AHEAD = [
-  "/js/views/practices.js",
-  "/js/views/player.js",
-  "/js/views/setup.js",
-  "/js/views/steps.js",
-  "/js/views/offers.js",
-  "/js/views/help.js",
-  "/js/views/form.js",
-  "/js/bell.js",
-];
-
 const main = $("#main");
 const app = { me: null, locked: false, exited: false, lockAfterMs: 5 * 60_000 };
 // The language this phone last fetched everything for, to work offline (see prepareOffline).
@@ -280,31 +268,15 @@ function meBehind() {
   });
 }
 
-// What the next taps need (the practice list and the breathing break), asked for while she
-// looks at Home: their code ahead, so that a tap does not wait on a chain of imports (each
-// link a turn of the slow CPU), and the break's practice and ratings when the phone does not
-// hold them yet. One module per idle moment: a tap that comes meanwhile waits for one at most.
+// What the breathing break needs (the practice and its ratings), asked for while she looks at
+// Home when the phone does not hold them yet. A new visitor's next screens are the enrollment's.
 function afterFirstScreen() {
+  if (warmed || !api.hasToken()) return;
   const later = globalThis.requestIdleCallback ?? ((work) => setTimeout(work, 200));
-  const ahead = [...AHEAD];
-  const next = () => {
-    // A new visitor's next screens are the enrollment's.
-    if (!api.hasToken()) return;
-    const path = ahead.shift();
-    if (!path) {
-      if (!warmed) api.keepAhead("P03").catch(() => null);
-      return;
-    }
-    const link = document.createElement("link");
-    link.rel = "modulepreload";
-    link.href = path;
-    document.head.append(link);
-    later(next);
-  };
-  later(next);
+  later(() => api.keepAhead("P03").catch(() => null));
 }
 
-async function start() {
+export async function start() {
   const [lang, pin, lockAfterMin, warmedLang] = await Promise.all([
     kv.get("lang"),
     kv.get("pin"),
@@ -316,8 +288,6 @@ async function start() {
   app.hasPin = Boolean(pin);
   app.locked = app.hasPin;
   app.lockAfterMs = (lockAfterMin ?? 5) * 60_000;
-  // The first screen's code is asked for now, while her words load (see show()).
-  import(`./views/${viewFor(parse())}.js`).catch(() => null);
   // Her words and her kept status are read at once (the language is set before either).
   const words = i18n.setLanguage(lang || i18n.pickLanguage());
   const first = api.hasToken() ? firstMe() : null;
@@ -347,5 +317,3 @@ async function start() {
     updates.check();
   }
 }
-
-start();

@@ -209,7 +209,7 @@ def enroll(page: Page, server: LiveServer, *, audio: list[dict] | None = None) -
 
 
 def missing_strings(page: Page) -> list[str]:
-    return page.evaluate("import('/js/i18n.js').then(m => [...m.missing])")
+    return page.evaluate("import('/app.js').then(app => [...app.i18n.missing])")
 
 
 def screenshot(page: Page, name: str) -> Path:

@@ -119,7 +119,7 @@ def test_app_pin_locks_but_never_hides_help(
     phone.get_by_label("Type the PIN again").fill("2468")
     phone.get_by_role("button", name="Turn on the PIN").click()
     expect(phone.get_by_role("status")).to_have_text("Your PIN is on.")
-    stored = phone.evaluate("import('/js/db.js').then(db => db.kv.get('pin'))")
+    stored = phone.evaluate("import('/app.js').then(({ db }) => db.kv.get('pin'))")
     assert "2468" not in str(stored) and len(stored["salt"]) > 16
     again = phone_context.new_page()
     again.goto(live_server.url + "/#/reflect")

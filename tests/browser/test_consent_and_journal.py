@@ -217,7 +217,7 @@ def test_she_downloads_her_data_then_deletes_it_and_the_next_pull_lists_her(
 
 # A phone from before the vault: the PIN kept as a salted hash, the journal in plain text.
 LEGACY = """async () => {
-  const db = await import('/js/db.js');
+  const { db } = await import('/app.js');
   const salt = crypto.getRandomValues(new Uint8Array(16));
   const material = await crypto.subtle.importKey(
     'raw', new TextEncoder().encode('2468'), 'PBKDF2', false, ['deriveBits']);
@@ -271,7 +271,8 @@ def test_a_questionnaire_draft_is_sealed_like_the_journal(live_server: LiveServe
     answer(phone, 1, "More than half the days")
     phone.get_by_role("button", name="Next").click()
     expect(phone.locator("#q-progress")).to_have_text("Page 2 of 4")
-    kept = phone.evaluate(f"import('/js/db.js').then(db => db.kv.get('questionnaireDraft:{wave}'))")
+    draft = f"questionnaireDraft:{wave}"
+    kept = phone.evaluate("key => import('/app.js').then(({ db }) => db.kv.get(key))", draft)
     assert list(kept) == ["sealed"]
     assert '"answers"' not in phone.evaluate(STORED)
     phone.reload()

@@ -10,7 +10,7 @@ from playwright.sync_api import Page, expect
 from savor.clock import utcnow
 from tests.browser.conftest import LiveServer, enroll, missing_strings, screenshot
 
-SEND = """([body]) => import('/js/api.js').then(async (api) => {
+SEND = """([body]) => import('/app.js').then(async ({ api }) => {
   const token = await api.loadToken();
   const answer = await fetch('/api/v1/responses', {
     method: 'POST',

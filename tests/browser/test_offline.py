@@ -16,9 +16,9 @@ def reached_server(server: LiveServer, since: int) -> list[tuple[str, str]]:
     return [r for r in server.recorder.requests[since:] if r != ("GET", "/sw.js")]
 
 
-PRACTICE = "id => import('/js/api.js').then(api => api.practice(id))"
-INSTRUMENT = "id => import('/js/api.js').then(api => api.instrument(id))"
-PENDING = "import('/js/outbox.js').then(o => o.pending()).then(list => list.length)"
+PRACTICE = "id => import('/app.js').then(({ api }) => api.practice(id))"
+INSTRUMENT = "id => import('/app.js').then(({ api }) => api.instrument(id))"
+PENDING = "import('/app.js').then(({ outbox }) => outbox.pending()).then(list => list.length)"
 
 
 def wait_for(condition, timeout: float = 15) -> None:
@@ -44,7 +44,7 @@ def test_shell_and_all_practice_content_work_offline(
     live_server: LiveServer, phone_context: BrowserContext, phone: Page
 ):
     enroll(phone, live_server)
-    practices = phone.evaluate("import('/js/api.js').then(api => api.practices())")
+    practices = phone.evaluate("import('/app.js').then(({ api }) => api.practices())")
     phone_context.set_offline(True)
     before = len(live_server.recorder.requests)
     phone.reload()
@@ -163,8 +163,7 @@ def test_offline_practice_and_checkins_reach_the_server_once(
 
 
 ONE_PRACTICE = """async () => {
-  const api = await import('/js/api.js');
-  const outbox = await import('/js/outbox.js');
+  const { api, outbox } = await import('/app.js');
   const detail = await api.practice('P03');
   const now = new Date().toISOString();
   await outbox.enqueue(api.writes.practiceSession({
@@ -193,8 +192,7 @@ def test_home_says_what_waits_on_the_phone_until_it_has_gone_out(
 
 
 BAD_THEN_GOOD = """async () => {
-  const api = await import('/js/api.js');
-  const outbox = await import('/js/outbox.js');
+  const { api, outbox } = await import('/app.js');
   const detail = await api.practice('P03');
   const now = new Date().toISOString();
   const session = (variant) => api.writes.practiceSession({

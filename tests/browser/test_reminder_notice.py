@@ -18,7 +18,7 @@ def test_reminders_off_are_noticed_once_and_not_now_hides_them(
     expect(phone.get_by_role("heading", level=1)).to_have_text("Hello")
     expect(phone.get_by_role("region", name="Reminders are off")).to_have_count(0)
     hidden_until = phone.evaluate(
-        "import('/js/db.js').then(db => db.kv.get('reminderNoticeUntil'))"
+        "import('/app.js').then(({ db }) => db.kv.get('reminderNoticeUntil'))"
     )
     days = (hidden_until - phone.evaluate("Date.now()")) / 86_400_000
     assert 6.9 < days <= 7

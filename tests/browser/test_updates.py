@@ -12,7 +12,7 @@ from playwright.sync_api import Browser, BrowserContext, Page, expect
 from tests.browser.conftest import PWA, LiveServer, enroll, new_phone
 from tests.browser.test_offline import reached_server
 
-CHECK = "import('/js/updates.js').then(updates => updates.check())"
+CHECK = "import('/app.js').then(({ updates }) => updates.check())"
 VERSION = "fetch('/version.json').then(r => r.json()).then(m => m.version)"
 
 
@@ -80,7 +80,7 @@ def test_a_version_that_fails_to_start_leaves_her_on_the_last_good_one(
     enroll(phone, live_server)
     good = phone.evaluate(VERSION)
     deploy(pwa_dir, "i18n/en.json", '"title": "Hello"', '"title": "Broken"')
-    deploy(pwa_dir, "js/main.js", "start();", "start();\n}} not javascript")
+    deploy(pwa_dir, "app.js", "// Built by", "}} not javascript\n// Built by")
     assert phone.evaluate(CHECK) is True
     phone.close()
 
@@ -89,7 +89,8 @@ def test_a_version_that_fails_to_start_leaves_her_on_the_last_good_one(
     expect(again.get_by_role("heading", level=1)).to_have_text("Hello")
     errors = tolerant_phone.errors  # type: ignore[attr-defined]
     assert errors and all("SyntaxError" in e or "Unexpected" in e for e in errors), errors
-    assert again.evaluate("import('/js/updates.js').then(u => u.ask('started'))")["version"] == good
+    started = again.evaluate("import('/app.js').then(({ updates }) => updates.ask('started'))")
+    assert started["version"] == good
     again.reload()  # the broken version is not tried again
     expect(again.get_by_role("heading", level=1)).to_have_text("Hello")
 

@@ -14,8 +14,7 @@ from tests.browser.conftest import LiveServer, missing_strings, new_phone, scree
 AXE = Axe()
 
 SEED_YESTERDAY = """async ([startedAt, endedAt]) => {
-  const api = await import('/js/api.js');
-  const outbox = await import('/js/outbox.js');
+  const { api, outbox } = await import('/app.js');
   const detail = await api.practice('P01');
   const ratings = (s, c, a) => [{item_id: 'S1', value: s, declined: false},
     {item_id: 'C1', value: c, declined: false}, {item_id: 'A1', value: a, declined: false}];
@@ -124,7 +123,7 @@ def tour(page: Page, server: LiveServer, language: str) -> Iterator[str]:
     visit(page, url, "mydata")
     expect(page.locator("#mydata-download")).to_be_visible()
     yield "mydata"
-    page.evaluate("import('/js/vault.js').then(vault => vault.setPin('1234'))")
+    page.evaluate("import('/app.js').then((app) => app.vault()).then((v) => v.setPin('1234'))")
     page.reload()
     expect(page.locator("#unlock")).to_be_visible()
     yield "lock"
