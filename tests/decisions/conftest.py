@@ -97,3 +97,9 @@ def sleeps(
     body = {"wake_time": f"{wake:%H:%M}", "sleep_time": f"{sleep:%H:%M}"}
     assert client.patch("/api/v1/me", headers=headers, json=body).status_code == 200
     return wake
+
+
+def awake(client: TestClient, headers: dict) -> None:
+    """Her waking hours from five hours ago to ten hours on: a decision made now has its whole
+    follow-up window while she is awake, whatever the hour the tests run at."""
+    sleeps(client, headers, wake_in=timedelta(hours=-5), sleep_in=timedelta(hours=10))

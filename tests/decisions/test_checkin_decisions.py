@@ -9,7 +9,14 @@ from savor.ema.decisions import draw
 from savor.ema.decisions.follow_up import SCHEDULE_ID
 from savor.ema.models import Offer, Prompt
 from savor.studies.models import Study
-from tests.decisions.conftest import check_in, decisions_of, practice_offers, run_trial, sleeps
+from tests.decisions.conftest import (
+    awake,
+    check_in,
+    decisions_of,
+    practice_offers,
+    run_trial,
+    sleeps,
+)
 from tests.factories import make_participant
 
 
@@ -55,6 +62,7 @@ def test_a_check_in_sent_twice_is_one_decision_point(client, session, settings, 
 
 def test_every_randomized_point_gets_a_follow_up_in_its_window(client, session, settings, trial):
     headers, _ = make_participant(client, session, settings, study=trial)
+    awake(client, headers)
     check_in(client, headers, C1=7)
     [decision] = decisions_of(session)
     prompt = session.get(Prompt, decision.follow_up_prompt_id)
@@ -123,6 +131,7 @@ def test_new_waking_hours_that_sleep_through_the_window_cancel_her_follow_up(
 def test_both_arms_are_followed_up(client, session, settings):
     study = run_trial(session, _even_odds(min_minutes_between_offers=0, max_offers_per_day=24))
     headers, _ = make_participant(client, session, settings, study=study)
+    awake(client, headers)
     for _ in range(12):
         check_in(client, headers, C1=7)
     decisions = decisions_of(session)
@@ -241,6 +250,7 @@ def test_planning_her_days_again_leaves_the_follow_up_alone(client, session, set
     from savor.studies import service as studies_service
 
     headers, her = make_participant(client, session, settings, study=trial)
+    awake(client, headers)
     check_in(client, headers, C1=7)
     [decision] = decisions_of(session)
     document = studies_service.protocol_document(session=session, study=trial)
@@ -253,6 +263,7 @@ def test_planning_her_days_again_leaves_the_follow_up_alone(client, session, set
 
 def test_leaving_the_study_cancels_her_follow_up(client, session, settings, trial):
     headers, _ = make_participant(client, session, settings, study=trial)
+    awake(client, headers)
     check_in(client, headers, C1=7)
     [decision] = decisions_of(session)
     assert client.post("/api/v1/me/withdraw", headers=headers).is_success

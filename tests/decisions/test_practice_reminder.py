@@ -10,7 +10,7 @@ from savor.clock import utcnow
 from savor.ema.decisions import probe_decide, probes
 from savor.ema.models import Prompt
 from savor.studies.protocol import parse_protocol
-from tests.decisions.conftest import decisions_of, run_trial
+from tests.decisions.conftest import awake, decisions_of, run_trial
 from tests.decisions.protocols import REMINDER, with_decisions
 from tests.factories import make_participant
 
@@ -80,7 +80,10 @@ def test_setting_her_reminder_in_the_app_plans_it_and_clearing_it_cancels_it(
 def test_her_reminder_is_decided_as_a_decision_point_of_its_rule(client, session, settings):
     study = run_trial(session, REMINDER)
     headers, her = make_participant(client, session, settings, study=study)
-    client.patch("/api/v1/me", headers=headers, json={"practice_reminder_time": "21:40"})
+    awake(client, headers)
+    in_an_hour = utcnow().astimezone(ZoneInfo(CHICAGO)) + timedelta(hours=1)
+    body = {"practice_reminder_time": f"{in_an_hour:%H:%M}"}
+    assert client.patch("/api/v1/me", headers=headers, json=body).status_code == 200
     reminder = _her_reminders(session, her.id)[0]
     now = utcnow()
     reminder.scheduled_at, reminder.expires_at = now, now + timedelta(minutes=30)

@@ -21,7 +21,7 @@ from savor.notify.webpush import PushResult
 from savor.studies import service as studies_service
 from savor.studies.protocol import parse_protocol
 from savor.studies.pseudonym import planning_seed
-from tests.decisions.conftest import check_in, decisions_of, run_trial
+from tests.decisions.conftest import awake, check_in, decisions_of, run_trial
 from tests.decisions.protocols import PROBES, PROBES_ALWAYS, with_decisions
 from tests.factories import make_participant, make_research_token, practice_body
 from tests.research.expected import get, read_csv
@@ -89,8 +89,9 @@ def test_her_probes_are_planned_from_the_study_seed_and_planning_again_keeps_the
 
 
 def _due_now(session: Session, her_id, at: datetime) -> Prompt:
-    """Her first probe, moved to `at`."""
-    probe = _probes_of(session, her_id)[0]
+    """Her first probe still to come (not one cancelled when her days were planned again),
+    moved to `at`."""
+    probe = next(p for p in _probes_of(session, her_id) if p.status == "scheduled")
     probe.scheduled_at, probe.expires_at = at, at + timedelta(minutes=45)
     session.add(probe)
     session.commit()
@@ -137,7 +138,8 @@ def test_the_decision_is_stored_before_its_offer_is_pushed_in_neutral_words(
 @pytest.mark.parametrize("u, option", [(0.1, "breathing"), (0.9, "none")])
 def test_both_arms_of_a_probe_are_followed_up(client, session, settings, monkeypatch, u, option):
     study = run_trial(session, PROBES)
-    _, her = make_participant(client, session, settings, study=study)
+    headers, her = make_participant(client, session, settings, study=study)
+    awake(client, headers)
     monkeypatch.setattr(draw, "uniform", lambda **_: u)
     now = utcnow()
     probe = _due_now(session, her.id, now)
@@ -229,6 +231,7 @@ def test_a_probe_decision_is_exported_with_its_offer_practice_and_outcome(
 ):
     study = run_trial(session, PROBES_ALWAYS)
     headers, her = make_participant(client, session, settings, study=study)
+    awake(client, headers)
     now = utcnow()
     probe = _due_now(session, her.id, now)
     probe_decide.decide_due(session=session, now=now)
@@ -264,7 +267,8 @@ def test_two_processes_deciding_at_once_decide_each_probe_once(client, session, 
 
     study = run_trial(session, PROBES)
     for _ in range(3):
-        _, her = make_participant(client, session, settings, study=study)
+        headers, her = make_participant(client, session, settings, study=study)
+        awake(client, headers)
         _due_now(session, her.id, utcnow())
     now = utcnow()
     start = threading.Barrier(2)
