@@ -97,8 +97,10 @@ def test_program_shows_this_week_and_its_goal(client, session, settings):
 
 
 def test_after_the_eighth_week_comes_maintenance(client, session, settings):
+    # The middle of her eleventh week (days 70-76): her weeks are counted in her own dates, which
+    # a change of clocks since she joined can move by a day at some hours of the day.
     headers, _ = make_participant(
-        client, session, settings, enrolled_at=utcnow() - timedelta(days=70)
+        client, session, settings, enrolled_at=utcnow() - timedelta(days=73)
     )
     program = client.get("/api/v1/program", headers=headers).json()
     assert program["week"] == 11
