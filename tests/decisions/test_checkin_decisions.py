@@ -105,7 +105,7 @@ def test_a_window_that_opens_while_she_sleeps_is_followed_up_when_she_wakes(
 
 def test_new_waking_hours_move_her_follow_up_to_when_she_wakes(client, session, settings, trial):
     headers, _ = make_participant(client, session, settings, study=trial)
-    sleeps(client, headers, wake_in=timedelta(hours=-5), sleep_in=timedelta(hours=10))
+    awake(client, headers)
     check_in(client, headers, C1=7)
     [decision] = decisions_of(session)
     # As after a move west: the follow-up's time (in 30 minutes) is now in her sleep, and she
@@ -120,7 +120,7 @@ def test_new_waking_hours_that_sleep_through_the_window_cancel_her_follow_up(
     client, session, settings, trial
 ):
     headers, _ = make_participant(client, session, settings, study=trial)
-    sleeps(client, headers, wake_in=timedelta(hours=-5), sleep_in=timedelta(hours=10))
+    awake(client, headers)
     check_in(client, headers, C1=7)
     [decision] = decisions_of(session)
     sleeps(client, headers, wake_in=timedelta(hours=-5), sleep_in=timedelta(minutes=10))
